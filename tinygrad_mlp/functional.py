@@ -1,0 +1,106 @@
+"""Functions of tensors that a network is built from: activations, layers, the loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+__all__ = ["relu", "softmax", "log_softmax", "linear", "linear_relu", "cross_entropy"]
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0) elementwise; the derivative at 0 is 0.
+
+    Example: ``relu(Tensor(np.array([-1.0, 2.0]))).numpy()`` gives ``[0., 2.]``.
+    """
+    return ops.ReLU.apply(x)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """a_k = e^{z_k} / sum_c e^{z_c} along ``axis``, stable for large logits.
+
+    Example: ``softmax(Tensor(np.zeros((1, 4)))).numpy()`` gives ``[[0.25, 0.25, 0.25, 0.25]]``.
+    """
+    return ops.Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """z_k - log sum_c e^{z_c} along ``axis`` (log-sum-exp: never takes log of 0).
+
+    Example: ``log_softmax(Tensor(np.array([[0.0, 1e4]]))).numpy()`` gives ``[[-1e4, 0.]]``.
+    """
+    return ops.LogSoftmax.apply(x, axis=axis)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """z = x W^T + b, with W of shape (fan_out, fan_in) as the seed's W_kj: one graph node.
+
+    Example: ``linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)))).shape`` is ``(2, 4)``.
+    """
+    return ops.Linear.apply(x, weight) if bias is None else ops.Linear.apply(x, weight, bias)
+
+
+def linear_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """a = relu(x W^T + b) as one graph node (a hidden layer of the seed network).
+
+    Example: ``linear_relu(x, w, b)`` equals ``relu(linear(x, w, b))``, with fewer nodes.
+    """
+    if bias is None:
+        return ops.LinearReLU.apply(x, weight)
+    return ops.LinearReLU.apply(x, weight, bias)
+
+
+def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
+    """Validate ``target`` against logits of shape (B, K): int labels (B,) or floats (B, K)."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    batch, classes = logits.shape
+    if t.dtype.kind in "iu":
+        if t.shape != (batch,):
+            raise ValueError(
+                f"cross_entropy: integer labels must have shape ({batch},) for logits of "
+                f"shape {logits.shape}, got {t.shape}"
+            )
+        if batch and (t.min() < 0 or t.max() >= classes):
+            bad = t[(t < 0) | (t >= classes)][0]
+            raise ValueError(
+                f"cross_entropy: label {bad} is out of range for {classes} classes "
+                f"(labels must lie in [0, {classes - 1}])"
+            )
+        return {"labels": t}
+    if t.dtype.kind != "f":
+        raise TypeError(
+            f"cross_entropy: target must hold integer labels or float probabilities, "
+            f"got dtype {t.dtype}"
+        )
+    if t.shape != logits.shape:
+        raise ValueError(
+            f"cross_entropy: probability targets must have the logits' shape {logits.shape}, "
+            f"got {t.shape}"
+        )
+    if not np.isfinite(t).all() or (t < 0).any():
+        raise ValueError("cross_entropy: probability targets must be finite and non-negative")
+    return {"probs": t.astype(logits.dtype, copy=False)}
+
+
+def cross_entropy(logits: Tensor, target: Any) -> Tensor:
+    """Mean softmax cross-entropy over the batch, stable by log-sum-exp (seed eq. 1).
+
+    E = -(1/B) sum_b sum_k t_bk (z_bk - log sum_c e^{z_bc}); dE/dz = (a sum(t) - t) / B,
+    which is the seed's eq. 3, (a - t) / B, when each target row sums to one.
+    ``target``: integer labels of shape (B,) or (non-negative) probabilities of shape (B, K).
+
+    Example::
+
+        >>> z = Tensor(np.array([[2.0, 0.0]]), requires_grad=True)
+        >>> cross_entropy(z, np.array([0])).item()   # -log(e^2 / (e^2 + 1))
+        0.12692801104297263
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (B, K), got {logits.shape}")
+    return ops.CrossEntropy.apply(logits, **_check_target(logits, target))

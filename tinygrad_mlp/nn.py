@@ -1,0 +1,197 @@
+"""Modules: parameters with dotted names, layers, and the seed network ``MLP``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from . import functional as F
+from .tensor import Tensor
+
+__all__ = ["Module", "Linear", "ReLU", "Sequential", "MLP"]
+
+
+class Module:
+    """Base class: parameters are Tensor attributes that require grad; children are Modules.
+
+    Names follow attribute order, dotted through children, as in torch (``"0.weight"``).
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs, depth first in attribute order."""
+        for name, value in vars(self).items():
+            if isinstance(value, Tensor) and value.requires_grad:
+                yield prefix + name, value
+            elif isinstance(value, Module):
+                yield from value.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> list[Tensor]:
+        """Every parameter, in the order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget accumulated gradients (None by default, or zeros as torch's set_to_none=False)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad[...] = 0
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter's data, by dotted name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy ``state`` into the parameters, in place, after checking names, shapes, dtypes.
+
+        Nothing is changed when anything is refused: all checks run before the first copy.
+        """
+        own = dict(self.named_parameters())
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        if missing or unexpected:
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        arrays = {}
+        for name, p in own.items():
+            value = state[name]
+            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if arr.shape != p.shape:
+                raise ValueError(
+                    f"load_state_dict: {name!r} has shape {arr.shape}, the model expects {p.shape}"
+                )
+            if arr.dtype != p.dtype:
+                raise TypeError(
+                    f"load_state_dict: {name!r} has dtype {arr.dtype}, the model expects {p.dtype}"
+                )
+            arrays[name] = arr
+        for name, p in own.items():
+            p.data[...] = arrays[name]
+
+
+class Linear(Module):
+    """z = x W^T + b, W of shape (fan_out, fan_in), He-initialised: W ~ N(0, 2 / fan_in).
+
+    Example: ``Linear(3, 4, rng=np.random.default_rng(0))(Tensor(np.ones((2, 3)))).shape``
+    is ``(2, 4)``. Without ``rng`` a fresh, unseeded generator is used.
+    """
+
+    def __init__(
+        self,
+        fan_in: int,
+        fan_out: int,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float32,
+        bias: bool = True,
+    ) -> None:
+        if fan_in < 1 or fan_out < 1:
+            raise ValueError(f"Linear: sizes must be positive, got ({fan_in}, {fan_out})")
+        rng = np.random.default_rng() if rng is None else rng
+        w = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
+        self.weight = Tensor._make(w.astype(dtype), False).requires_grad_()
+        self.bias = (
+            Tensor._make(np.zeros(fan_out, dtype=dtype), False).requires_grad_() if bias else None
+        )
+        self.fan_in, self.fan_out = fan_in, fan_out
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.fan_in}, {self.fan_out}, dtype={self.weight.dtype})"
+
+
+class ReLU(Module):
+    """max(x, 0) as a module."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu(x)
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class Sequential(Module):
+    """Modules applied in order, named "0", "1", ... as in torch.nn.Sequential.
+
+    A Linear followed by a ReLU runs as one fused node (same result, fewer nodes).
+    """
+
+    def __init__(self, *layers: Module) -> None:
+        for i, layer in enumerate(layers):
+            setattr(self, str(i), layer)
+        self.layers = list(layers)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        for name, layer in self.named_children():
+            yield from layer.named_parameters(prefix + name + ".")
+
+    def forward(self, x: Tensor) -> Tensor:
+        layers = self.layers
+        i, n = 0, len(layers)
+        while i < n:
+            layer = layers[i]
+            if type(layer) is Linear and i + 1 < n and type(layers[i + 1]) is ReLU:
+                x = F.linear_relu(x, layer.weight, layer.bias)
+                i += 2
+            else:
+                x = layer(x)
+                i += 1
+        return x
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(m) for m in self.layers)
+        return f"{type(self).__name__}({inner})"
+
+
+class MLP(Sequential):
+    """The seed network: Linear, ReLU for each hidden size, then a Linear giving logits.
+
+    ``MLP(N, [I, J], K)`` is the seed's N -> I relu -> J relu -> K; softmax lives in the loss.
+
+    Example::
+
+        >>> model = MLP(64, [32, 16], 10, rng=np.random.default_rng(0), dtype=np.float64)
+        >>> sorted(model.state_dict())[:2]
+        ['0.bias', '0.weight']
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        hidden: list[int] | tuple[int, ...],
+        n_out: int,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        rng = np.random.default_rng() if rng is None else rng
+        sizes = [n_in, *hidden, n_out]
+        layers: list[Module] = []
+        for i in range(len(sizes) - 1):
+            layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, dtype=dtype))
+            if i < len(sizes) - 2:
+                layers.append(ReLU())
+        super().__init__(*layers)
+        self.sizes = sizes

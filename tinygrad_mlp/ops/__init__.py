@@ -1,0 +1,37 @@
+"""Every differentiable operation, one class each, forward and backward side by side.
+
+- :mod:`.base`: the ``Op`` node and the helpers a backward rule may use;
+- :mod:`.math`: ``+ - * / ** @``, negation, exp, log, relu;
+- :mod:`.shape`: sum, max, reshape, transpose, broadcast_to;
+- :mod:`.nn`: softmax, log-softmax, fused linear(+ReLU), softmax cross-entropy.
+"""
+
+from .base import Op, reduced_count
+from .math import Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReLU, Sub
+from .nn import CrossEntropy, Linear, LinearReLU, LogSoftmax, Softmax
+from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
+
+__all__ = [
+    "Op",
+    "reduced_count",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Neg",
+    "Exp",
+    "Log",
+    "ReLU",
+    "MatMul",
+    "Sum",
+    "Max",
+    "Reshape",
+    "Transpose",
+    "BroadcastTo",
+    "Softmax",
+    "LogSoftmax",
+    "Linear",
+    "LinearReLU",
+    "CrossEntropy",
+]

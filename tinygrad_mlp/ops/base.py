@@ -1,0 +1,128 @@
+"""The node of the graph: an op with its forward and backward side by side.
+
+Contract of a backward rule, ``backward(self, g, inputs, out)``:
+
+- ``g`` is d(loss)/d(out); ``inputs`` are the op's inputs and ``out`` its output. On the
+  plain path they are numpy arrays; when gradients are themselves differentiated they are
+  Tensors, so a rule is written with operators and the helpers below, which work on both.
+  Shortcuts that only make sense on arrays (in-place updates, saved buffers) sit behind
+  ``isinstance(g, np.ndarray)``.
+- It returns one gradient per input, None where ``self.needs[i]`` is False. A gradient may be
+  shaped like the *broadcast* input: the engine undoes broadcasting, in one place
+  (:func:`tinygrad_mlp.autograd.unbroadcast`). No rule sums axes for that purpose itself.
+- It never mutates ``g`` and never returns the same new array for two inputs: the engine
+  hands freshly allocated gradients to leaves without copying them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, _GradMode
+
+__all__ = [
+    "Op",
+    "Grad",
+    "normalize_axes",
+    "reduced_count",
+    "keep_shape",
+    "expand",
+    "exp",
+    "data_of",
+    "swap_last",
+    "permute",
+]
+
+Grad = Any  # numpy array on the plain path, Tensor when a graph of the gradient is built
+
+
+class Op:
+    """Base class of every differentiable operation."""
+
+    parents: tuple[Tensor, ...] | None = None  # set per instance while recorded
+    needs: tuple[bool, ...] = ()
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
+        """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
+        op = cls()
+        data = op.forward(*[t.data for t in inputs], **attrs)
+        if _GradMode.enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                out = Tensor._make(data, True)
+                op.parents = inputs
+                op.needs = needs
+                out._ctx = op
+                return out
+        return Tensor._make(data, False)
+
+    def forward(self, *args: Any, **attrs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad | None, ...]:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop the inputs and every saved buffer, so the graph behind this node can be freed."""
+        self.__dict__.clear()  # class attribute `parents = None` now marks it released
+
+    @property
+    def released(self) -> bool:
+        return self.parents is None
+
+
+def normalize_axes(ndim: int, axis: int | Sequence[int] | None) -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def reduced_count(shape: tuple[int, ...], axis: int | Sequence[int] | None) -> int:
+    """How many elements a reduction over ``axis`` combines into each output element."""
+    count = 1
+    for a in normalize_axes(len(shape), axis):
+        count *= shape[a] if shape else 1
+    return count
+
+
+def keep_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` kept as size 1 (numpy's keepdims=True shape)."""
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def expand(g: Grad, shape: tuple[int, ...]) -> Grad:
+    """Broadcast ``g`` to ``shape`` (a read-only view for arrays, a node for Tensors)."""
+    if isinstance(g, np.ndarray):
+        return np.broadcast_to(g, shape)
+    return g.broadcast_to(shape)
+
+
+def exp(x: Grad) -> Grad:
+    """e**x for an array or a Tensor."""
+    return np.exp(x) if isinstance(x, np.ndarray) else x.exp()
+
+
+def data_of(x: Grad) -> np.ndarray:
+    """The numpy data behind an array or a Tensor (for masks, which carry no gradient)."""
+    return x if isinstance(x, np.ndarray) else x.data
+
+
+def swap_last(x: Grad) -> Grad:
+    """Swap the last two axes (a matrix transpose over a stack of matrices)."""
+    return x.swapaxes(-1, -2) if isinstance(x, np.ndarray) else x.transpose(-1, -2)
+
+
+def permute(x: Grad, perm: tuple[int, ...]) -> Grad:
+    """Reorder the axes of an array or a Tensor."""
+    return np.transpose(x, perm) if isinstance(x, np.ndarray) else x.permute(perm)

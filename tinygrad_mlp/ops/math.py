@@ -1,0 +1,152 @@
+"""Elementwise arithmetic and matrix multiplication, forward and backward side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .base import Grad, Op, data_of, swap_last
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "ReLU", "MatMul"]
+
+
+def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
+    return ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+
+
+class Add(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return a + b
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return g, g  # the engine reduces each to its input's shape
+
+
+class Sub(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return a - b
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return g, (-g if self.needs[1] else None)
+
+
+class Mul(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return a * b
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        a, b = inputs
+        return (g * b if self.needs[0] else None), (g * a if self.needs[1] else None)
+
+
+class Div(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return a / b
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        _, b = inputs
+        # d(a/b)/db = -a/b**2 = -out/b: reuses the output instead of squaring b.
+        return (g / b if self.needs[0] else None), (-g * out / b if self.needs[1] else None)
+
+
+class Pow(Op):
+    """x ** p for a constant number p."""
+
+    def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
+        self.exponent = exponent
+        return np.power(x, x.dtype.type(exponent)) if x.dtype.kind == "f" else x**exponent
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        (x,) = inputs
+        p = self.exponent
+        if p == 0.0:
+            return (g * 0.0,)
+        return (g * p * x ** (p - 1.0),)
+
+
+class Neg(Op):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (-g,)
+
+
+class Exp(Op):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (g * out,)  # d e^x / dx = e^x, which is the output: nothing recomputed
+
+
+class Log(Op):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (g / inputs[0],)
+
+
+class ReLU(Op):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        # relu'(0) is taken as 0 (the seed's convention, and torch's): the mask is x > 0,
+        # not x >= 0. The mask is a constant, so relu's second derivative is 0 off the kink.
+        return (g * (data_of(out) > 0),)
+
+
+class MatMul(Op):
+    """a @ b with numpy's rules: 1-D operands are promoted, leading axes broadcast."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul: both operands need at least 1 dimension, got {a.shape} @ {b.shape}"
+            )
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            k = b.shape[0 if b.ndim == 1 else -2]
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} do not align "
+                f"({a.shape[-1]} columns on the left, {k} rows on the right)"
+            )
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise _broadcast_error("matmul (batch axes)", a, b) from None
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        a, b = inputs
+        # Promote 1-D operands to matrices, as the forward did, so one rule covers all cases.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = g2.reshape((*g2.shape[:-1], 1, g2.shape[-1]) if b.ndim > 1 else (1, -1))
+        if b.ndim == 1:
+            g2 = g2.reshape((*g2.shape, 1)) if a.ndim > 1 else g2.reshape(1, 1)
+        ga = gb = None
+        if self.needs[0]:
+            ga = g2 @ swap_last(b2)  # shaped like the broadcast a2
+            if a.ndim == 1:
+                ga = ga.reshape((*ga.shape[:-2], ga.shape[-1]))
+        if self.needs[1]:
+            gb = swap_last(a2) @ g2  # shaped like the broadcast b2
+            if b.ndim == 1:
+                gb = gb.reshape(gb.shape[:-1])
+        return ga, gb

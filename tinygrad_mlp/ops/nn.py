@@ -1,0 +1,144 @@
+"""The network's own nodes: softmax, log-softmax, fused linear(+ReLU), softmax cross-entropy.
+
+Fusing is what keeps per-step overhead low: a linear layer is one node instead of three
+(transpose, matmul, add), and softmax with cross-entropy is one node whose backward is the
+seed's closed form dE/dz_k = a_k sum(t) - t_k (eq. 3), instead of a chain of six.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .base import Grad, Op, data_of, exp, swap_last
+
+__all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "CrossEntropy", "log_softmax_array"]
+
+
+def log_softmax_array(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(log_softmax(z), exp(z - max)) by log-sum-exp: shifted logits are <= 0, so no overflow."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    shifted -= np.log(e.sum(axis=axis, keepdims=True))
+    return shifted, e
+
+
+class Softmax(Op):
+    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        # Jacobian diag(s) - s s^T applied to g, without forming it.
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        return log_softmax_array(z, axis)[0]
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        # d(z_k - lse)/dz_c = 1[k=c] - softmax_c, and softmax = exp(out).
+        return (g - exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ...]:
+    """Gradients of z = x @ W^T + b given dE/dz: (dz W, dz^T x, dz); the engine sums db."""
+    x, w = inputs[0], inputs[1]
+    gx = gz @ w if op.needs[0] else None
+    gw = None
+    if op.needs[1]:
+        # Leading batch axes are flattened so dW = sum over every sample of dz^T x.
+        gz2 = gz.reshape(-1, gz.shape[-1]) if gz.ndim != 2 else gz
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        gw = swap_last(gz2) @ x2
+    if len(inputs) == 2:
+        return gx, gw
+    return gx, gw, (gz if op.needs[2] else None)
+
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {w.shape} "
+            f"(expected input (..., {w.shape[-1] if w.ndim else '?'}))"
+        )
+    z = x @ w.T
+    if b is not None:
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"linear: bias of shape {b.shape}, expected ({w.shape[0]},)")
+        z += b  # z is fresh: add in place
+    return np.asarray(z)
+
+
+class Linear(Op):
+    """z = x @ W^T + b with W of shape (fan_out, fan_in), as the seed's W_kj."""
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        return _affine(x, w, b)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return _linear_backward(self, g, inputs)
+
+
+class LinearReLU(Op):
+    """a = relu(x @ W^T + b) in one node: the seed's hidden layer."""
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        z = _affine(x, w, b)
+        return np.maximum(z, 0, out=z)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        # delta_j = (sum_k delta_k W_kj) * 1[z_j > 0]; a_j > 0 exactly when z_j > 0.
+        return _linear_backward(self, g * (data_of(out) > 0), inputs)
+
+
+class CrossEntropy(Op):
+    """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
+
+    ``labels`` (ints, shape (B,)) or ``probs`` (shape (B, K)) is the target; it is a
+    constant, not an input, so no gradient flows to it.
+    """
+
+    def forward(
+        self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
+    ) -> np.ndarray:
+        self.labels, self.probs = labels, probs
+        batch = z.shape[0]
+        logp, e = log_softmax_array(z, axis=1)
+        if labels is not None:
+            picked = logp[np.arange(batch), labels].sum()
+        else:
+            assert probs is not None
+            picked = np.vdot(probs, logp)  # sum_bk t_bk log a_bk, in one BLAS call
+        e /= e.sum(axis=1, keepdims=True)
+        self.softmax = e  # a_k: the backward is (a_k sum(t) - t_k) / B, eq. 3
+        return np.asarray(-picked / batch, dtype=z.dtype)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        z = inputs[0]
+        batch = z.shape[0]
+        scale = g / batch
+        if isinstance(g, np.ndarray):
+            d = self.softmax * scale  # fresh array, so the in-place steps below are safe
+            if self.labels is not None:
+                d[np.arange(batch), self.labels] -= scale
+            else:
+                assert self.probs is not None
+                d *= self.probs.sum(axis=1, keepdims=True)
+                d -= self.probs * scale
+            return (d,)
+        # On Tensors the softmax is recomputed as a node, so this gradient can be differentiated.
+        t = self._dense_target(z.shape)
+        return ((z.softmax(axis=1) * t.sum(axis=1, keepdims=True) - t) * scale,)
+
+    def _dense_target(self, shape: tuple[int, ...]) -> np.ndarray:
+        if self.probs is not None:
+            return self.probs
+        t = np.zeros(shape, dtype=self.softmax.dtype)
+        t[np.arange(shape[0]), self.labels] = 1
+        return t

@@ -1,0 +1,346 @@
+"""The Tensor: a numpy array that remembers the op that made it.
+
+A Tensor holds ``data`` (a numpy array), ``grad`` (a numpy array of the same shape and dtype,
+or None), ``requires_grad``, and ``_ctx``: the op (see :mod:`tinygrad_mlp.ops`) that produced
+it, which in turn holds the op's input Tensors. Following ``_ctx`` from a loss back to the
+leaves walks the computation graph; :mod:`tinygrad_mlp.autograd` does that walk.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .ops import Op
+
+__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode:
+    """Whether ops record the graph. Module state, like torch's grad mode (not randomness)."""
+
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record a graph for backward (the default)."""
+    return _GradMode.enabled
+
+
+class _SetGradMode:
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+        self.prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self.prev.append(_GradMode.enabled)
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self.prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def no_grad() -> _SetGradMode:
+    """Context manager and decorator under which ops build no graph.
+
+    Example::
+
+        with no_grad():
+            y = model(x)        # y.requires_grad is False, nothing is kept for backward
+    """
+    return _SetGradMode(False)
+
+
+def enable_grad() -> _SetGradMode:
+    """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
+    return _SetGradMode(True)
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    """Copy ``data`` into a fresh array; Python floats become float32 as in torch."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        return np.array(data, dtype=dtype, copy=True)
+    arr = np.array(data, dtype=dtype)
+    if dtype is None and arr.dtype == np.float64:
+        arr = arr.astype(np.float32)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records operations for reverse-mode autodiff.
+
+    ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
+    Python numbers and lists become float32 (or int64 for integers), as in torch.
+    Use :meth:`from_numpy` to share memory instead.
+
+    Example::
+
+        >>> x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        array([ 2., -4.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    data: np.ndarray
+    grad: np.ndarray | None
+    requires_grad: bool
+    _ctx: Op | None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
+        """Wrap an array without copying or checking: the ops' fast constructor."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = None
+        return t
+
+    @classmethod
+    def from_numpy(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap ``array`` without copying: the Tensor and the array share memory."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+        t = cls._make(array, False)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place; only floating-point leaves can require grad."""
+        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    # --- plain attributes -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op that records a graph."""
+        return self._ctx is None
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared, not copied), like ``torch.Tensor.numpy``."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A new leaf that shares this tensor's data and is cut off from the graph."""
+        return Tensor._make(self.data, False)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self._ctx is not None:
+            extra = f", grad_fn={type(self._ctx).__name__}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    # --- autodiff ---------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``grad`` is d(loss)/d(self); a scalar needs none (it is 1). The graph's buffers are
+        released afterwards unless ``retain_graph=True``.
+        """
+        from .autograd import backward
+
+        backward(self, grad, retain_graph=retain_graph)
+
+    # --- ops (each one is a node class in ops.py) ---------------------------------------
+    def _lift(self, other: Any) -> Tensor:
+        """Turn an operand into a Tensor; Python scalars take this tensor's float dtype."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float, bool)) and np.issubdtype(self.data.dtype, np.floating):
+            return Tensor._make(np.asarray(other, dtype=self.data.dtype), False)
+        if isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
+            return Tensor._make(np.asarray(other), False)
+        raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self._lift(other), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(self._lift(other), self)
+
+    def __pow__(self, exponent: float) -> Tensor:
+        if not isinstance(exponent, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"Tensor ** exponent supports a number exponent only, got {type(exponent).__name__}"
+            )
+        return _ops.Pow.apply(self, exponent=float(exponent))
+
+    def __neg__(self) -> Tensor:
+        return _ops.Neg.apply(self)
+
+    # Comparisons give constant boolean tensors (no gradient flows through them).
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data > self._lift(other).data, False)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data < self._lift(other).data, False)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data >= self._lift(other).data, False)
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data <= self._lift(other).data, False)
+
+    __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity
+
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return _ops.Log.apply(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0); its derivative at 0 is taken as 0."""
+        return _ops.ReLU.apply(self)
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes by default), like ``numpy.sum``."""
+        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (all axes by default): the sum divided by the count."""
+        count = _ops.reduced_count(self.shape, axis)
+        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; on ties the gradient is split equally among the maxima."""
+        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same data in a new shape (``-1`` infers one dimension)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: int) -> Tensor:
+        """No arguments: reverse the axes. Two: swap them (torch). More: permute (numpy)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        n = self.ndim
+        if not axes:
+            perm = tuple(range(n - 1, -1, -1))
+        elif len(axes) == 2 and n != 2:
+            i, j = (a % n for a in axes)
+            order = list(range(n))
+            order[i], order[j] = order[j], order[i]
+            perm = tuple(order)
+        else:
+            perm = tuple(a % n for a in axes)
+        return _ops.Transpose.apply(self, axes=perm)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Reorder the axes, as ``numpy.transpose(x, axes)``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed."""
+        return self.transpose()
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """Repeat the data along broadcast axes to ``shape``, like ``numpy.broadcast_to``."""
+        return _ops.BroadcastTo.apply(self, shape=tuple(shape))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
+        return _ops.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - log(sum(exp(x))) along ``axis``, by log-sum-exp (never log(0))."""
+        return _ops.LogSoftmax.apply(self, axis=axis)
+
+
+from . import ops as _ops  # noqa: E402  (ops subclass nothing here; they need Tensor defined)
