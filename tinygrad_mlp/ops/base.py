@@ -50,6 +50,8 @@ class Op:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
         data = op.forward(*[t.data for t in inputs], **attrs)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
         if _GradMode.enabled:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:

@@ -1,0 +1,33 @@
+"""The test suite's one strategies module: the public ones, plus the table of ops.
+
+Everything general lives in :mod:`tinygrad_mlp.testing.strategies` (users import it too);
+this file adds only what is specific to this suite's tests.
+"""
+
+from tinygrad_mlp.testing.strategies import (
+    SeedNetwork,
+    arrays,
+    broadcastable_shapes,
+    float_arrays,
+    logits,
+    one_hot_targets,
+    probability_targets,
+    seed_networks,
+    seeds,
+    shapes,
+    targets,
+)
+
+__all__ = [
+    "SeedNetwork",
+    "arrays",
+    "broadcastable_shapes",
+    "float_arrays",
+    "logits",
+    "one_hot_targets",
+    "probability_targets",
+    "seed_networks",
+    "seeds",
+    "shapes",
+    "targets",
+]

@@ -1,0 +1,108 @@
+"""Softmax cross-entropy: the seed's eq. 1 and eq. 3, stable up to logits of magnitude 1e4."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+import tinygrad_mlp.functional as F
+from tinygrad_mlp import Tensor, numerical_grad
+from tinygrad_mlp.closed_form import one_hot
+from tinygrad_mlp.testing import assert_grads_close
+
+from . import strategies as st
+
+U = np.finfo(np.float64).eps / 2  # unit round-off of float64
+
+
+def reference(z: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Loss, softmax a and dense target t, written independently of the engine."""
+    t = one_hot(target, z.shape[1]) if target.dtype.kind == "i" else target
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-(t * log_a).sum() / z.shape[0]), np.exp(log_a), t
+
+
+@hs.composite
+def logits_and_targets(draw, magnitude=1e4):
+    z = draw(st.logits(magnitude=draw(hs.sampled_from([1.0, 30.0, magnitude]))))
+    return z, draw(st.targets(*z.shape))
+
+
+@given(logits_and_targets())
+def test_gradient_is_the_closed_form_a_sum_t_minus_t(case):
+    z, target = case
+    logits = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(logits, target)
+    loss.backward()
+    _, a, t = reference(z, target)
+    batch = z.shape[0]
+    expected = (a * t.sum(axis=1, keepdims=True) - t) / batch  # eq. 3, general form
+    # Each entry is a difference of two terms, each computed to a few ulps; the error is
+    # relative to the larger term, so the scale is max(|a sum t|, |t|) / B, not |expected|.
+    terms = max(np.abs(a * t.sum(axis=1, keepdims=True)).max(), np.abs(t).max()) / batch
+    assert_grads_close(logits.grad, expected, rtol=0.0, atol=1e-12 * terms)
+
+
+@given(logits_and_targets())
+def test_loss_is_finite_and_matches_eq_1(case):
+    z, target = case
+    loss = F.cross_entropy(Tensor(z), target)
+    expected, _, t = reference(z, target)
+    assert np.isfinite(loss.item())
+    # Each term t (shifted - log s) is known to within a few ulps of |shifted| + |log s|,
+    # where log s (0 <= log s <= log K) carries the K-term sum's round-off: K + 4 ulps.
+    shifted = z - z.max(axis=1, keepdims=True)
+    scale = (t * (np.abs(shifted) + 1 + np.log(z.shape[1]))).sum() / z.shape[0]
+    assert abs(loss.item() - expected) <= 4 * (z.shape[1] + 4) * U * scale
+
+
+@given(st.logits(magnitude=1e4), st.seeds)
+def test_gradient_rows_sum_to_zero_for_normalised_targets(z, seed):
+    target = np.random.default_rng(seed).integers(0, z.shape[1], z.shape[0])
+    logits = Tensor(z, requires_grad=True)
+    F.cross_entropy(logits, target).backward()
+    # sum_k (a_k - t_k) = 1 - 1: K terms of size <= 1/B, each rounded once
+    np.testing.assert_allclose(logits.grad.sum(axis=1), 0.0, atol=z.shape[1] * 4 * U)
+
+
+@given(st.logits(magnitude=3.0), st.seeds)
+def test_gradient_matches_finite_differences(z, seed):
+    target = np.random.default_rng(seed).integers(0, z.shape[1], z.shape[0])
+    logits = Tensor(z, requires_grad=True)
+    F.cross_entropy(logits, target).backward()
+    (numeric,) = numerical_grad(lambda x: F.cross_entropy(x, target), [logits])
+    # central differences, eps = 1e-6: truncation ~1e-12 |E'''|, round-off ~1e-10 |E|
+    assert_grads_close(logits.grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_labels_and_one_hot_probabilities_agree():
+    z = np.random.default_rng(0).standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    a, b = Tensor(z, requires_grad=True), Tensor(z, requires_grad=True)
+    la, lb = F.cross_entropy(a, labels), F.cross_entropy(b, one_hot(labels, 4))
+    la.backward()
+    lb.backward()
+    assert la.item() == pytest.approx(lb.item(), rel=1e-15)
+    assert_grads_close(a.grad, b.grad, rtol=1e-15)
+
+
+def test_extreme_logits_give_the_exact_limit():
+    z = Tensor(np.array([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0]]), requires_grad=True)
+    loss = F.cross_entropy(z, np.array([1, 2]))
+    loss.backward()
+    # row 0: -log a_1 = 2e4 exactly; row 1: log 3. Mean over B = 2.
+    assert loss.item() == pytest.approx((2e4 + np.log(3.0)) / 2, rel=1e-15)
+    np.testing.assert_allclose(z.grad[0], [0.5, -0.5, 0.0], atol=1e-300)
+    np.testing.assert_allclose(z.grad[1], [1 / 6, 1 / 6, 1 / 6 - 0.5], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(dtype):
+    z = Tensor(np.zeros((2, 3), dtype=dtype), requires_grad=True)
+    loss = F.cross_entropy(z, np.array([0, 2]))
+    loss.backward()
+    assert loss.dtype == dtype and z.grad.dtype == dtype
+    assert loss.item() == pytest.approx(np.log(3.0), rel=1e-6 if dtype == np.float32 else 1e-15)

@@ -1,0 +1,177 @@
+"""Hypothesis strategies for gradient tests: shapes, arrays, logits, targets, seed networks.
+
+Arrays whose exact values matter little (weights, inputs of smooth functions) are drawn as a
+seed for a ``numpy.random.Generator``: hypothesis explores shapes and seeds, numpy supplies
+continuous values, so no finite difference lands on a kink by an accident of round numbers.
+
+Example::
+
+    from hypothesis import given
+    from tinygrad_mlp.testing import strategies as st
+
+    @given(st.seed_networks())
+    def test_something(net):
+        loss, grads = closed_form.loss_and_grads(net.params, net.x, net.target)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as hs
+from hypothesis.extra import numpy as hnp
+
+__all__ = [
+    "seeds",
+    "shapes",
+    "broadcastable_shapes",
+    "arrays",
+    "float_arrays",
+    "logits",
+    "one_hot_targets",
+    "probability_targets",
+    "targets",
+    "SeedNetwork",
+    "seed_networks",
+]
+
+seeds = hs.integers(min_value=0, max_value=2**32 - 1)  # for numpy.random.default_rng
+
+
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> Any:
+    """Array shapes, e.g. (), (3,), (2, 1, 4)."""
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
+
+
+def broadcastable_shapes(max_dims: int = 3, max_side: int = 4) -> Any:
+    """Pairs of shapes that broadcast against each other, e.g. ((3, 1), (4,))."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=max_dims, min_side=1, max_side=max_side
+    ).map(lambda bs: bs.input_shapes)
+
+
+def arrays(
+    shape: tuple[int, ...],
+    low: float = -2.0,
+    high: float = 2.0,
+    away_from_zero: float = 0.0,
+    dtype: Any = np.float64,
+) -> Any:
+    """Arrays of ``shape`` with entries uniform in [low, high], seeded (continuous values).
+
+    ``away_from_zero`` > 0 keeps every |entry| >= that margin (for relu, 1/x, log of |x|).
+    """
+
+    def build(seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        a = rng.uniform(low, high, size=shape)
+        if away_from_zero > 0:
+            a = np.where(np.abs(a) < away_from_zero, np.copysign(away_from_zero, a), a)
+        return a.astype(dtype)
+
+    return seeds.map(build)
+
+
+def float_arrays(
+    shape: Any = None, min_value: float = -10.0, max_value: float = 10.0, dtype: Any = np.float64
+) -> Any:
+    """Arrays whose entries hypothesis draws itself (edge values: 0, equal entries, bounds)."""
+    return hnp.arrays(
+        dtype=dtype,
+        shape=shapes() if shape is None else shape,
+        elements=hs.floats(min_value, max_value, allow_nan=False, width=64),
+    )
+
+
+def logits(
+    batch: Any = None, classes: Any = None, magnitude: float = 10.0, dtype: Any = np.float64
+) -> Any:
+    """Logits of shape (B, K) with entries uniform in [-magnitude, magnitude]."""
+    batch = hs.integers(1, 8) if batch is None else batch
+    classes = hs.integers(2, 8) if classes is None else classes
+
+    @hs.composite
+    def build(draw: Any) -> np.ndarray:
+        b, k = draw(batch), draw(classes)
+        return draw(arrays((b, k), -magnitude, magnitude, dtype=dtype))
+
+    return build()
+
+
+def one_hot_targets(batch: int, classes: int) -> Any:
+    """Integer labels of shape (B,) in [0, K)."""
+    return hnp.arrays(np.int64, (batch,), elements=hs.integers(0, classes - 1))
+
+
+def probability_targets(batch: int, classes: int, normalised: bool = True) -> Any:
+    """Non-negative targets of shape (B, K); rows sum to one unless ``normalised`` is False."""
+
+    def build(seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        t = rng.exponential(size=(batch, classes)) * (rng.random((batch, classes)) < 0.7)
+        if normalised:
+            t[:, 0] += t.sum(axis=1) == 0  # no all-zero row, so the rows can sum to one
+            t /= t.sum(axis=1, keepdims=True)
+        else:
+            t *= rng.uniform(0.1, 3.0, size=(batch, 1))
+        return t
+
+    return seeds.map(build)
+
+
+def targets(batch: int, classes: int) -> Any:
+    """Any target cross_entropy takes: labels, probability rows, or non-normalised rows."""
+    return hs.one_of(
+        one_hot_targets(batch, classes),
+        probability_targets(batch, classes),
+        probability_targets(batch, classes, normalised=False),
+    )
+
+
+@dataclass
+class SeedNetwork:
+    """A seed network N -> hidden... (relu) -> K with weights, a batch and its targets."""
+
+    sizes: list[int]
+    params: list[tuple[np.ndarray, np.ndarray]]
+    x: np.ndarray
+    target: np.ndarray
+
+    @property
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The weights under ``nn.MLP``'s names ("0.weight", "0.bias", "2.weight", ...)."""
+        out = {}
+        for layer, (W, b) in enumerate(self.params):
+            out[f"{2 * layer}.weight"], out[f"{2 * layer}.bias"] = W, b
+        return out
+
+
+def seed_networks(
+    max_width: int = 8, max_batch: int = 8, depth: tuple[int, int] = (2, 2), dtype: Any = np.float64
+) -> Any:
+    """Seed networks with random sizes, He-scaled weights, nonzero biases, inputs, targets.
+
+    ``depth`` bounds the number of hidden layers (the seed has two).
+    """
+
+    @hs.composite
+    def build(draw: Any) -> SeedNetwork:
+        n_hidden = draw(hs.integers(*depth))
+        sizes = [draw(hs.integers(1, max_width)) for _ in range(n_hidden + 1)]
+        sizes.append(draw(hs.integers(2, max_width)))
+        batch = draw(hs.integers(1, max_batch))
+        rng = np.random.default_rng(draw(seeds))
+        params = []
+        for fan_in, fan_out in itertools.pairwise(sizes):
+            W = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
+            params.append((W.astype(dtype), (0.1 * rng.standard_normal(fan_out)).astype(dtype)))
+        x = rng.standard_normal((batch, sizes[0])).astype(dtype)
+        target = draw(targets(batch, sizes[-1]))
+        return SeedNetwork(sizes, params, x, target)
+
+    return build()
