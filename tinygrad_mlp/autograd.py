@@ -23,7 +23,7 @@ _FREED = (
 
 
 def toposort(root: Tensor) -> list[Tensor]:
-    """The non-leaf tensors that ``root`` depends on, ``root`` first, each before its inputs.
+    """The non-leaf tensors that ``root`` depends on, each after its inputs (``root`` last).
 
     Raises RuntimeError if any of them belongs to an already released graph.
     """
@@ -47,7 +47,6 @@ def toposort(root: Tensor) -> list[Tensor]:
         for p in parents:
             if p._ctx is not None and id(p) not in seen:
                 stack.append((p, False))
-    order.reverse()
     return order
 
 
@@ -60,12 +59,18 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead == 1 and g.shape[1:] == shape:
+        return g.sum(axis=0)  # the common case: a bias broadcast over the batch
     if lead < 0:
         raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
     stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
     if not stretched:
-        return g.sum(axis=tuple(range(lead)))
-    return g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+        g = g.sum(axis=tuple(range(lead)))
+    else:
+        g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    if g.shape != shape:
+        raise RuntimeError(f"a gradient reduced to shape {g.shape} cannot belong to {shape}")
+    return g
 
 
 def _initial_grad(root: Tensor, grad: Any) -> np.ndarray:
@@ -115,27 +120,33 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         return
     order = toposort(root)
     grads: dict[int, Any] = {id(root): g0}
-    for node in order:
+    while order:
+        node = order.pop()  # popping drops the list's reference: data is freed as we go
         op = node._ctx
         assert op is not None and op.parents is not None
         g = grads.pop(id(node), None)
         if g is not None:
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)  # numpy returns scalars for 0-d sums
             parents = op.parents
             in_grads = op.backward(g, [p.data for p in parents], node.data)
             for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
                 if not need or pg is None:
                     continue
-                if not isinstance(pg, np.ndarray):
-                    pg = np.asarray(pg)  # 0-d arithmetic gives numpy scalars
-                shape = p.data.shape
+                data = p.data
+                if type(pg) is not np.ndarray:
+                    pg = np.asarray(pg)
                 # Fresh: allocated by the rule for this input alone, so a leaf may keep it.
                 fresh = pg is not g and pg.base is None
-                if pg.shape != shape:
-                    pg, fresh = np.asarray(unbroadcast(pg, shape)), True
-                if pg.dtype != p.data.dtype:
-                    pg, fresh = pg.astype(p.data.dtype), True
-                if p._ctx is None:
-                    _accumulate(p, pg, fresh)
+                if pg.shape != data.shape:
+                    pg, fresh = np.asarray(unbroadcast(pg, data.shape)), True
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                    pg, fresh = pg.astype(data.dtype), True
+                if p._ctx is None:  # a leaf: accumulate, keeping a fresh array as the buffer
+                    if p.grad is None:
+                        p.grad = pg if fresh else pg.copy()
+                    else:
+                        p.grad += pg
                 else:
                     prev = grads.get(id(p))
                     grads[id(p)] = pg if prev is None else prev + pg

@@ -90,17 +90,12 @@ def engine_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Callable
     return step
 
 
-def _median_ms(fn: Callable[[], float], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return times
+def run_bench(size: str, dtype: type, steps: int, seed: int = 0) -> BenchResult:
+    """Median ms per step of both, alternating one reference step and one engine step.
 
-
-def run_bench(size: str, dtype: type, steps: int, seed: int = 0, rounds: int = 5) -> BenchResult:
-    """Median ms per step of both, interleaved in ``rounds`` blocks of ``steps`` steps each."""
+    Alternating step by step means both see the same machine: a slow second (another
+    process, a frequency change) slows both sides of the pairs it falls in, not one side.
+    """
     n_in, hidden, n_out, batch = SIZES[size]
     rng = np.random.default_rng(seed)
     model = MLP(n_in, hidden, n_out, rng=rng, dtype=dtype)
@@ -109,12 +104,19 @@ def run_bench(size: str, dtype: type, steps: int, seed: int = 0, rounds: int = 5
     y = rng.integers(0, n_out, batch)
     lr = 1e-3  # small, so weights barely move and both do the same arithmetic all run
     ref, eng = numpy_step(params, x, y, lr), engine_step(model, x, y, lr)
-    for fn in (ref, eng):  # warm up caches and BLAS threads
-        _median_ms(fn, max(steps // 10, 2))
-    ref_t: list[float] = []
-    eng_t: list[float] = []
-    per_round = max(steps // rounds, 1)
-    for _ in range(rounds):
-        ref_t += _median_ms(ref, per_round)
-        eng_t += _median_ms(eng, per_round)
-    return BenchResult(size, np.dtype(dtype).name, float(np.median(ref_t)), float(np.median(eng_t)))
+    clock = time.perf_counter
+    for _ in range(max(steps // 10, 3)):  # warm up caches, allocator and BLAS threads
+        ref()
+        eng()
+    ref_t = np.empty(steps)
+    eng_t = np.empty(steps)
+    for i in range(steps):
+        t0 = clock()
+        ref()
+        t1 = clock()
+        eng()
+        t2 = clock()
+        ref_t[i], eng_t[i] = t1 - t0, t2 - t1
+    return BenchResult(
+        size, np.dtype(dtype).name, float(np.median(ref_t)) * 1e3, float(np.median(eng_t)) * 1e3
+    )

@@ -119,7 +119,7 @@ def _bench(args: argparse.Namespace) -> int:
     for size in args.sizes:
         for dtype in args.dtypes:
             # calibrate the step count to the time budget from one quick measurement
-            probe = run_bench(size, np.dtype(dtype).type, steps=4, rounds=2)
+            probe = run_bench(size, np.dtype(dtype).type, steps=4)
             per_step = (probe.numpy_ms + probe.engine_ms) / 1e3
             steps = int(max(10, min(5000, args.budget / max(per_step, 1e-6))))
             r = run_bench(size, np.dtype(dtype).type, steps=steps)

@@ -64,7 +64,8 @@ def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
                 f"cross_entropy: integer labels must have shape ({batch},) for logits of "
                 f"shape {logits.shape}, got {t.shape}"
             )
-        if batch and (t.min() < 0 or t.max() >= classes):
+        # one reduction catches both ends: negative labels are huge as unsigned integers
+        if batch and t.view(f"u{t.itemsize}").max() >= classes:
             bad = t[(t < 0) | (t >= classes)][0]
             raise ValueError(
                 f"cross_entropy: label {bad} is out of range for {classes} classes "
@@ -101,6 +102,8 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
-    if logits.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (B, K), got {logits.shape}")
+    if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
+        raise ValueError(
+            f"cross_entropy: logits must have shape (B, K) with B, K >= 1, got {logits.shape}"
+        )
     return ops.CrossEntropy.apply(logits, **_check_target(logits, target))

@@ -304,13 +304,17 @@ class Tensor:
         return _ops.Reshape.apply(self, shape=shape)
 
     def transpose(self, *axes: int) -> Tensor:
-        """No arguments: reverse the axes. Two: swap them (torch). More: permute (numpy)."""
+        """No arguments: reverse the axes. Two: swap them (torch). Three or more: permute.
+
+        ``x.transpose(0, 1)`` swaps axes 0 and 1, as ``torch.transpose``; use :meth:`permute`
+        for numpy's ``transpose(axes)`` with a full permutation.
+        """
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         n = self.ndim
         if not axes:
             perm = tuple(range(n - 1, -1, -1))
-        elif len(axes) == 2 and n != 2:
+        elif len(axes) == 2:
             i, j = (a % n for a in axes)
             order = list(range(n))
             order[i], order[j] = order[j], order[i]

@@ -53,13 +53,13 @@ class Op:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
         if _GradMode.enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                out = Tensor._make(data, True)
-                op.parents = inputs
-                op.needs = needs
-                out._ctx = op
-                return out
+            for t in inputs:
+                if t.requires_grad:
+                    op.parents = inputs
+                    op.needs = tuple([t.requires_grad for t in inputs])
+                    out = Tensor._make(data, True)
+                    out._ctx = op
+                    return out
         return Tensor._make(data, False)
 
     def forward(self, *args: Any, **attrs: Any) -> np.ndarray:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Grad, Op, data_of, exp, swap_last
+from .base import Grad, Op, exp, swap_last
 
 __all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "CrossEntropy", "log_softmax_array"]
 
@@ -49,16 +49,17 @@ class LogSoftmax(Op):
 def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ...]:
     """Gradients of z = x @ W^T + b given dE/dz: (dz W, dz^T x, dz); the engine sums db."""
     x, w = inputs[0], inputs[1]
-    gx = gz @ w if op.needs[0] else None
+    needs = op.needs
+    gx = gz @ w if needs[0] else None
     gw = None
-    if op.needs[1]:
-        # Leading batch axes are flattened so dW = sum over every sample of dz^T x.
-        gz2 = gz.reshape(-1, gz.shape[-1]) if gz.ndim != 2 else gz
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        gw = swap_last(gz2) @ x2
+    if needs[1]:
+        if gz.ndim == 2 and x.ndim == 2:
+            gw = gz.T @ x  # dE/dW_kj = sum_b delta_bk a_bj
+        else:  # flatten leading batch axes: dW sums dz^T x over every sample
+            gw = swap_last(gz.reshape(-1, gz.shape[-1])) @ x.reshape(-1, x.shape[-1])
     if len(inputs) == 2:
         return gx, gw
-    return gx, gw, (gz if op.needs[2] else None)
+    return gx, gw, (gz if needs[2] else None)
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -94,7 +95,8 @@ class LinearReLU(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # delta_j = (sum_k delta_k W_kj) * 1[z_j > 0]; a_j > 0 exactly when z_j > 0.
-        return _linear_backward(self, g * (data_of(out) > 0), inputs)
+        mask = out > 0 if isinstance(out, np.ndarray) else out.data > 0
+        return _linear_backward(self, g * mask, inputs)
 
 
 class CrossEntropy(Op):
@@ -109,15 +111,20 @@ class CrossEntropy(Op):
     ) -> np.ndarray:
         self.labels, self.probs = labels, probs
         batch = z.shape[0]
-        logp, e = log_softmax_array(z, axis=1)
+        shifted = z - z.max(axis=1, keepdims=True)  # <= 0, so exp cannot overflow
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
         if labels is not None:
-            picked = logp[np.arange(batch), labels].sum()
+            self.rows = np.arange(batch)
+            # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
+            loss = np.log(total).sum() - shifted[self.rows, labels].sum()
         else:
             assert probs is not None
-            picked = np.vdot(probs, logp)  # sum_bk t_bk log a_bk, in one BLAS call
-        e /= e.sum(axis=1, keepdims=True)
+            shifted -= np.log(total)  # log a_bk
+            loss = -np.vdot(probs, shifted)  # -sum_bk t_bk log a_bk, in one BLAS call
+        e /= total
         self.softmax = e  # a_k: the backward is (a_k sum(t) - t_k) / B, eq. 3
-        return np.asarray(-picked / batch, dtype=z.dtype)
+        return np.asarray(loss / batch, dtype=z.dtype)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         z = inputs[0]
@@ -126,7 +133,7 @@ class CrossEntropy(Op):
         if isinstance(g, np.ndarray):
             d = self.softmax * scale  # fresh array, so the in-place steps below are safe
             if self.labels is not None:
-                d[np.arange(batch), self.labels] -= scale
+                d[self.rows, self.labels] -= scale
             else:
                 assert self.probs is not None
                 d *= self.probs.sum(axis=1, keepdims=True)

@@ -40,7 +40,7 @@ class Max(Op):
         kshape = keep_shape(x.shape, self.axes)
         hit = x == data_of(out).reshape(kshape)
         # Split equally among ties: a valid subgradient, symmetric in the tied entries.
-        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)
         return (expand(g.reshape(kshape), x.shape) * share,)
 
 
