@@ -106,3 +106,16 @@ def test_dtype_is_kept(dtype):
     loss.backward()
     assert loss.dtype == dtype and z.grad.dtype == dtype
     assert loss.item() == pytest.approx(np.log(3.0), rel=1e-6 if dtype == np.float32 else 1e-15)
+
+
+def test_the_target_is_copied_so_later_changes_do_not_reach_backward():
+    z = Tensor(np.zeros((2, 3)), requires_grad=True)
+    labels = np.array([0, 1])
+    probs = np.full((2, 3), 1 / 3)
+    loss_l, loss_p = F.cross_entropy(z, labels), F.cross_entropy(z, probs)
+    labels[:] = 2
+    probs[:] = np.eye(3)[[2, 2]]
+    (loss_l + loss_p).backward()
+    # uniform a = 1/3 against the original targets: (a - t) / 2 for the labels, 0 for probs
+    expected = (np.full((2, 3), 1 / 3) - np.eye(3)[[0, 1]]) / 2
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-15)

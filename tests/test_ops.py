@@ -227,3 +227,19 @@ def test_log_softmax_is_stable_for_huge_logits():
     np.testing.assert_allclose(out[0], [0.0, -1e4, -2e4], rtol=1e-15)
     np.testing.assert_allclose(out[1], np.full(3, -np.log(3.0)), rtol=1e-15)
     np.testing.assert_allclose(F.softmax(Tensor(z)).numpy()[0], [1.0, 0.0, 0.0])
+
+
+def test_python_numbers_are_weak_numpy_scalars_promote_as_in_numpy():
+    x = Tensor(np.ones(2, dtype=np.float32))
+    assert (x * 2.0).dtype == np.float32 and (x + 1).dtype == np.float32
+    assert (x * np.float64(2)).dtype == (np.ones(2, np.float32) * np.float64(2)).dtype
+    assert (x * np.float64(2)).dtype == np.float64
+
+
+def test_fused_linear_promotes_mixed_dtypes_like_the_unfused_expression():
+    x = np.ones((2, 3), dtype=np.float32)
+    w = np.ones((4, 3), dtype=np.float32)
+    b = np.full(4, 0.1, dtype=np.float64)
+    out = F.linear(Tensor(x), Tensor(w), Tensor(b))
+    assert out.dtype == (x @ w.T + b).dtype == np.float64
+    np.testing.assert_array_equal(out.numpy(), x @ w.T + b)

@@ -34,7 +34,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tinygrad-mlp`` and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="tinygrad-mlp",
         description="Exact reverse-mode autodiff on numpy: checks and benchmarks.",
@@ -56,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="layer sizes N I ... K (default: 4 5 4 3)",
     )
     gc.add_argument("--batch", type=_positive_int, default=6, help="batch size (default: 6)")
-    gc.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    gc.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     gc.add_argument(
         "--eps", type=_positive_float, default=1e-6, help="finite-difference step (default: 1e-6)"
     )
@@ -94,12 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _gradcheck(args: argparse.Namespace) -> int:
     from .seedcheck import format_table, seed_network_check
 
-    if len(args.sizes) < 2:
-        print(
-            "tinygrad-mlp gradcheck: --sizes needs at least an input and an output size",
-            file=sys.stderr,
-        )
-        return 2
     n_in, *hidden, n_out = args.sizes
     print(
         f"seed network {'-'.join(map(str, args.sizes))}, batch {args.batch}, "
@@ -136,7 +141,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "gradcheck" and len(args.sizes) < 2:
+        parser.error("gradcheck --sizes needs at least an input and an output size")
     if args.command == "gradcheck":
         return _gradcheck(args)
     return _bench(args)

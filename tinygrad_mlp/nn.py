@@ -14,9 +14,11 @@ __all__ = ["Module", "Linear", "ReLU", "Sequential", "MLP"]
 
 
 class Module:
-    """Base class: parameters are Tensor attributes that require grad; children are Modules.
+    """Base class: every Tensor attribute is a parameter; Module attributes are children.
 
     Names follow attribute order, dotted through children, as in torch (``"0.weight"``).
+    A frozen parameter (``requires_grad_(False)``) stays a parameter: it is still listed,
+    saved and loaded, and optimizers skip it because it gets no gradient.
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -33,7 +35,7 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """(dotted name, parameter) pairs, depth first in attribute order."""
         for name, value in vars(self).items():
-            if isinstance(value, Tensor) and value.requires_grad:
+            if isinstance(value, Tensor):
                 yield prefix + name, value
             elif isinstance(value, Module):
                 yield from value.named_parameters(prefix + name + ".")

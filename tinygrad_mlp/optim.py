@@ -19,8 +19,8 @@ class Optimizer:
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
         for p in self.params:
-            if not isinstance(p, Tensor) or not p.requires_grad:
-                raise TypeError("optimizer parameters must be Tensors that require grad")
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer parameters must be Tensors, got {type(p).__name__}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""

@@ -9,6 +9,7 @@ leaves walks the computation graph; :mod:`tinygrad_mlp.autograd` does that walk.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,15 +23,18 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
-    """Whether ops record the graph. Module state, like torch's grad mode (not randomness)."""
+class _GradMode(threading.local):
+    """Whether ops record the graph: per thread, like torch's grad mode (not randomness)."""
 
     enabled = True
 
 
+_grad_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """True when ops record a graph for backward (the default)."""
-    return _GradMode.enabled
+    """True when ops record a graph for backward (the default), in the calling thread."""
+    return _grad_mode.enabled
 
 
 class _SetGradMode:
@@ -39,35 +43,40 @@ class _SetGradMode:
         self.prev: list[bool] = []
 
     def __enter__(self) -> None:
-        self.prev.append(_GradMode.enabled)
-        _GradMode.enabled = self.mode
+        self.prev.append(_grad_mode.enabled)
+        _grad_mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.prev.pop()
+        _grad_mode.enabled = self.prev.pop()
 
     def __call__(self, fn: F) -> F:
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self:
+            with _SetGradMode(mode):  # a fresh one per call: safe across threads and recursion
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
-def no_grad() -> _SetGradMode:
-    """Context manager and decorator under which ops build no graph.
+def no_grad(fn: F | None = None) -> Any:
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): ops build no graph.
 
     Example::
 
-        with no_grad():
-            y = model(x)        # y.requires_grad is False, nothing is kept for backward
+        >>> x = Tensor(np.ones(2), requires_grad=True)
+        >>> with no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
     """
-    return _SetGradMode(False)
+    return _SetGradMode(False) if fn is None else _SetGradMode(False)(fn)
 
 
-def enable_grad() -> _SetGradMode:
+def enable_grad(fn: F | None = None) -> Any:
     """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
-    return _SetGradMode(True)
+    return _SetGradMode(True) if fn is None else _SetGradMode(True)(fn)
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
@@ -211,7 +220,9 @@ class Tensor:
         """Turn an operand into a Tensor; Python scalars take this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float, bool)) and np.issubdtype(self.data.dtype, np.floating):
+        # Python numbers are "weak" (NEP 50): they take the tensor's dtype. numpy scalars and
+        # arrays keep theirs and promote as numpy does (float32 * np.float64(2) is float64).
+        if type(other) in (int, float, bool) and self.data.dtype.kind == "f":
             return Tensor._make(np.asarray(other, dtype=self.data.dtype), False)
         if isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
             return Tensor._make(np.asarray(other), False)
@@ -291,7 +302,7 @@ class Tensor:
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (all axes by default): the sum divided by the count."""
         count = _ops.reduced_count(self.shape, axis)
-        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else float("nan"))
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; on ties the gradient is split equally among the maxima."""

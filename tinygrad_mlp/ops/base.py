@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _GradMode
+from ..tensor import Tensor, _grad_mode
 
 __all__ = [
     "Op",
@@ -52,7 +52,7 @@ class Op:
         data = op.forward(*[t.data for t in inputs], **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
-        if _GradMode.enabled:
+        if _grad_mode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     op.parents = inputs

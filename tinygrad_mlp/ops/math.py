@@ -16,6 +16,8 @@ def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
 
 
 class Add(Op):
+    """a + b with broadcasting: d/da = d/db = 1."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a + b
@@ -27,6 +29,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    """a - b with broadcasting: d/da = 1, d/db = -1."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a - b
@@ -38,6 +42,8 @@ class Sub(Op):
 
 
 class Mul(Op):
+    """a * b with broadcasting: d/da = b, d/db = a."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a * b
@@ -50,6 +56,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    """a / b with broadcasting: d/da = 1/b, d/db = -a/b**2."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a / b
@@ -78,6 +86,8 @@ class Pow(Op):
 
 
 class Neg(Op):
+    """-x: d/dx = -1."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return -x
 
@@ -86,6 +96,8 @@ class Neg(Op):
 
 
 class Exp(Op):
+    """e**x: d/dx = e**x."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
@@ -94,6 +106,8 @@ class Exp(Op):
 
 
 class Log(Op):
+    """Natural log: d/dx = 1/x."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.log(x)
 
@@ -102,6 +116,8 @@ class Log(Op):
 
 
 class ReLU(Op):
+    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention)."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 

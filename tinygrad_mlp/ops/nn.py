@@ -25,6 +25,8 @@ def log_softmax_array(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]
 
 
 class Softmax(Op):
+    """a = e^z / sum e^z along an axis: d/dz applies diag(a) - a a^T."""
+
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
         e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -37,6 +39,8 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    """z - log sum e^z along an axis: d/dz_c of entry k is 1[k=c] - a_c."""
+
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
         return log_softmax_array(z, axis)[0]
@@ -72,7 +76,10 @@ def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     if b is not None:
         if b.shape != (w.shape[0],):
             raise ValueError(f"linear: bias of shape {b.shape}, expected ({w.shape[0]},)")
-        z += b  # z is fresh: add in place
+        if b.dtype == z.dtype:
+            z += b  # z is fresh: add in place
+        else:
+            z = z + b  # let numpy promote, as the unfused x @ W.T + b would
     return np.asarray(z)
 
 

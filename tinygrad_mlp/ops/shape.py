@@ -12,6 +12,8 @@ __all__ = ["Sum", "Max", "Reshape", "Transpose", "BroadcastTo"]
 
 
 class Sum(Op):
+    """Sum over axes: each input element gets the gradient of its sum."""
+
     def forward(
         self, x: np.ndarray, axis: int | Sequence[int] | None, keepdims: bool
     ) -> np.ndarray:
@@ -45,6 +47,8 @@ class Max(Op):
 
 
 class Reshape(Op):
+    """The same elements in a new shape: the gradient is reshaped back."""
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         try:
             return x.reshape(shape)
@@ -72,6 +76,8 @@ class Transpose(Op):
 
 
 class BroadcastTo(Op):
+    """Repeat along broadcast axes: the gradient is summed back (by the engine)."""
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         try:
             return np.broadcast_to(x, shape)

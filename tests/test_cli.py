@@ -1,0 +1,185 @@
+"""The ``tinygrad-mlp`` command line: gradcheck's table, exit statuses, usage errors, bench.
+
+Exit statuses (cli.py): 0 when everything passed, 1 when a check failed, 2 for bad usage.
+Bad usage reported by argparse arrives as SystemExit(2); run_cli turns both kinds into a
+status so every case is checked the same way. No test asserts a timing: speed is not a
+unit-test concern, only that bench runs and prints a well-formed row.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_mlp.cli import main
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``tinygrad-mlp argv`` run in this process."""
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def expected_rows(sizes: list[int]) -> list[tuple[str, str]]:
+    """(name, shape column) of each parameter of the network N -> hidden... -> K."""
+    rows = []
+    for i in range(len(sizes) - 1):
+        name = str(2 * i)  # Linear layers sit at 0, 2, 4, ... with ReLUs between
+        rows.append((f"{name}.weight", f"{sizes[i + 1]}x{sizes[i]}"))
+        rows.append((f"{name}.bias", f"{sizes[i + 1]}"))
+    return rows
+
+
+# --- gradcheck -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "sizes", "header"),
+    [
+        ([], [4, 5, 4, 3], "seed network 4-5-4-3, batch 6, seed 0, eps 1e-06, float64"),
+        (
+            ["--sizes", "6", "5", "4", "3", "--batch", "8", "--seed", "1"],
+            [6, 5, 4, 3],
+            "seed network 6-5-4-3, batch 8, seed 1, eps 1e-06, float64",
+        ),
+        (["--sizes", "3", "4", "2"], [3, 4, 2], "seed network 3-4-2, batch 6"),
+        (
+            ["--sizes", "5", "3", "--eps", "1e-5"],
+            [5, 3],
+            "seed network 5-3, batch 6, seed 0, eps 1e-05",
+        ),
+    ],
+)
+def test_gradcheck_passes_and_prints_a_pass_row_per_parameter(
+    argv: list[str], sizes: list[int], header: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run_cli(["gradcheck", *argv], capsys)
+    assert status == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith(header)
+    table_rows = [line.split() for line in lines if line.endswith(("PASS", "FAIL"))]
+    assert len(table_rows) == 2 * (len(sizes) - 1)  # a weight and a bias per layer
+    assert [(r[0], r[1]) for r in table_rows] == expected_rows(sizes)
+    assert all(r[-1] == "PASS" for r in table_rows)
+    assert lines[-1] == "all gradients agree"
+
+
+def test_gradcheck_table_columns_hold_small_errors_and_full_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run_cli(["gradcheck", "--sizes", "6", "5", "4", "3", "--batch", "8"], capsys)
+    rows = [line.split() for line in out.splitlines() if line.endswith("PASS")]
+    assert len(rows) == 6
+    for name, shape, err_closed, err_fd, fd_entries, kinks, _ in rows:
+        size = int(np.prod([int(s) for s in shape.split("x")]))
+        assert int(fd_entries) + int(kinks) == size, name  # every entry is accounted for
+        # the PASS thresholds of seedcheck.py: 1e-12 (closed form) and 1e-6 (differences)
+        assert 0 <= float(err_closed) <= 1e-12 and 0 <= float(err_fd) <= 1e-6, name
+
+
+# --- bad usage ------------------------------------------------------------------------------
+
+BAD_USAGE = {
+    "batch 0": (["gradcheck", "--batch", "0"], r"--batch: expected a positive integer, got 0"),
+    "negative eps": (["gradcheck", "--eps", "-1"], r"--eps: expected a positive number, got -1"),
+    "nan eps": (["gradcheck", "--eps", "nan"], r"--eps: expected a positive number"),
+    "size 0": (["gradcheck", "--sizes", "4", "0", "3"], r"--sizes: expected a positive integer"),
+    "unknown option": (["gradcheck", "--bogus"], r"unrecognized arguments: --bogus"),
+    "unknown subcommand": (["frobnicate"], r"invalid choice: '?frobnicate"),
+    "no subcommand": ([], r"required: COMMAND"),
+    "unknown bench size": (["bench", "--sizes", "huge"], r"invalid choice: '?huge"),
+    "one size": (["gradcheck", "--sizes", "3"], r"--sizes needs at least an input and an output"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_USAGE))
+def test_bad_usage_exits_2_and_names_the_problem_on_stderr(
+    case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, problem = BAD_USAGE[case]
+    status, out, err = run_cli(argv, capsys)
+    assert status == 2
+    assert out == ""  # nothing was run
+    assert re.search(problem, err), err
+
+
+@pytest.mark.parametrize("case", list(BAD_USAGE))
+def test_bad_usage_prints_the_usage_synopsis(case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run_cli(BAD_USAGE[case][0], capsys)
+    assert status == 2
+    assert err.startswith("usage: tinygrad-mlp")
+
+
+def test_negative_seed_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run_cli(["gradcheck", "--seed", "-1"], capsys)
+    assert status == 2
+    assert "--seed" in err
+
+
+# --- the installed console script ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "expected"),
+    [
+        (["gradcheck"], 0, "all gradients agree"),
+        (["gradcheck", "--sizes", "3"], 2, "--sizes needs at least an input and an output"),
+    ],
+)
+def test_console_script(argv: list[str], status: int, expected: str) -> None:
+    exe = shutil.which("tinygrad-mlp")
+    if exe is None:
+        pytest.skip("the tinygrad-mlp console script is not on PATH (package not installed?)")
+    proc = subprocess.run(
+        [exe, *argv], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode == status, proc.stderr
+    assert expected in (proc.stdout if status == 0 else proc.stderr)
+
+
+def test_module_entry_point_returns_the_status() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinygrad_mlp.cli", "gradcheck", "--sizes", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+
+
+# --- bench ----------------------------------------------------------------------------------
+
+
+def test_bench_runs_and_prints_a_row_with_a_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "--sizes", "tiny", "--dtypes", "float64", "--budget", "0.05"]
+    status, out, err = run_cli(argv, capsys)
+    assert status == 0 and err == ""
+    header, *rows = out.splitlines()
+    assert header.split() == ["size", "dtype", "numpy", "ms", "engine", "ms", "ratio"]
+    assert len(rows) == 1
+    m = re.fullmatch(
+        r"tiny\s+float64\s+(\S+)\s+(\S+)\s+(\S+)\s+"
+        r"\(64-32-32-10, batch 32, (\d+) steps\)",
+        rows[0],
+    )
+    assert m, rows[0]
+    numpy_ms, engine_ms, ratio = (float(v) for v in m.group(1, 2, 3))
+    steps = int(m.group(4))
+    assert all(np.isfinite(v) and v > 0 for v in (numpy_ms, engine_ms, ratio))
+    assert 10 <= steps <= 5000  # the calibration's clamp in cli.py
+    # The ratio is engine / numpy. The printed ms are rounded to 0.0005 and the ratio to
+    # 0.005, so it must lie in the interval those roundings allow (no timing is asserted).
+    lo = (engine_ms - 5e-4) / (numpy_ms + 5e-4) - 5e-3
+    hi = (engine_ms + 5e-4) / max(numpy_ms - 5e-4, 1e-12) + 5e-3
+    assert lo <= ratio <= hi

@@ -1,0 +1,221 @@
+"""Misuse is refused with the right exception and a message that names the problem.
+
+Each case checks the exception type and, with ``match``, that the message carries the
+offending shapes, labels or names, so a user can see what to fix.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from tinygrad_mlp import Tensor, no_grad
+from tinygrad_mlp import functional as F
+
+
+def t(*shape: int, requires_grad: bool = False) -> Tensor:
+    """A float64 tensor of the given shape with seeded normal entries."""
+    data = np.random.default_rng(0).standard_normal(shape)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def shapes_pattern(*shapes: tuple[int, ...]) -> str:
+    """A regex matching the shapes, in this order, as Python prints them."""
+    return ".*".join(re.escape(str(s)) for s in shapes)
+
+
+# --- shape errors of ops ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [((2, 3), (4, 5)), ((3,), (4,)), ((2, 3), (2,)), ((5, 2, 3), (4, 2))],
+)
+def test_matmul_shape_mismatch_names_both_shapes(a: tuple, b: tuple) -> None:
+    with pytest.raises(ValueError, match=rf"matmul.*{shapes_pattern(a, b)}"):
+        t(*a) @ t(*b)
+
+
+def test_matmul_of_a_0d_operand_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"matmul.*at least 1 dimension.*\(\).*\(3,\)"):
+        t() @ t(3)
+
+
+@pytest.mark.parametrize(
+    ("op", "name"),
+    [
+        (operator.add, "add"),
+        (operator.sub, "sub"),
+        (operator.mul, "mul"),
+        (operator.truediv, "div"),
+    ],
+)
+@pytest.mark.parametrize(("a", "b"), [((2, 3), (4,)), ((3, 1), (2, 1, 4, 2))])
+def test_broadcast_mismatch_names_the_op_and_both_shapes(
+    op: Callable, name: str, a: tuple, b: tuple
+) -> None:
+    with pytest.raises(ValueError, match=rf"{name}: shapes {shapes_pattern(a, b)} cannot be"):
+        op(t(*a), t(*b))
+
+
+@pytest.mark.parametrize("new_shape", [(4, 2), (7,), (4, -1), (-1, -1)])
+def test_impossible_reshape_names_both_shapes(new_shape: tuple) -> None:
+    pattern = rf"reshape.*{shapes_pattern((2, 3))} \(6 elements\).*{shapes_pattern(new_shape)}"
+    with pytest.raises(ValueError, match=pattern):
+        t(2, 3).reshape(*new_shape)
+
+
+@pytest.mark.parametrize("fn", [F.linear, F.linear_relu])
+@pytest.mark.parametrize(
+    ("x", "w"), [((2, 3), (4, 5)), ((3,), (4, 2)), ((2, 3), (3,)), ((2, 3), (3, 4))]
+)
+def test_linear_weight_that_does_not_fit_the_input(fn: Callable, x: tuple, w: tuple) -> None:
+    pattern = rf"linear: input of shape {shapes_pattern(x)} does not fit weight of shape " + (
+        shapes_pattern(w)
+    )
+    with pytest.raises(ValueError, match=pattern):
+        fn(t(*x), t(*w), None)
+
+
+@pytest.mark.parametrize("fn", [F.linear, F.linear_relu])
+def test_linear_bias_of_the_wrong_shape(fn: Callable) -> None:
+    with pytest.raises(ValueError, match=r"bias of shape \(5,\), expected \(4,\)"):
+        fn(t(2, 3), t(4, 3), t(5))
+
+
+# --- cross-entropy targets ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "labels"), [(-1, [0, 1, -1, 2]), (3, [0, 3, 1, 2]), (7, [7, 0, 0, 0])]
+)
+def test_label_out_of_range_names_the_label_and_the_range(bad: int, labels: list) -> None:
+    with pytest.raises(ValueError, match=rf"label {bad} is out of range for 3 classes.*\[0, 2\]"):
+        F.cross_entropy(t(4, 3), np.array(labels))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8, np.uint64])
+def test_label_range_check_works_for_every_integer_dtype(dtype: type) -> None:
+    labels = np.array([0, 1, 2, 3], dtype=dtype)
+    with pytest.raises(ValueError, match=r"label 3 is out of range.*\[0, 2\]"):
+        F.cross_entropy(t(4, 3), labels)
+
+
+@pytest.mark.parametrize("shape", [(4, 1), (3,), (1, 4), ()])
+def test_labels_of_the_wrong_shape(shape: tuple) -> None:
+    labels = np.zeros(shape, dtype=np.int64)
+    pattern = rf"integer labels must have shape \(4,\).*{shapes_pattern((4, 3), shape)}"
+    with pytest.raises(ValueError, match=pattern):
+        F.cross_entropy(t(4, 3), labels)
+
+
+@pytest.mark.parametrize("shape", [(4, 2), (3, 3), (4,), (4, 3, 1)])
+def test_probability_target_of_the_wrong_shape(shape: tuple) -> None:
+    target = np.full(shape, 0.25)
+    pattern = (
+        rf"probability targets must have the logits' shape \(4, 3\), got {shapes_pattern(shape)}"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        F.cross_entropy(t(4, 3), target)
+
+
+@pytest.mark.parametrize("bad", [-0.5, np.nan, np.inf, -np.inf])
+def test_probability_target_with_negative_or_non_finite_entries(bad: float) -> None:
+    target = np.full((4, 3), 1 / 3)
+    target[2, 1] = bad
+    with pytest.raises(ValueError, match="probability targets must be finite and non-negative"):
+        F.cross_entropy(t(4, 3), target)
+
+
+def test_target_of_another_kind_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"integer labels or float probabilities, got dtype bool"):
+        F.cross_entropy(t(4, 3), np.array([True, False, True, False]))
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4), ()])
+def test_logits_must_be_2d(shape: tuple) -> None:
+    with pytest.raises(
+        ValueError, match=rf"logits must have shape \(B, K\).*{shapes_pattern(shape)}"
+    ):
+        F.cross_entropy(t(*shape), np.array([0]))
+
+
+def test_logits_must_be_a_tensor() -> None:
+    with pytest.raises(TypeError, match="logits must be a Tensor, got ndarray"):
+        F.cross_entropy(np.zeros((2, 3)), np.array([0, 1]))
+
+
+# --- backward -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3,), (1, 2)])
+def test_non_scalar_backward_without_grad_names_the_shape(shape: tuple) -> None:
+    x = t(*shape, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=rf"shape {shapes_pattern(shape)} needs grad="):
+        y.backward()
+    assert x.grad is None
+
+
+def test_one_element_output_needs_no_grad() -> None:
+    x = t(1, 1, requires_grad=True)
+    (x * 3).backward()  # one element: the implicit gradient 1 is well defined
+    np.testing.assert_array_equal(x.grad, [[3.0]])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: t(),  # a plain leaf
+        lambda: t(3) * 2,  # computed from leaves that do not require grad
+        lambda: t(2, 3, requires_grad=True) > 0,  # a comparison
+    ],
+)
+def test_backward_on_a_tensor_that_does_not_require_grad(make: Callable[[], Tensor]) -> None:
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        make().sum().backward()
+
+
+def test_backward_on_a_result_computed_under_no_grad() -> None:
+    x = t(3, requires_grad=True)
+    with no_grad():
+        y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match=r"does not require grad.*no_grad"):
+        y.backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("grad_shape", [(3,), (3, 2), (1, 2, 3), ()])
+def test_grad_of_the_wrong_shape_in_backward(grad_shape: tuple) -> None:
+    x = t(2, 3, requires_grad=True)
+    y = x * 2
+    pattern = rf"grad has shape {shapes_pattern(grad_shape)}, the tensor has \(2, 3\)"
+    with pytest.raises(ValueError, match=pattern):
+        y.backward(np.ones(grad_shape))
+    assert x.grad is None  # nothing accumulated
+
+
+# --- operand types ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exponent", [Tensor(np.array(2.0)), np.array([2.0]), "2", None])
+def test_pow_accepts_only_a_number_exponent(exponent: object) -> None:
+    with pytest.raises(TypeError, match="supports a number exponent only"):
+        t(3, requires_grad=True) ** exponent
+
+
+def test_number_to_the_power_of_a_tensor_is_unsupported() -> None:
+    with pytest.raises(TypeError, match=r"unsupported operand type.*\*\*"):
+        2.0 ** t(3)
+
+
+@pytest.mark.parametrize("other", ["a", None, {1: 2}])
+def test_unsupported_operand_types_are_named(other: object) -> None:
+    with pytest.raises(
+        TypeError, match=rf"unsupported operand type for Tensor: {type(other).__name__}"
+    ):
+        t(3) * other
