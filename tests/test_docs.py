@@ -14,7 +14,9 @@ import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(tinygrad_mlp.__path__, prefix="tinygrad_mlp.")
+    m.name
+    for m in pkgutil.walk_packages(tinygrad_mlp.__path__, prefix="tinygrad_mlp.")
+    if not m.name.endswith("__main__")  # importing it runs the command line
 )
 
 

@@ -1,0 +1,48 @@
+"""The ``tinygrad-mlp`` command. Each subcommand is one module of this package.
+
+A subcommand module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args, parser) -> int``; :data:`COMMANDS` lists them in the order ``--help`` shows.
+Exit status: 0 when everything passed, 1 when a check failed, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from . import bench, gradcheck
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS: list[ModuleType] = [gradcheck, bench]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tinygrad-mlp`` with one subparser per command."""
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-mlp",
+        description="Exact reverse-mode autodiff on numpy: checks, experiments, benchmarks.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        doc = (command.__doc__ or "").strip()
+        p = sub.add_parser(command.NAME, help=command.HELP, description=doc or None)
+        command.add_arguments(p)
+        p.set_defaults(_command=command, _parser=p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    Example: ``main(["gradcheck", "--sizes", "4", "5", "4", "3"])`` returns 0.
+    """
+    args = build_parser().parse_args(argv)
+    status: int = args._command.run(args, args._parser)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

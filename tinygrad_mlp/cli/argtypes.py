@@ -1,0 +1,40 @@
+"""Argument types shared by the subcommands: each rejects bad values with a usage error."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+__all__ = ["positive_int", "non_negative_int", "positive_float"]
+
+
+def _number(text: str, kind: type, what: str) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1, for sizes and counts."""
+    value = int(_number(text, int, "a positive integer"))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0, for seeds (numpy.random.default_rng refuses negative seeds)."""
+    value = int(_number(text, int, "a non-negative integer"))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0, for steps, rates and time budgets."""
+    value = _number(text, float, "a positive number")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value

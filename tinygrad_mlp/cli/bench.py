@@ -1,0 +1,64 @@
+"""Median milliseconds of one training step (forward, cross-entropy, backward, SGD) of the
+engine and of a hand-written numpy step, alternated step by step in one run, and their ratio."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from .argtypes import positive_float
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "bench"
+HELP = "time a training step against hand-written numpy, side by side"
+SIZE_NAMES = ["tiny", "digits", "mnist", "wide"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``tinygrad-mlp bench``."""
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=SIZE_NAMES,
+        choices=SIZE_NAMES,
+        metavar="SIZE",
+        help="tiny, digits, mnist, wide (default: all)",
+    )
+    parser.add_argument(
+        "--dtypes",
+        nargs="+",
+        default=["float32", "float64"],
+        choices=["float32", "float64"],
+        metavar="DTYPE",
+        help="float32, float64 (default: both)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=positive_float,
+        default=2.0,
+        help="seconds to spend per size and dtype (default: 2)",
+    )
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Print one row per size and dtype; always 0 (speed is reported, not judged)."""
+    from ..bench import SIZES, run_bench
+
+    print(f"{'size':<8}{'dtype':<9}{'numpy ms':>10}{'engine ms':>11}{'ratio':>8}")
+    for size in args.sizes:
+        n_in, hidden, n_out, batch = SIZES[size]
+        shape = f"{n_in}-{'-'.join(map(str, hidden))}-{n_out}, batch {batch}"
+        for dtype in args.dtypes:
+            # size the run to the time budget from a short probe
+            probe = run_bench(size, np.dtype(dtype).type, steps=4)
+            per_step = (probe.numpy_ms + probe.engine_ms) / 1e3
+            steps = int(max(10, min(20000, args.budget / max(per_step, 1e-6))))
+            r = run_bench(size, np.dtype(dtype).type, steps=steps)
+            print(
+                f"{size:<8}{r.dtype:<9}{r.numpy_ms:>10.3f}{r.engine_ms:>11.3f}"
+                f"{r.ratio:>8.2f}   ({shape}, {steps} steps)",
+                flush=True,
+            )
+    return 0
