@@ -80,12 +80,29 @@ def _initial_grad(root: Tensor, grad: Any) -> np.ndarray:
                 f"backward() on a tensor of shape {root.shape} needs grad=: an implicit "
                 "gradient exists only for a scalar (one-element) output"
             )
-        return np.ones(root.shape, dtype=root.dtype)
+        return _ones(root.dtype, root.shape)
     arr = grad.data if isinstance(grad, Tensor) else grad
     arr = np.array(arr, dtype=root.dtype, copy=True)
     if arr.shape != root.shape:
         raise ValueError(f"backward: grad has shape {arr.shape}, the tensor has {root.shape}")
     return arr
+
+
+_ONES: dict[tuple[np.dtype[Any], tuple[int, ...]], np.ndarray] = {}
+
+
+def _ones(dtype: np.dtype[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only array of ones, cached: d(root)/d(root) for a one-element root.
+
+    Read-only and shared is safe: rules never mutate ``g``, and a leaf that receives it
+    unchanged copies it (it is not fresh).
+    """
+    key = (dtype, shape)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = np.ones(shape, dtype=dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, fresh: bool) -> None:
@@ -116,31 +133,31 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         )
     g0 = _initial_grad(root, grad)
     if root._ctx is None:
-        _accumulate(root, g0, fresh=True)
+        _accumulate(root, g0, fresh=grad is not None)
         return
     order = toposort(root)
     grads: dict[int, Any] = {id(root): g0}
+    pop, get, ndarray = grads.pop, grads.get, np.ndarray
     while order:
         node = order.pop()  # popping drops the list's reference: data is freed as we go
-        op = node._ctx
-        assert op is not None and op.parents is not None
-        g = grads.pop(id(node), None)
+        op: Any = node._ctx  # never None here: toposort only lists nodes made by an op
+        g = pop(id(node), None)
         if g is not None:
-            if type(g) is not np.ndarray:
+            if type(g) is not ndarray:
                 g = np.asarray(g)  # numpy returns scalars for 0-d sums
             parents = op.parents
             in_grads = op.backward(g, [p.data for p in parents], node.data)
             for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
-                if not need or pg is None:
+                if pg is None or not need:
                     continue
-                data = p.data
-                if type(pg) is not np.ndarray:
+                if type(pg) is not ndarray:
                     pg = np.asarray(pg)
+                data = p.data
                 # Fresh: allocated by the rule for this input alone, so a leaf may keep it.
                 fresh = pg is not g and pg.base is None
                 if pg.shape != data.shape:
                     pg, fresh = np.asarray(unbroadcast(pg, data.shape)), True
-                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                if pg.dtype != data.dtype:
                     pg, fresh = pg.astype(data.dtype), True
                 if p._ctx is None:  # a leaf: accumulate, keeping a fresh array as the buffer
                     if p.grad is None:
@@ -148,7 +165,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
                     else:
                         p.grad += pg
                 else:
-                    prev = grads.get(id(p))
+                    prev = get(id(p))
                     grads[id(p)] = pg if prev is None else prev + pg
         if not retain_graph:
-            op.release()
+            op.__dict__.clear()  # Op.release, inlined: drop inputs and saved buffers

@@ -64,14 +64,17 @@ def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
                 f"cross_entropy: integer labels must have shape ({batch},) for logits of "
                 f"shape {logits.shape}, got {t.shape}"
             )
-        # one reduction catches both ends: negative labels are huge as unsigned integers
-        if batch and t.view(f"u{t.itemsize}").max() >= classes:
-            bad = t[(t < 0) | (t >= classes)][0]
+        # A copy (the caller may reuse its array before backward), unsigned: a negative
+        # label becomes huge, so one reduction checks both ends of the range.
+        labels = t.astype(np.uintp)
+        if batch and labels.max() >= classes:
+            signed = t.astype(np.int64)
+            bad = signed[(signed < 0) | (signed >= classes)][0]
             raise ValueError(
                 f"cross_entropy: label {bad} is out of range for {classes} classes "
                 f"(labels must lie in [0, {classes - 1}])"
             )
-        return {"labels": t.copy()}  # a copy: the caller may reuse its array before backward
+        return {"labels": labels}
     if t.dtype.kind != "f":
         raise TypeError(
             f"cross_entropy: target must hold integer labels or float probabilities, "

@@ -135,6 +135,22 @@ class Sequential(Module):
         for i, layer in enumerate(layers):
             setattr(self, str(i), layer)
         self.layers = list(layers)
+        self._plan = self._fuse(self.layers)
+
+    @staticmethod
+    def _fuse(layers: list[Module]) -> list[tuple[Module, bool]]:
+        """(layer, fused-with-the-ReLU-after-it) pairs, worked out once, not on every call."""
+        plan: list[tuple[Module, bool]] = []
+        i = 0
+        while i < len(layers):
+            fuse = (
+                type(layers[i]) is Linear
+                and i + 1 < len(layers)
+                and type(layers[i + 1]) is ReLU
+            )
+            plan.append((layers[i], fuse))
+            i += 2 if fuse else 1
+        return plan
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
@@ -145,16 +161,12 @@ class Sequential(Module):
             yield from layer.named_parameters(prefix + name + ".")
 
     def forward(self, x: Tensor) -> Tensor:
-        layers = self.layers
-        i, n = 0, len(layers)
-        while i < n:
-            layer = layers[i]
-            if type(layer) is Linear and i + 1 < n and type(layers[i + 1]) is ReLU:
+        for layer, fused in self._plan:
+            if fused:
+                assert isinstance(layer, Linear)
                 x = F.linear_relu(x, layer.weight, layer.bias)
-                i += 2
             else:
                 x = layer(x)
-                i += 1
         return x
 
     def __len__(self) -> int:

@@ -106,6 +106,18 @@ class LinearReLU(Op):
         return _linear_backward(self, g * mask, inputs)
 
 
+_ARANGE: dict[int, np.ndarray] = {}
+
+
+def _arange(n: int) -> np.ndarray:
+    """0, 1, ..., n-1, cached read-only: the row index of every batch of size n."""
+    rows = _ARANGE.get(n)
+    if rows is None:
+        rows = _ARANGE[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 class CrossEntropy(Op):
     """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
 
@@ -122,9 +134,10 @@ class CrossEntropy(Op):
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
         if labels is not None:
-            self.rows = np.arange(batch)
+            self.rows = rows = _arange(batch)
+            picked = shifted[rows, labels]
             # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
-            loss = np.log(total).sum() - shifted[self.rows, labels].sum()
+            loss = np.log(total).sum() - picked.sum()
         else:
             assert probs is not None
             shifted -= np.log(total)  # log a_bk
@@ -136,8 +149,9 @@ class CrossEntropy(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         z = inputs[0]
         batch = z.shape[0]
-        scale = g / batch
         if isinstance(g, np.ndarray):
+            # a Python float is "weak": it keeps the softmax's dtype, and skips a 0-d array op
+            scale = float(g) / batch
             d = self.softmax * scale  # fresh array, so the in-place steps below are safe
             if self.labels is not None:
                 d[self.rows, self.labels] -= scale
@@ -147,6 +161,7 @@ class CrossEntropy(Op):
                 d -= self.probs * scale
             return (d,)
         # On Tensors the softmax is recomputed as a node, so this gradient can be differentiated.
+        scale = g / batch
         t = self._dense_target(z.shape)
         return ((z.softmax(axis=1) * t.sum(axis=1, keepdims=True) - t) * scale,)
 
@@ -154,5 +169,5 @@ class CrossEntropy(Op):
         if self.probs is not None:
             return self.probs
         t = np.zeros(shape, dtype=self.softmax.dtype)
-        t[np.arange(shape[0]), self.labels] = 1
+        t[_arange(shape[0]), self.labels] = 1
         return t
