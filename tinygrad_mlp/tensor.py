@@ -24,9 +24,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradMode(threading.local):
-    """Whether ops record the graph: per thread, like torch's grad mode (not randomness)."""
+    """Whether ops record the graph: per thread, like torch's grad mode (not randomness).
+
+    ``tangents`` is set only inside :func:`tinygrad_mlp.forward_ad.jvp`: the tangent of each
+    tensor computed there, by id (``alive`` keeps those tensors, so no id is reused).
+    """
 
     enabled = True
+    tangents: dict[int, np.ndarray] | None = None
+    alive: list[Tensor] | None = None
 
 
 _grad_mode = _GradMode()
@@ -110,7 +116,7 @@ class Tensor:
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     data: np.ndarray
-    grad: np.ndarray | None
+    grad: Any  # a numpy array (or None); a Tensor after backward(create_graph=True)
     requires_grad: bool
     _ctx: Op | None
 
@@ -205,15 +211,18 @@ class Tensor:
         return bool(self.data)
 
     # --- autodiff ---------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``grad`` is d(loss)/d(self); a scalar needs none (it is 1). The graph's buffers are
-        released afterwards unless ``retain_graph=True``.
+        released afterwards unless ``retain_graph=True``. With ``create_graph=True`` the
+        gradients are Tensors with a graph of their own (and the graph is retained).
         """
         from .autograd import backward
 
-        backward(self, grad, retain_graph=retain_graph)
+        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     # --- ops (each one is a node class in ops.py) ---------------------------------------
     def _lift(self, other: Any) -> Tensor:
@@ -282,6 +291,12 @@ class Tensor:
         return Tensor._make(self.data <= self._lift(other).data, False)
 
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The values converted to ``dtype``; the gradient is converted back."""
+        if np.dtype(dtype) == self.data.dtype:
+            return self
+        return _ops.Cast.apply(self, dtype=np.dtype(dtype))
 
     def exp(self) -> Tensor:
         """Elementwise e**x."""

@@ -7,7 +7,7 @@
 """
 
 from .base import Op, reduced_count
-from .math import Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReLU, Sub
+from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReLU, Sub
 from .nn import CrossEntropy, Linear, LinearReLU, LogSoftmax, Softmax
 from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
 
@@ -19,6 +19,7 @@ __all__ = [
     "Mul",
     "Div",
     "Pow",
+    "Cast",
     "Neg",
     "Exp",
     "Log",

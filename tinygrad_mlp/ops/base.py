@@ -52,6 +52,7 @@ class Op:
         data = op.forward(*[t.data for t in inputs], **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
+        out = None
         if _grad_mode.enabled:
             for t in inputs:
                 if t.requires_grad:
@@ -59,14 +60,28 @@ class Op:
                     op.needs = tuple([t.requires_grad for t in inputs])
                     out = Tensor._make(data, True)
                     out._ctx = op
-                    return out
-        return Tensor._make(data, False)
+                    break
+        if out is None:
+            out = Tensor._make(data, False)
+        if _grad_mode.tangents is not None:
+            _push_tangent(op, inputs, out)
+        return out
 
     def forward(self, *args: Any, **attrs: Any) -> np.ndarray:
         raise NotImplementedError
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad | None, ...]:
         raise NotImplementedError
+
+    def jvp(
+        self, tangents: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        """Forward mode: the output's tangent from the inputs' tangents (zeros for constants).
+
+        Written from the op's own derivative, not by transposing ``backward``, so that
+        <u, J v> (forward) against <J^T u, v> (reverse) is a real check of both.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no forward-mode (jvp) rule")
 
     def release(self) -> None:
         """Drop the inputs and every saved buffer, so the graph behind this node can be freed."""
@@ -75,6 +90,22 @@ class Op:
     @property
     def released(self) -> bool:
         return self.parents is None
+
+
+def _push_tangent(op: Op, inputs: tuple[Tensor, ...], out: Tensor) -> None:
+    """Forward mode: give ``out`` its tangent from its inputs' (None means zero)."""
+    tangents = _grad_mode.tangents
+    assert tangents is not None and _grad_mode.alive is not None
+    given = [tangents.get(id(t)) for t in inputs]
+    if all(t is None for t in given):
+        return  # a constant: its tangent is zero and is never stored
+    ts = [
+        np.zeros(x.shape, dtype=x.dtype if x.dtype.kind == "f" else out.dtype) if t is None else t
+        for x, t in zip((i.data for i in inputs), given, strict=True)
+    ]
+    tangent = op.jvp(ts, [t.data for t in inputs], out.data)
+    tangents[id(out)] = np.array(np.broadcast_to(tangent, out.shape), dtype=out.dtype)
+    _grad_mode.alive.append(out)
 
 
 def normalize_axes(ndim: int, axis: int | Sequence[int] | None) -> tuple[int, ...]:

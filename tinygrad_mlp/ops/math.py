@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .base import Grad, Op, data_of, swap_last
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "ReLU", "MatMul"]
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Cast", "Neg", "Exp", "Log", "ReLU", "MatMul"]
 
 
 def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
@@ -27,6 +28,11 @@ class Add(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return g, g  # the engine reduces each to its input's shape
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0] + t[1]
+
 
 class Sub(Op):
     """a - b with broadcasting: d/da = 1, d/db = -1."""
@@ -39,6 +45,11 @@ class Sub(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return g, (-g if self.needs[1] else None)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0] - t[1]
 
 
 class Mul(Op):
@@ -53,6 +64,12 @@ class Mul(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         a, b = inputs
         return (g * b if self.needs[0] else None), (g * a if self.needs[1] else None)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        a, b = inputs
+        return t[0] * b + a * t[1]  # the product rule
 
 
 class Div(Op):
@@ -69,6 +86,12 @@ class Div(Op):
         # d(a/b)/db = -a/b**2 = -out/b: reuses the output instead of squaring b.
         return (g / b if self.needs[0] else None), (-g * out / b if self.needs[1] else None)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # d(a/b) = da/b - a db/b^2 = (da - (a/b) db) / b
+        return (t[0] - out * t[1]) / inputs[1]
+
 
 class Pow(Op):
     """x ** p for a constant number p."""
@@ -84,6 +107,27 @@ class Pow(Op):
             return (g * 0.0,)
         return (g * p * x ** (p - 1.0),)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        p = self.exponent
+        return t[0] * 0.0 if p == 0.0 else p * inputs[0] ** (p - 1.0) * t[0]
+
+
+class Cast(Op):
+    """x converted to another dtype: d/dx = 1 (the engine casts g back to x's dtype)."""
+
+    def forward(self, x: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+        return x.astype(dtype)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (g,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0].astype(out.dtype)
+
 
 class Neg(Op):
     """-x: d/dx = -1."""
@@ -93,6 +137,11 @@ class Neg(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (-g,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return -t[0]
 
 
 class Exp(Op):
@@ -104,6 +153,11 @@ class Exp(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (g * out,)  # d e^x / dx = e^x, which is the output: nothing recomputed
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return out * t[0]
+
 
 class Log(Op):
     """Natural log: d/dx = 1/x."""
@@ -113,6 +167,11 @@ class Log(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (g / inputs[0],)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0] / inputs[0]
 
 
 class ReLU(Op):
@@ -125,6 +184,11 @@ class ReLU(Op):
         # relu'(0) is taken as 0 (the seed's convention, and torch's): the mask is x > 0,
         # not x >= 0. The mask is a constant, so relu's second derivative is 0 off the kink.
         return (g * (data_of(out) > 0),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0] * (inputs[0] > 0)  # the same convention at 0: the one-sided slope 0
 
 
 class MatMul(Op):
@@ -166,3 +230,9 @@ class MatMul(Op):
             if b.ndim == 1:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        a, b = inputs
+        return np.matmul(t[0], b) + np.matmul(a, t[1])  # bilinear: d(ab) = da b + a db

@@ -37,6 +37,12 @@ class Softmax(Op):
         # Jacobian diag(s) - s s^T applied to g, without forming it.
         return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # d a_k = a_k (dz_k - sum_c a_c dz_c)
+        return out * (t[0] - (out * t[0]).sum(axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Op):
     """z - log sum e^z along an axis: d/dz_c of entry k is 1[k=c] - a_c."""
@@ -48,6 +54,12 @@ class LogSoftmax(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # d(z_k - lse)/dz_c = 1[k=c] - softmax_c, and softmax = exp(out).
         return (g - exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # d (z_k - lse(z)) = dz_k - sum_c softmax_c dz_c
+        return t[0] - (np.exp(out) * t[0]).sum(axis=self.axis, keepdims=True)
 
 
 def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ...]:
@@ -64,6 +76,13 @@ def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ..
     if len(inputs) == 2:
         return gx, gw
     return gx, gw, (gz if needs[2] else None)
+
+
+def _linear_tangent(t: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> np.ndarray:
+    """d(x W^T + b) = dx W^T + x dW^T + db: the product rule, term by term."""
+    x, w = inputs[0], inputs[1]
+    dz = t[0] @ w.T + x @ t[1].T
+    return dz + t[2] if len(inputs) == 3 else dz
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -92,6 +111,11 @@ class Linear(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return _linear_backward(self, g, inputs)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return _linear_tangent(t, inputs)
+
 
 class LinearReLU(Op):
     """a = relu(x @ W^T + b) in one node: the seed's hidden layer."""
@@ -104,6 +128,11 @@ class LinearReLU(Op):
         # delta_j = (sum_k delta_k W_kj) * 1[z_j > 0]; a_j > 0 exactly when z_j > 0.
         mask = out > 0 if isinstance(out, np.ndarray) else out.data > 0
         return _linear_backward(self, g * mask, inputs)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return _linear_tangent(t, inputs) * (out > 0)
 
 
 _ARANGE: dict[int, np.ndarray] = {}
@@ -164,6 +193,16 @@ class CrossEntropy(Op):
         scale = g / batch
         t = self._dense_target(z.shape)
         return ((z.softmax(axis=1) * t.sum(axis=1, keepdims=True) - t) * scale,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # E = -(1/B) sum_bk t_bk (z_bk - lse(z_b)) and d lse(z_b) = sum_c a_bc dz_bc, so
+        # dE = -(1/B) [sum_bk t_bk dz_bk - sum_b (sum_k t_bk) (sum_c a_bc dz_bc)].
+        dz = t[0]
+        target = self._dense_target(dz.shape)
+        d_lse = (self.softmax * dz).sum(axis=1)
+        return -((target * dz).sum() - (target.sum(axis=1) * d_lse).sum()) / dz.shape[0]
 
     def _dense_target(self, shape: tuple[int, ...]) -> np.ndarray:
         if self.probs is not None:

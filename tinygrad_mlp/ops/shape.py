@@ -17,13 +17,18 @@ class Sum(Op):
     def forward(
         self, x: np.ndarray, axis: int | Sequence[int] | None, keepdims: bool
     ) -> np.ndarray:
-        self.axes = normalize_axes(x.ndim, axis)
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
         return np.asarray(np.sum(x, axis=self.axes, keepdims=keepdims))
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         shape = inputs[0].shape
         # Every input element contributes once to its sum: the gradient is g repeated.
         return (expand(g.reshape(keep_shape(shape, self.axes)), shape),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.sum(t[0], axis=self.axes, keepdims=self.keepdims)  # linear: d sum = sum d
 
 
 class Max(Op):
@@ -32,7 +37,7 @@ class Max(Op):
     def forward(
         self, x: np.ndarray, axis: int | Sequence[int] | None, keepdims: bool
     ) -> np.ndarray:
-        self.axes = normalize_axes(x.ndim, axis)
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
         if x.size == 0:
             raise ValueError(f"max of an empty tensor of shape {x.shape} has no value")
         return np.asarray(np.max(x, axis=self.axes, keepdims=keepdims))
@@ -44,6 +49,16 @@ class Max(Op):
         # Split equally among ties: a valid subgradient, symmetric in the tied entries.
         share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)
         return (expand(g.reshape(kshape), x.shape) * share,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # The directional derivative along t is the mean of t over the tied maxima: the
+        # same choice of subgradient as the backward rule, so <u, J t> = <J^T u, t> holds.
+        x = inputs[0]
+        hit = x == np.max(x, axis=self.axes, keepdims=True)
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        return np.sum(t[0] * share, axis=self.axes, keepdims=self.keepdims)
 
 
 class Reshape(Op):
@@ -61,6 +76,11 @@ class Reshape(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (g.reshape(inputs[0].shape),)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0].reshape(out.shape)
+
 
 class Transpose(Op):
     """A permutation of the axes; its backward applies the inverse permutation."""
@@ -74,6 +94,11 @@ class Transpose(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (permute(g, tuple(np.argsort(self.axes).tolist())),)
 
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.transpose(t[0], self.axes)
+
 
 class BroadcastTo(Op):
     """Repeat along broadcast axes: the gradient is summed back (by the engine)."""
@@ -86,3 +111,8 @@ class BroadcastTo(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (g,)  # the engine sums g back to the input's shape: that is the whole rule
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.broadcast_to(t[0], out.shape)
