@@ -1,11 +1,23 @@
 """Build the seed network N -> I relu -> J relu -> K softmax (float64, seeded) and compare
-every parameter's gradient three ways: engine, closed form, central finite differences."""
+every parameter's gradient three ways: engine, closed form, central finite differences.
+
+Experiments instead of the table: --sweep-eps (error of finite differences against the
+closed form as eps goes from 1e-1 to 1e-12, float32 and float64) and --kinks (how many entries
+sit at ReLU kinks as width and batch grow). Each prints a table; --out writes the rows
+(.json or .csv) and --plot draws a PNG (needs matplotlib: pip install 'tinygrad-mlp[plot]')."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from .argtypes import non_negative_int, positive_float, positive_int
+
+DEFAULT_EPS = 1e-6  # the table's step; --kinks uses KINKS_EPS
+KINKS_EPS = 1e-2  # large enough that kinks show up at these sizes (at 1e-6 there are ~none)
+SWEEP_POINTS = 23  # 1e-1 .. 1e-12, two points per decade
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -26,13 +38,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=positive_int, default=6, help="batch size (default: 6)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     parser.add_argument(
-        "--eps", type=positive_float, default=1e-6, help="finite-difference step (default: 1e-6)"
+        "--eps",
+        type=positive_float,
+        default=None,
+        help=f"finite-difference step (default: {DEFAULT_EPS:g}; {KINKS_EPS:g} with --kinks)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=["tensor", "scalar", "both"],
+        default="tensor",
+        help="whose gradients to check: tensor (default), scalar (tinygrad_mlp.scalar), or "
+        "both (adds a 'scalar vs closed' column)",
+    )
+    _add_experiment_arguments(parser)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print the three-way table; 0 when every parameter passes, 1 otherwise."""
     from ..seedcheck import format_table, seed_network_check
+
+    if args.engine != "tensor" and (args.sweep_eps or args.kinks):
+        parser.error("--engine applies to the table, not to --sweep-eps or --kinks")
+    status = _run_experiment(args, parser)
+    if status is not None:
+        return status
+    args.eps = DEFAULT_EPS if args.eps is None else args.eps
 
     if len(args.sizes) < 2:
         parser.error("--sizes needs at least an input and an output size")
@@ -41,8 +71,119 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         f"seed network {'-'.join(map(str, args.sizes))}, batch {args.batch}, "
         f"seed {args.seed}, eps {args.eps:g}, float64"
     )
-    rows = seed_network_check(n_in, hidden, n_out, args.batch, args.seed, args.eps)
-    print(format_table(rows))
+    rows = seed_network_check(
+        n_in, hidden, n_out, args.batch, args.seed, args.eps, engine=args.engine
+    )
+    print(format_table(rows, engine=args.engine))
     failed = [r.name for r in rows if not r.ok]
     print("all gradients agree" if not failed else f"FAILED: {', '.join(failed)}")
+    _emit_table(rows, args)
     return 1 if failed else 0
+
+
+# --- experiments: --sweep-eps, --kinks, and --out / --plot for every mode --------------------
+
+
+def _output_path(suffixes: tuple[str, ...]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        path = Path(text)
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
+        if not path.parent.is_dir():
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist")
+        return text
+
+    return check
+
+
+def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--sweep-eps",
+        action="store_true",
+        help="sweep eps from 1e-1 to 1e-12 in float32 and float64: the V-curve, best eps marked",
+    )
+    which.add_argument(
+        "--kinks",
+        action="store_true",
+        help="count entries at ReLU kinks as width and batch grow (input and output sizes, "
+        "and the number of hidden layers, from --sizes)",
+    )
+    parser.add_argument(
+        "--points",
+        type=positive_int,
+        default=None,
+        help=f"eps values in --sweep-eps, log-spaced (default: {SWEEP_POINTS})",
+    )
+    parser.add_argument(
+        "--widths",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        help="hidden widths for --kinks (default: 4 8 16 32)",
+    )
+    parser.add_argument(
+        "--batches",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        help="batch sizes for --kinks (default: 1 8 32 128)",
+    )
+    parser.add_argument(
+        "--out",
+        type=_output_path((".json", ".csv")),
+        default=None,
+        metavar="FILE",
+        help="also write the rows to FILE (.json or .csv), atomically",
+    )
+    parser.add_argument(
+        "--plot",
+        type=_output_path((".png",)),
+        default=None,
+        metavar="FILE",
+        help="also draw a PNG (needs matplotlib: pip install 'tinygrad-mlp[plot]')",
+    )
+
+
+def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int | None:
+    """Run --sweep-eps or --kinks and return its status; None for the default table."""
+    from ..experiments.runner import run_kinks, run_sweep
+
+    if args.plot is not None:
+        from ..experiments.plots import PlotUnavailable, require_matplotlib
+
+        try:
+            require_matplotlib()
+        except PlotUnavailable as e:
+            parser.error(str(e))
+    if args.points is not None and not args.sweep_eps:
+        parser.error("--points applies to --sweep-eps")
+    if (args.widths is not None or args.batches is not None) and not args.kinks:
+        parser.error("--widths and --batches apply to --kinks")
+    if len(args.sizes) < 2:
+        parser.error("--sizes needs at least an input and an output size")
+    if args.sweep_eps:
+        if args.eps is not None:
+            parser.error("--sweep-eps sweeps eps itself: drop --eps")
+        if args.points is not None and args.points < 2:
+            parser.error("--points needs at least 2 values")
+        points = SWEEP_POINTS if args.points is None else args.points
+        return run_sweep(args.sizes, args.batch, args.seed, points, args.out, args.plot)
+    if args.kinks:
+        return run_kinks(
+            args.sizes,
+            args.widths or [4, 8, 16, 32],
+            args.batches or [1, 8, 32, 128],
+            KINKS_EPS if args.eps is None else args.eps,
+            args.seed,
+            args.out,
+            args.plot,
+        )
+    return None
+
+
+def _emit_table(rows: Sequence[Any], args: argparse.Namespace) -> None:
+    from ..experiments.runner import emit_table_rows
+
+    settings = {"sizes": args.sizes, "batch": args.batch, "seed": args.seed, "eps": args.eps}
+    emit_table_rows(rows, settings, args.out, args.plot)

@@ -34,6 +34,7 @@ __all__ = [
     "one_hot_targets",
     "probability_targets",
     "targets",
+    "kinked_arrays",
     "SeedNetwork",
     "seed_networks",
 ]
@@ -131,6 +132,36 @@ def targets(batch: int, classes: int) -> Any:
         probability_targets(batch, classes),
         probability_targets(batch, classes, normalised=False),
     )
+
+
+def kinked_arrays(shape: Any = None, max_zeros: int = 3) -> Any:
+    """(array, zeros, tie) pairs for kink tests: continuous values, some entries exactly 0.
+
+    Up to ``max_zeros`` entries are set to exactly 0 (relu's kink); the largest entry is
+    positive and, sometimes when there are three entries or more, copied to another place (a
+    tie of max). Returns
+    a tuple (array, number of exact zeros, whether a tie of the max was made); the other
+    entries keep |x| >= 0.1, away from every kink.
+    """
+    shape_st = shapes(min_dims=1, max_dims=2, min_side=1, max_side=4) if shape is None else shape
+
+    @hs.composite
+    def build(draw: Any) -> tuple[np.ndarray, int, bool]:
+        shp = draw(shape_st) if not isinstance(shape_st, tuple) else shape_st
+        rng = np.random.default_rng(draw(seeds))
+        a = rng.uniform(0.1, 2.0, size=shp) * rng.choice([-1.0, 1.0], size=shp)
+        flat = a.reshape(-1)
+        picks = rng.permutation(flat.size)
+        tie = flat.size >= 3 and draw(hs.booleans())
+        flat[picks[0]] = abs(flat[picks[0]]) + 2.5  # the largest entry, positive: no tie at 0
+        if tie:  # copied somewhere else: max has two arg-maxima
+            flat[picks[1]] = flat[picks[0]]
+        picks = picks[2:] if tie else picks[1:]
+        zeros = min(draw(hs.integers(0, max_zeros)), picks.size)
+        flat[picks[:zeros]] = 0.0
+        return a, zeros, bool(tie)
+
+    return build()
 
 
 @dataclass

@@ -1,0 +1,109 @@
+"""Numerical gradients by finite differences, to check the engine against.
+
+The step ``eps`` trades two errors (u is the unit round-off of the dtype, 1.1e-16 for
+float64 and 6.0e-8 for float32):
+
+- truncation: a central difference is off by eps^2 |f'''| / 6, a one-sided one by
+  eps |f''| / 2;
+- round-off: f is known to about u |f|, and the difference divides that by eps, so
+  u |f| / eps.
+
+Their sum is smallest near eps ~ u^(1/3) for central differences (about 5e-6 in float64,
+4e-3 in float32) and near u^(1/2) for one-sided ones. ``tinygrad-mlp gradcheck --sweep-eps``
+measures the resulting V-shaped curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..tensor import Tensor, no_grad
+
+__all__ = ["KINDS", "evaluate", "flat_view", "numerical_grad"]
+
+KINDS = ("central", "forward", "backward")
+
+
+def evaluate(fn: Callable[..., Tensor], inputs: Sequence[Tensor], who: str = "gradcheck") -> float:
+    """fn(*inputs) as a Python float, without recording a graph; a clear error if not scalar.
+
+    Example::
+
+        >>> evaluate(lambda x: (x * x).sum(), [Tensor(np.array([1.0, 2.0]))])
+        5.0
+    """
+    with no_grad():
+        out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: fn must return a Tensor, got {type(out).__name__}")
+    if out.data.size != 1:
+        raise ValueError(
+            f"{who}: fn must return a scalar (one-element) Tensor, got shape {out.shape}; "
+            "for a vector output check a scalar such as (c * fn(x)).sum() with fixed random c"
+        )
+    value = float(out.data.reshape(()))
+    if not np.isfinite(value):
+        raise ValueError(f"{who}: fn returned {value} at the point checked or a step from it")
+    return value
+
+
+def flat_view(x: Tensor, who: str = "gradcheck") -> np.ndarray:
+    """A flat view of ``x.data``: writing an entry of it perturbs the tensor in place.
+
+    Example::
+
+        >>> x = Tensor(np.zeros(2))
+        >>> flat_view(x)[1] = 5.0
+        >>> x.numpy()
+        array([0., 5.])
+    """
+    flat = x.data.reshape(-1)
+    if flat.size and not np.shares_memory(flat, x.data):
+        raise ValueError(f"{who}: input data must be contiguous (use Tensor(x.numpy().copy()))")
+    return flat
+
+
+def numerical_grad(
+    fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 1e-6, kind: str = "central"
+) -> list[np.ndarray]:
+    """dfn/dx for each input x by finite differences, one entry at a time.
+
+    central: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), error O(eps^2) from truncation
+    plus O(u |f| / eps) from round-off (u the unit round-off of the dtype);
+    forward / backward: one-sided, (f(x + eps e_i) - f(x)) / eps and its mirror, error O(eps).
+    ``fn`` must return a one-element Tensor. Inputs are perturbed in place and restored.
+    The gradients come back in each input's dtype.
+
+    Example::
+
+        >>> x = Tensor(np.array([3.0]), requires_grad=True)
+        >>> numerical_grad(lambda x: (x * x).sum(), [x])[0].round(6)
+        array([6.])
+    """
+    if kind not in KINDS:
+        raise ValueError(f"numerical_grad: kind must be central, forward or backward, got {kind!r}")
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"numerical_grad: eps must be a positive finite number, got {eps}")
+
+    def f() -> float:
+        return evaluate(fn, inputs, "numerical_grad")
+
+    grads = []
+    base = f() if kind != "central" else 0.0
+    for x in inputs:
+        g = np.zeros(x.shape, dtype=np.float64)
+        flat = flat_view(x, "numerical_grad")
+        for i in range(flat.size):
+            orig = flat[i]
+            try:
+                flat[i] = orig + eps
+                up = f() if kind != "backward" else base
+                flat[i] = orig - eps
+                down = f() if kind != "forward" else base
+            finally:
+                flat[i] = orig
+            g.reshape(-1)[i] = (up - down) / (2 * eps if kind == "central" else eps)
+        grads.append(g.astype(x.dtype))
+    return grads

@@ -1,0 +1,105 @@
+"""Run an experiment for the command line: print its table, write its results, draw its plot."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from .results import write_results
+
+__all__ = ["run_sweep", "run_kinks", "emit_table_rows"]
+
+Path = str | os.PathLike[str] | None
+
+
+def run_sweep(
+    sizes: Sequence[int], batch: int, seed: int, points: int, out: Path, plot: Path
+) -> int:
+    """``gradcheck --sweep-eps``: the V-curve table, then the results and the plot; returns 0.
+
+    Example (progress goes to stderr)::
+
+        >>> run_sweep([3, 2], 2, 0, 3, None, None)  # doctest: +ELLIPSIS
+        seed network 3-2, batch 2, seed 0: ...
+        0
+    """
+    from .eps_sweep import eps_grid, format_sweep, sweep_eps
+
+    print(
+        f"seed network {'-'.join(map(str, sizes))}, batch {batch}, seed {seed}: relative error "
+        "of central differences against the closed form"
+    )
+    sweep = sweep_eps(sizes, batch, seed, [float(e) for e in eps_grid(points)])
+    print(format_sweep(sweep))
+    best = {d: {"eps": sweep.best(d)[0], "rel_error": sweep.best(d)[1]} for d in sweep.errors}
+    if out is not None:
+        write_results(out, "sweep-eps", {**sweep.settings, "best": best}, sweep.rows())
+        print(f"results written to {out}")
+    if plot is not None:
+        from .plots import plot_sweep
+
+        plot_sweep(sweep, plot)
+        print(f"plot written to {plot}")
+    return 0
+
+
+def run_kinks(
+    sizes: Sequence[int],
+    widths: Sequence[int],
+    batches: Sequence[int],
+    eps: float,
+    seed: int,
+    out: Path,
+    plot: Path,
+) -> int:
+    """``gradcheck --kinks``: kink counts per width and batch; returns 0 (a measurement).
+
+    Entries that fail are part of the finding (several kinks within eps of the point defeat
+    any finite difference), so they are counted in the table, not turned into an exit status.
+
+    Example::
+
+        >>> run_kinks([3, 4, 2], [2], [1], 1e-2, 0, None, None)  # doctest: +ELLIPSIS
+        networks 3 -> width x 1 -> 2, ...
+        0
+    """
+    from .kink_stats import format_kinks, kink_stats
+
+    depth = len(sizes) - 2
+    print(
+        f"networks {sizes[0]} -> width x {depth} -> {sizes[-1]}, seed {seed}, eps {eps:g}, "
+        "float64: entries whose +-eps/4 step crosses a ReLU kink"
+    )
+    rows = kink_stats(widths, batches, eps, sizes[0], sizes[-1], depth, seed)
+    print(format_kinks(rows))
+    failed = sum(r.failed for r in rows)
+    if failed:
+        print(
+            f"{failed} entries failed: several kinks within eps of the point (a smaller eps, "
+            "e.g. the default 1e-6, avoids them)"
+        )
+    settings = {"sizes": list(sizes), "eps": eps, "seed": seed}
+    if out is not None:
+        write_results(out, "kinks", settings, [r.as_dict() for r in rows])
+        print(f"results written to {out}")
+    if plot is not None:
+        from .plots import plot_kinks
+
+        plot_kinks(rows, eps, plot)
+        print(f"plot written to {plot}")
+    return 0
+
+
+def emit_table_rows(rows: Sequence[Any], settings: dict[str, Any], out: Path, plot: Path) -> None:
+    """Write the three-way table's rows (dataclasses with an ``ok``) and draw their errors."""
+    dicts = [{**dataclasses.asdict(r), "ok": r.ok} for r in rows]
+    if out is not None:
+        write_results(out, "three-way", settings, dicts)
+        print(f"results written to {out}")
+    if plot is not None:
+        from .plots import plot_table
+
+        plot_table(dicts, plot)
+        print(f"plot written to {plot}")
