@@ -21,6 +21,7 @@ from .tensor import Tensor, no_grad
 __all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table"]
 
 CLOSED_FORM_RTOL = 1e-12  # same sums in float64, other order: ~n * 1.1e-16, with 100x margin
+ENGINES = ("tensor", "scalar", "both")
 FD_RTOL = 1e-6  # round-off u|E|/eps ~ 1e-10 and truncation eps^2 |E'''| ~ 1e-12, vs |dE| >~ 1e-3
 
 
@@ -34,10 +35,12 @@ class ParamCheck:
     err_fd: float
     fd_checked: int
     kinks: int
+    err_scalar: float | None = None  # scalar engine vs closed form, with engine="both"
 
     @property
     def ok(self) -> bool:
-        return self.err_closed_form <= CLOSED_FORM_RTOL and self.err_fd <= FD_RTOL
+        scalar_ok = self.err_scalar is None or self.err_scalar <= CLOSED_FORM_RTOL
+        return self.err_closed_form <= CLOSED_FORM_RTOL and self.err_fd <= FD_RTOL and scalar_ok
 
 
 def normwise_error(actual: np.ndarray, expected: np.ndarray) -> float:
@@ -58,14 +61,21 @@ def seed_network_check(
     batch: int = 6,
     seed: int = 0,
     eps: float = 1e-6,
+    engine: str = "tensor",
 ) -> list[ParamCheck]:
     """Check every dW and db of a seeded float64 seed network three ways.
+
+    ``engine``: whose gradients fill the engine columns, "tensor" or "scalar"
+    (:mod:`.scalar`); "both" keeps the tensor engine's and adds the scalar engine's
+    error against the closed form as ``err_scalar``.
 
     Example::
 
         >>> all(row.ok for row in seed_network_check())
         True
     """
+    if engine not in ENGINES:
+        raise ValueError(f"seed_network_check: engine must be one of {ENGINES}, got {engine!r}")
     rng = np.random.default_rng(seed)
     model = MLP(n_in, list(hidden), n_out, rng=rng, dtype=np.float64)
     for p in model.parameters():  # nonzero biases, so every term of the rule is exercised
@@ -80,6 +90,7 @@ def seed_network_check(
     _, closed = closed_form.loss_and_grads(pairs, x, y)
     closed_flat = [g for pair in closed for g in pair]
     base_pattern = _pattern(pairs, x)
+    scalar = _scalar_grads(model, x, y) if engine != "tensor" else {}
 
     def objective() -> float:
         with no_grad():
@@ -88,6 +99,7 @@ def seed_network_check(
     rows = []
     for (name, p), ref in zip(named, closed_flat, strict=True):
         assert p.grad is not None
+        grad = scalar[name] if engine == "scalar" else p.grad
         fd = np.zeros_like(p.data)
         valid = np.zeros(p.shape, dtype=bool)
         flat, fd_flat, valid_flat = p.data.reshape(-1), fd.reshape(-1), valid.reshape(-1)
@@ -106,18 +118,35 @@ def seed_network_check(
             ParamCheck(
                 name=name,
                 shape=p.shape,
-                err_closed_form=normwise_error(p.grad, ref),
-                err_fd=normwise_error(p.grad[valid], fd[valid]) if valid.any() else 0.0,
+                err_closed_form=normwise_error(grad, ref),
+                err_fd=normwise_error(grad[valid], fd[valid]) if valid.any() else 0.0,
                 fd_checked=int(valid.sum()),
                 kinks=int((~valid).sum()),
+                err_scalar=normwise_error(scalar[name], ref) if engine == "both" else None,
             )
         )
     return rows
 
 
-def format_table(rows: Sequence[ParamCheck]) -> str:
-    """The rows as an aligned text table."""
-    head = ("parameter", "shape", "engine vs closed", "engine vs FD", "FD entries", "kinks", "")
+def _scalar_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """The same loss's gradients from the scalar engine, under the model's parameter names."""
+    from .scalar import MLP as ScalarMLP
+    from .scalar import cross_entropy
+
+    net = ScalarMLP(model.sizes[0], model.sizes[1:-1], model.sizes[-1], np.random.default_rng(0))
+    net.load_state_dict(model.state_dict())
+    cross_entropy([net(row) for row in x.tolist()], y).backward()
+    return net.grad_dict()
+
+
+def format_table(rows: Sequence[ParamCheck], engine: str = "tensor") -> str:
+    """The rows as an aligned text table; ``engine`` as given to :func:`seed_network_check`."""
+    who = "scalar" if engine == "scalar" else "engine"
+    extra = any(r.err_scalar is not None for r in rows)
+    head: tuple[str, ...] = (
+        "parameter", "shape", f"{who} vs closed", f"{who} vs FD",
+        *(["scalar vs closed"] if extra else []), "FD entries", "kinks", "",
+    )  # fmt: skip
     lines = [head]
     for r in rows:
         lines.append(
@@ -126,6 +155,7 @@ def format_table(rows: Sequence[ParamCheck]) -> str:
                 "x".join(map(str, r.shape)),
                 f"{r.err_closed_form:.2e}",
                 f"{r.err_fd:.2e}",
+                *([f"{r.err_scalar:.2e}" if r.err_scalar is not None else "-"] if extra else []),
                 str(r.fd_checked),
                 str(r.kinks),
                 "PASS" if r.ok else "FAIL",
