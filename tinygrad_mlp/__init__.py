@@ -2,11 +2,16 @@
 
 The engine (:mod:`.tensor`, :mod:`.autograd`), its ops (:mod:`.ops`), the seed network
 (:mod:`.nn`, :mod:`.functional`), the closed-form oracle (:mod:`.closed_form`), gradient
-checks (:mod:`.gradcheck`), training (:mod:`.optim`) and the command line (:mod:`.cli`).
+checks (:mod:`.checks`: ``gradcheck``, ``numerical_grad``), training (:mod:`.optim`) and the
+command line (:mod:`.cli`).
 """
 
-from . import closed_form, functional, nn, optim
-from .gradcheck import numerical_grad
+from . import closed_form, data, functional, nn, optim
+from .autograd import grad
+from .checkpoint import load, save
+from .checks import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
+from .forward_ad import jvp
+from .second_order import hessian, hvp
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
@@ -16,10 +21,21 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "grad",
+    "hvp",
+    "hessian",
+    "jvp",
     "nn",
     "functional",
     "closed_form",
     "optim",
+    "data",
+    "save",
+    "load",
     "numerical_grad",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckReport",
+    "GradcheckError",
     "__version__",
 ]

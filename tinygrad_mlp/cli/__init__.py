@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import bench, gradcheck
+from . import bench, gradcheck, scalarbench, train
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: list[ModuleType] = [gradcheck, bench]
+COMMANDS: list[ModuleType] = [gradcheck, bench, scalarbench, train]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,198 @@
+"""Checkpoints: nested dicts of arrays and scalars in a ``.npz``, written atomically, no pickle.
+
+``save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, path)``
+flattens nested dicts to keys joined by "/" ("model/0.weight", "optimizer/state/0/velocity"),
+stores Python and numpy scalars as 0-d arrays and strings as unicode arrays, and never
+stores an object array: ``load`` reads with ``np.load(..., allow_pickle=False)``, so nothing
+is ever unpickled. The file is written to a temporary file in the same folder, flushed,
+fsynced and renamed over the target (then the folder is fsynced), so a process killed in
+the middle of a save leaves the previous checkpoint as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import zipfile
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["CheckpointError", "FORMAT", "VERSION", "atomic_write", "save", "load"]
+
+FORMAT = "tinygrad_mlp.checkpoint"
+VERSION = 1
+_META = ("__format__", "__version__", "__empty__")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable checkpoint; the message names the file and the problem."""
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, fsync it, rename it over ``path``.
+
+    Either the whole new file is at ``path`` afterwards or, if anything fails or the process
+    dies, the old one still is (a killed process may leave a hidden ``.name.*.tmp`` file).
+
+    Example::
+
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
+        >>> atomic_write(path, lambda f: f.write(b"hello"))
+        >>> open(path, "rb").read()
+        b'hello'
+    """
+    target = os.path.abspath(os.fspath(path))
+    folder, base = os.path.split(target)
+    tmp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    try:
+        with open(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX only)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _to_array(value: Any, key: str) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, (bool, int, float, str, np.generic, np.ndarray, list, tuple)):
+        arr = np.asarray(value)
+        if arr.dtype.hasobject:
+            raise TypeError(f"save: {key!r} has dtype {arr.dtype}, which needs pickle")
+        return arr
+    raise TypeError(
+        f"save: {key!r} is a {type(value).__name__}; a checkpoint holds dicts, arrays, "
+        "numbers and strings"
+    )
+
+
+def _flatten(
+    tree: Mapping[str, Any], prefix: str, out: dict[str, np.ndarray], empty: list[str]
+) -> None:
+    if not tree:
+        empty.append(prefix)
+    for key, value in tree.items():
+        if not isinstance(key, str) or not key or "/" in key:
+            raise KeyError(f"save: keys must be non-empty strings without '/', got {key!r}")
+        full = f"{prefix}/{key}" if prefix else key
+        if isinstance(value, Mapping):
+            _flatten(value, full, out, empty)
+        else:
+            out[full] = _to_array(value, full)
+
+
+def save(obj: Mapping[str, Any], path: str | os.PathLike[str], compress: bool = False) -> None:
+    """Write a nested dict of arrays, numbers and strings to ``path`` (.npz), atomically.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+        >>> tm.save({"model": {"w": np.ones(2)}, "epoch": 3}, path)
+        >>> ckpt = tm.load(path); ckpt["model"]["w"], int(ckpt["epoch"])
+        (array([1., 1.]), 3)
+    """
+    if not isinstance(obj, Mapping):
+        raise TypeError(f"save: expected a dict, got {type(obj).__name__}")
+    if any(k in _META for k in obj):
+        raise KeyError(f"save: the keys {list(_META)} are reserved")
+    arrays: dict[str, np.ndarray] = {}
+    empty: list[str] = []
+    _flatten(obj, "", arrays, empty)  # every check runs before the disk is touched
+    arrays["__format__"] = np.asarray(FORMAT)
+    arrays["__version__"] = np.asarray(VERSION)
+    arrays["__empty__"] = np.asarray(empty, dtype=str)
+    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+
+    def write(f: IO[bytes]) -> None:
+        with zipfile.ZipFile(f, "w", compression=mode, allowZip64=True) as zf:
+            for key, arr in arrays.items():
+                with zf.open(key + ".npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, arr, allow_pickle=False)
+
+    atomic_write(path, write)
+
+
+def _read_all(path: str) -> dict[str, np.ndarray]:
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: {path}: no such file") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        why = "it would need pickle" if "pickle" in str(e) else str(e)
+        raise CheckpointError(
+            f"load: {path}: truncated, or not an .npz checkpoint ({why})"
+        ) from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"load: {path}: not a checkpoint (a single .npy array)")
+    try:
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise CheckpointError(
+                f"load: {path}: holds an object array that would need pickle; refused"
+            ) from None
+        raise CheckpointError(f"load: {path}: truncated or corrupt ({e})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
+        raise CheckpointError(f"load: {path}: truncated or corrupt ({e})") from None
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save`: nested dicts; 0-d arrays as numpy scalars.
+
+    Refuses, with a :class:`CheckpointError` naming the file, anything that is not a whole
+    checkpoint: a truncated or corrupt file, an .npz from elsewhere, an object array.
+
+    Example: ``ckpt = tm.load("ckpt.npz"); model.load_state_dict(ckpt["model"])``.
+    """
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        raise CheckpointError(f"load: {name}: is a directory, not a checkpoint")
+    flat = _read_all(name)
+    fmt = flat.get("__format__")
+    if fmt is None or fmt.shape != () or str(fmt) != FORMAT:
+        raise CheckpointError(f"load: {name}: not a tinygrad_mlp checkpoint (no format marker)")
+    version = flat.get("__version__")
+    if version is None or version.shape != () or version.dtype.kind not in "iu":
+        raise CheckpointError(f"load: {name}: the format version is missing or malformed")
+    if int(version) > VERSION:
+        raise CheckpointError(
+            f"load: {name}: format version {int(version)} is newer than this library's {VERSION}"
+        )
+    tree: dict[str, Any] = {}
+    empty = flat.get("__empty__", np.asarray([], dtype=str))
+    items: list[tuple[str, np.ndarray | None]] = [(k, v) for k, v in flat.items() if k not in _META]
+    items += [(str(k), None) for k in empty.reshape(-1)]
+    for key, value in items:
+        parts = key.split("/") if key else []
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise CheckpointError(f"load: {name}: key {key!r} clashes with another entry")
+        if value is None:
+            if parts:
+                node.setdefault(parts[-1], {})
+        elif parts[-1] in node:
+            raise CheckpointError(f"load: {name}: key {key!r} clashes with another entry")
+        else:
+            node[parts[-1]] = value[()] if value.shape == () else value
+    return tree

@@ -1,0 +1,278 @@
+"""Train the seed network (default: 64-256-128-10 on the UCI digits) and report test accuracy.
+
+Progress (a bar while an epoch runs, then one line per epoch: loss, accuracy, samples per
+second) goes to stderr; the results go to stdout. Exit status: 0 when training finished,
+1 when the loss became NaN or infinite, 2 for bad usage or an unreadable data or checkpoint
+file. ``--resume`` continues a run saved with ``--save`` exactly where it stopped, with the
+checkpoint's settings (options that contradict them are refused); ``--epochs`` is the total
+to reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import os
+import sys
+import time
+from dataclasses import fields, replace
+from typing import IO, Any
+
+from .argtypes import non_negative_int, positive_float, positive_int
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "train"
+HELP = "train the seed network on digits, spirals or IDX files; report test accuracy"
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``tinygrad-mlp train`` (None means: the checkpoint's value, else the default)."""
+    from ..train import TrainConfig
+
+    d = TrainConfig()
+    add = parser.add_argument
+    add("--dataset", choices=["digits", "spirals", "idx"], help=f"(default: {d.dataset})")
+    for name in ("train-images", "train-labels", "test-images", "test-labels"):
+        add(
+            f"--{name}",
+            metavar="PATH",
+            help=f"IDX file of {name.replace('-', ' ')} (--dataset idx)",
+        )
+    add("--test-fraction", type=_fraction, metavar="F", help="held-out share (default: 0.2)")
+    add(
+        "--hidden",
+        type=positive_int,
+        nargs="+",
+        metavar="H",
+        help=f"hidden sizes (default: {' '.join(map(str, d.hidden))})",
+    )
+    add("--epochs", type=positive_int, help=f"total epochs to reach (default: {d.epochs})")
+    add("--batch-size", type=positive_int, help=f"(default: {d.batch_size})")
+    add("--optimizer", choices=["sgd", "adam"], help=f"(default: {d.optimizer})")
+    add("--lr", type=positive_float, help="learning rate (default: 0.05 for sgd, 0.001 for adam)")
+    add("--momentum", type=_non_negative_float, help=f"SGD momentum (default: {d.momentum})")
+    add("--weight-decay", type=_non_negative_float, help="L2 weight decay (default: 0)")
+    add(
+        "--seed",
+        type=non_negative_int,
+        help=f"seeds the split, weights, shuffles (default: {d.seed})",
+    )
+    add("--dtype", choices=["float32", "float64"], help=f"(default: {d.dtype})")
+    add("--save", metavar="PATH", help="write a checkpoint (.npz) after every epoch, atomically")
+    add("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
+    add("--plot", metavar="PNG", help="draw the loss and accuracy curves (needs matplotlib)")
+    add(
+        "--threads",
+        type=non_negative_int,
+        default=1,
+        help="BLAS threads (default: 1, fastest for these small matrices; 0: numpy's default)",
+    )
+
+
+def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
+    """(TrainConfig, loaded checkpoint or None) from the options, refusing contradictions."""
+    from .. import checkpoint
+    from ..train import TrainConfig
+
+    given: dict[str, Any] = {}
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name)
+        if value is not None:
+            given[f.name] = tuple(value) if f.name == "hidden" else value
+    if args.resume is None:
+        config = TrainConfig(**given)
+        ckpt = None
+    else:
+        try:
+            ckpt = checkpoint.load(args.resume)
+            if not {"config", "model", "optimizer", "epoch", "history"} <= set(ckpt):
+                raise ValueError(
+                    f"{args.resume}: not a checkpoint of tinygrad-mlp train (it needs config, "
+                    "model, optimizer, epoch and history)"
+                )
+            theirs = TrainConfig.from_dict(ckpt["config"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            parser.error(f"--resume: {e}")
+        clash = [
+            f"--{k.replace('_', '-')} {v} (the checkpoint has {getattr(theirs, k)})"
+            for k, v in given.items()
+            if k != "epochs" and getattr(theirs, k) != v
+        ]
+        if clash:
+            parser.error(f"--resume {args.resume}: contradicts the checkpoint: {'; '.join(clash)}")
+        config = replace(theirs, epochs=given.get("epochs", theirs.epochs))
+    if config.optimizer != "sgd" and "momentum" in given:
+        parser.error("--momentum applies to --optimizer sgd only")
+    idx_given = [
+        n for n in ("train_images", "train_labels", "test_images", "test_labels") if given.get(n)
+    ]
+    if config.dataset != "idx" and idx_given:
+        parser.error(f"--{idx_given[0].replace('_', '-')} needs --dataset idx")
+    return config, ckpt
+
+
+def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser) -> None:
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder):
+        parser.error(f"{option} {path}: not a writable file path (is the folder there?)")
+
+
+class _Progress:
+    """A bar on a terminal (tqdm when installed, else plain), then a line per epoch."""
+
+    def __init__(self, total_epochs: int, stream: IO[str]) -> None:
+        self.total, self.stream = total_epochs, stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.bar: Any = None
+        self.tqdm: Any = None
+        if self.tty:
+            try:  # the optional extra "progress"
+                self.tqdm = importlib.import_module("tqdm").tqdm
+            except ImportError:
+                pass
+
+    def step(self, epoch: int, step: int, steps: int, loss: float) -> None:
+        if not self.tty:
+            return
+        desc = f"epoch {epoch}/{self.total}"
+        if self.tqdm is not None:
+            if self.bar is None:
+                self.bar = self.tqdm(total=steps, desc=desc, file=self.stream, leave=False)
+            self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+            self.bar.update(1)
+        elif step % 5 == 0 or step == steps:
+            filled = 30 * step // steps
+            bar = "#" * filled + "." * (30 - filled)
+            self.stream.write(f"\r{desc} [{bar}] {step}/{steps} loss {loss:.4f}")
+            self.stream.flush()
+
+    def epoch(self, r: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif self.tty:
+            self.stream.write("\r\033[K")
+        width = len(str(self.total))
+        self.stream.write(
+            f"epoch {r.epoch:>{width}}/{self.total}  loss {r.train_loss:.4f}  "
+            f"acc {100 * r.train_accuracy:6.2f}%  test loss {r.test_loss:.4f}  "
+            f"test acc {100 * r.test_accuracy:6.2f}%  {r.samples_per_second:,.0f} samples/s\n"
+        )
+        self.stream.flush()
+
+
+def _plot(history: Any, path: str) -> None:
+    """Loss (train, test) and accuracy (train, test) per epoch, side by side, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..checkpoint import atomic_write
+
+    cols = history.to_dict()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3), dpi=90)
+    ax1.plot(cols["epoch"], cols["train_loss"], label="train")
+    ax1.plot(cols["epoch"], cols["test_loss"], label="test")
+    ax1.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
+    ax2.plot(cols["epoch"], 100 * cols["train_accuracy"], label="train")
+    ax2.plot(cols["epoch"], 100 * cols["test_accuracy"], label="test")
+    ax2.set(xlabel="epoch", ylabel="%", title="accuracy")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    atomic_write(path, lambda f: fig.savefig(f, format="png"))
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Train, printing progress on stderr and the summary on stdout; see the module doc."""
+    from ..blas import limit_threads
+    from ..train import History, NonFiniteLossError, load_dataset
+    from ..train import run as train_run
+
+    began = time.perf_counter()
+    config, ckpt = _config(args, parser)
+    _check_output(args.save, "--save", parser)
+    _check_output(args.plot, "--plot", parser)
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install 'tinygrad-mlp[plot]'")
+    try:
+        ds = load_dataset(config)  # refuse a bad data file before anything else happens
+    except (OSError, ValueError) as e:
+        parser.error(str(e))
+    sizes = "-".join(map(str, [ds.x_train.shape[1], *config.hidden, ds.classes]))
+    opt = f"{config.optimizer} lr {config.lr:g}"
+    if config.optimizer == "sgd" and config.momentum:
+        opt += f" momentum {config.momentum:g}"
+    done = 0 if ckpt is None else int(ckpt["epoch"])
+    print(
+        f"{config.dataset}: {len(ds.x_train)} train / {len(ds.x_test)} test samples, "
+        f"{ds.classes} classes; seed network {sizes}, {config.dtype}, {opt}, "
+        f"batch {config.batch_size}, seed {config.seed}"
+        + (f"; resuming after epoch {done}" if ckpt is not None else "")
+    )
+    sys.stdout.flush()
+    progress = _Progress(config.epochs, sys.stderr)
+    try:
+        with limit_threads(args.threads or None):
+            result = train_run(config, args.save, ckpt, progress.step, progress.epoch)
+    except NonFiniteLossError as e:
+        if progress.bar is not None:
+            progress.bar.close()
+        print(f"\ntinygrad-mlp train: error: {e}", file=sys.stderr)
+        if args.save:
+            print(f"the last finished epoch is in {args.save}", file=sys.stderr)
+        return 1
+    except (KeyError, TypeError, ValueError) as e:  # a checkpoint that does not fit
+        if ckpt is None:
+            raise
+        parser.error(f"--resume {args.resume}: {e}")
+    history: History = result.history
+    new = history.epochs[done:]
+    last = history.epochs[-1] if history.epochs else None
+    if last is None:
+        print("no epochs trained")
+        return 0
+    correct = round(last.test_accuracy * len(ds.x_test)) if len(ds.x_test) else 0
+    seconds = sum(r.seconds for r in new)
+    samples = len(ds.x_train) * len(new)
+    print(
+        f"test accuracy {100 * last.test_accuracy:.2f}% ({correct}/{len(ds.x_test)}), "
+        f"test loss {last.test_loss:.4f} after {last.epoch} epochs"
+    )
+    print(
+        f"trained {len(new)} epochs in {seconds:.2f} s ({samples / max(seconds, 1e-9):,.0f} "
+        f"samples/s); total {time.perf_counter() - began:.2f} s"
+    )
+    if args.save:
+        print(f"checkpoint: {args.save} (epoch {last.epoch})")
+    if args.plot:
+        _plot(history, args.plot)
+        print(f"plot: {args.plot}")
+    return 0

@@ -1,0 +1,326 @@
+"""Training end to end: the seed's update rule Delta W = -eta dE/dW, looped over mini-batches.
+
+:class:`TrainConfig` says what to train; :func:`build` makes the model and optimizer from
+it; :func:`fit` runs epochs (reporting through callbacks, stopping on a non-finite loss);
+:func:`run` adds data loading, a checkpoint after every epoch and resumption, and is what
+``tinygrad-mlp train`` calls. Every random draw comes from a Generator made from
+``config.seed``: the split from ``default_rng([seed, 0])``, the initial weights from
+``default_rng([seed, 1])``, epoch e's shuffle from ``default_rng([seed, 2, e])``. So the
+same config gives the same loss curve bit for bit, and a run resumed after epoch e
+continues exactly where an uninterrupted one would be.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from . import checkpoint, data
+from . import functional as F
+from .nn import MLP
+from .optim import SGD, Adam, Optimizer
+from .tensor import Tensor, no_grad
+
+Dataset = data.Dataset
+
+__all__ = [
+    "DEFAULT_LR",
+    "TrainConfig",
+    "Dataset",
+    "EpochRecord",
+    "History",
+    "NonFiniteLossError",
+    "load_dataset",
+    "build",
+    "epoch_rng",
+    "evaluate",
+    "fit",
+    "run",
+]
+
+
+DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (the CLI's options, with its defaults)."""
+
+    dataset: str = "digits"  # digits | spirals | idx
+    hidden: tuple[int, ...] = (256, 128)
+    epochs: int = 40
+    batch_size: int = 32
+    optimizer: str = "sgd"  # sgd | adam
+    lr: float = 0.0  # 0: the optimizer's default, DEFAULT_LR
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0
+    seed: int = 0
+    dtype: str = "float32"
+    test_fraction: float = 0.2  # digits, and idx without test files
+    train_images: str = ""
+    train_labels: str = ""
+    test_images: str = ""
+    test_labels: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.lr and self.optimizer in DEFAULT_LR:
+            object.__setattr__(self, "lr", DEFAULT_LR[self.optimizer])
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict of numbers, strings and lists (what a checkpoint stores)."""
+        out = asdict(self)
+        out["hidden"] = np.asarray(self.hidden, dtype=np.int64)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
+        """The inverse of :meth:`to_dict`, accepting the numpy scalars ``tm.load`` returns."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(values) - set(kinds))
+        if unknown:
+            raise ValueError(f"TrainConfig: unknown fields {unknown}")
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            kind = kinds[name]
+            if name == "hidden":
+                out[name] = tuple(int(h) for h in np.asarray(value).reshape(-1))
+            elif kind == "int":
+                out[name] = int(value)
+            elif kind == "float":
+                out[name] = float(value)
+            else:
+                out[name] = str(value)
+        return cls(**out)
+
+
+@dataclass
+class EpochRecord:
+    """What one epoch did: mean training loss and accuracy, test loss and accuracy, speed."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    seconds: float
+    samples_per_second: float
+
+
+@dataclass
+class History:
+    """The loss of every step and a record per epoch; round-trips through a checkpoint."""
+
+    step_loss: list[float] = field(default_factory=list)
+    epochs: list[EpochRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Column arrays: ``step_loss`` and one array per :class:`EpochRecord` field."""
+        out = {"step_loss": np.asarray(self.step_loss, dtype=np.float64)}
+        for f in fields(EpochRecord):
+            kind = np.int64 if f.name == "epoch" else np.float64
+            out[f.name] = np.asarray([getattr(r, f.name) for r in self.epochs], dtype=kind)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> History:
+        """The inverse of :meth:`to_dict`."""
+        cols = {f.name: np.asarray(values[f.name]).tolist() for f in fields(EpochRecord)}
+        records = [EpochRecord(*row) for row in zip(*cols.values(), strict=True)]
+        return cls(np.asarray(values["step_loss"]).tolist(), records)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or infinite; ``epoch`` and ``step`` say where (both from 1)."""
+
+    def __init__(self, epoch: int, step: int, steps: int, loss: float, lr: float) -> None:
+        self.epoch, self.step, self.loss = epoch, step, loss
+        super().__init__(
+            f"the loss became {loss} at epoch {epoch}, step {step} of {steps}; training "
+            f"stopped. The learning rate {lr:g} is probably too large: try a smaller --lr."
+        )
+
+
+def load_dataset(config: TrainConfig) -> Dataset:
+    """The data ``config`` names (:func:`tinygrad_mlp.data.load_dataset`), split or drawn
+    with ``default_rng([seed, 0])``.
+
+    Example: ``load_dataset(TrainConfig()).x_train.shape`` is ``(1438, 64)``.
+    """
+    idx = (config.train_images, config.train_labels, config.test_images, config.test_labels)
+    rng = np.random.default_rng([config.seed, 0])
+    return data.load_dataset(config.dataset, rng, config.dtype, config.test_fraction, idx)
+
+
+def build(config: TrainConfig, n_in: int, classes: int) -> tuple[MLP, Optimizer]:
+    """The seed network n_in -> hidden... -> classes (weights from ``default_rng([seed, 1])``)
+    and its optimizer.
+
+    Example: ``build(TrainConfig(hidden=(32,)), 64, 10)[0].sizes`` is ``[64, 32, 10]``.
+    """
+    rng = np.random.default_rng([config.seed, 1])
+    model = MLP(n_in, list(config.hidden), classes, rng=rng, dtype=np.dtype(config.dtype))
+    opt: Optimizer
+    if config.optimizer == "sgd":
+        opt = SGD(model.parameters(), config.lr, config.momentum, config.weight_decay)
+    elif config.optimizer == "adam":
+        opt = Adam(model.parameters(), config.lr, weight_decay=config.weight_decay)
+    else:
+        raise ValueError(f"unknown optimizer {config.optimizer!r} (sgd or adam)")
+    return model, opt
+
+
+def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The Generator that shuffles epoch ``epoch`` (from 1): ``default_rng([seed, 2, epoch])``."""
+    return np.random.default_rng([seed, 2, epoch])
+
+
+@no_grad
+def evaluate(
+    model: MLP, x: np.ndarray, y: np.ndarray, batch_size: int = 1024
+) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` on (x, y), without building a graph.
+
+    Example: on an empty set both are NaN.
+    """
+    if len(x) == 0:
+        return math.nan, math.nan
+    total, correct = 0.0, 0
+    for xb, yb in data.batches(x, y, batch_size):
+        logits = model(Tensor(xb))
+        total += F.cross_entropy(logits, yb).item() * len(yb)
+        correct += int((logits.data.argmax(axis=1) == yb).sum())
+    return total / len(x), correct / len(x)
+
+
+StepCallback = Callable[[int, int, int, float], None]  # epoch, step, steps, loss
+EpochCallback = Callable[[EpochRecord], None]
+
+
+def fit(
+    model: MLP,
+    opt: Optimizer,
+    ds: Dataset,
+    config: TrainConfig,
+    history: History | None = None,
+    on_step: StepCallback | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> History:
+    """Train from the epoch after ``history``'s last up to ``config.epochs``; return the history.
+
+    Each step: E = cross_entropy(model(x_batch), y_batch); backward; ``opt.step()``
+    (for SGD without momentum, W -= lr dE/dW). Raises :class:`NonFiniteLossError`
+    before stepping on a NaN or infinite loss.
+    """
+    history = History() if history is None else history
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+        return _fit(model, opt, ds, config, history, on_step, on_epoch)
+
+
+def _fit(
+    model: MLP,
+    opt: Optimizer,
+    ds: Dataset,
+    config: TrainConfig,
+    history: History,
+    on_step: StepCallback | None,
+    on_epoch: EpochCallback | None,
+) -> History:
+    steps = -(-len(ds.x_train) // config.batch_size)
+    for epoch in range(len(history.epochs) + 1, config.epochs + 1):
+        start = time.perf_counter()
+        total, correct = 0.0, 0
+        batches = data.batches(
+            ds.x_train, ds.y_train, config.batch_size, epoch_rng(config.seed, epoch)
+        )
+        for step, (xb, yb) in enumerate(batches, start=1):
+            logits = model(Tensor(xb))
+            loss = F.cross_entropy(logits, yb)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise NonFiniteLossError(epoch, step, steps, value, float(getattr(opt, "lr", 0)))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            history.step_loss.append(value)
+            total += value * len(yb)
+            correct += int((logits.data.argmax(axis=1) == yb).sum())
+            if on_step is not None:
+                on_step(epoch, step, steps, value)
+        seconds = time.perf_counter() - start
+        test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test)
+        n = len(ds.x_train)
+        record = EpochRecord(
+            epoch, total / n, correct / n, test_loss, test_acc, seconds, n / max(seconds, 1e-9)
+        )
+        history.epochs.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+    return history
+
+
+@dataclass
+class Result:
+    """What :func:`run` trained: the model, its optimizer, the history, the data and config."""
+
+    model: MLP
+    optimizer: Optimizer
+    history: History
+    dataset: Dataset
+    config: TrainConfig
+
+
+def run(
+    config: TrainConfig,
+    save: str | os.PathLike[str] | None = None,
+    resume: Mapping[str, Any] | None = None,
+    on_step: StepCallback | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> Result:
+    """Load the data, build (or restore from the loaded checkpoint ``resume``) and fit.
+
+    With ``save``, a checkpoint {"config", "model", "optimizer", "epoch", "history"} is
+    written atomically after every epoch. ``resume`` must come from a run with the same
+    config apart from ``epochs`` (the total to reach).
+
+    Example: ``run(TrainConfig(epochs=2)).history.epochs[-1].test_accuracy``.
+    """
+    ds = load_dataset(config)
+    model, opt = build(config, ds.x_train.shape[1], ds.classes)
+    history = History()
+    if resume is not None:
+        theirs = TrainConfig.from_dict(resume["config"])
+        if replace(theirs, epochs=config.epochs) != config:
+            diff = [
+                f"{f.name} {getattr(theirs, f.name)!r} != {getattr(config, f.name)!r}"
+                for f in fields(TrainConfig)
+                if f.name != "epochs" and getattr(theirs, f.name) != getattr(config, f.name)
+            ]
+            raise ValueError(f"the checkpoint was made with other settings: {', '.join(diff)}")
+        history = History.from_dict(resume["history"])
+        if int(resume["epoch"]) != len(history.epochs):
+            raise ValueError("the checkpoint's epoch and history disagree")
+        model.load_state_dict(resume["model"])
+        opt.load_state_dict(resume["optimizer"])
+
+    def after_epoch(record: EpochRecord) -> None:
+        if save is not None:
+            state = {
+                "config": config.to_dict(),
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "epoch": record.epoch,
+                "history": history.to_dict(),
+            }
+            checkpoint.save(state, save)
+        if on_epoch is not None:
+            on_epoch(record)
+
+    fit(model, opt, ds, config, history, on_step, after_epoch)
+    return Result(model, opt, history, ds, config)
