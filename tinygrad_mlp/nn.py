@@ -143,11 +143,7 @@ class Sequential(Module):
         plan: list[tuple[Module, bool]] = []
         i = 0
         while i < len(layers):
-            fuse = (
-                type(layers[i]) is Linear
-                and i + 1 < len(layers)
-                and type(layers[i + 1]) is ReLU
-            )
+            fuse = type(layers[i]) is Linear and i + 1 < len(layers) and type(layers[i + 1]) is ReLU
             plan.append((layers[i], fuse))
             i += 2 if fuse else 1
         return plan
