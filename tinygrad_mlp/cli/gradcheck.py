@@ -50,13 +50,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="whose gradients to check: tensor (default), scalar (tinygrad_mlp.scalar), or "
         "both (adds a 'scalar vs closed' column)",
     )
+    parser.add_argument(
+        "--order",
+        type=int,
+        choices=[1, 2],
+        default=1,
+        help="1: gradients (default); 2: the logits' Hessian against the closed form and "
+        "every parameter's Hessian-vector product against finite differences",
+    )
     _add_experiment_arguments(parser)
+
+
+def _run_order2(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ..seedcheck2 import HVP_EPS, format_table2, seed_network_check2
+
+    if args.engine != "tensor" or args.sweep_eps or args.kinks or args.out or args.plot:
+        parser.error("--order 2 prints its own table: no --engine, experiments, --out or --plot")
+    if len(args.sizes) < 2:
+        parser.error("--sizes needs at least an input and an output size")
+    eps = HVP_EPS if args.eps is None else args.eps
+    n_in, *hidden, n_out = args.sizes
+    print(
+        f"seed network {'-'.join(map(str, args.sizes))}, batch {args.batch}, "
+        f"seed {args.seed}, eps {eps:g}, float64, second order"
+    )
+    rows = seed_network_check2(n_in, hidden, n_out, args.batch, args.seed, eps)
+    print(format_table2(rows))
+    failed = [r.name for r in rows if not r.ok]
+    print("all second derivatives agree" if not failed else f"FAILED: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print the three-way table; 0 when every parameter passes, 1 otherwise."""
     from ..seedcheck import format_table, seed_network_check
 
+    if args.order == 2:
+        return _run_order2(args, parser)
     if args.engine != "tensor" and (args.sweep_eps or args.kinks):
         parser.error("--engine applies to the table, not to --sweep-eps or --kinks")
     status = _run_experiment(args, parser)

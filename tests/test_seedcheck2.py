@@ -1,0 +1,51 @@
+"""'tinygrad-mlp gradcheck --order 2': the seed network's second-order table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_mlp import Tensor
+from tinygrad_mlp.cli import main
+from tinygrad_mlp.ops.nn import CrossEntropy
+from tinygrad_mlp.seedcheck2 import format_table2, seed_network_check2
+
+
+@pytest.mark.parametrize(
+    ("sizes", "batch", "seed"),
+    [((4, [5, 4], 3), 6, 0), ((6, [7], 4), 9, 3), ((3, [4, 4, 4], 2), 5, 1)],
+)
+def test_every_row_passes_on_the_engine(sizes, batch, seed):
+    n_in, hidden, n_out = sizes
+    rows = seed_network_check2(n_in, hidden, n_out, batch, seed)
+    assert rows[0].name == "logits Hessian" and len(rows) == 1 + 2 * (len(hidden) + 1)
+    assert all(r.ok for r in rows), format_table2(rows)
+
+
+def test_a_cross_entropy_rule_that_cuts_the_graph_fails(monkeypatch, capsys):
+    """Negative control: a softmax taken as a constant on the Tensor path zeroes the Hessian."""
+    original = CrossEntropy.backward
+
+    def cut(self, g, inputs, out):
+        if isinstance(g, np.ndarray):
+            return original(self, g, inputs, out)
+        z = inputs[0]
+        t = self._dense_target(z.shape)
+        a = Tensor(self.softmax)  # a constant: the bug a second-order check must catch
+        return ((a * t.sum(axis=1, keepdims=True) - t) * (g / z.shape[0]),)
+
+    monkeypatch.setattr(CrossEntropy, "backward", cut)
+    rows = seed_network_check2()
+    assert not rows[0].ok  # the logits' Hessian is zero instead of diag(a) - a a^T
+    assert main(["gradcheck", "--order", "2"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_cli_order_2_passes_and_refuses_mixed_options(capsys):
+    assert main(["gradcheck", "--order", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "all second derivatives agree" in out and out.count("PASS") == 7
+    for extra in (["--kinks"], ["--engine", "scalar"], ["--sweep-eps"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["gradcheck", "--order", "2", *extra])
+        assert exc.value.code == 2
