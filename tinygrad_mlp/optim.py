@@ -166,6 +166,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params)
+        self._scratch: list[np.ndarray | None] = [None] * len(self.params)  # not state
         self._set_hyper(
             {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, "nesterov": nesterov}
         )
@@ -187,7 +188,8 @@ class SGD(Optimizer):
     def step(self) -> None:
         """One update of every parameter with a gradient (see the class docstring)."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for p, s in zip(self.params, self.state, strict=True):
+        scratch = self._scratch
+        for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
             g = p.grad
             if g is None:
                 continue
@@ -204,7 +206,13 @@ class SGD(Optimizer):
             if lr == 1.0:
                 p.data -= g
             else:
-                p.data -= lr * g
+                # lr * g into a buffer kept between steps: the same arithmetic as
+                # p -= lr * g, without allocating (and page-faulting) a temporary each step
+                buf = scratch[i]
+                if buf is None or buf.shape != g.shape or buf.dtype != p.data.dtype:
+                    buf = scratch[i] = np.empty(g.shape, dtype=p.data.dtype)
+                np.multiply(g, lr, out=buf)
+                p.data -= buf
 
 
 class Adam(Optimizer):
