@@ -11,8 +11,9 @@ from .autograd import grad
 from .checkpoint import load, save
 from .checks import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
 from .forward_ad import jvp
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .second_order import hessian, hvp
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, enable_grad
+from .grad_mode import enable_grad
+from .tensor import Tensor
 
 __all__ = ["backward", "grad", "toposort", "unbroadcast"]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _grad_mode, no_grad
+from .grad_mode import _grad_mode, no_grad
+from .tensor import Tensor
 
 __all__ = ["jvp"]
 

@@ -15,8 +15,9 @@ import numpy as np
 
 from . import closed_form
 from . import functional as F
+from .grad_mode import no_grad
 from .nn import MLP
-from .tensor import Tensor, no_grad
+from .tensor import Tensor
 
 __all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table"]
 

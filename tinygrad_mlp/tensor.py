@@ -8,81 +8,15 @@ leaves walks the computation graph; :mod:`tinygrad_mlp.autograd` does that walk.
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .ops import Op
 
-__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _GradMode(threading.local):
-    """Whether ops record the graph: per thread, like torch's grad mode (not randomness).
-
-    ``tangents`` is set only inside :func:`tinygrad_mlp.forward_ad.jvp`: the tangent of each
-    tensor computed there, by id (``alive`` keeps those tensors, so no id is reused).
-    """
-
-    enabled = True
-    tangents: dict[int, np.ndarray] | None = None
-    alive: list[Tensor] | None = None
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record a graph for backward (the default), in the calling thread."""
-    return _grad_mode.enabled
-
-
-class _SetGradMode:
-    def __init__(self, mode: bool) -> None:
-        self.mode = mode
-        self.prev: list[bool] = []
-
-    def __enter__(self) -> None:
-        self.prev.append(_grad_mode.enabled)
-        _grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.prev.pop()
-
-    def __call__(self, fn: F) -> F:
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _SetGradMode(mode):  # a fresh one per call: safe across threads and recursion
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-def no_grad(fn: F | None = None) -> Any:
-    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): ops build no graph.
-
-    Example::
-
-        >>> x = Tensor(np.ones(2), requires_grad=True)
-        >>> with no_grad():
-        ...     y = x * 2
-        >>> y.requires_grad
-        False
-    """
-    return _SetGradMode(False) if fn is None else _SetGradMode(False)(fn)
-
-
-def enable_grad(fn: F | None = None) -> Any:
-    """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
-    return _SetGradMode(True) if fn is None else _SetGradMode(True)(fn)
+__all__ = ["Tensor"]
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

@@ -23,9 +23,10 @@ import numpy as np
 
 from . import checkpoint, data
 from . import functional as F
+from .grad_mode import no_grad
 from .nn import MLP
 from .optim import SGD, Adam, Optimizer
-from .tensor import Tensor, no_grad
+from .tensor import Tensor
 
 Dataset = data.Dataset
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, enable_grad
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
 from .kinks import REFINE, OneSided, Verdict, judge
 from .numerical import evaluate, flat_view
 from .report import GradcheckError, GradcheckReport, InputReport

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad
-from ..tensor import Tensor, enable_grad
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
 from .checker import gradcheck
 from .report import GradcheckReport
 

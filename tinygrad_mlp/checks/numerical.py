@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad
+from ..grad_mode import no_grad
+from ..tensor import Tensor
 
 __all__ = ["KINDS", "evaluate", "flat_view", "numerical_grad"]
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _grad_mode
+from ..grad_mode import _grad_mode
+from ..tensor import Tensor
 
 __all__ = [
     "Op",
