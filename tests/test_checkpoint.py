@@ -21,6 +21,7 @@ import pytest
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import checkpoint, nn, optim
+from tinygrad_mlp.atomic import atomic_write
 
 
 def sample() -> dict:
@@ -229,7 +230,7 @@ CHILD = textwrap.dedent(
         def replace_then_die(src, dst):
             print(os.path.getsize(src), flush=True)   # the complete new file, not renamed yet
             die()
-        checkpoint.os.replace = replace_then_die
+        os.replace = replace_then_die
     tm.save({"w": np.ones(50_000), "epoch": 2}, path)
     print("save finished: the hook did not fire")
     """
@@ -265,6 +266,6 @@ def test_a_process_killed_mid_save_leaves_the_previous_checkpoint(kill_at: str, 
 def test_atomic_write_replaces_the_whole_file(tmp_path) -> None:
     path = tmp_path / "f.bin"
     path.write_bytes(b"old content that is long")
-    checkpoint.atomic_write(path, lambda f: f.write(b"new"))
+    atomic_write(path, lambda f: f.write(b"new"))
     assert path.read_bytes() == b"new"
     assert os.listdir(tmp_path) == ["f.bin"]

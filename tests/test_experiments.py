@@ -14,10 +14,11 @@ import sys
 
 import pytest
 
+from tinygrad_mlp.atomic import atomic_write
 from tinygrad_mlp.cli import main
 from tinygrad_mlp.experiments import kink_stats, sweep_eps
 from tinygrad_mlp.experiments.eps_sweep import eps_grid
-from tinygrad_mlp.experiments.results import atomic_write, write_results
+from tinygrad_mlp.experiments.results import write_results
 
 SMALL = ["--sizes", "3", "4", "2", "--batch", "3"]
 

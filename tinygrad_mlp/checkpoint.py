@@ -11,18 +11,17 @@ the middle of a save leaves the previous checkpoint as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
 
+from .atomic import atomic_write
 from .tensor import Tensor
 
-__all__ = ["CheckpointError", "FORMAT", "VERSION", "atomic_write", "save", "load"]
+__all__ = ["CheckpointError", "FORMAT", "VERSION", "save", "load"]
 
 FORMAT = "tinygrad_mlp.checkpoint"
 VERSION = 1
@@ -31,42 +30,6 @@ _META = ("__format__", "__version__", "__empty__")
 
 class CheckpointError(ValueError):
     """A file that is not a readable checkpoint; the message names the file and the problem."""
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
-    """Call ``write(f)`` on a temporary file beside ``path``, fsync it, rename it over ``path``.
-
-    Either the whole new file is at ``path`` afterwards or, if anything fails or the process
-    dies, the old one still is (a killed process may leave a hidden ``.name.*.tmp`` file).
-
-    Example::
-
-        >>> import tempfile, os
-        >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
-        >>> atomic_write(path, lambda f: f.write(b"hello"))
-        >>> open(path, "rb").read()
-        b'hello'
-    """
-    target = os.path.abspath(os.fspath(path))
-    folder, base = os.path.split(target)
-    tmp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
-    try:
-        with open(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX only)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def _to_array(value: Any, key: str) -> np.ndarray:

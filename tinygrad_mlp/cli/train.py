@@ -189,7 +189,7 @@ def _plot(history: Any, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..checkpoint import atomic_write
+    from ..atomic import atomic_write
 
     cols = history.to_dict()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3), dpi=90)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checkpoint import atomic_write
+from ..atomic import atomic_write
 
 __all__ = ["IdxError", "IDX_TYPES", "load_idx", "save_idx"]
 

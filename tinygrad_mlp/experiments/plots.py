@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import atomic_write
 from .eps_sweep import EpsSweep
 from .kink_stats import KinkRow, fraction_grid
-from .results import atomic_write
 
 __all__ = ["PlotUnavailable", "require_matplotlib", "plot_sweep", "plot_kinks", "plot_table"]
 

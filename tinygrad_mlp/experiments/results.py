@@ -1,50 +1,20 @@
-"""Writing an experiment's rows as JSON or CSV, atomically: a reader never sees half a file.
-
-The file is written to a temporary file in the same folder, flushed to disk, then renamed
-over the target (``os.replace`` is atomic on one file system). If anything fails on the way,
-the temporary file is removed and a previous file at the target is left as it was.
-"""
+"""Writing an experiment's rows as JSON or CSV, atomically (:mod:`tinygrad_mlp.atomic`)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-__all__ = ["SUFFIXES", "atomic_write", "write_results"]
+from ..atomic import atomic_write
+
+__all__ = ["SUFFIXES", "write_results"]
 
 SUFFIXES = (".json", ".csv")
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    Example::
-
-        >>> import tempfile, pathlib
-        >>> target = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-        >>> atomic_write(target, lambda f: f.write(b"hello"))
-        >>> target.read_text()
-        'hello'
-    """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_results(
