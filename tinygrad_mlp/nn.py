@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
+from .state import checked_arrays
 from .tensor import Tensor
 
 __all__ = ["Module", "Linear", "ReLU", "Sequential", "MLP"]
@@ -62,23 +63,7 @@ class Module:
         Nothing is changed when anything is refused: all checks run before the first copy.
         """
         own = dict(self.named_parameters())
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        if missing or unexpected:
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        arrays = {}
-        for name, p in own.items():
-            value = state[name]
-            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if arr.shape != p.shape:
-                raise ValueError(
-                    f"load_state_dict: {name!r} has shape {arr.shape}, the model expects {p.shape}"
-                )
-            if arr.dtype != p.dtype:
-                raise TypeError(
-                    f"load_state_dict: {name!r} has dtype {arr.dtype}, the model expects {p.dtype}"
-                )
-            arrays[name] = arr
+        arrays = checked_arrays({n: (p.shape, p.dtype) for n, p in own.items()}, state)
         for name, p in own.items():
             p.data[...] = arrays[name]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..state import checked_arrays
 from .value import Value, _float
 
 __all__ = ["Neuron", "Layer", "MLP"]
@@ -225,26 +226,11 @@ class MLP:
         Any real dtype is accepted and converted to float64. Nothing is changed when
         anything is refused: every check runs before the first copy.
         """
-        from ..tensor import Tensor
-
-        own = self._names()
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        if missing or unexpected:
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        arrays = {}
-        for name, shape in own.items():
-            value = state[name]
-            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if arr.shape != shape:
-                raise ValueError(
-                    f"load_state_dict: {name!r} has shape {arr.shape}, the model expects {shape}"
-                )
-            if arr.dtype.kind not in "fiu":
-                raise TypeError(
-                    f"load_state_dict: {name!r} has dtype {arr.dtype}, expected real numbers"
-                )
-            arrays[name] = arr.astype(np.float64).tolist()
+        expected = {name: (shape, None) for name, shape in self._names().items()}
+        arrays = {
+            name: arr.astype(np.float64).tolist()
+            for name, arr in checked_arrays(expected, state).items()
+        }
         for i, layer in enumerate(self.layers):
             W, b = arrays[f"{2 * i}.weight"], arrays[f"{2 * i}.bias"]
             for k, n in enumerate(layer.neurons):
