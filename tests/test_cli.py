@@ -16,17 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_mlp.cli import main
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ``tinygrad-mlp argv`` run in this process."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsys.readouterr()
-    return status, out, err
+from .helpers import run_cli
 
 
 def expected_rows(sizes: list[int]) -> list[tuple[str, str]]:

@@ -15,21 +15,13 @@ import sys
 import pytest
 
 from tinygrad_mlp.atomic import atomic_write
-from tinygrad_mlp.cli import main
 from tinygrad_mlp.experiments import kink_stats, sweep_eps
 from tinygrad_mlp.experiments.eps_sweep import eps_grid
 from tinygrad_mlp.experiments.results import write_results
 
+from .helpers import run_cli
+
 SMALL = ["--sizes", "3", "4", "2", "--batch", "3"]
-
-
-def run_cli(argv, capsys):
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_sweep_draws_the_v_curve_in_both_dtypes():

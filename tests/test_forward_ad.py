@@ -66,30 +66,17 @@ def test_matmul_linear_and_cross_entropy_forward_equals_reverse(data):
     assert_agree(*forward_vs_reverse(lambda t: F.cross_entropy(t, target), [z], seed))
 
 
-def _seed_loss(net):
-    x = Tensor(net.x)
-
-    def loss(*params):
-        h = x
-        pairs = list(zip(params[0::2], params[1::2], strict=True))
-        for W, b in pairs[:-1]:
-            h = F.linear_relu(h, W, b)
-        return F.cross_entropy(F.linear(h, *pairs[-1]), net.target)
-
-    return loss
-
-
 @given(st.seed_networks(depth=(1, 3)), st.seeds)
 def test_seed_network_forward_equals_reverse(net, seed):
-    flat = [p for pair in net.params for p in pair]
-    assert_agree(*forward_vs_reverse(_seed_loss(net), flat, seed))
+    flat = net.flat_params
+    assert_agree(*forward_vs_reverse(net.loss_fn(), flat, seed))
 
 
 @given(st.seed_networks(max_width=5, max_batch=5), st.seeds)
 def test_jvp_equals_finite_differences_away_from_kinks(net, seed):
-    flat = [p for pair in net.params for p in pair]
+    flat = net.flat_params
     vs = [np.random.default_rng(seed).uniform(-1, 1, p.shape) for p in flat]
-    loss = _seed_loss(net)
+    loss = net.loss_fn()
     _, jv = tm.jvp(loss, flat, vs)
     eps = 1e-6
     x = Tensor(net.x)

@@ -56,25 +56,12 @@ def test_cross_entropy_hessian_is_the_closed_form(case):
     assert np.abs(M @ ones_per_sample.T).max() <= z.shape[1] * 16 * U * terms
 
 
-def _seed_loss(net: st.SeedNetwork):
-    x = Tensor(net.x)
-
-    def loss(*params: Tensor) -> Tensor:
-        h = x
-        pairs = list(zip(params[0::2], params[1::2], strict=True))
-        for W, b in pairs[:-1]:
-            h = F.linear_relu(h, W, b)
-        return F.cross_entropy(F.linear(h, *pairs[-1]), net.target)
-
-    return loss
-
-
 @given(st.seed_networks(max_width=5, max_batch=5), st.seeds)
 def test_hvp_equals_finite_differences_of_the_closed_form_gradient(net, seed):
     rng = np.random.default_rng(seed)
-    flat = [p for pair in net.params for p in pair]
+    flat = net.flat_params
     vs = [rng.standard_normal(p.shape) for p in flat]
-    hv = tm.hvp(_seed_loss(net), flat, vs)
+    hv = tm.hvp(net.loss_fn(), flat, vs)
     eps = 1e-5
 
     def closed_grads(sign: float) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -19,19 +19,11 @@ import pytest
 import tinygrad_mlp as tm
 from tinygrad_mlp import train
 from tinygrad_mlp.blas import _openblas, limit_threads
-from tinygrad_mlp.cli import main
 from tinygrad_mlp.train import TrainConfig
 
+from .helpers import run_cli
+
 SMALL = {"hidden": (16,), "batch_size": 64}
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 # --- the library ----------------------------------------------------------------------------

@@ -17,12 +17,16 @@ Example::
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as hs
 from hypothesis.extra import numpy as hnp
+
+from .. import functional as F
+from ..tensor import Tensor
 
 __all__ = [
     "seeds",
@@ -180,6 +184,25 @@ class SeedNetwork:
         for layer, (W, b) in enumerate(self.params):
             out[f"{2 * layer}.weight"], out[f"{2 * layer}.bias"] = W, b
         return out
+
+    @property
+    def flat_params(self) -> list[np.ndarray]:
+        """W1, b1, W2, b2, ...: the order :meth:`loss_fn` takes them in."""
+        return [p for pair in self.params for p in pair]
+
+    def loss_fn(self) -> Callable[..., Tensor]:
+        """The mean cross-entropy as a function of (W1, b1, W2, b2, ...) Tensors, for
+        ``tm.grad``, ``tm.jvp``, ``tm.hvp`` and ``gradcheck`` over the parameters."""
+        x = Tensor(self.x)
+
+        def loss(*params: Tensor) -> Tensor:
+            h = x
+            pairs = list(zip(params[0::2], params[1::2], strict=True))
+            for W, b in pairs[:-1]:
+                h = F.linear_relu(h, W, b)
+            return F.cross_entropy(F.linear(h, *pairs[-1]), self.target)
+
+        return loss
 
 
 def seed_networks(
