@@ -71,8 +71,8 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    if lead == 1 and g.shape[1:] == shape:
-        return g.sum(axis=0)  # the common case: a bias broadcast over the batch
+    if lead == 1 and g.shape[1:] == shape:  # the common case: a bias broadcast over the batch
+        return np.add.reduce(g, axis=0) if type(g) is np.ndarray else g.sum(axis=0)
     if lead < 0:
         raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
     stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
@@ -179,7 +179,13 @@ def _run(
                 if pg.dtype != data.dtype:
                     pg, fresh = pg.astype(data.dtype), True
                 if p._ctx is None:
-                    _deliver(p, pg, fresh, create_graph, capture)
+                    if capture is None and not create_graph:  # the common case, inlined
+                        if p.grad is None:
+                            p.grad = pg if fresh else pg.copy()
+                        else:
+                            p.grad += pg
+                    else:
+                        _deliver(p, pg, fresh, create_graph, capture)
                 else:
                     prev = get(id(p))
                     grads[id(p)] = pg if prev is None else prev + pg

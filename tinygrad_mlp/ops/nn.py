@@ -159,14 +159,16 @@ class CrossEntropy(Op):
     ) -> np.ndarray:
         self.labels, self.probs = labels, probs
         batch = z.shape[0]
-        shifted = z - z.max(axis=1, keepdims=True)  # <= 0, so exp cannot overflow
+        # ufunc reductions called directly: the loss runs every step, and ndarray.sum/max
+        # add a Python-level wrapper around exactly these calls
+        add = np.add.reduce
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # <= 0: exp cannot overflow
         e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
+        total = add(e, axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
         if labels is not None:
             self.rows = rows = _arange(batch)
-            picked = shifted[rows, labels]
             # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
-            loss = np.log(total).sum() - picked.sum()
+            loss = add(np.log(total), axis=None) - add(shifted[rows, labels], axis=None)
         else:
             assert probs is not None
             shifted -= np.log(total)  # log a_bk
