@@ -139,17 +139,21 @@ def _run(
     """The backward loop. Leaves get ``.grad`` unless ``capture`` (id -> gradient) is given,
     in which case only the captured tensors' gradients are collected there."""
     grads = seeds
-    for r in roots:  # a leaf root receives its seed directly
-        if r._ctx is None:
-            _deliver(r, grads.pop(id(r)), True, create_graph, capture)
+    for r in roots:  # a leaf root receives its seed directly (a copy: the seed may be shared)
+        if r._ctx is None and id(r) in grads:
+            _deliver(r, grads.pop(id(r)), False, create_graph, capture)
     order = toposort(roots)
+    needed = set() if capture is None else _leading_to(order, capture)
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     while order:
         node = order.pop()  # popping drops the list's reference: data is freed as we go
         op: Any = node._ctx  # never None here: toposort only lists nodes made by an op
         g = pop(id(node), None)
-        if capture is not None and id(node) in capture and g is not None:
-            capture[id(node)] = g  # complete: every consumer of node has run already
+        if capture is not None:
+            if id(node) in capture and g is not None:
+                capture[id(node)] = g  # complete: every consumer of node has run already
+            if id(node) not in needed:
+                continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
             if create_graph:
@@ -180,6 +184,8 @@ def _run(
                     pg, fresh = pg.astype(data.dtype), True
                 if p._ctx is None:
                     if capture is None and not create_graph:  # the common case, inlined
+                        if not p.requires_grad:  # frozen after the forward pass
+                            continue
                         if p.grad is None:
                             p.grad = pg if fresh else pg.copy()
                         else:
@@ -191,6 +197,18 @@ def _run(
                     grads[id(p)] = pg if prev is None else prev + pg
         if not retain_graph:
             op.__dict__.clear()  # Op.release, inlined: drop inputs and saved buffers
+
+
+def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
+    """The nodes of ``order`` (inputs first) with an asked-for tensor among their inputs,
+    directly or further back: the only ones ``tm.grad`` must run (as torch prunes too)."""
+    needed: set[int] = set()
+    for node in order:
+        op = node._ctx
+        assert op is not None and op.parents is not None  # toposort checked both
+        if any(id(p) in capture or id(p) in needed for p in op.parents):
+            needed.add(id(node))
+    return needed
 
 
 def _deliver(

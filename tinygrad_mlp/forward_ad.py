@@ -18,7 +18,8 @@ __all__ = ["jvp"]
 
 
 def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    """A fresh tensor sharing x's data: the same tensor passed twice gets two tangents."""
+    return Tensor._make(x.data if isinstance(x, Tensor) else np.asarray(x), False)
 
 
 def jvp(

@@ -105,6 +105,8 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
+    if logits.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: logits must be floating point, got dtype {logits.dtype}")
     if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
         raise ValueError(
             f"cross_entropy: logits must have shape (B, K) with B, K >= 1, got {logits.shape}"

@@ -52,6 +52,20 @@ class Optimizer:
             raise ValueError("optimizer got the same parameter twice")
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
+    def _grad(self, i: int, p: Tensor) -> np.ndarray | None:
+        """Parameter i's gradient as an array (a Tensor's data after create_graph), checked."""
+        g = p.grad
+        if g is None:
+            return None
+        if isinstance(g, Tensor):
+            g = g.data
+        if g.shape != p.data.shape:
+            raise ValueError(
+                f"{type(self).__name__}.step: parameter {i} has a grad of shape {g.shape}, "
+                f"its data has shape {p.data.shape}"
+            )
+        return g
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""
         for p in self.params:
@@ -175,6 +189,8 @@ class SGD(Optimizer):
         lr = _number(values["lr"], "lr", "SGD")
         momentum = _number(values["momentum"], "momentum", "SGD")
         weight_decay = _number(values["weight_decay"], "weight_decay", "SGD")
+        if isinstance(values["nesterov"], str) or np.asarray(values["nesterov"]).dtype != bool:
+            raise TypeError(f"SGD: nesterov must be True or False, got {values['nesterov']!r}")
         nesterov = bool(values["nesterov"])
         if nesterov and momentum == 0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
@@ -190,7 +206,7 @@ class SGD(Optimizer):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         scratch = self._scratch
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
-            g = p.grad
+            g = self._grad(i, p)
             if g is None:
                 continue
             if wd:
@@ -258,6 +274,10 @@ class Adam(Optimizer):
         beta1 = _number(values["beta1"], "beta1", "Adam")
         beta2 = _number(values["beta2"], "beta2", "Adam")
         eps = _number(values["eps"], "eps", "Adam")
+        if eps <= 0:
+            raise ValueError(
+                f"Adam: eps must be > 0 (it keeps m / (sqrt(v) + eps) finite), got {eps}"
+            )
         weight_decay = _number(values["weight_decay"], "weight_decay", "Adam")
         if beta1 >= 1 or beta2 >= 1:
             raise ValueError(f"Adam: betas must lie in [0, 1), got ({beta1}, {beta2})")
@@ -277,8 +297,8 @@ class Adam(Optimizer):
     def step(self) -> None:
         """One Adam update of every parameter with a gradient (see the class docstring)."""
         lr, b1, b2, eps, wd = self.lr, self.beta1, self.beta2, self.eps, self.weight_decay
-        for p, s in zip(self.params, self.state, strict=True):
-            g = p.grad
+        for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
+            g = self._grad(i, p)
             if g is None:
                 continue
             if wd:

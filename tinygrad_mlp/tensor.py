@@ -24,11 +24,21 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        return np.array(data, dtype=dtype, copy=True)
-    arr = np.array(data, dtype=dtype)
-    if dtype is None and arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
+        arr = np.array(data, dtype=dtype, copy=True, order="C")
+    else:
+        arr = np.array(data, dtype=dtype, order="C")
+        if dtype is None and arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor needs numbers (bool, int or float), got dtype {arr.dtype}")
     return arr
+
+
+def _axis(a: int, ndim: int, who: str) -> int:
+    """``a`` as a non-negative axis of an ``ndim``-dimensional tensor, or a clear error."""
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{who}: axis {a} is out of range for a tensor with {ndim} dimensions")
+    return a % ndim
 
 
 class Tensor:
@@ -275,19 +285,19 @@ class Tensor:
         if not axes:
             perm = tuple(range(n - 1, -1, -1))
         elif len(axes) == 2:
-            i, j = (a % n for a in axes)
+            i, j = (_axis(a, n, "transpose") for a in axes)
             order = list(range(n))
             order[i], order[j] = order[j], order[i]
             perm = tuple(order)
         else:
-            perm = tuple(a % n for a in axes)
+            perm = tuple(_axis(a, n, "transpose") for a in axes)
         return _ops.Transpose.apply(self, axes=perm)
 
     def permute(self, *axes: int) -> Tensor:
         """Reorder the axes, as ``numpy.transpose(x, axes)``."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+        return _ops.Transpose.apply(self, axes=tuple(_axis(a, self.ndim, "permute") for a in axes))
 
     @property
     def T(self) -> Tensor:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..autograd import grad
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from .kinks import REFINE, OneSided, Verdict, judge
@@ -89,20 +90,18 @@ def gradcheck(
 
 
 def _analytic(fn: Callable[..., Tensor], inputs: Sequence[Tensor]) -> list[np.ndarray]:
-    """The engine's gradient of fn at the inputs, in float64; the inputs' .grad untouched."""
-    saved = [x.grad for x in inputs]
-    try:
-        for x in inputs:
-            x.grad = None
-        with enable_grad():
-            out = fn(*inputs)
-        evaluate(lambda *_: out, inputs)  # the same checks: a finite, one-element Tensor
-        if out.requires_grad:
-            out.backward()
-        return [np.zeros(x.shape) if x.grad is None else x.grad.astype(np.float64) for x in inputs]
-    finally:
-        for x, grad in zip(inputs, saved, strict=True):
-            x.grad = grad
+    """The engine's gradient of fn at the inputs, in float64, by ``tm.grad``: no ``.grad``
+    is touched, and inputs may be intermediate tensors (whose graph is kept)."""
+    with enable_grad():
+        out = fn(*inputs)
+    evaluate(lambda *_: out, inputs)  # the same checks: a finite, one-element Tensor
+    if not out.requires_grad:
+        return [np.zeros(x.shape) for x in inputs]
+    grads = grad(out, list(inputs), allow_unused=True)
+    return [
+        np.zeros(x.shape) if g is None else g.data.astype(np.float64)
+        for g, x in zip(grads, inputs, strict=True)
+    ]
 
 
 Measure = Callable[[float], OneSided]

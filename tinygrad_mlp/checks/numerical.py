@@ -67,7 +67,11 @@ def flat_view(x: Tensor, who: str = "gradcheck") -> np.ndarray:
 
 
 def numerical_grad(
-    fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 1e-6, kind: str = "central"
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Tensor],
+    eps: float = 1e-6,
+    kind: str = "central",
+    step: str = "realised",
 ) -> list[np.ndarray]:
     """dfn/dx for each input x by finite differences, one entry at a time.
 
@@ -77,6 +81,10 @@ def numerical_grad(
     ``fn`` must return a one-element Tensor. Inputs are perturbed in place and restored.
     The gradients come back in each input's dtype.
 
+    step="realised" (default) divides by the step actually taken after x + eps is rounded to
+    x's dtype, and raises if it vanishes; step="nominal" divides by eps itself, the textbook
+    formula (it gives 0 where the step vanishes: what ``gradcheck --sweep-eps`` shows).
+
     Example::
 
         >>> x = Tensor(np.array([3.0]), requires_grad=True)
@@ -85,12 +93,17 @@ def numerical_grad(
     """
     if kind not in KINDS:
         raise ValueError(f"numerical_grad: kind must be central, forward or backward, got {kind!r}")
+    if step not in ("realised", "nominal"):
+        raise ValueError(f"numerical_grad: step must be realised or nominal, got {step!r}")
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"numerical_grad: eps must be a positive finite number, got {eps}")
 
     def f() -> float:
         return evaluate(fn, inputs, "numerical_grad")
 
+    for i, x in enumerate(inputs):
+        if x.dtype.kind != "f":
+            raise TypeError(f"numerical_grad: input {i} has dtype {x.dtype}; it needs floats")
     grads = []
     base = f() if kind != "central" else 0.0
     for x in inputs:
@@ -100,11 +113,26 @@ def numerical_grad(
             orig = flat[i]
             try:
                 flat[i] = orig + eps
+                hi = flat[i]  # the step actually taken, after rounding to x's dtype
                 up = f() if kind != "backward" else base
                 flat[i] = orig - eps
+                lo = flat[i]
                 down = f() if kind != "forward" else base
             finally:
                 flat[i] = orig
-            g.reshape(-1)[i] = (up - down) / (2 * eps if kind == "central" else eps)
+            # divide by the realised step: in float32, x + eps rounds (to x itself if
+            # eps is below half an ulp of x, which is an error, not a zero derivative)
+            if step == "nominal":
+                taken = 2 * eps if kind == "central" else eps
+            elif kind == "central":
+                taken = float(hi) - float(lo)
+            else:
+                taken = float(hi) - float(orig) if kind == "forward" else float(orig) - float(lo)
+            if taken == 0.0:
+                raise ValueError(
+                    f"numerical_grad: eps {eps:g} vanishes next to {orig!r} in {x.dtype}; "
+                    "use a larger eps (or float64)"
+                )
+            g.reshape(-1)[i] = (up - down) / taken
         grads.append(g.astype(x.dtype))
     return grads

@@ -40,7 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Example: ``main(["gradcheck", "--sizes", "4", "5", "4", "3"])`` returns 0.
     """
     args = build_parser().parse_args(argv)
-    status: int = args._command.run(args, args._parser)
+    try:
+        status: int = args._command.run(args, args._parser)
+    except OSError as exc:  # a file that could not be read or written: say which, no traceback
+        print(f"tinygrad-mlp {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     return status
 
 

@@ -9,6 +9,7 @@ sit at ReLU kinks as width and batch grow). Each prints a table; --out writes th
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,8 @@ def _output_path(suffixes: tuple[str, ...]) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
         if not path.parent.is_dir():
             raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist")
+        if not os.access(path.parent, os.W_OK):
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} is not writable")
         return text
 
     return check

@@ -136,6 +136,8 @@ def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path) or not os.path.isdir(folder):
         parser.error(f"{option} {path}: not a writable file path (is the folder there?)")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"{option} {path}: the folder {folder} is not writable")
 
 
 class _Progress:

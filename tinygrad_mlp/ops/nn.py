@@ -24,11 +24,20 @@ def log_softmax_array(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]
     return shifted, e
 
 
+def _softmax_axis(z: np.ndarray, axis: int, who: str) -> int:
+    """The axis a (log-)softmax normalises over, checked: in range and not empty."""
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"{who}: axis {axis} is out of range for a tensor of shape {z.shape}")
+    if z.shape[axis] == 0:
+        raise ValueError(f"{who}: axis {axis} of shape {z.shape} is empty: nothing to normalise")
+    return axis % z.ndim
+
+
 class Softmax(Op):
     """a = e^z / sum e^z along an axis: d/dz applies diag(a) - a a^T."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        self.axis = axis
+        self.axis = axis = _softmax_axis(z, axis, "softmax")
         e = np.exp(z - z.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
         return e
@@ -48,7 +57,7 @@ class LogSoftmax(Op):
     """z - log sum e^z along an axis: d/dz_c of entry k is 1[k=c] - a_c."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        self.axis = axis
+        self.axis = axis = _softmax_axis(z, axis, "log_softmax")
         return log_softmax_array(z, axis)[0]
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
