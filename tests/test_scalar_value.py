@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 import weakref
 from collections.abc import Callable
 
@@ -159,16 +158,13 @@ def test_a_million_node_chain_backward_is_iterative():
     n = 1_000_000
     x = Value(1.0)
     v = x
-    t0 = time.perf_counter()
     for _ in range(n // 2):
         v = v * 1.000001  # d/dx of the chain: 1.000001^(n/2)
         v = v + 0.5
     v.backward()
-    elapsed = time.perf_counter() - t0
     # the same product of float multiplications in the same order: equal up to n ulps
     assert x.grad == pytest.approx(1.000001 ** (n // 2), rel=1e-9)
     del v  # freeing the chain must not recurse once per node in C either
-    assert elapsed < 60  # a sanity bound only (a recursion error would fail long before)
 
 
 def _training_step_garbage() -> tuple[list[weakref.ref[Value]], int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Forward", "forward", "one_hot", "loss_and_grads"]
+__all__ = ["Forward", "forward", "softmax", "one_hot", "loss_and_grads"]
 
 Params = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -58,10 +58,22 @@ def forward(params: Params, x: np.ndarray) -> Forward:
         if layer < len(params) - 1:
             a = np.maximum(z, 0)  # a = relu(z)
         else:
-            e = np.exp(z - z.max(axis=1, keepdims=True))  # a_k = e^{z_k} / sum_c e^{z_c}
-            a = e / e.sum(axis=1, keepdims=True)
+            a = softmax(z)
         acts.append(a)
     return Forward(zs, acts)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """a_k = e^{z_k} / sum_c e^{z_c} row by row (section 0.1.2), shifted by max z: no overflow.
+
+    Example::
+
+        >>> softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
+        array([[0.5, 0.5],
+               [1. , 0. ]])
+    """
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def one_hot(labels: np.ndarray, classes: int, dtype: npt.DTypeLike = np.float64) -> np.ndarray:

@@ -5,19 +5,20 @@
 - For a random direction v over all parameters, the engine's Hessian-vector product H v,
   parameter by parameter, against central differences of the *closed-form* gradient,
   (g(W + eps v) - g(W - eps v)) / (2 eps). A step that moves some ReLU across its kink
-  makes the gradient jump; such a draw is reported as a kink and redrawn.
+  makes the gradient jump; such a v is redrawn (up to MAX_REDRAWS times, counted in the
+  row's ``redraws``; if every draw crosses a kink the last one is compared, and fails).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import closed_form
 from . import functional as F
+from .experiments.seednet import build, loss
 from .second_order import hessian, hvp
 from .seedcheck import normwise_error
 from .tensor import Tensor
@@ -46,24 +47,9 @@ class Order2Check:
         return self.error <= self.tolerance
 
 
-def _loss_fn(x: np.ndarray, y: np.ndarray, n_layers: int) -> Callable[..., Tensor]:
-    """The mean cross-entropy of the seed network as a function of its parameters."""
-    xt = Tensor.from_numpy(x)
-
-    def loss(*params: Tensor) -> Tensor:
-        h = xt
-        for layer in range(n_layers):
-            W, b = params[2 * layer], params[2 * layer + 1]
-            h = F.linear(h, W, b) if layer == n_layers - 1 else F.linear_relu(h, W, b)
-        return F.cross_entropy(h, y)
-
-    return loss
-
-
 def _closed_hessian(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     batch, classes = z.shape
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    a = e / e.sum(axis=1, keepdims=True)
+    a = closed_form.softmax(z)
     H = np.zeros((batch, classes, batch, classes))
     for b in range(batch):  # one-hot targets: sum(t_b) = 1
         H[b, :, b, :] = (np.diag(a[b]) - np.outer(a[b], a[b])) / batch
@@ -85,14 +71,9 @@ def seed_network_check2(
         >>> all(row.ok for row in seed_network_check2())
         True
     """
-    rng = np.random.default_rng(seed)
-    sizes = [n_in, *hidden, n_out]
-    params: list[tuple[np.ndarray, np.ndarray]] = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        W = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
-        params.append((W, 0.1 * rng.standard_normal(fan_out)))
-    x = rng.standard_normal((batch, n_in))
-    y = rng.integers(0, n_out, batch)
+    net = build([n_in, *hidden, n_out], batch, seed)
+    params, x, y = net.pairs(), net.x, net.y
+    rng = np.random.default_rng([seed, 2])  # the directions v, apart from the network's draw
     rows = []
 
     z = closed_form.forward(params, x).zs[-1]
@@ -101,9 +82,11 @@ def seed_network_check2(
     err = float(np.max(np.abs(H - _closed_hessian(z, y)))) / scale
     rows.append(Order2Check("logits Hessian", z.shape, "closed form", err, HESSIAN_RTOL))
 
-    flat = [p for pair in params for p in pair]
-    names = [f"{2 * i}.{kind}" for i in range(len(params)) for kind in ("weight", "bias")]
-    loss = _loss_fn(x, y, len(params))
+    flat, names = net.params, net.names
+
+    def loss_fn(*ps: Tensor) -> Tensor:
+        return loss(x, y, *ps)
+
     base = [z > 0 for z in closed_form.forward(params, x).zs[:-1]]
     redraws = 0
     while True:
@@ -123,7 +106,7 @@ def seed_network_check2(
         redraws += 1  # the step crossed a kink: the gradient jumps there, draw another v
     moved = grads_at
     numeric = [(up - down) / (2 * eps) for up, down in zip(moved[0], moved[1], strict=True)]
-    engine = hvp(loss, flat, vs)
+    engine = hvp(loss_fn, flat, vs)
     for name, p, hv, ref in zip(names, flat, engine, numeric, strict=True):
         err = normwise_error(hv, ref)
         rows.append(

@@ -37,6 +37,7 @@ __all__ = [
     "EpochRecord",
     "History",
     "NonFiniteLossError",
+    "Result",
     "load_dataset",
     "build",
     "epoch_rng",

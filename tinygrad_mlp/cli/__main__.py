@@ -4,4 +4,6 @@ import sys
 
 from . import main
 
+__all__: list[str] = []  # a script, not a module to import from
+
 sys.exit(main())

@@ -22,8 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as hs
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as hs
+    from hypothesis.extra import numpy as hnp
+except ImportError as exc:  # an optional extra: say which, instead of a bare import error
+    raise ImportError(
+        "tinygrad_mlp.testing.strategies needs hypothesis: pip install 'tinygrad-mlp[test]'"
+    ) from exc
 
 from .. import functional as F
 from ..tensor import Tensor
