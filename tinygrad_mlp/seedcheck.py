@@ -17,6 +17,7 @@ from . import closed_form
 from . import functional as F
 from .grad_mode import no_grad
 from .nn import MLP
+from .table import render_table
 from .tensor import Tensor
 
 __all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table"]
@@ -162,10 +163,4 @@ def format_table(rows: Sequence[ParamCheck], engine: str = "tensor") -> str:
                 "PASS" if r.ok else "FAIL",
             )
         )
-    widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
-    out = [
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    ]
-    out.insert(1, "-" * len(out[0]))
-    return "\n".join(out)
+    return "\n".join(render_table(head, lines[1:]))

@@ -21,6 +21,7 @@ from . import functional as F
 from .experiments.seednet import build, loss
 from .second_order import hessian, hvp
 from .seedcheck import normwise_error
+from .table import render_table
 from .tensor import Tensor
 
 __all__ = ["Order2Check", "seed_network_check2", "format_table2"]
@@ -130,9 +131,4 @@ def format_table2(rows: Sequence[Order2Check]) -> str:
                 "PASS" if r.ok else "FAIL",
             )
         )
-    widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
-    out = [
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
-    ]
-    out.insert(1, "-" * len(out[0]))
-    return "\n".join(out)
+    return "\n".join(render_table(head, lines[1:]))

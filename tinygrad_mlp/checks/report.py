@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..table import render_table
+
 __all__ = ["InputReport", "GradcheckReport", "GradcheckError"]
 
 
@@ -110,12 +112,7 @@ class GradcheckReport:
                     "ok" if r.ok else f"FAIL ({r.failed})",
                 )
             )
-        widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
-        rows = [
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-            for line in lines
-        ]
-        rows.insert(1, "-" * len(rows[0]))
+        rows = render_table(head, lines[1:])
         total = sum(r.checked for r in self.inputs)
         verdict = (
             "passed" if self.ok else f"FAILED, {self.failed} of {total} {unit} out of tolerance"

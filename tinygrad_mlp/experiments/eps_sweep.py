@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import closed_form
 from ..checks.numerical import numerical_grad
+from ..table import render_table
 from ..tensor import Tensor
 from .progress import Progress
 from .seednet import build, loss
@@ -115,9 +116,7 @@ def format_sweep(sweep: EpsSweep) -> str:
             mark = " *" if e == best[d] else ""
             cells.append(f"{sweep.errors[d][i]:.2e}{mark}")
         lines.append(cells)
-    widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
-    out = ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    out.insert(1, "-" * len(out[0]))
+    out = render_table(head, lines[1:], align="right")
     out.append("* best eps of the column")
     for d in dtypes:
         u = float(np.finfo(d).eps) / 2

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..checks.checker import gradcheck
+from ..table import render_table
 from ..tensor import Tensor
 from .progress import Progress
 from .seednet import build, loss
@@ -108,10 +109,7 @@ def format_kinks(rows: Sequence[KinkRow]) -> str:
                 f"{r.worst_ratio:.1e}",
             )
         )
-    widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
-    out = ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    out.insert(1, "-" * len(out[0]))
-    return "\n".join(out)
+    return "\n".join(render_table(head, lines[1:], align="right"))
 
 
 def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.ndarray]:
