@@ -180,7 +180,7 @@ def _run(
                     pg, fresh = unbroadcast(pg, data.shape), True
                     if type(pg) is not ndarray and not create_graph:
                         pg = np.asarray(pg)
-                if pg.dtype != data.dtype:
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                     pg, fresh = pg.astype(data.dtype), True
                 if p._ctx is None:
                     if capture is None and not create_graph:  # the common case, inlined

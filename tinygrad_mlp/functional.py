@@ -56,8 +56,10 @@ def linear_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor
 
 def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
     """Validate ``target`` against logits of shape (B, K): int labels (B,) or floats (B, K)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    batch, classes = logits.shape
+    t = target if type(target) is np.ndarray else getattr(target, "data", None)
+    if not isinstance(t, np.ndarray):
+        t = np.asarray(target)
+    batch, classes = logits.data.shape
     if t.dtype.kind in "iu":
         if t.shape != (batch,):
             raise ValueError(
@@ -105,10 +107,11 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
-    if logits.dtype.kind != "f":
-        raise TypeError(f"cross_entropy: logits must be floating point, got dtype {logits.dtype}")
-    if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
+    z = logits.data
+    if z.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: logits must be floating point, got dtype {z.dtype}")
+    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
         raise ValueError(
-            f"cross_entropy: logits must have shape (B, K) with B, K >= 1, got {logits.shape}"
+            f"cross_entropy: logits must have shape (B, K) with B, K >= 1, got {z.shape}"
         )
     return ops.CrossEntropy.apply(logits, **_check_target(logits, target))

@@ -206,9 +206,11 @@ class SGD(Optimizer):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         scratch = self._scratch
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
-            g = self._grad(i, p)
+            g = p.grad
             if g is None:
                 continue
+            if type(g) is not np.ndarray or g.shape != p.data.shape:
+                g = self._grad(i, p)  # a Tensor grad (create_graph), or a wrong shape: checked
             if wd:
                 g = g + wd * p.data
             if mu:

@@ -164,9 +164,7 @@ class Tensor:
         released afterwards unless ``retain_graph=True``. With ``create_graph=True`` the
         gradients are Tensors with a graph of their own (and the graph is retained).
         """
-        from .autograd import backward
-
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     # --- ops (each one is a node class in ops.py) ---------------------------------------
     def _lift(self, other: Any) -> Tensor:
@@ -317,4 +315,5 @@ class Tensor:
         return _ops.LogSoftmax.apply(self, axis=axis)
 
 
+from . import autograd as _autograd  # noqa: E402
 from . import ops as _ops  # noqa: E402  (ops subclass nothing here; they need Tensor defined)
