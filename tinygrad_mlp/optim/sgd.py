@@ -1,0 +1,92 @@
+"""SGD: the seed's update rule Delta W = -eta dE/dW, with momentum, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .base import Optimizer, hyper_number
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with torch's momentum, dampening-free, and Nesterov.
+
+    g = dE/dW + weight_decay W;  v = momentum v + g (v = g on the first step);
+    W -= lr (g + momentum v if nesterov else v). With momentum 0 this is the seed's
+    Delta W = -eta dE/dW exactly.
+
+    Example::
+
+        >>> w = Tensor(np.array([1.0]), requires_grad=True)
+        >>> (w * w).sum().backward(); SGD([w], lr=0.25).step(); w.data
+        array([0.5])
+    """
+
+    HYPER = ("lr", "momentum", "weight_decay", "nesterov")
+    BUFFERS = ("velocity",)
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params)
+        self._scratch: list[np.ndarray | None] = [None] * len(self.params)  # not state
+        self._set_hyper(
+            {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, "nesterov": nesterov}
+        )
+
+    def _set_hyper(self, values: Mapping[str, Any]) -> None:
+        lr = hyper_number(values["lr"], "lr", "SGD")
+        momentum = hyper_number(values["momentum"], "momentum", "SGD")
+        weight_decay = hyper_number(values["weight_decay"], "weight_decay", "SGD")
+        if isinstance(values["nesterov"], str) or np.asarray(values["nesterov"]).dtype != bool:
+            raise TypeError(f"SGD: nesterov must be True or False, got {values['nesterov']!r}")
+        nesterov = bool(values["nesterov"])
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.lr, self.momentum, self.weight_decay, self.nesterov = (
+            lr,
+            momentum,
+            weight_decay,
+            nesterov,
+        )
+
+    def step(self) -> None:
+        """One update of every parameter with a gradient (see the class docstring)."""
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        scratch = self._scratch
+        for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
+            g = p.grad
+            if g is None:
+                continue
+            if type(g) is not np.ndarray or g.shape != p.data.shape:
+                g = self._grad(i, p)  # a Tensor grad (create_graph), or a wrong shape: checked
+            if wd:
+                g = g + wd * p.data
+            if mu:
+                v = s.get("velocity")
+                if v is None:
+                    v = s["velocity"] = np.array(g, copy=True)
+                else:
+                    v *= mu
+                    v += g
+                g = g + mu * v if self.nesterov else v
+            if lr == 1.0:
+                p.data -= g
+            else:
+                # lr * g into a buffer kept between steps: the same arithmetic as
+                # p -= lr * g, without allocating (and page-faulting) a temporary each step
+                buf = scratch[i]
+                if buf is None or buf.shape != g.shape or buf.dtype != p.data.dtype:
+                    buf = scratch[i] = np.empty(g.shape, dtype=p.data.dtype)
+                np.multiply(g, lr, out=buf)
+                p.data -= buf
