@@ -173,3 +173,25 @@ def test_bench_runs_and_prints_a_row_with_a_ratio(capsys: pytest.CaptureFixture[
     lo = (engine_ms - 5e-4) / (numpy_ms + 5e-4) - 5e-3
     hi = (engine_ms + 5e-4) / max(numpy_ms - 5e-4, 1e-12) + 5e-3
     assert lo <= ratio <= hi
+
+
+def test_a_closed_output_pipe_ends_quietly_with_the_sigpipe_status(monkeypatch):
+    """'tinygrad-mlp gradcheck | head -1': no traceback, status 128 + SIGPIPE.
+
+    In process and deterministic: stdout is a pipe whose reading end is already closed, so
+    the first write fails with EPIPE, exactly as after head has exited.
+    """
+    import io
+    import os
+
+    from tinygrad_mlp.cli import main
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    out = io.TextIOWrapper(os.fdopen(write_end, "wb", buffering=0), write_through=True)
+    monkeypatch.setattr("sys.stdout", out)
+    try:
+        assert main(["gradcheck"]) == 141
+    finally:
+        monkeypatch.undo()
+        out.close()

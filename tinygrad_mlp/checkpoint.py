@@ -99,7 +99,11 @@ def _read_all(path: str) -> dict[str, np.ndarray]:
     except FileNotFoundError:
         raise FileNotFoundError(f"load: {path}: no such file") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        why = "it would need pickle" if "pickle" in str(e) else str(e)
+        why = (
+            "numpy could read it only by unpickling, which load never does"
+            if "pickle" in str(e)
+            else str(e)
+        )
         raise CheckpointError(
             f"load: {path}: truncated, or not an .npz checkpoint ({why})"
         ) from None

@@ -2,12 +2,14 @@
 
 A subcommand module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(args, parser) -> int``; :data:`COMMANDS` lists them in the order ``--help`` shows.
-Exit status: 0 when everything passed, 1 when a check failed, 2 for bad usage.
+Exit status: 0 when everything passed, 1 when a check failed (or training diverged), 2 for
+bad usage or a file that could not be read or written, 141 when the output pipe closed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -27,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        doc = (command.__doc__ or "").strip()
+        doc = (command.__doc__ or "").strip().replace("``", "")  # plain text, not reST
         p = sub.add_parser(command.NAME, help=command.HELP, description=doc or None)
         command.add_arguments(p)
         p.set_defaults(_command=command, _parser=p)
@@ -42,9 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args._command.run(args, args._parser)
-    except OSError as exc:  # a file that could not be read or written: say which, no traceback
-        print(f"tinygrad-mlp {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again
+        return 128 + 13  # the status of a process ended by SIGPIPE
+    except (OSError, MemoryError) as exc:  # a file not read or written, a size too large
+        print(f"tinygrad-mlp {args.command}: error: {exc or type(exc).__name__}", file=sys.stderr)
+        return 2
     return status
 
 

@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--eps",
         type=positive_float,
         default=None,
-        help=f"finite-difference step (default: {DEFAULT_EPS:g}; {KINKS_EPS:g} with --kinks)",
+        help=f"finite-difference step (default: {DEFAULT_EPS:g}; {KINKS_EPS:g} with --kinks; "
+        "1e-05 with --order 2)",
     )
     parser.add_argument(
         "--engine",

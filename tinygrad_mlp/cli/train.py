@@ -39,8 +39,8 @@ def _non_negative_float(text: str) -> float:
 
 def _fraction(text: str) -> float:
     value = _non_negative_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    if not 0 < value < 1:  # 0 would leave no test set to report on
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text}")
     return value
 
 
@@ -127,6 +127,17 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[
     ]
     if config.dataset != "idx" and idx_given:
         parser.error(f"--{idx_given[0].replace('_', '-')} needs --dataset idx")
+    if "test_fraction" in given and (
+        config.dataset == "spirals" or (config.dataset == "idx" and config.test_images)
+    ):
+        parser.error(
+            "--test-fraction applies to digits and to idx without test files: spirals makes "
+            "its own test set, and idx test files are the test set"
+        )
+    if config.momentum >= 1 and config.optimizer == "sgd":
+        parser.error(
+            f"--momentum must be below 1 (the velocity grows without bound), got {config.momentum}"
+        )
     return config, ckpt
 
 
@@ -262,6 +273,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("no epochs trained")
         return 0
     correct = round(last.test_accuracy * len(ds.x_test)) if len(ds.x_test) else 0
+    if not new:
+        print(
+            f"nothing to train: the checkpoint is at epoch {last.epoch}, --epochs asks for "
+            f"{config.epochs}",
+            file=sys.stderr,
+        )
     seconds = sum(r.seconds for r in new)
     samples = len(ds.x_train) * len(new)
     print(

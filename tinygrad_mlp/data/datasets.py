@@ -76,7 +76,7 @@ def load_dataset(
     elif name == "idx":
         train_images, train_labels, test_images, test_labels = idx_files
         if not (train_images and train_labels):
-            raise ValueError("the idx dataset needs a train images and a train labels file")
+            raise ValueError("--dataset idx needs --train-images and --train-labels (IDX files)")
         x, y = _idx_pair(train_images, train_labels, dt)
         if test_images or test_labels:
             if not (test_images and test_labels):
