@@ -200,25 +200,24 @@ class MLP:
             out[f"{2 * i}.bias"] = (layer.n_out,)
         return out
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Weights as float64 arrays under ``nn.MLP``'s names (W of shape (fan_out, fan_in))."""
+    def _arrays(self, field: str) -> dict[str, np.ndarray]:
+        """Each parameter's ``field`` ("data" or "grad") as float64 arrays, by nn.MLP name."""
+        get = attrgetter(field)
         out = {}
         for i, layer in enumerate(self.layers):
             out[f"{2 * i}.weight"] = np.array(
-                [[w.data for w in n.w] for n in layer.neurons], dtype=np.float64
+                [[get(w) for w in n.w] for n in layer.neurons], dtype=np.float64
             )
-            out[f"{2 * i}.bias"] = np.array([n.b.data for n in layer.neurons], dtype=np.float64)
+            out[f"{2 * i}.bias"] = np.array([get(n.b) for n in layer.neurons], dtype=np.float64)
         return out
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Weights as float64 arrays under ``nn.MLP``'s names (W of shape (fan_out, fan_in))."""
+        return self._arrays("data")
 
     def grad_dict(self) -> dict[str, np.ndarray]:
         """Every parameter's grad as float64 arrays under ``state_dict``'s names and shapes."""
-        out = {}
-        for i, layer in enumerate(self.layers):
-            out[f"{2 * i}.weight"] = np.array(
-                [[w.grad for w in n.w] for n in layer.neurons], dtype=np.float64
-            )
-            out[f"{2 * i}.bias"] = np.array([n.b.grad for n in layer.neurons], dtype=np.float64)
-        return out
+        return self._arrays("grad")
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy ``state`` (e.g. ``nn.MLP.state_dict()``) in, after checking names and shapes.
