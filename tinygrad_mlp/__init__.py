@@ -1,9 +1,10 @@
 """tinygrad_mlp: a small, exact and fast autodiff framework on numpy.
 
-The engine (:mod:`.tensor`, :mod:`.autograd`), its ops (:mod:`.ops`), the seed network
+The engine (:mod:`.tensor`, :mod:`.grad_mode`, :mod:`.autograd`), its ops (:mod:`.ops`),
+higher order and forward mode (``grad``, ``hvp``, ``hessian``, ``jvp``), the seed network
 (:mod:`.nn`, :mod:`.functional`), the closed-form oracle (:mod:`.closed_form`), gradient
-checks (:mod:`.checks`: ``gradcheck``, ``numerical_grad``), training (:mod:`.optim`) and the
-command line (:mod:`.cli`).
+checks (:mod:`.checks`), the scalar engine (:mod:`.scalar`), training (:mod:`.optim`,
+:mod:`.data`, :mod:`.train`, ``save``/``load``) and the command line (:mod:`.cli`).
 """
 
 from . import closed_form, data, functional, nn, optim
