@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
+import tinygrad_mlp as tm
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, numerical_grad
 from tinygrad_mlp.testing import assert_grads_close
@@ -61,6 +62,11 @@ UNARY: dict[str, tuple[Callable, Callable, tuple[float, float, float, int]]] = {
     "max": (lambda x: x.max(), np.max, (-2, 2, 0, 0)),
     "max_last": (lambda x: x.max(axis=-1), lambda x: x.max(axis=-1), (-2, 2, 0, 1)),
     "reshape": (lambda x: x.reshape(-1), lambda x: x.reshape(-1), (-2, 2, 0, 0)),
+    "index0": (lambda x: x[0], lambda x: x[0], (-2, 2, 0, 1)),
+    "index_slice": (lambda x: x[..., 1:], lambda x: x[..., 1:], (-2, 2, 0, 1)),
+    # a repeated index: its gradient must add up (np.add.at), not overwrite
+    "index_repeat": (lambda x: x[..., [0, 0, -1]], lambda x: x[..., [0, 0, -1]], (-2, 2, 0, 1)),
+    "index_mask": (lambda x: x[x > 0], lambda x: x[x > 0], (-2, 2, 1e-3, 1)),
     "transpose": (lambda x: x.transpose(), lambda x: x.transpose(), (-2, 2, 0, 0)),
     "T": (lambda x: x.T, lambda x: x.T, (-2, 2, 0, 0)),
     "softmax": (lambda x: x.softmax(), _softmax, (-3, 3, 0, 1)),
@@ -243,3 +249,11 @@ def test_fused_linear_promotes_mixed_dtypes_like_the_unfused_expression():
     out = F.linear(Tensor(x), Tensor(w), Tensor(b))
     assert out.dtype == (x @ w.T + b).dtype == np.float64
     np.testing.assert_array_equal(out.numpy(), x @ w.T + b)
+
+
+def test_indexing_adds_up_repeated_indices_and_has_a_second_derivative():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    (x[[0, 0, 2]] ** 2).sum().backward()  # d/dx of x0^2 + x0^2 + x2^2
+    np.testing.assert_array_equal(x.grad, [4.0, 0.0, 6.0])
+    y = Tensor(np.array([[0.5, -1.0], [2.0, 1.5]]), requires_grad=True)
+    assert tm.gradgradcheck(lambda t: (t[:, [1, 1]] ** 3).sum(), [y]).ok

@@ -240,6 +240,18 @@ class Tensor:
             return self
         return _ops.Cast.apply(self, dtype=np.dtype(dtype))
 
+    def __getitem__(self, index: Any) -> Tensor:
+        """``x[index]`` with numpy's indexing; repeated indices add up in the gradient.
+
+        Example::
+
+            >>> x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+            >>> x[[0, 0, 2]].sum().backward()
+            >>> x.grad
+            array([2., 0., 1.])
+        """
+        return _ops.Index.apply(self, index=_ops.plain_index(index))
+
     def exp(self) -> Tensor:
         """Elementwise e**x."""
         return _ops.Exp.apply(self)
@@ -316,4 +328,4 @@ class Tensor:
 
 
 from . import autograd as _autograd  # noqa: E402
-from . import ops as _ops  # noqa: E402  (ops subclass nothing here; they need Tensor defined)
+from . import ops as _ops  # noqa: E402

@@ -3,10 +3,12 @@
 - :mod:`.base`: the ``Op`` node and the helpers a backward rule may use;
 - :mod:`.math`: ``+ - * / ** @``, negation, exp, log, relu;
 - :mod:`.shape`: sum, max, reshape, transpose, broadcast_to;
+- :mod:`.index`: x[index] and its adjoint, the scatter-add of a gradient;
 - :mod:`.nn`: softmax, log-softmax, fused linear(+ReLU), softmax cross-entropy.
 """
 
 from .base import Op, reduced_count
+from .index import Index, ScatterAdd, plain_index
 from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReLU, Sub
 from .nn import CrossEntropy, Linear, LinearReLU, LogSoftmax, Softmax
 from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
@@ -30,6 +32,9 @@ __all__ = [
     "Reshape",
     "Transpose",
     "BroadcastTo",
+    "Index",
+    "ScatterAdd",
+    "plain_index",
     "Softmax",
     "LogSoftmax",
     "Linear",
