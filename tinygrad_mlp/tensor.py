@@ -139,6 +139,12 @@ class Tensor:
         """A new leaf that shares this tensor's data and is cut off from the graph."""
         return Tensor._make(self.data, False)
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``numpy.asarray(t)``: the data (no graph), as torch tensors convert."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
     def __len__(self) -> int:
         return len(self.data)
 
