@@ -42,6 +42,9 @@ UNARY: dict[str, tuple[Callable, Callable, tuple[float, float, float, int]]] = {
     "log": (lambda x: x.log(), np.log, (0.2, 3, 0, 0)),
     "relu": (lambda x: x.relu(), lambda x: np.maximum(x, 0), (-2, 2, 1e-3, 0)),
     "F.relu": (F.relu, lambda x: np.maximum(x, 0), (-2, 2, 1e-3, 0)),
+    "tanh": (lambda x: x.tanh(), np.tanh, (-3, 3, 0, 0)),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), (-6, 6, 0, 0)),
+    "F.sigmoid": (F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), (-6, 6, 0, 0)),
     "square": (lambda x: x**2, lambda x: x**2, (-2, 2, 0, 0)),
     "cube": (lambda x: x**3, lambda x: x**3, (-2, 2, 0, 0)),
     "sqrt": (lambda x: x**0.5, np.sqrt, (0.2, 3, 0, 0)),
@@ -257,3 +260,15 @@ def test_indexing_adds_up_repeated_indices_and_has_a_second_derivative():
     np.testing.assert_array_equal(x.grad, [4.0, 0.0, 6.0])
     y = Tensor(np.array([[0.5, -1.0], [2.0, 1.5]]), requires_grad=True)
     assert tm.gradgradcheck(lambda t: (t[:, [1, 1]] ** 3).sum(), [y]).ok
+
+
+def test_sigmoid_is_finite_and_exact_far_out_and_tanh_has_its_second_derivative():
+    with np.errstate(over="raise"):  # no exp overflow on the way, even at +-1000
+        s = Tensor(np.array([-1000.0, 0.0, 1000.0])).sigmoid().numpy()
+    np.testing.assert_array_equal(s, [0.0, 0.5, 1.0])
+    x = Tensor(np.array([-1.2, 0.3, 2.0]), requires_grad=True)
+    (g,) = tm.grad(x.tanh().sum(), [x], create_graph=True)
+    (h,) = tm.grad(g.sum(), [x])
+    t = np.tanh(x.data)
+    # d2/dx2 tanh = -2 tanh (1 - tanh^2): a few float64 operations per entry
+    np.testing.assert_allclose(h.data, -2 * t * (1 - t**2), rtol=1e-14, atol=1e-16)

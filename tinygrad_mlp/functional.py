@@ -9,7 +9,16 @@ import numpy as np
 from . import ops
 from .tensor import Tensor
 
-__all__ = ["relu", "softmax", "log_softmax", "linear", "linear_relu", "cross_entropy"]
+__all__ = [
+    "relu",
+    "tanh",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "linear_relu",
+    "cross_entropy",
+]
 
 
 def relu(x: Tensor) -> Tensor:
@@ -18,6 +27,22 @@ def relu(x: Tensor) -> Tensor:
     Example: ``relu(Tensor(np.array([-1.0, 2.0]))).numpy()`` gives ``[0., 2.]``.
     """
     return ops.ReLU.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x) elementwise; d/dx = 1 - tanh(x)^2.
+
+    Example: ``tanh(Tensor(np.array([0.0]))).numpy()`` gives ``[0.]``.
+    """
+    return ops.Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x) elementwise, finite for any x; d/dx = s (1 - s).
+
+    Example: ``sigmoid(Tensor(np.array([0.0]))).numpy()`` gives ``[0.5]``.
+    """
+    return ops.Sigmoid.apply(x)
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:

@@ -11,7 +11,7 @@ from . import functional as F
 from .state import checked_arrays
 from .tensor import Tensor
 
-__all__ = ["Module", "Linear", "ReLU", "Sequential", "MLP"]
+__all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP"]
 
 
 class Module:
@@ -108,6 +108,26 @@ class ReLU(Module):
 
     def __repr__(self) -> str:
         return "ReLU()"
+
+
+class Tanh(Module):
+    """tanh(x) as a module."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.tanh(x)
+
+    def __repr__(self) -> str:
+        return "Tanh()"
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x) as a module."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.sigmoid(x)
+
+    def __repr__(self) -> str:
+        return "Sigmoid()"
 
 
 class Sequential(Module):

@@ -270,6 +270,14 @@ class Tensor:
         """Elementwise max(x, 0); its derivative at 0 is taken as 0."""
         return _ops.ReLU.apply(self)
 
+    def tanh(self) -> Tensor:
+        """Elementwise tanh; its derivative is 1 - tanh(x)^2."""
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise 1 / (1 + e^-x), without overflow; its derivative is s (1 - s)."""
+        return _ops.Sigmoid.apply(self)
+
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes by default), like ``numpy.sum``."""
         return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)

@@ -1,15 +1,17 @@
 """Every differentiable operation, one class each, forward and backward side by side.
 
 - :mod:`.base`: the ``Op`` node and the helpers a backward rule may use;
-- :mod:`.math`: ``+ - * / ** @``, negation, exp, log, relu;
+- :mod:`.math`: ``+ - * / ** @``, negation, exp, log, cast;
+- :mod:`.activation`: relu, tanh, sigmoid;
 - :mod:`.shape`: sum, max, reshape, transpose, broadcast_to;
 - :mod:`.index`: x[index] and its adjoint, the scatter-add of a gradient;
 - :mod:`.nn`: softmax, log-softmax, fused linear(+ReLU), softmax cross-entropy.
 """
 
+from .activation import ReLU, Sigmoid, Tanh
 from .base import Op, reduced_count
 from .index import Index, ScatterAdd, plain_index
-from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReLU, Sub
+from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sub
 from .nn import CrossEntropy, Linear, LinearReLU, LogSoftmax, Softmax
 from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
 
@@ -26,6 +28,8 @@ __all__ = [
     "Exp",
     "Log",
     "ReLU",
+    "Tanh",
+    "Sigmoid",
     "MatMul",
     "Sum",
     "Max",

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import Grad, Op, data_of, swap_last
+from .base import Grad, Op, swap_last
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Cast", "Neg", "Exp", "Log", "ReLU", "MatMul"]
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Cast", "Neg", "Exp", "Log", "MatMul"]
 
 
 def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
@@ -172,23 +172,6 @@ class Log(Op):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         return t[0] / inputs[0]
-
-
-class ReLU(Op):
-    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention)."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, 0)
-
-    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        # relu'(0) is taken as 0 (the seed's convention, and torch's): the mask is x > 0,
-        # not x >= 0. The mask is a constant, so relu's second derivative is 0 off the kink.
-        return (g * (data_of(out) > 0),)
-
-    def jvp(
-        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
-    ) -> np.ndarray:
-        return t[0] * (inputs[0] > 0)  # the same convention at 0: the one-sided slope 0
 
 
 class MatMul(Op):
