@@ -196,7 +196,7 @@ def _run(
                     prev = get(id(p))
                     grads[id(p)] = pg if prev is None else prev + pg
         if not retain_graph:
-            op.__dict__.clear()  # Op.release, inlined: drop inputs and saved buffers
+            op.release()  # drop inputs and saved buffers: what lies behind can be freed
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:

@@ -16,12 +16,11 @@ from .base import Grad, Op, exp, swap_last
 __all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "CrossEntropy", "log_softmax_array"]
 
 
-def log_softmax_array(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """(log_softmax(z), exp(z - max)) by log-sum-exp: shifted logits are <= 0, so no overflow."""
+def log_softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
+    """log_softmax(z) by log-sum-exp: the shifted logits are <= 0, so exp cannot overflow."""
     shifted = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    shifted -= np.log(e.sum(axis=axis, keepdims=True))
-    return shifted, e
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 def _softmax_axis(z: np.ndarray, axis: int, who: str) -> int:
@@ -58,7 +57,7 @@ class LogSoftmax(Op):
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis = _softmax_axis(z, axis, "log_softmax")
-        return log_softmax_array(z, axis)[0]
+        return log_softmax_array(z, axis)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # d(z_k - lse)/dz_c = 1[k=c] - softmax_c, and softmax = exp(out).
