@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 import tinygrad_mlp as tm
-from tinygrad_mlp import checkpoint, nn, optim
-from tinygrad_mlp.atomic import atomic_write
+from tinygrad_mlp import nn, optim
+from tinygrad_mlp.train import checkpoint
+from tinygrad_mlp.utils.atomic import atomic_write
 
 
 def sample() -> dict:
@@ -209,7 +210,7 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     import numpy as np
     import tinygrad_mlp as tm
-    from tinygrad_mlp import checkpoint
+    from tinygrad_mlp.train import checkpoint
 
     path = sys.argv[1]
     tm.save({"w": np.zeros(50_000), "epoch": 1}, path)   # the checkpoint to keep

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
+from tinygrad_mlp.closed_form import one_hot
 
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, numerical_grad
-from tinygrad_mlp.closed_form import one_hot
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st

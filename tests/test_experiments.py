@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from tinygrad_mlp.atomic import atomic_write
 from tinygrad_mlp.experiments import kink_stats, sweep_eps
 from tinygrad_mlp.experiments.eps_sweep import eps_grid
 from tinygrad_mlp.experiments.results import write_results
+from tinygrad_mlp.utils.atomic import atomic_write
 
 from .helpers import run_cli
 

@@ -19,7 +19,7 @@ import pytest
 
 from tinygrad_mlp import Tensor, enable_grad, is_grad_enabled, nn, no_grad
 from tinygrad_mlp import functional as F
-from tinygrad_mlp.autograd import toposort
+from tinygrad_mlp.engine.graph import toposort
 
 # A float64 gradient computed by a handful of roundings (at most ~10 elementwise ops per entry
 # here) is within ~10 * 1.1e-16 of the exact value; 1e-12 leaves a wide margin yet would

@@ -11,7 +11,7 @@ import pytest
 
 from tinygrad_mlp import Tensor, nn
 from tinygrad_mlp import functional as F
-from tinygrad_mlp.autograd import toposort
+from tinygrad_mlp.engine.graph import toposort
 
 N_IN, HIDDEN, N_OUT = 64, [32, 16], 10
 EXPECTED_SHAPES = {

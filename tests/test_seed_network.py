@@ -8,7 +8,7 @@ from hypothesis import given
 
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, closed_form, nn
-from tinygrad_mlp.seedcheck import seed_network_check
+from tinygrad_mlp.checks.seed_network import seed_network_check
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st

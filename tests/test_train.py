@@ -18,8 +18,8 @@ import pytest
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import train
-from tinygrad_mlp.blas import _openblas, limit_threads
 from tinygrad_mlp.train import TrainConfig
+from tinygrad_mlp.utils.blas import _openblas, limit_threads
 
 from .helpers import run_cli
 

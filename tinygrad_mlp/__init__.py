@@ -1,20 +1,32 @@
 """tinygrad_mlp: a small, exact and fast autodiff framework on numpy.
 
-The engine (:mod:`.tensor`, :mod:`.grad_mode`, :mod:`.autograd`), its ops (:mod:`.ops`),
-higher order and forward mode (``grad``, ``hvp``, ``hessian``, ``jvp``), the seed network
-(:mod:`.nn`, :mod:`.functional`), the closed-form oracle (:mod:`.closed_form`), gradient
-checks (:mod:`.checks`), the scalar engine (:mod:`.scalar`), training (:mod:`.optim`,
-:mod:`.data`, :mod:`.train`, ``save``/``load``) and the command line (:mod:`.cli`).
+- :mod:`.engine`: the Tensor, its graph, backward, grad mode, forward mode, higher order;
+- :mod:`.ops`: every differentiable operation, one class each, forward and backward side by side;
+- :mod:`.functional` and :mod:`.nn`: what a network is built from, under PyTorch's names;
+- :mod:`.seed`: the seed network and its closed-form oracle (``tinygrad_mlp.closed_form``);
+- :mod:`.checks`: gradient checks (finite differences, reports, kinks, the seed network's);
+- :mod:`.experiments`: gradient-check experiments (eps sweeps, kink statistics, figures);
+- :mod:`.train`, :mod:`.optim`, :mod:`.data`: training, optimizers, data sets;
+- :mod:`.scalar`: the scalar engine, one graph node per number;
+- :mod:`.cli`: the ``tinygrad-mlp`` command; :mod:`.bench`: benchmarks;
+- :mod:`.utils`: small shared utilities; :mod:`.testing`: strategies and asserts for tests.
 """
 
-from . import closed_form, data, functional, nn, optim
-from .autograd import grad
-from .checkpoint import load, save
+import sys
+
+from . import data, functional, nn, optim
 from .checks import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
-from .forward_ad import jvp
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .second_order import hessian, hvp
-from .tensor import Tensor
+from .engine.backward import grad
+from .engine.forward_ad import jvp
+from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
+from .engine.higher_order import hessian, hvp
+from .engine.tensor import Tensor
+from .seed import closed_form
+from .train.checkpoint import load, save
+
+# The oracle lives beside the seed network (seed/closed_form.py); this keeps its public path
+# importable as a module too: ``from tinygrad_mlp.closed_form import one_hot``.
+sys.modules[f"{__name__}.closed_form"] = closed_form
 
 __version__ = "0.1.0"
 

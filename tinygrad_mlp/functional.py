@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .tensor import Tensor
+from .engine.tensor import Tensor
 
 __all__ = [
     "relu",

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from .state import checked_arrays
-from .tensor import Tensor
+from .engine.tensor import Tensor
+from .utils.state import checked_arrays
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP"]
 

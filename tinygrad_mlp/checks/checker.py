@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..autograd import grad
-from ..grad_mode import enable_grad
-from ..tensor import Tensor
+from ..engine.backward import grad
+from ..engine.grad_mode import enable_grad
+from ..engine.tensor import Tensor
 from .kinks import REFINE, OneSided, Verdict, judge
 from .numerical import evaluate, flat_view
 from .report import GradcheckError, GradcheckReport, InputReport

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import grad
-from ..grad_mode import enable_grad
-from ..tensor import Tensor
+from ..engine.backward import grad
+from ..engine.grad_mode import enable_grad
+from ..engine.tensor import Tensor
 from .checker import gradcheck
 from .report import GradcheckReport
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..engine.grad_mode import no_grad
+from ..engine.tensor import Tensor
 
 __all__ = ["KINDS", "evaluate", "flat_view", "numerical_grad"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..table import render_table
+from ..utils.table import render_table
 
 __all__ = ["InputReport", "GradcheckReport", "GradcheckError"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
 
 __all__ = ["Tolerances", "DEFAULTS", "resolve"]
 

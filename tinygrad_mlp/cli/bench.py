@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print one row per size and dtype; always 0 (speed is reported, not judged)."""
-    from ..bench import SIZES, run_bench
+    from ..bench.tensor import SIZES, run_bench
 
     print(f"{'size':<8}{'dtype':<9}{'numpy ms':>10}{'engine ms':>11}{'ratio':>8}")
     for size in args.sizes:

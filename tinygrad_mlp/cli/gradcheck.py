@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_order2(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ..seedcheck2 import HVP_EPS, format_table2, seed_network_check2
+    from ..checks.seed_network_order2 import HVP_EPS, format_table2, seed_network_check2
 
     if args.engine != "tensor" or args.sweep_eps or args.kinks or args.out or args.plot:
         parser.error("--order 2 prints its own table: no --engine, experiments, --out or --plot")
@@ -85,7 +85,7 @@ def _run_order2(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print the three-way table; 0 when every parameter passes, 1 otherwise."""
-    from ..seedcheck import format_table, seed_network_check
+    from ..checks.seed_network import format_table, seed_network_check
 
     if args.order == 2:
         return _run_order2(args, parser)

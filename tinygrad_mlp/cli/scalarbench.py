@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print ms per step and nodes per step (and micrograd's, and the ratio); always 0."""
-    from ..scalar.bench import run_scalar_bench
+    from ..bench.scalar import run_scalar_bench
 
     print("scalar engine: 2-16-16-2 MLP, batch 32, softmax cross-entropy, SGD, one step")
     r = run_scalar_bench(

@@ -46,7 +46,7 @@ def _fraction(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``tinygrad-mlp train`` (None means: the checkpoint's value, else the default)."""
-    from ..train import TrainConfig
+    from ..train.loop import TrainConfig
 
     d = TrainConfig()
     add = parser.add_argument
@@ -90,8 +90,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
     """(TrainConfig, loaded checkpoint or None) from the options, refusing contradictions."""
-    from .. import checkpoint
-    from ..train import TrainConfig
+    from ..train import checkpoint
+    from ..train.loop import TrainConfig
 
     given: dict[str, Any] = {}
     for f in fields(TrainConfig):
@@ -202,7 +202,7 @@ def _plot(history: Any, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..atomic import atomic_write
+    from ..utils.atomic import atomic_write
 
     cols = history.to_dict()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3), dpi=90)
@@ -222,9 +222,9 @@ def _plot(history: Any, path: str) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Train, printing progress on stderr and the summary on stdout; see the module doc."""
-    from ..blas import limit_threads
-    from ..train import History, NonFiniteLossError, load_dataset
-    from ..train import run as train_run
+    from ..train.loop import History, NonFiniteLossError, load_dataset
+    from ..train.loop import run as train_run
+    from ..utils.blas import limit_threads
 
     began = time.perf_counter()
     config, ckpt = _config(args, parser)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..utils.atomic import atomic_write
 
 __all__ = ["IdxError", "IDX_TYPES", "load_idx", "save_idx"]
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import closed_form
 from ..checks.numerical import numerical_grad
-from ..table import render_table
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
+from ..seed import closed_form
+from ..seed.network import build, loss
+from ..utils.table import render_table
 from .progress import Progress
-from .seednet import build, loss
 
 __all__ = ["EpsSweep", "eps_grid", "sweep_eps", "format_sweep"]
 

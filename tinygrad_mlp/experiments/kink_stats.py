@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..checks.checker import gradcheck
-from ..table import render_table
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
+from ..seed.network import build, loss
+from ..utils.table import render_table
 from .progress import Progress
-from .seednet import build, loss
 
 __all__ = ["KinkRow", "kink_stats", "format_kinks", "fraction_grid"]
 

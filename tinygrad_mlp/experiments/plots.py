@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..utils.atomic import atomic_write
 from .eps_sweep import EpsSweep
 from .kink_stats import KinkRow, fraction_grid
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write
+from ..utils.atomic import atomic_write
 
 __all__ = ["SUFFIXES", "write_results"]
 

@@ -3,13 +3,14 @@
 Contract of a backward rule, ``backward(self, g, inputs, out)``:
 
 - ``g`` is d(loss)/d(out); ``inputs`` are the op's inputs and ``out`` its output. On the
-  plain path they are numpy arrays; when gradients are themselves differentiated they are
-  Tensors, so a rule is written with operators and the helpers below, which work on both.
-  Shortcuts that only make sense on arrays (in-place updates, saved buffers) sit behind
-  ``isinstance(g, np.ndarray)``.
+  plain path they are numpy arrays; when gradients are themselves differentiated
+  (``create_graph=True``) they are Tensors. A rule is written once for both: with operators
+  (``+ - * / @``), the methods arrays and Tensors share (``reshape``, ``sum``, ``swapaxes``,
+  ``astype``, ``shape``), :func:`call` for any other op, and :func:`data_of` for a
+  constant such as a mask. A rule never asks which of the two it was given.
 - It returns one gradient per input, None where ``self.needs[i]`` is False. A gradient may be
   shaped like the *broadcast* input: the engine undoes broadcasting, in one place
-  (:func:`tinygrad_mlp.autograd.unbroadcast`). No rule sums axes for that purpose itself.
+  (:func:`tinygrad_mlp.engine.graph.unbroadcast`). No rule sums axes for that purpose itself.
 - It never mutates ``g`` and never returns the same new array for two inputs: the engine
   hands freshly allocated gradients to leaves without copying them.
 """
@@ -21,20 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import _grad_mode
-from ..tensor import Tensor
+from ..engine.grad_mode import _grad_mode
+from ..engine.tensor import Tensor
+from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 
 __all__ = [
     "Op",
     "Grad",
+    "call",
+    "data_of",
     "normalize_axes",
+    "normalize_axis",
     "reduced_count",
     "keep_shape",
-    "expand",
-    "exp",
-    "data_of",
-    "swap_last",
-    "permute",
 ]
 
 Grad = Any  # numpy array on the plain path, Tensor when a graph of the gradient is built
@@ -109,54 +109,24 @@ def _push_tangent(op: Op, inputs: tuple[Tensor, ...], out: Tensor) -> None:
     _grad_mode.alive.append(out)
 
 
-def normalize_axes(ndim: int, axis: int | Sequence[int] | None) -> tuple[int, ...]:
-    """Axes as a sorted tuple of non-negative ints; None means all axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % ndim)
-    return tuple(sorted(set(out)))
+def call(op: type[Op], *args: Grad, **attrs: Any) -> Grad:
+    """Run ``op`` inside a backward rule: on arrays its forward alone, on Tensors recorded.
 
+    This is how a rule uses any op and stays differentiable: on the plain path the result is
+    an array, under ``create_graph=True`` a node of the gradient's graph.
 
-def reduced_count(shape: tuple[int, ...], axis: int | Sequence[int] | None) -> int:
-    """How many elements a reduction over ``axis`` combines into each output element."""
-    count = 1
-    for a in normalize_axes(len(shape), axis):
-        count *= shape[a] if shape else 1
-    return count
+    Example::
 
-
-def keep_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    """``shape`` with the reduced ``axes`` kept as size 1 (numpy's keepdims=True shape)."""
-    return tuple(1 if i in axes else s for i, s in enumerate(shape))
-
-
-def expand(g: Grad, shape: tuple[int, ...]) -> Grad:
-    """Broadcast ``g`` to ``shape`` (a read-only view for arrays, a node for Tensors)."""
-    if isinstance(g, np.ndarray):
-        return np.broadcast_to(g, shape)
-    return g.broadcast_to(shape)
-
-
-def exp(x: Grad) -> Grad:
-    """e**x for an array or a Tensor."""
-    return np.exp(x) if isinstance(x, np.ndarray) else x.exp()
+        >>> from tinygrad_mlp.ops import Exp
+        >>> call(Exp, np.zeros(2))
+        array([1., 1.])
+    """
+    if any(isinstance(a, Tensor) for a in args):
+        lifted = [a if isinstance(a, Tensor) else Tensor._make(np.asarray(a), False) for a in args]
+        return op.apply(*lifted, **attrs)
+    return op().forward(*args, **attrs)
 
 
 def data_of(x: Grad) -> np.ndarray:
-    """The numpy data behind an array or a Tensor (for masks, which carry no gradient)."""
-    return x if isinstance(x, np.ndarray) else x.data
-
-
-def swap_last(x: Grad) -> Grad:
-    """Swap the last two axes (a matrix transpose over a stack of matrices)."""
-    return x.swapaxes(-1, -2) if isinstance(x, np.ndarray) else x.transpose(-1, -2)
-
-
-def permute(x: Grad, perm: tuple[int, ...]) -> Grad:
-    """Reorder the axes of an array or a Tensor."""
-    return np.transpose(x, perm) if isinstance(x, np.ndarray) else x.permute(perm)
+    """The numpy data behind an array or a Tensor: for masks and other constants of a rule."""
+    return x.data if isinstance(x, Tensor) else x

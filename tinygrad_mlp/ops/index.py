@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Grad, Op
+from .base import Grad, Op, call
 
 __all__ = ["Index", "ScatterAdd", "plain_index"]
 
@@ -38,9 +38,7 @@ class Index(Op):
             raise IndexError(f"index {index!r} into a tensor of shape {x.shape}: {e}") from None
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        if isinstance(g, np.ndarray):
-            return (_scatter(g, self.shape, self.index),)
-        return (ScatterAdd.apply(g, shape=self.shape, index=self.index),)
+        return (call(ScatterAdd, g, shape=self.shape, index=self.index),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -56,9 +54,7 @@ class ScatterAdd(Op):
         return _scatter(g, shape, index)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        if isinstance(g, np.ndarray):
-            return (np.asarray(g[self.index]),)
-        return (Index.apply(g, index=self.index),)
+        return (call(Index, g, index=self.index),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Grad, Op, swap_last
+from .base import Grad, Op
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Cast", "Neg", "Exp", "Log", "MatMul"]
 
@@ -205,11 +205,11 @@ class MatMul(Op):
             g2 = g2.reshape((*g2.shape, 1)) if a.ndim > 1 else g2.reshape(1, 1)
         ga = gb = None
         if self.needs[0]:
-            ga = g2 @ swap_last(b2)  # shaped like the broadcast a2
+            ga = g2 @ b2.swapaxes(-1, -2)  # shaped like the broadcast a2
             if a.ndim == 1:
                 ga = ga.reshape((*ga.shape[:-2], ga.shape[-1]))
         if self.needs[1]:
-            gb = swap_last(a2) @ g2  # shaped like the broadcast b2
+            gb = a2.swapaxes(-1, -2) @ g2  # shaped like the broadcast b2
             if b.ndim == 1:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb

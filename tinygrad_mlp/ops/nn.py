@@ -1,8 +1,7 @@
-"""The network's own nodes: softmax, log-softmax, fused linear(+ReLU), softmax cross-entropy.
+"""The network's own nodes: softmax, log-softmax, fused linear and linear+ReLU.
 
 Fusing is what keeps per-step overhead low: a linear layer is one node instead of three
-(transpose, matmul, add), and softmax with cross-entropy is one node whose backward is the
-seed's closed form dE/dz_k = a_k sum(t) - t_k (eq. 3), instead of a chain of six.
+(transpose, matmul, add). Softmax cross-entropy, fused the same way, is in :mod:`.loss`.
 """
 
 from __future__ import annotations
@@ -11,9 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Grad, Op, exp, swap_last
+from .base import Grad, Op, call, data_of, normalize_axis
+from .math import Exp
 
-__all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "CrossEntropy", "log_softmax_array"]
+__all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "log_softmax_array"]
 
 
 def log_softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
@@ -25,11 +25,10 @@ def log_softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
 
 def _softmax_axis(z: np.ndarray, axis: int, who: str) -> int:
     """The axis a (log-)softmax normalises over, checked: in range and not empty."""
-    if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"{who}: axis {axis} is out of range for a tensor of shape {z.shape}")
+    axis = normalize_axis(axis, z.ndim, who)
     if z.shape[axis] == 0:
         raise ValueError(f"{who}: axis {axis} of shape {z.shape} is empty: nothing to normalise")
-    return axis % z.ndim
+    return axis
 
 
 class Softmax(Op):
@@ -61,7 +60,7 @@ class LogSoftmax(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # d(z_k - lse)/dz_c = 1[k=c] - softmax_c, and softmax = exp(out).
-        return (g - exp(out) * g.sum(axis=self.axis, keepdims=True),)
+        return (g - call(Exp, out) * g.sum(axis=self.axis, keepdims=True),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -80,7 +79,7 @@ def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ..
         if gz.ndim == 2 and x.ndim == 2:
             gw = gz.T @ x  # dE/dW_kj = sum_b delta_bk a_bj
         else:  # flatten leading batch axes: dW sums dz^T x over every sample
-            gw = swap_last(gz.reshape(-1, gz.shape[-1])) @ x.reshape(-1, x.shape[-1])
+            gw = gz.reshape(-1, gz.shape[-1]).swapaxes(-1, -2) @ x.reshape(-1, x.shape[-1])
     if len(inputs) == 2:
         return gx, gw
     return gx, gw, (gz if needs[2] else None)
@@ -134,89 +133,10 @@ class LinearReLU(Op):
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # delta_j = (sum_k delta_k W_kj) * 1[z_j > 0]; a_j > 0 exactly when z_j > 0.
-        mask = out > 0 if isinstance(out, np.ndarray) else out.data > 0
+        mask = data_of(out) > 0
         return _linear_backward(self, g * mask, inputs)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         return _linear_tangent(t, inputs) * (out > 0)
-
-
-_ARANGE: dict[int, np.ndarray] = {}
-
-
-def _arange(n: int) -> np.ndarray:
-    """0, 1, ..., n-1, cached read-only: the row index of every batch of size n."""
-    rows = _ARANGE.get(n)
-    if rows is None:
-        rows = _ARANGE[n] = np.arange(n)
-        rows.flags.writeable = False
-    return rows
-
-
-class CrossEntropy(Op):
-    """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
-
-    ``labels`` (ints, shape (B,)) or ``probs`` (shape (B, K)) is the target; it is a
-    constant, not an input, so no gradient flows to it.
-    """
-
-    def forward(
-        self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
-    ) -> np.ndarray:
-        self.labels, self.probs = labels, probs
-        batch = z.shape[0]
-        # ufunc reductions called directly: the loss runs every step, and ndarray.sum/max
-        # add a Python-level wrapper around exactly these calls
-        add = np.add.reduce
-        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # <= 0: exp cannot overflow
-        e = np.exp(shifted)
-        total = add(e, axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
-        if labels is not None:
-            self.rows = rows = _arange(batch)
-            # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
-            loss = add(np.log(total), axis=None) - add(shifted[rows, labels], axis=None)
-        else:
-            assert probs is not None
-            shifted -= np.log(total)  # log a_bk
-            loss = -np.vdot(probs, shifted)  # -sum_bk t_bk log a_bk, in one BLAS call
-        e /= total
-        self.softmax = e  # a_k: the backward is (a_k sum(t) - t_k) / B, eq. 3
-        return np.asarray(loss / batch, dtype=z.dtype)
-
-    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        z = inputs[0]
-        batch = z.shape[0]
-        if isinstance(g, np.ndarray):
-            # a Python float is "weak": it keeps the softmax's dtype, and skips a 0-d array op
-            scale = float(g) / batch
-            d = self.softmax * scale  # fresh array, so the in-place steps below are safe
-            if self.labels is not None:
-                d[self.rows, self.labels] -= scale
-            else:
-                assert self.probs is not None
-                d *= self.probs.sum(axis=1, keepdims=True)
-                d -= self.probs * scale
-            return (d,)
-        # On Tensors the softmax is recomputed as a node, so this gradient can be differentiated.
-        scale = g / batch
-        t = self._dense_target(z.shape)
-        return ((z.softmax(axis=1) * t.sum(axis=1, keepdims=True) - t) * scale,)
-
-    def jvp(
-        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
-    ) -> np.ndarray:
-        # E = -(1/B) sum_bk t_bk (z_bk - lse(z_b)) and d lse(z_b) = sum_c a_bc dz_bc, so
-        # dE = -(1/B) [sum_bk t_bk dz_bk - sum_b (sum_k t_bk) (sum_c a_bc dz_bc)].
-        dz = t[0]
-        target = self._dense_target(dz.shape)
-        d_lse = (self.softmax * dz).sum(axis=1)
-        return -((target * dz).sum() - (target.sum(axis=1) * d_lse).sum()) / dz.shape[0]
-
-    def _dense_target(self, shape: tuple[int, ...]) -> np.ndarray:
-        if self.probs is not None:
-            return self.probs
-        t = np.zeros(shape, dtype=self.softmax.dtype)
-        t[_arange(shape[0]), self.labels] = 1
-        return t

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Grad, Op, data_of, expand, keep_shape, normalize_axes, permute
+from .base import Grad, Op, call, data_of, keep_shape, normalize_axes
 
 __all__ = ["Sum", "Max", "Reshape", "Transpose", "BroadcastTo"]
 
@@ -23,7 +23,7 @@ class Sum(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         shape = inputs[0].shape
         # Every input element contributes once to its sum: the gradient is g repeated.
-        return (expand(g.reshape(keep_shape(shape, self.axes)), shape),)
+        return (call(BroadcastTo, g.reshape(keep_shape(shape, self.axes)), shape=shape),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -48,7 +48,7 @@ class Max(Op):
         hit = x == data_of(out).reshape(kshape)
         # Split equally among ties: a valid subgradient, symmetric in the tied entries.
         share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)
-        return (expand(g.reshape(kshape), x.shape) * share,)
+        return (call(BroadcastTo, g.reshape(kshape), shape=x.shape) * share,)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -92,7 +92,7 @@ class Transpose(Op):
         return np.transpose(x, axes)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        return (permute(g, tuple(np.argsort(self.axes).tolist())),)
+        return (call(Transpose, g, axes=tuple(np.argsort(self.axes).tolist())),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..state import checked_arrays
+from ..utils.state import checked_arrays
 from .value import Value, _float
 
 __all__ = ["Neuron", "Layer", "MLP"]

@@ -32,7 +32,7 @@ except ImportError as exc:  # an optional extra: say which, instead of a bare im
     ) from exc
 
 from .. import functional as F
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
 
 __all__ = [
     "seeds",

@@ -21,13 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from . import checkpoint, data
-from . import functional as F
-from .grad_mode import no_grad
-from .nn import MLP
-from .optim import SGD, Adam, Optimizer
-from .tensor import Tensor
-from .train_records import DEFAULT_LR, EpochRecord, History, NonFiniteLossError, TrainConfig
+from .. import data
+from .. import functional as F
+from ..engine.grad_mode import no_grad
+from ..engine.tensor import Tensor
+from ..nn import MLP
+from ..optim import SGD, Adam, Optimizer
+from . import checkpoint
+from .records import DEFAULT_LR, EpochRecord, History, NonFiniteLossError, TrainConfig
 
 Dataset = data.Dataset
 

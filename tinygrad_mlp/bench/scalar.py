@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .functional import cross_entropy
-from .nn import MLP
-from .value import Value
+from ..scalar.functional import cross_entropy
+from ..scalar.nn import MLP
+from ..scalar.value import Value
 
 __all__ = ["BenchResult", "make_problem", "scalar_step", "run_scalar_bench", "import_micrograd"]
 
@@ -58,7 +58,7 @@ def make_problem(seed: int = 0) -> tuple[MLP, list[list[float]], list[int]]:
 
     Example::
 
-        >>> from tinygrad_mlp.scalar.bench import make_problem
+        >>> from tinygrad_mlp.bench.scalar import make_problem
         >>> net, x, y = make_problem(0)
         >>> net.sizes, len(x), len(y)
         ([2, 16, 16, 2], 32, 32)
@@ -75,7 +75,7 @@ def scalar_step(net: MLP, x: list[list[float]], y: list[int], lr: float = LR) ->
 
     Example::
 
-        >>> from tinygrad_mlp.scalar.bench import make_problem, scalar_step
+        >>> from tinygrad_mlp.bench.scalar import make_problem, scalar_step
         >>> net, x, y = make_problem(0)
         >>> scalar_step(net, x, y) > scalar_step(net, x, y)    # the loss goes down
         True
@@ -192,7 +192,7 @@ def run_scalar_bench(
 
     Example::
 
-        >>> from tinygrad_mlp.scalar.bench import run_scalar_bench
+        >>> from tinygrad_mlp.bench.scalar import run_scalar_bench
         >>> r = run_scalar_bench(blocks=1, ours_steps=1, micrograd=False)
         >>> r.ours_ms > 0 and r.nodes_per_step > 1000
         True

@@ -3,7 +3,7 @@
 A Tensor holds ``data`` (a numpy array), ``grad`` (a numpy array of the same shape and dtype,
 or None), ``requires_grad``, and ``_ctx``: the op (see :mod:`tinygrad_mlp.ops`) that produced
 it, which in turn holds the op's input Tensors. Following ``_ctx`` from a loss back to the
-leaves walks the computation graph; :mod:`tinygrad_mlp.autograd` does that walk.
+leaves walks the computation graph; :mod:`tinygrad_mlp.engine.backward` does that walk.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..utils.axes import normalize_axis, reduced_count
+
 if TYPE_CHECKING:
-    from .ops import Op
+    from ..ops import Op
 
 __all__ = ["Tensor"]
 
@@ -34,11 +36,11 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-def _axis(a: int, ndim: int, who: str) -> int:
-    """``a`` as a non-negative axis of an ``ndim``-dimensional tensor, or a clear error."""
-    if not -ndim <= a < ndim:
-        raise ValueError(f"{who}: axis {a} is out of range for a tensor with {ndim} dimensions")
-    return a % ndim
+def _shape_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` alike, as torch's shape and axis arguments are taken."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return args
 
 
 class Tensor:
@@ -170,7 +172,7 @@ class Tensor:
         released afterwards unless ``retain_graph=True``. With ``create_graph=True`` the
         gradients are Tensors with a graph of their own (and the graph is retained).
         """
-        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        _backward.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     # --- ops (each one is a node class in ops.py) ---------------------------------------
     def _lift(self, other: Any) -> Tensor:
@@ -284,7 +286,7 @@ class Tensor:
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (all axes by default): the sum divided by the count."""
-        count = _ops.reduced_count(self.shape, axis)
+        count = reduced_count(self.shape, axis)
         return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else float("nan"))
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
@@ -293,9 +295,7 @@ class Tensor:
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same data in a new shape (``-1`` infers one dimension)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _ops.Reshape.apply(self, shape=shape)
+        return _ops.Reshape.apply(self, shape=_shape_args(shape))
 
     def transpose(self, *axes: int) -> Tensor:
         """No arguments: reverse the axes. Two: swap them (torch). Three or more: permute.
@@ -303,25 +303,27 @@ class Tensor:
         ``x.transpose(0, 1)`` swaps axes 0 and 1, as ``torch.transpose``; use :meth:`permute`
         for numpy's ``transpose(axes)`` with a full permutation.
         """
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        axes = _shape_args(axes)
         n = self.ndim
         if not axes:
             perm = tuple(range(n - 1, -1, -1))
         elif len(axes) == 2:
-            i, j = (_axis(a, n, "transpose") for a in axes)
-            order = list(range(n))
-            order[i], order[j] = order[j], order[i]
-            perm = tuple(order)
+            return self.swapaxes(*axes)
         else:
-            perm = tuple(_axis(a, n, "transpose") for a in axes)
+            perm = tuple(normalize_axis(a, n, "transpose") for a in axes)
         return _ops.Transpose.apply(self, axes=perm)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Swap two axes, like ``numpy.swapaxes`` (and ``torch.transpose(x, a, b)``)."""
+        order = list(range(self.ndim))
+        i, j = (normalize_axis(a, self.ndim, "swapaxes") for a in (axis1, axis2))
+        order[i], order[j] = order[j], order[i]
+        return _ops.Transpose.apply(self, axes=tuple(order))
 
     def permute(self, *axes: int) -> Tensor:
         """Reorder the axes, as ``numpy.transpose(x, axes)``."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _ops.Transpose.apply(self, axes=tuple(_axis(a, self.ndim, "permute") for a in axes))
+        perm = tuple(normalize_axis(a, self.ndim, "permute") for a in _shape_args(axes))
+        return _ops.Transpose.apply(self, axes=perm)
 
     @property
     def T(self) -> Tensor:
@@ -341,5 +343,5 @@ class Tensor:
         return _ops.LogSoftmax.apply(self, axis=axis)
 
 
-from . import autograd as _autograd  # noqa: E402
-from . import ops as _ops  # noqa: E402
+from .. import ops as _ops  # noqa: E402
+from . import backward as _backward  # noqa: E402

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import functional as F
-from .nn import MLP
-from .optim import SGD
-from .tensor import Tensor
+from .. import functional as F
+from ..engine.tensor import Tensor
+from ..nn import MLP
+from ..optim import SGD
 
 __all__ = ["SIZES", "BenchResult", "numpy_step", "engine_step", "run_bench"]
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import closed_form
-from . import functional as F
-from .grad_mode import no_grad
-from .nn import MLP
-from .table import render_table
-from .tensor import Tensor
+from .. import functional as F
+from ..engine.grad_mode import no_grad
+from ..engine.tensor import Tensor
+from ..nn import MLP
+from ..seed import closed_form
+from ..utils.table import render_table
 
 __all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table"]
 
@@ -135,8 +135,8 @@ def seed_network_check(
 
 def _scalar_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """The same loss's gradients from the scalar engine, under the model's parameter names."""
-    from .scalar import MLP as ScalarMLP
-    from .scalar import cross_entropy
+    from ..scalar import MLP as ScalarMLP
+    from ..scalar import cross_entropy
 
     net = ScalarMLP(model.sizes[0], model.sizes[1:-1], model.sizes[-1], np.random.default_rng(0))
     net.load_state_dict(model.state_dict())

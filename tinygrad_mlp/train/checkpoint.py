@@ -18,8 +18,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .atomic import atomic_write
-from .tensor import Tensor
+from ..engine.tensor import Tensor
+from ..utils.atomic import atomic_write
 
 __all__ = ["CheckpointError", "FORMAT", "VERSION", "save", "load"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
 
 __all__ = ["SeedNet", "build", "loss"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad
+from .backward import grad
 from .tensor import Tensor
 
 __all__ = ["hvp", "hessian"]

@@ -1,8 +1,7 @@
 """Reverse mode: sort the graph, then run each node's backward rule from the loss down.
 
-The sort is iterative (an explicit stack), so a chain of any depth works without touching
-Python's recursion limit. Broadcasting is undone here, in :func:`unbroadcast`, and nowhere
-else. After a node's backward has run, its op drops its inputs and saved buffers unless
+The sort and :func:`~.graph.unbroadcast` (the one place broadcasting is undone) live in
+:mod:`.graph`. After a node's backward has run, its op drops its inputs and saved buffers unless
 ``retain_graph=True``, so intermediate tensors are freed by reference counting alone.
 
 Two modes share one loop: on the plain path gradients are numpy arrays; with
@@ -18,88 +17,10 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import enable_grad
+from .graph import toposort, unbroadcast
 from .tensor import Tensor
 
-__all__ = ["backward", "grad", "toposort", "unbroadcast"]
-
-_FREED = (
-    "backward through a graph that has already been freed: a previous backward() released "
-    "its buffers. Pass retain_graph=True to the first backward() to go through it twice."
-)
-
-
-def toposort(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
-    """The non-leaf tensors the roots depend on, each after its inputs (the roots last).
-
-    Raises RuntimeError if any of them belongs to an already released graph.
-    """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    starts = [roots] if isinstance(roots, Tensor) else list(roots)
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(starts) if r._ctx is not None]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)  # post-order: after everything it depends on
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        op = node._ctx
-        assert op is not None
-        parents = op.parents
-        if parents is None:
-            raise RuntimeError(_FREED)
-        stack.append((node, True))
-        for p in parents:
-            if p._ctx is not None and id(p) not in seen:
-                stack.append((p, False))
-    return order
-
-
-def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` over the axes that broadcasting added or stretched, to give it ``shape``.
-
-    Formula: for y = broadcast(x), dE/dx = sum of dE/dy over every copy of each x element.
-    This is the only place in the engine where broadcasting is undone (arrays or Tensors).
-
-    Example::
-
-        >>> unbroadcast(np.ones((4, 3)), (3,))
-        array([4., 4., 4.])
-    """
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    if lead == 1 and g.shape[1:] == shape:  # the common case: a bias broadcast over the batch
-        return np.add.reduce(g, axis=0) if type(g) is np.ndarray else g.sum(axis=0)
-    if lead < 0:
-        raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
-    stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
-    if not stretched:
-        g = g.sum(axis=tuple(range(lead)))
-    else:
-        g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
-    if g.shape != shape:
-        raise RuntimeError(f"a gradient reduced to shape {g.shape} cannot belong to {shape}")
-    return g
-
-
-_ONES: dict[tuple[np.dtype[Any], tuple[int, ...]], np.ndarray] = {}
-
-
-def _ones(dtype: np.dtype[Any], shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only array of ones, cached: d(root)/d(root) for a one-element root.
-
-    Read-only and shared is safe: rules never mutate ``g``, and a leaf that receives it
-    unchanged copies it (it is not fresh).
-    """
-    key = (dtype, shape)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = _ONES[key] = np.ones(shape, dtype=dtype)
-        ones.flags.writeable = False
-    return ones
+__all__ = ["backward", "grad"]
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -115,7 +36,7 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
                 f"backward() on a tensor of shape {root.shape} needs grad=: an implicit "
                 "gradient exists only for a scalar (one-element) output"
             )
-        seed: Any = _ones(root.dtype, root.shape)
+        seed: Any = np.ones(root.shape, dtype=root.dtype)
     else:
         if isinstance(grad, Tensor) and create_graph:
             seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)
@@ -136,19 +57,21 @@ def _run(
     create_graph: bool,
     capture: dict[int, Any] | None,
 ) -> None:
-    """The backward loop. Leaves get ``.grad`` unless ``capture`` (id -> gradient) is given,
-    in which case only the captured tensors' gradients are collected there."""
+    """The backward loop: the chain rule node by node, accumulation, release.
+
+    Leaves get ``.grad`` unless ``capture`` (id -> gradient) is given, in which case only the
+    captured tensors' gradients are collected there.
+    """
     grads = seeds
-    for r in roots:  # a leaf root receives its seed directly (a copy: the seed may be shared)
+    for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
             _deliver(r, grads.pop(id(r)), False, create_graph, capture)
     order = toposort(roots)
     needed = set() if capture is None else _leading_to(order, capture)
-    pop, get, ndarray = grads.pop, grads.get, np.ndarray
     while order:
         node = order.pop()  # popping drops the list's reference: data is freed as we go
         op: Any = node._ctx  # never None here: toposort only lists nodes made by an op
-        g = pop(id(node), None)
+        g = grads.pop(id(node), None)
         if capture is not None:
             if id(node) in capture and g is not None:
                 capture[id(node)] = g  # complete: every consumer of node has run already
@@ -156,47 +79,44 @@ def _run(
                 continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
+            # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), for each input.
             if create_graph:
                 in_grads = op.backward(g, parents, node)
             else:
-                if type(g) is not ndarray:
-                    g = np.asarray(g)  # numpy returns scalars for 0-d sums
-                in_grads = op.backward(g, [p.data for p in parents], node.data)
+                in_grads = op.backward(np.asarray(g), [p.data for p in parents], node.data)
+            # 2. Accumulation: sum over the ops that use each input.
             for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
                 if pg is None or not need:
                     continue
-                data = p.data
-                if create_graph:
-                    fresh = False
-                    if not isinstance(pg, Tensor):
-                        pg = Tensor._make(np.asarray(pg), False)
-                elif type(pg) is not ndarray:
-                    pg = np.asarray(pg)
-                    fresh = True
-                else:
-                    # Fresh: allocated by the rule for this input alone: a leaf may keep it.
-                    fresh = pg is not g and pg.base is None
-                if pg.shape != data.shape:
-                    pg, fresh = unbroadcast(pg, data.shape), True
-                    if type(pg) is not ndarray and not create_graph:
-                        pg = np.asarray(pg)
-                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
-                    pg, fresh = pg.astype(data.dtype), True
+                pg, fresh = _conform(pg, g, p.data, create_graph)
                 if p._ctx is None:
-                    if capture is None and not create_graph:  # the common case, inlined
-                        if not p.requires_grad:  # frozen after the forward pass
-                            continue
-                        if p.grad is None:
-                            p.grad = pg if fresh else pg.copy()
-                        else:
-                            p.grad += pg
-                    else:
-                        _deliver(p, pg, fresh, create_graph, capture)
+                    _deliver(p, pg, fresh, create_graph, capture)
                 else:
-                    prev = get(id(p))
+                    prev = grads.get(id(p))
                     grads[id(p)] = pg if prev is None else prev + pg
+        # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
-            op.release()  # drop inputs and saved buffers: what lies behind can be freed
+            op.release()
+
+
+def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
+    """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
+    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy)."""
+    if create_graph:
+        fresh = False
+        if not isinstance(pg, Tensor):
+            pg = Tensor._make(np.asarray(pg), False)
+    elif type(pg) is not np.ndarray:
+        pg, fresh = np.asarray(pg), True
+    else:
+        fresh = pg is not g and pg.base is None
+    if pg.shape != data.shape:
+        pg, fresh = unbroadcast(pg, data.shape), True
+        if not create_graph:
+            pg = np.asarray(pg)
+    if pg.dtype != data.dtype:
+        pg, fresh = pg.astype(data.dtype), True
+    return pg, fresh
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:

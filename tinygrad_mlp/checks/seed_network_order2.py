@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import closed_form
-from . import functional as F
-from .experiments.seednet import build, loss
-from .second_order import hessian, hvp
-from .seedcheck import normwise_error
-from .table import render_table
-from .tensor import Tensor
+from .. import functional as F
+from ..engine.higher_order import hessian, hvp
+from ..engine.tensor import Tensor
+from ..seed import closed_form
+from ..seed.network import build, loss
+from ..utils.table import render_table
+from .seed_network import normwise_error
 
 __all__ = ["Order2Check", "seed_network_check2", "format_table2"]
 

@@ -1,0 +1,77 @@
+"""The graph behind a Tensor: its topological order, and how broadcasting is undone.
+
+A non-leaf Tensor's ``_ctx`` is the op that made it, and the op's ``parents`` are its input
+Tensors: following them from a loss back to the leaves walks the graph. The sort is
+iterative (an explicit stack), so a chain of any depth works without touching Python's
+recursion limit. :func:`unbroadcast` is the one place in the engine where broadcasting is
+undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .tensor import Tensor
+
+__all__ = ["toposort", "unbroadcast", "FREED"]
+
+FREED = (
+    "backward through a graph that has already been freed: a previous backward() released "
+    "its buffers. Pass retain_graph=True to the first backward() to go through it twice."
+)
+
+
+def toposort(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    """The non-leaf tensors the roots depend on, each after its inputs (the roots last).
+
+    Raises RuntimeError if any of them belongs to an already released graph.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    starts = [roots] if isinstance(roots, Tensor) else list(roots)
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(starts) if r._ctx is not None]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)  # post-order: after everything it depends on
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        op = node._ctx
+        assert op is not None
+        parents = op.parents
+        if parents is None:
+            raise RuntimeError(FREED)
+        stack.append((node, True))
+        for p in parents:
+            if p._ctx is not None and id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, to give it ``shape``.
+
+    Formula: for y = broadcast(x), dE/dx = sum of dE/dy over every copy of each x element.
+    This is the only place in the engine where broadcasting is undone (arrays or Tensors).
+
+    Example::
+
+        >>> unbroadcast(np.ones((4, 3)), (3,))
+        array([4., 4., 4.])
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
+    stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if not stretched:
+        g = g.sum(axis=tuple(range(lead)))
+    else:
+        g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    if g.shape != shape:
+        raise RuntimeError(f"a gradient reduced to shape {g.shape} cannot belong to {shape}")
+    return g

@@ -1,0 +1,145 @@
+"""Softmax cross-entropy fused into one node, and its gradient as an op of its own.
+
+Fusing keeps per-step overhead low: the loss is one node whose backward is the seed's closed
+form dE/dz_k = a_k sum(t) - t_k (eq. 3), instead of a chain of six. That gradient is itself
+the op :class:`CrossEntropyGrad`, so one rule serves the plain path (arrays, fast) and
+``create_graph=True`` (a node whose own backward gives second and higher derivatives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .base import Grad, Op, call
+from .nn import Softmax
+
+__all__ = ["CrossEntropy", "CrossEntropyGrad"]
+
+
+def _dense_target(
+    shape: tuple[int, ...], dtype: np.dtype, labels: np.ndarray | None, probs: np.ndarray | None
+) -> np.ndarray:
+    """The target as a (B, K) array: ``probs`` itself, or the one-hot rows of ``labels``."""
+    if probs is not None:
+        return probs
+    t = np.zeros(shape, dtype=dtype)
+    t[np.arange(shape[0]), labels] = 1
+    return t
+
+
+def _target_sum(batch: int, dtype: np.dtype, probs: np.ndarray | None) -> np.ndarray:
+    """sum_k t_bk as a (B, 1) column: 1 for labels, the row sums of a probability target."""
+    if probs is None:
+        return np.ones((batch, 1), dtype=dtype)
+    return probs.sum(axis=1, keepdims=True)
+
+
+class CrossEntropy(Op):
+    """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
+
+    ``labels`` (ints, shape (B,)) or ``probs`` (shape (B, K)) is the target; it is a
+    constant, not an input, so no gradient flows to it.
+    """
+
+    def forward(
+        self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
+    ) -> np.ndarray:
+        self.labels, self.probs = labels, probs
+        batch = z.shape[0]
+        # ufunc reductions called directly: the loss runs every step, and ndarray.sum/max
+        # add a Python-level wrapper around exactly these calls
+        add = np.add.reduce
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # <= 0: exp cannot overflow
+        e = np.exp(shifted)
+        total = add(e, axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
+        if labels is not None:
+            # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
+            picked = shifted[np.arange(batch), labels]
+            loss = add(np.log(total), axis=None) - add(picked, axis=None)
+        else:
+            assert probs is not None
+            shifted -= np.log(total)  # log a_bk
+            loss = -np.vdot(probs, shifted)  # -sum_bk t_bk log a_bk, in one BLAS call
+        e /= total
+        self.softmax = e  # a_k, all the backward needs besides the target
+        return np.asarray(loss / batch, dtype=z.dtype)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        grad = call(
+            CrossEntropyGrad,
+            inputs[0],
+            g,
+            softmax=self.softmax,
+            labels=self.labels,
+            probs=self.probs,
+        )
+        return (grad,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # E = -(1/B) sum_bk t_bk (z_bk - lse(z_b)) and d lse(z_b) = sum_c a_bc dz_bc, so
+        # dE = -(1/B) [sum_bk t_bk dz_bk - sum_b (sum_k t_bk) (sum_c a_bc dz_bc)].
+        dz = t[0]
+        target = _dense_target(dz.shape, self.softmax.dtype, self.labels, self.probs)
+        d_lse = (self.softmax * dz).sum(axis=1)
+        return -((target * dz).sum() - (target.sum(axis=1) * d_lse).sum()) / dz.shape[0]
+
+
+class CrossEntropyGrad(Op):
+    """d = dE/dz = (g / B) (a sum_k t_k - t), eq. 3 scaled by the incoming gradient g.
+
+    Inputs: the logits z and g (0-d). ``softmax`` is a = softmax(z), saved by the forward
+    pass, so the plain path recomputes nothing. As a function of (z, g) it is differentiable:
+    dd/dg = (a sum(t) - t) / B, and dd/dz applies the softmax Jacobian diag(a) - a a^T.
+    """
+
+    def forward(
+        self,
+        z: np.ndarray,
+        g: np.ndarray,
+        softmax: np.ndarray,
+        labels: np.ndarray | None,
+        probs: np.ndarray | None,
+    ) -> np.ndarray:
+        self.labels, self.probs = labels, probs
+        self.softmax = softmax
+        batch = z.shape[0]
+        # a Python float is "weak": it keeps the softmax's dtype, and skips a 0-d array op
+        scale = float(g) / batch
+        d = softmax * scale  # fresh array, so the in-place steps below are safe
+        if labels is not None:
+            d[np.arange(batch), labels] -= scale
+        else:
+            assert probs is not None
+            d *= probs.sum(axis=1, keepdims=True)
+            d -= probs * scale
+        return d
+
+    def backward(self, u: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        z, g = inputs
+        batch = z.shape[0]
+        dtype = self.softmax.dtype
+        tsum = _target_sum(batch, dtype, self.probs)
+        a = call(Softmax, z, axis=1)  # a node under create_graph: third derivatives too
+        gz = gg = None
+        if self.needs[0]:  # u^T (diag(a) - a a^T) times the scale g sum(t) / B
+            gz = a * (u - (u * a).sum(axis=1, keepdims=True)) * (g * tsum / batch)
+        if self.needs[1]:  # d is linear in g
+            target = _dense_target(self.softmax.shape, dtype, self.labels, self.probs)
+            gg = (u * (a * tsum - target)).sum() / batch
+        return gz, gg
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        dz, dg = t
+        z, g = inputs
+        batch = z.shape[0]
+        a = self.softmax
+        tsum = _target_sum(batch, a.dtype, self.probs)
+        target = _dense_target(a.shape, a.dtype, self.labels, self.probs)
+        da = a * (dz - (a * dz).sum(axis=1, keepdims=True))  # the softmax's tangent
+        return (dg * (a * tsum - target) + g * tsum * da) / batch
