@@ -8,12 +8,12 @@ leaves walks the computation graph; :mod:`tinygrad_mlp.engine.backward` does tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..utils.axes import normalize_axis, reduced_count
+from .methods_math import MathMethods
+from .methods_shape import ShapeMethods
 
 if TYPE_CHECKING:
     from ..ops import Op
@@ -36,14 +36,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-def _shape_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``f(2, 3)`` and ``f((2, 3))`` alike, as torch's shape and axis arguments are taken."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return args
-
-
-class Tensor:
+class Tensor(MathMethods, ShapeMethods):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
@@ -259,88 +252,6 @@ class Tensor:
             array([2., 0., 1.])
         """
         return _ops.Index.apply(self, index=_ops.plain_index(index))
-
-    def exp(self) -> Tensor:
-        """Elementwise e**x."""
-        return _ops.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm."""
-        return _ops.Log.apply(self)
-
-    def relu(self) -> Tensor:
-        """Elementwise max(x, 0); its derivative at 0 is taken as 0."""
-        return _ops.ReLU.apply(self)
-
-    def tanh(self) -> Tensor:
-        """Elementwise tanh; its derivative is 1 - tanh(x)^2."""
-        return _ops.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise 1 / (1 + e^-x), without overflow; its derivative is s (1 - s)."""
-        return _ops.Sigmoid.apply(self)
-
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes by default), like ``numpy.sum``."""
-        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis`` (all axes by default): the sum divided by the count."""
-        count = reduced_count(self.shape, axis)
-        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else float("nan"))
-
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; on ties the gradient is split equally among the maxima."""
-        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same data in a new shape (``-1`` infers one dimension)."""
-        return _ops.Reshape.apply(self, shape=_shape_args(shape))
-
-    def transpose(self, *axes: int) -> Tensor:
-        """No arguments: reverse the axes. Two: swap them (torch). Three or more: permute.
-
-        ``x.transpose(0, 1)`` swaps axes 0 and 1, as ``torch.transpose``; use :meth:`permute`
-        for numpy's ``transpose(axes)`` with a full permutation.
-        """
-        axes = _shape_args(axes)
-        n = self.ndim
-        if not axes:
-            perm = tuple(range(n - 1, -1, -1))
-        elif len(axes) == 2:
-            return self.swapaxes(*axes)
-        else:
-            perm = tuple(normalize_axis(a, n, "transpose") for a in axes)
-        return _ops.Transpose.apply(self, axes=perm)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Swap two axes, like ``numpy.swapaxes`` (and ``torch.transpose(x, a, b)``)."""
-        order = list(range(self.ndim))
-        i, j = (normalize_axis(a, self.ndim, "swapaxes") for a in (axis1, axis2))
-        order[i], order[j] = order[j], order[i]
-        return _ops.Transpose.apply(self, axes=tuple(order))
-
-    def permute(self, *axes: int) -> Tensor:
-        """Reorder the axes, as ``numpy.transpose(x, axes)``."""
-        perm = tuple(normalize_axis(a, self.ndim, "permute") for a in _shape_args(axes))
-        return _ops.Transpose.apply(self, axes=perm)
-
-    @property
-    def T(self) -> Tensor:
-        """The tensor with its axes reversed."""
-        return self.transpose()
-
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        """Repeat the data along broadcast axes to ``shape``, like ``numpy.broadcast_to``."""
-        return _ops.BroadcastTo.apply(self, shape=tuple(shape))
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
-        return _ops.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - log(sum(exp(x))) along ``axis``, by log-sum-exp (never log(0))."""
-        return _ops.LogSoftmax.apply(self, axis=axis)
 
 
 from .. import ops as _ops  # noqa: E402

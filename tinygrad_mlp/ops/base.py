@@ -47,7 +47,7 @@ class Op:
     needs: tuple[bool, ...] = ()
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
+    def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
         data = op.forward(*[t.data for t in inputs], **attrs)

@@ -1,4 +1,4 @@
-"""Functions of tensors that a network is built from: activations, layers, the loss."""
+"""Losses: softmax cross-entropy (one fused node), with its target checked at the call."""
 
 from __future__ import annotations
 
@@ -6,77 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .engine.tensor import Tensor
+from .. import ops
+from ..engine.tensor import Tensor
 
-__all__ = [
-    "relu",
-    "tanh",
-    "sigmoid",
-    "softmax",
-    "log_softmax",
-    "linear",
-    "linear_relu",
-    "cross_entropy",
-]
-
-
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0) elementwise; the derivative at 0 is 0.
-
-    Example: ``relu(Tensor(np.array([-1.0, 2.0]))).numpy()`` gives ``[0., 2.]``.
-    """
-    return ops.ReLU.apply(x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    """tanh(x) elementwise; d/dx = 1 - tanh(x)^2.
-
-    Example: ``tanh(Tensor(np.array([0.0]))).numpy()`` gives ``[0.]``.
-    """
-    return ops.Tanh.apply(x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + e^-x) elementwise, finite for any x; d/dx = s (1 - s).
-
-    Example: ``sigmoid(Tensor(np.array([0.0]))).numpy()`` gives ``[0.5]``.
-    """
-    return ops.Sigmoid.apply(x)
-
-
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """a_k = e^{z_k} / sum_c e^{z_c} along ``axis``, stable for large logits.
-
-    Example: ``softmax(Tensor(np.zeros((1, 4)))).numpy()`` gives ``[[0.25, 0.25, 0.25, 0.25]]``.
-    """
-    return ops.Softmax.apply(x, axis=axis)
-
-
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """z_k - log sum_c e^{z_c} along ``axis`` (log-sum-exp: never takes log of 0).
-
-    Example: ``log_softmax(Tensor(np.array([[0.0, 1e4]]))).numpy()`` gives ``[[-1e4, 0.]]``.
-    """
-    return ops.LogSoftmax.apply(x, axis=axis)
-
-
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """z = x W^T + b, with W of shape (fan_out, fan_in) as the seed's W_kj: one graph node.
-
-    Example: ``linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)))).shape`` is ``(2, 4)``.
-    """
-    return ops.Linear.apply(x, weight) if bias is None else ops.Linear.apply(x, weight, bias)
-
-
-def linear_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """a = relu(x W^T + b) as one graph node (a hidden layer of the seed network).
-
-    Example: ``linear_relu(x, w, b)`` equals ``relu(linear(x, w, b))``, with fewer nodes.
-    """
-    if bias is None:
-        return ops.LinearReLU.apply(x, weight)
-    return ops.LinearReLU.apply(x, weight, bias)
+__all__ = ["cross_entropy"]
 
 
 def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
