@@ -1,71 +1,18 @@
-"""Modules: parameters with dotted names, layers, and the seed network ``MLP``."""
+"""Layers: ``Linear``, ``Sequential``, and the seed network ``MLP``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from . import functional as F
-from .engine.tensor import Tensor
-from .utils.state import checked_arrays
+from .. import functional as F
+from ..engine.tensor import Tensor
+from .activations import ReLU
+from .module import Module
 
-__all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP"]
-
-
-class Module:
-    """Base class: every Tensor attribute is a parameter; Module attributes are children.
-
-    Names follow attribute order, dotted through children, as in torch (``"0.weight"``).
-    A frozen parameter (``requires_grad_(False)``) stays a parameter: it is still listed,
-    saved and loaded, and optimizers skip it because it gets no gradient.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, parameter) pairs, depth first in attribute order."""
-        for name, value in vars(self).items():
-            if isinstance(value, Tensor):
-                yield prefix + name, value
-            elif isinstance(value, Module):
-                yield from value.named_parameters(prefix + name + ".")
-
-    def parameters(self) -> list[Tensor]:
-        """Every parameter, in the order of :meth:`named_parameters`."""
-        return [p for _, p in self.named_parameters()]
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget accumulated gradients (None by default, or zeros as torch's set_to_none=False)."""
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad[...] = 0
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's data, by dotted name."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy ``state`` into the parameters, in place, after checking names, shapes, dtypes.
-
-        Nothing is changed when anything is refused: all checks run before the first copy.
-        """
-        own = dict(self.named_parameters())
-        arrays = checked_arrays({n: (p.shape, p.dtype) for n, p in own.items()}, state)
-        for name, p in own.items():
-            p.data[...] = arrays[name]
+__all__ = ["Linear", "Sequential", "MLP"]
 
 
 class Linear(Module):
@@ -98,36 +45,6 @@ class Linear(Module):
 
     def __repr__(self) -> str:
         return f"Linear({self.fan_in}, {self.fan_out}, dtype={self.weight.dtype})"
-
-
-class ReLU(Module):
-    """max(x, 0) as a module."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
-
-    def __repr__(self) -> str:
-        return "ReLU()"
-
-
-class Tanh(Module):
-    """tanh(x) as a module."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
-
-    def __repr__(self) -> str:
-        return "Tanh()"
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^-x) as a module."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
-
-    def __repr__(self) -> str:
-        return "Sigmoid()"
 
 
 class Sequential(Module):

@@ -1,0 +1,13 @@
+"""Modules under PyTorch's names (``from tinygrad_mlp import nn``).
+
+- :mod:`.module`: ``Module``, parameters with dotted names and state dicts;
+- :mod:`.layers`: ``Linear``, ``Sequential`` and the seed network ``MLP``;
+- :mod:`.activations`: ``ReLU``, ``Tanh``, ``Sigmoid``, ...;
+- :mod:`.losses`: loss modules wrapping :mod:`tinygrad_mlp.functional`'s losses.
+"""
+
+from .activations import ReLU, Sigmoid, Tanh
+from .layers import MLP, Linear, Sequential
+from .module import Module
+
+__all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP"]
