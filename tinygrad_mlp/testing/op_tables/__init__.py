@@ -5,6 +5,10 @@ is, what it should compute (a numpy reference) and what its derivative is at its
 ``tests/test_op_tables.py`` holds the checks, written once.
 """
 
+from . import core
 from .row import Kink, OpRow
 
-__all__ = ["Kink", "OpRow"]
+# One line per family module: its rows join the table here.
+ALL_ROWS: tuple[OpRow, ...] = (*core.ROWS,)
+
+__all__ = ["Kink", "OpRow", "ALL_ROWS"]
