@@ -53,7 +53,7 @@ def test_one_sided_differences_carry_their_first_order_error(kind, sign):
 
 def test_numerical_grad_rejects_bad_kind_eps_and_vector_outputs():
     x = leaf([1.0])
-    with pytest.raises(ValueError, match="kind must be central, forward or backward"):
+    with pytest.raises(ValueError, match="kind must be central, forward, backward or richardson"):
         numerical_grad(lambda x: x.sum(), [x], kind="sideways")
     with pytest.raises(ValueError, match="eps must be a positive finite number"):
         numerical_grad(lambda x: x.sum(), [x], eps=0.0)

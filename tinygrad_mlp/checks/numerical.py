@@ -9,8 +9,10 @@ float64 and 6.0e-8 for float32):
   u |f| / eps.
 
 Their sum is smallest near eps ~ u^(1/3) for central differences (about 5e-6 in float64,
-4e-3 in float32) and near u^(1/2) for one-sided ones. ``tinygrad-mlp gradcheck --sweep-eps``
-measures the resulting V-shaped curve.
+4e-3 in float32), near u^(1/2) for one-sided ones and near u^(1/5) for Richardson's
+fourth-order one. :mod:`.schemes` tabulates every scheme, the complex step included (which
+needs complex input, so it works on numpy functions, not Tensors).
+``tinygrad-mlp gradcheck --sweep-eps --schemes ...`` measures the V-shaped curves.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..engine.tensor import Tensor
 
 __all__ = ["KINDS", "evaluate", "flat_view", "numerical_grad"]
 
-KINDS = ("central", "forward", "backward")
+KINDS = ("central", "forward", "backward", "richardson")
 
 
 def evaluate(fn: Callable[..., Tensor], inputs: Sequence[Tensor], who: str = "gradcheck") -> float:
@@ -77,7 +79,11 @@ def numerical_grad(
 
     central: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), error O(eps^2) from truncation
     plus O(u |f| / eps) from round-off (u the unit round-off of the dtype);
-    forward / backward: one-sided, (f(x + eps e_i) - f(x)) / eps and its mirror, error O(eps).
+    forward / backward: one-sided, (f(x + eps e_i) - f(x)) / eps and its mirror, error O(eps);
+    richardson: (4 D(eps) - D(2 eps)) / 3 with D the central difference, error O(eps^4)
+    from truncation (4 evaluations per entry).
+    The complex step works on numpy functions only (Tensors are real): see
+    :func:`~tinygrad_mlp.checks.schemes.numerical_grad_arrays`.
     ``fn`` must return a one-element Tensor. Inputs are perturbed in place and restored.
     The gradients come back in each input's dtype.
 
@@ -91,8 +97,16 @@ def numerical_grad(
         >>> numerical_grad(lambda x: (x * x).sum(), [x])[0].round(6)
         array([6.])
     """
+    if kind == "complex":
+        raise TypeError(
+            "numerical_grad: the complex step needs complex input and Tensors are real; use "
+            "tinygrad_mlp.checks.numerical_grad_arrays(fn, arrays, scheme='complex') on a "
+            "numpy function such as closed_form.loss"
+        )
     if kind not in KINDS:
-        raise ValueError(f"numerical_grad: kind must be central, forward or backward, got {kind!r}")
+        raise ValueError(
+            f"numerical_grad: kind must be central, forward, backward or richardson, got {kind!r}"
+        )
     if step not in ("realised", "nominal"):
         raise ValueError(f"numerical_grad: step must be realised or nominal, got {step!r}")
     if not (np.isfinite(eps) and eps > 0):
@@ -105,34 +119,46 @@ def numerical_grad(
         if x.dtype.kind != "f":
             raise TypeError(f"numerical_grad: input {i} has dtype {x.dtype}; it needs floats")
     grads = []
-    base = f() if kind != "central" else 0.0
+    one_sided = kind in ("forward", "backward")
+    base = f() if one_sided else 0.0
     for x in inputs:
         g = np.zeros(x.shape, dtype=np.float64)
         flat = flat_view(x, "numerical_grad")
         for i in range(flat.size):
-            orig = flat[i]
-            try:
-                flat[i] = orig + eps
-                hi = flat[i]  # the step actually taken, after rounding to x's dtype
-                up = f() if kind != "backward" else base
-                flat[i] = orig - eps
-                lo = flat[i]
-                down = f() if kind != "forward" else base
-            finally:
-                flat[i] = orig
-            # divide by the realised step: in float32, x + eps rounds (to x itself if
-            # eps is below half an ulp of x, which is an error, not a zero derivative)
-            if step == "nominal":
-                taken = 2 * eps if kind == "central" else eps
-            elif kind == "central":
-                taken = float(hi) - float(lo)
-            else:
-                taken = float(hi) - float(orig) if kind == "forward" else float(orig) - float(lo)
-            if taken == 0.0:
-                raise ValueError(
-                    f"numerical_grad: eps {eps:g} vanishes next to {orig!r} in {x.dtype}; "
-                    "use a larger eps (or float64)"
-                )
-            g.reshape(-1)[i] = (up - down) / taken
+            d = _difference(f, flat, i, eps, kind, step, base)
+            if kind == "richardson":  # cancel the eps^2 term of two central differences
+                d = (4 * d - _difference(f, flat, i, 2 * eps, kind, step, base)) / 3
+            g.reshape(-1)[i] = d
         grads.append(g.astype(x.dtype))
     return grads
+
+
+def _difference(
+    f: Callable[[], float], flat: np.ndarray, i: int, h: float, kind: str, step: str, base: float
+) -> float:
+    """One finite difference of entry i at step h (central for "richardson"); restores it."""
+    orig = flat[i]
+    one_sided = kind in ("forward", "backward")
+    try:
+        flat[i] = orig + h
+        hi = flat[i]  # the step actually taken, after rounding to x's dtype
+        up = f() if kind != "backward" else base
+        flat[i] = orig - h
+        lo = flat[i]
+        down = f() if kind != "forward" else base
+    finally:
+        flat[i] = orig
+    # divide by the realised step: in float32, x + eps rounds (to x itself if
+    # eps is below half an ulp of x, which is an error, not a zero derivative)
+    if step == "nominal":
+        taken = h if one_sided else 2 * h
+    elif not one_sided:
+        taken = float(hi) - float(lo)
+    else:
+        taken = float(hi) - float(orig) if kind == "forward" else float(orig) - float(lo)
+    if taken == 0.0:
+        raise ValueError(
+            f"numerical_grad: eps {h:g} vanishes next to {orig!r} in {flat.dtype}; "
+            "use a larger eps (or float64)"
+        )
+    return (up - down) / taken
