@@ -9,13 +9,15 @@
 - :mod:`.train`, :mod:`.optim`, :mod:`.data`: training, optimizers, data sets;
 - :mod:`.scalar`: the scalar engine, one graph node per number;
 - :mod:`.cli`: the ``tinygrad-mlp`` command; :mod:`.bench`: benchmarks;
+- :mod:`.viz`: the graph drawn (Graphviz DOT); ``detect_anomaly`` finds the first NaN;
 - :mod:`.utils`: small shared utilities; :mod:`.testing`: strategies and asserts for tests.
 """
 
 import sys
 
-from . import data, functional, nn, optim
+from . import data, functional, nn, optim, viz
 from .checks import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
+from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
 from .engine.forward_ad import jvp
 from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -36,6 +38,9 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "grad",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "viz",
     "hvp",
     "hessian",
     "jvp",

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .anomaly import _state as _anomaly
+from .anomaly import backward_error, checked_backward
 from .grad_mode import enable_grad
 from .graph import toposort, unbroadcast
 from .tensor import Tensor
@@ -63,6 +65,7 @@ def _run(
     captured tensors' gradients are collected there.
     """
     grads = seeds
+    anomaly = _anomaly.enabled  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
             _deliver(r, grads.pop(id(r)), False, create_graph, capture)
@@ -79,21 +82,26 @@ def _run(
                 continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
-            # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), for each input.
-            if create_graph:
-                in_grads = op.backward(g, parents, node)
-            else:
-                in_grads = op.backward(np.asarray(g), [p.data for p in parents], node.data)
-            # 2. Accumulation: sum over the ops that use each input.
-            for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
-                if pg is None or not need:
-                    continue
-                pg, fresh = _conform(pg, g, p.data, create_graph)
-                if p._ctx is None:
-                    _deliver(p, pg, fresh, create_graph, capture)
+            try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
+                # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
+                if anomaly:
+                    in_grads = checked_backward(op, g, parents, node, create_graph)
+                elif create_graph:
+                    in_grads = op.backward(g, parents, node)
                 else:
-                    prev = grads.get(id(p))
-                    grads[id(p)] = pg if prev is None else prev + pg
+                    in_grads = op.backward(np.asarray(g), [p.data for p in parents], node.data)
+                # 2. Accumulation: sum over the ops that use each input.
+                for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
+                    if pg is None or not need:
+                        continue
+                    pg, fresh = _conform(pg, g, p.data, create_graph)
+                    if p._ctx is None:
+                        _deliver(p, pg, fresh, create_graph, capture)
+                    else:
+                        prev = grads.get(id(p))
+                        grads[id(p)] = pg if prev is None else prev + pg
+            except Exception as e:
+                raise backward_error(op, parents, e) from e
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
             op.release()

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.anomaly import _state as _anomaly
+from ..engine.anomaly import checked_forward
 from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
 from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
@@ -50,7 +52,10 @@ class Op:
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
-        data = op.forward(*[t.data for t in inputs], **attrs)
+        if _anomaly.enabled:  # records the user's line, checks the output (engine/anomaly.py)
+            data = checked_forward(op, [t.data for t in inputs], attrs)
+        else:
+            data = op.forward(*[t.data for t in inputs], **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
         out = None

@@ -1,0 +1,213 @@
+"""Anomaly mode: find the op that made the first NaN or inf, and the user's line that made it.
+
+While :func:`detect_anomaly` is on (per thread, like grad mode), every op records where the
+user's code created it: the file and line of the first stack frame outside this package.
+The first non-finite value then raises :class:`FloatingPointError`:
+
+- in forward, when an op's output holds a NaN or inf while all its inputs are finite;
+- in backward, when a rule returns a non-finite gradient while the incoming one is finite.
+
+Either message names the op, the direction, the inputs' shapes and the creation site.
+numpy's RuntimeWarnings are silenced inside the checked region, so the error is the one
+report (they would point into ``ops/``, not at the user's line). Off by default; when off,
+:meth:`tinygrad_mlp.ops.Op.apply` pays one attribute test per op and the backward loop one
+per pass.
+
+Errors raised by a backward rule itself (a gradient of the wrong shape, the wrong count of
+gradients) are renamed whether the mode is on or off: :func:`backward_error` puts the op's
+name, its inputs' shapes and, when known, its creation site in front of the message.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["detect_anomaly", "is_anomaly_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Frames whose file lies under this folder belong to the library; the first other frame up
+# the stack is where the user's code created the op.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_SITE = "_anomaly_site"  # the op attribute holding "file:line"; Op.release drops it
+_NAMED = "_tm_backward_context"  # set on an exception already renamed: never wrap twice
+
+
+class _AnomalyState(threading.local):
+    """Per thread: whether anomaly mode is on, the values it replaced (for nesting), and the
+    op whose backward rule is running (so an op recorded inside a rule says so)."""
+
+    enabled = False
+    in_backward_of: str | None = None
+
+    def __init__(self) -> None:
+        self.saved: list[bool] = []
+
+
+_state = _AnomalyState()
+
+
+def is_anomaly_enabled() -> bool:
+    """True while :func:`detect_anomaly` is on in the calling thread."""
+    return _state.enabled
+
+
+class _SetAnomaly:
+    """The object :func:`detect_anomaly` returns: a context manager and a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        _state.saved.append(_state.enabled)  # per thread: entering in two threads is safe
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = _state.saved.pop()
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _SetAnomaly(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def detect_anomaly(fn: F | None = None) -> Any:
+    """Context manager and decorator (``@detect_anomaly`` or ``@detect_anomaly()``): raise
+    FloatingPointError at the first op that turns finite numbers into NaN or inf.
+
+    Formula: in forward, raise when isfinite(inputs) holds and isfinite(output) does not; in
+    backward, when isfinite(dE/d out) holds and isfinite(dE/d input) does not. The message
+    names the op and the ``file:line`` where the user's code created it.
+
+    Example::
+
+        >>> x = Tensor(np.array([1.0, 0.0]), requires_grad=True)
+        >>> with tm.detect_anomaly():
+        ...     y = x.log()                           # log(0) = -inf from a finite input
+        Traceback (most recent call last):
+        FloatingPointError: anomaly in forward: Log turned finite inputs into -inf; input shapes (2,); ...
+    """
+    return _SetAnomaly(True) if fn is None else _SetAnomaly(True)(fn)
+
+
+def creation_site() -> str:
+    """``file:line`` of the first frame outside the package, with that line's source."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "inside tinygrad_mlp (no caller outside the package)"
+    path, line = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(path, line).strip()
+    return f"{path}:{line}" + (f" ({source})" if source else "")
+
+
+def _array(a: Any) -> np.ndarray:
+    """The numbers behind an array, a numpy scalar or a Tensor (under create_graph)."""
+    return a.data if isinstance(a, Tensor) else np.asarray(a)
+
+
+def _finite(a: Any) -> bool:
+    """True when every number of ``a`` is finite; integer and boolean data always are."""
+    arr = _array(a)
+    return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
+
+
+def _what(a: Any) -> str:
+    arr = _array(a)
+    found = (("NaN", np.isnan(arr)), ("inf", np.isposinf(arr)), ("-inf", np.isneginf(arr)))
+    kinds = [k for k, where in found if where.any()]
+    return " and ".join(kinds) if kinds else "non-finite values"
+
+
+def _shapes(arrays: Sequence[Any]) -> str:
+    return ", ".join(str(_array(a).shape) for a in arrays)
+
+
+def checked_forward(op: Any, arrays: Sequence[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
+    """``op.forward`` with numpy's warnings silenced, its site recorded and its output checked."""
+    site = creation_site()
+    op.__dict__[_SITE] = site
+    with np.errstate(all="ignore"):  # the check below reports it, at the user's line
+        data = op.forward(*arrays, **attrs)
+    if not _finite(data) and all(_finite(a) for a in arrays):
+        inside = _state.in_backward_of
+        where = f" (recorded by the backward rule of {inside})" if inside else ""
+        raise FloatingPointError(
+            f"anomaly in forward: {type(op).__name__}{where} turned finite inputs into "
+            f"{_what(data)}; input shapes {_shapes(arrays)}; created at {site}"
+        )
+    return data
+
+
+def checked_backward(
+    op: Any, g: Any, parents: Sequence[Tensor], node: Tensor, create_graph: bool
+) -> Sequence[Any]:
+    """``op.backward`` (on Tensors or on their arrays) with numpy's warnings silenced and
+    each gradient checked."""
+    name = type(op).__name__
+    before, _state.in_backward_of = _state.in_backward_of, name
+    inputs: Sequence[Any] = parents if create_graph else [p.data for p in parents]
+    try:
+        with np.errstate(all="ignore"):  # the check below reports it, at the user's line
+            if create_graph:
+                grads = op.backward(g, parents, node)
+            else:
+                grads = op.backward(np.asarray(g), inputs, node.data)
+    finally:
+        _state.in_backward_of = before
+    if _finite(g):
+        for i, pg in enumerate(grads or ()):
+            if pg is not None and not _finite(pg):
+                err = FloatingPointError(
+                    f"anomaly in backward: {name} returned {_what(pg)} in the gradient of its "
+                    f"input {i} from a finite incoming gradient; input shapes "
+                    f"{_shapes(inputs)}; created at {op.__dict__.get(_SITE, '(unknown)')}"
+                )
+                setattr(err, _NAMED, True)
+                raise err
+    return grads
+
+
+def backward_error(op: Any, parents: Sequence[Any] | None, exc: Exception) -> Exception:
+    """``exc`` from running ``op``'s backward, with the op's name and creation site in front.
+
+    The new exception has the same type when that type takes a single message (else it is a
+    RuntimeError); the original stays attached as its ``__cause__``.
+    """
+    if getattr(exc, _NAMED, False):
+        return exc
+    site = op.__dict__.get(_SITE) if hasattr(op, "__dict__") else None
+    where = (
+        f"created at {site}" if site else "run under tm.detect_anomaly() to see where it was made"
+    )
+    shapes = _shapes(parents) if parents is not None else "unknown"
+    detail = str(exc)
+    if isinstance(exc, ValueError) and detail.startswith("zip() argument 2 is"):
+        n = len(parents) if parents is not None else "?"
+        detail = (  # the engine's zip(parents, gradients, strict=True) refused the count
+            f"it returned {'fewer' if 'shorter' in detail else 'more'} gradients than its {n} "
+            "inputs (backward returns one per input, None where none is needed)"
+        )
+    msg = f"in the backward of {type(op).__name__} (input shapes {shapes}; {where}): {detail}"
+    try:
+        new = type(exc)(msg)
+    except Exception:  # a type whose constructor wants more than a message
+        new = RuntimeError(msg)
+    setattr(new, _NAMED, True)
+    return new
