@@ -1,14 +1,18 @@
-"""Every op: forward against numpy, backward against central finite differences (float64).
+"""What the shared op tables (tests/test_op_tables.py) do not cover, for the first ops.
 
-One table of ops, one test body per property (the minitorch layout). The backward check
-projects the output onto fixed random weights c, so that a scalar L = sum(c * op(x)) is
-differentiated and every output entry contributes to every input gradient.
+The table's rows have one fixed shape each; here shapes are drawn: broadcasting of the binary
+ops, matmul with 1-D operands and broadcast batch axes, the fused linear nodes against their
+composition, reductions over every kind of axis argument. Then conventions and properties a
+row cannot state: ties of max in reverse *and* forward mode, dtype promotion, stability far
+out, and the third derivative through indexing (x[idx]'s gradient is a scatter-add, whose
+own backward must stay on the graph under create_graph).
 
-Tolerance of the finite-difference checks, atol = rtol = 1e-6, from the error of a central
-difference with eps = 1e-6: truncation eps^2 |L'''| / 6 <= 1e-12 * 4e3 (the worst third
-derivative in the table is 6 / x^4 for x**-1 with |x| >= 0.2), and round-off
-u |L| / eps <= 1.1e-16 * 5e2 / 1e-6 ~ 6e-8 (|L| <= 64 entries * |c| <= 1 * |op| <= 8).
-Both sit well under 1e-6.
+The backward check projects the output onto fixed random weights c, so that a scalar
+L = sum(c * op(x)) is differentiated and every output entry contributes to every input
+gradient. Its tolerance, atol = rtol = 1e-6, comes from the error of a central difference
+with eps = 1e-6: truncation eps^2 |L'''| / 6 <= 1e-12 * 4e3 (the worst third derivative here
+is that of a / b with |b| >= 0.3) and round-off u |L| / eps <= 1.1e-16 * 5e2 / 1e-6 ~ 6e-8
+(|L| <= 64 entries * |c| <= 1 * |op| <= 8). Both sit well under 1e-6.
 """
 
 from __future__ import annotations
@@ -24,71 +28,17 @@ import tinygrad_mlp as tm
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, numerical_grad
 from tinygrad_mlp.testing import assert_grads_close
+from tinygrad_mlp.testing.op_tables import ALL_ROWS
 
 from . import strategies as st
 
 FD_TOL = 1e-6  # see the module docstring
+ROWS = {row.name: row for row in ALL_ROWS}
 
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-# name -> (tensor fn, numpy fn, domain for arrays(): low, high, away_from_zero, min_dims)
-UNARY: dict[str, tuple[Callable, Callable, tuple[float, float, float, int]]] = {
-    "neg": (lambda x: -x, lambda x: -x, (-2, 2, 0, 0)),
-    "exp": (lambda x: x.exp(), np.exp, (-2, 2, 0, 0)),
-    "log": (lambda x: x.log(), np.log, (0.2, 3, 0, 0)),
-    "relu": (lambda x: x.relu(), lambda x: np.maximum(x, 0), (-2, 2, 1e-3, 0)),
-    "F.relu": (F.relu, lambda x: np.maximum(x, 0), (-2, 2, 1e-3, 0)),
-    "tanh": (lambda x: x.tanh(), np.tanh, (-3, 3, 0, 0)),
-    "sigmoid": (lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), (-6, 6, 0, 0)),
-    "F.sigmoid": (F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), (-6, 6, 0, 0)),
-    "square": (lambda x: x**2, lambda x: x**2, (-2, 2, 0, 0)),
-    "cube": (lambda x: x**3, lambda x: x**3, (-2, 2, 0, 0)),
-    "sqrt": (lambda x: x**0.5, np.sqrt, (0.2, 3, 0, 0)),
-    "reciprocal": (lambda x: x**-1, lambda x: 1 / x, (-2, 2, 0.2, 0)),
-    "radd": (lambda x: 1.5 + x, lambda x: 1.5 + x, (-2, 2, 0, 0)),
-    "rsub": (lambda x: 1.5 - x, lambda x: 1.5 - x, (-2, 2, 0, 0)),
-    "rmul": (lambda x: 1.5 * x, lambda x: 1.5 * x, (-2, 2, 0, 0)),
-    "rdiv": (lambda x: 1.5 / x, lambda x: 1.5 / x, (-2, 2, 0.2, 0)),
-    "sum": (lambda x: x.sum(), np.sum, (-2, 2, 0, 0)),
-    "mean": (lambda x: x.mean(), np.mean, (-2, 2, 0, 0)),
-    "sum0": (lambda x: x.sum(axis=0), lambda x: x.sum(axis=0), (-2, 2, 0, 1)),
-    "sum_keep": (
-        lambda x: x.sum(axis=-1, keepdims=True),
-        lambda x: x.sum(axis=-1, keepdims=True),
-        (-2, 2, 0, 1),
-    ),
-    "mean_last": (lambda x: x.mean(axis=-1), lambda x: x.mean(axis=-1), (-2, 2, 0, 1)),
-    "max": (lambda x: x.max(), np.max, (-2, 2, 0, 0)),
-    "max_last": (lambda x: x.max(axis=-1), lambda x: x.max(axis=-1), (-2, 2, 0, 1)),
-    "reshape": (lambda x: x.reshape(-1), lambda x: x.reshape(-1), (-2, 2, 0, 0)),
-    "index0": (lambda x: x[0], lambda x: x[0], (-2, 2, 0, 1)),
-    "index_slice": (lambda x: x[..., 1:], lambda x: x[..., 1:], (-2, 2, 0, 1)),
-    # a repeated index: its gradient must add up (np.add.at), not overwrite
-    "index_repeat": (lambda x: x[..., [0, 0, -1]], lambda x: x[..., [0, 0, -1]], (-2, 2, 0, 1)),
-    "index_mask": (lambda x: x[x > 0], lambda x: x[x > 0], (-2, 2, 1e-3, 1)),
-    "transpose": (lambda x: x.transpose(), lambda x: x.transpose(), (-2, 2, 0, 0)),
-    "T": (lambda x: x.T, lambda x: x.T, (-2, 2, 0, 0)),
-    "softmax": (lambda x: x.softmax(), _softmax, (-3, 3, 0, 1)),
-    "F.softmax": (F.softmax, _softmax, (-3, 3, 0, 1)),
-    "log_softmax": (
-        lambda x: x.log_softmax(),
-        lambda x: np.log(_softmax(x)),
-        (-3, 3, 0, 1),
-    ),
-    "F.log_softmax": (F.log_softmax, lambda x: np.log(_softmax(x)), (-3, 3, 0, 1)),
-}
-
-# name -> (tensor fn, numpy fn, divisor-like second operand kept away from zero)
-BINARY: dict[str, tuple[Callable, Callable, float]] = {
-    "add": (lambda a, b: a + b, np.add, 0.0),
-    "sub": (lambda a, b: a - b, np.subtract, 0.0),
-    "mul": (lambda a, b: a * b, np.multiply, 0.0),
-    "div": (lambda a, b: a / b, np.divide, 0.3),
-}
+# The elementwise binary rows of the shared op table, here drawn at random broadcast shapes
+# (the table's rows have one fixed pair of shapes each); the divisor kept this far from 0.
+BINARY = {name: ROWS[name] for name in ("add", "sub", "mul", "div")}
+AWAY = {"add": 0.0, "sub": 0.0, "mul": 0.0, "div": 0.3}
 
 
 def check_backward(fn: Callable, *arrays: np.ndarray, seed: int = 0) -> None:
@@ -103,35 +53,10 @@ def check_backward(fn: Callable, *arrays: np.ndarray, seed: int = 0) -> None:
         assert_grads_close(x.grad, num, rtol=FD_TOL, atol=FD_TOL)
 
 
-@hs.composite
-def unary_case(draw, name):
-    low, high, away, min_dims = UNARY[name][2]
-    shape = draw(st.shapes(min_dims=min_dims))
-    return draw(st.arrays(shape, low, high, away_from_zero=away))
-
-
-@pytest.mark.parametrize("name", UNARY)
-@given(data=hs.data())
-def test_unary_forward_matches_numpy(name, data):
-    fn, ref, _ = UNARY[name]
-    x = data.draw(unary_case(name))
-    out = fn(Tensor(x))
-    assert out.dtype == np.float64
-    # Same numpy calls, or the same formula in another order: a few ulps at most.
-    np.testing.assert_allclose(out.numpy(), ref(x), rtol=1e-13, atol=1e-15)
-
-
-@pytest.mark.parametrize("name", UNARY)
-@given(data=hs.data())
-def test_unary_backward_matches_finite_differences(name, data):
-    x = data.draw(unary_case(name))
-    check_backward(UNARY[name][0], x, seed=data.draw(st.seeds))
-
-
 @pytest.mark.parametrize("name", BINARY)
 @given(shapes=st.broadcastable_shapes(), seed=st.seeds)
 def test_binary_forward_matches_numpy_with_broadcasting(name, shapes, seed):
-    fn, ref, away = BINARY[name]
+    fn, ref, away = BINARY[name].fn, BINARY[name].ref, AWAY[name]
     rng = np.random.default_rng(seed)
     a = rng.uniform(-2, 2, shapes[0])
     b = rng.uniform(-2, 2, shapes[1])
@@ -146,7 +71,7 @@ def test_binary_forward_matches_numpy_with_broadcasting(name, shapes, seed):
 @pytest.mark.parametrize("name", BINARY)
 @given(shapes=st.broadcastable_shapes(), data=hs.data())
 def test_binary_backward_undoes_broadcasting(name, shapes, data):
-    fn, _, away = BINARY[name]
+    fn, away = BINARY[name].fn, AWAY[name]
     a = data.draw(st.arrays(shapes[0]))
     b = data.draw(st.arrays(shapes[1], away_from_zero=away))
     check_backward(fn, a, b, seed=data.draw(st.seeds))
@@ -214,19 +139,18 @@ def test_max_splits_the_gradient_equally_among_ties():
     np.testing.assert_array_equal(y.grad, np.full(4, 0.25))
 
 
-def test_relu_derivative_at_zero_is_zero():
-    x = Tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
-    x.relu().sum().backward()
-    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0])
+def test_max_tangent_is_the_mean_over_tied_maxima_as_reverse_mode_splits():
+    """Forward mode takes the same subgradient at a tie: the mean of the tied tangents.
 
-
-@pytest.mark.parametrize("perm", [(1, 0, 2), (2, 0, 1), (0, 2, 1)])
-def test_permutations_and_torch_style_transpose(perm):
-    x = np.arange(24.0).reshape(2, 3, 4)
-    np.testing.assert_array_equal(Tensor(x).permute(*perm).numpy(), x.transpose(perm))
-    check_backward(lambda t: t.permute(*perm), x)
-    # two axes swap them, as torch.transpose(dim0, dim1)
-    np.testing.assert_array_equal(Tensor(x).transpose(0, 2).numpy(), x.swapaxes(0, 2))
+    A tangent rule that sums them instead agrees with reverse mode wherever the maximum is
+    unique, so only a tie can tell: <u, J v> must equal <J^T u, v> there too.
+    """
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]])
+    v = np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]])
+    _, jv = tm.jvp(lambda t: t.max(axis=1), [Tensor(x)], [v])
+    np.testing.assert_array_equal(jv, [(2.0 + 4.0) / 2, (8.0 + 32.0) / 2])  # exact in binary
+    _, jv_all = tm.jvp(lambda t: t.max(), [Tensor(np.full(4, 7.0))], [np.array([1.0, 2, 3, 6])])
+    np.testing.assert_array_equal(jv_all, 3.0)
 
 
 def test_log_softmax_is_stable_for_huge_logits():
@@ -260,6 +184,23 @@ def test_indexing_adds_up_repeated_indices_and_has_a_second_derivative():
     np.testing.assert_array_equal(x.grad, [4.0, 0.0, 6.0])
     y = Tensor(np.array([[0.5, -1.0], [2.0, 1.5]]), requires_grad=True)
     assert tm.gradgradcheck(lambda t: (t[:, [1, 1]] ** 3).sum(), [y]).ok
+
+
+def test_indexing_has_its_third_derivative_through_the_scatter_add():
+    """x[idx]'s gradient is a scatter-add; differentiating that again needs its backward
+    (indexing) recorded on the graph, or every derivative past the second is wrong.
+
+    L = sum(x[[0, 0, 2]] ** 3) = 2 x0^3 + x2^3, g1 = dL/dx = (6 x0^2, 0, 3 x2^2),
+    s = sum(g1^2) = 36 x0^4 + 9 x2^4, ds/dx = (144 x0^3, 0, 36 x2^3), and
+    d/dx sum(ds/dx) = (432 x0^2, 0, 108 x2^2).
+    """
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    (g1,) = tm.grad((x[[0, 0, 2]] ** 3).sum(), [x], create_graph=True)
+    (g2,) = tm.grad((g1**2).sum(), [x], create_graph=True)
+    (g3,) = tm.grad(g2.sum(), [x])
+    # small integers and products of them: every step is exact in float64
+    np.testing.assert_array_equal(g2.numpy(), [144.0, 0.0, 36.0 * 27.0])
+    np.testing.assert_array_equal(g3.numpy(), [432.0, 0.0, 108.0 * 9.0])
 
 
 def test_sigmoid_is_finite_and_exact_far_out_and_tanh_has_its_second_derivative():

@@ -1,11 +1,15 @@
-"""The scalar ``Value``: each op's derivative, backward's bookkeeping, depth, no cycles, errors."""
+"""The scalar ``Value``: dot's one node, backward's bookkeeping, depth, no cycles, errors.
+
+Each op's value and derivative (relu's convention at 0 included) is checked against the
+tensor engine, entry by entry, by the shared op tables: the rows of
+:mod:`tinygrad_mlp.testing.op_tables` with a ``scalar`` version, run by tests/test_op_tables.py.
+"""
 
 from __future__ import annotations
 
 import gc
 import math
 import weakref
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -13,79 +17,16 @@ from hypothesis import strategies as hs
 
 from tinygrad_mlp.scalar import Value, dot, vsum
 
-# Central differences with h = 1e-6 on functions of size <= e^3: round-off u |f| / h ~ 1e-9
-# and truncation h^2 |f'''| / 6 ~ 1e-11, against derivatives of size ~1, so 1e-6 relative
-# plus 1e-7 absolute (for derivatives near zero) has a margin of ~100.
-H = 1e-6
-FD_RTOL, FD_ATOL = 1e-6, 1e-7
+
+def xs(low: float = -3.0, high: float = 3.0) -> hs.SearchStrategy[float]:
+    """Floats in [low, high]."""
+    return hs.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-def central(f: Callable[[float], float], x: float) -> float:
-    return (f(x + H) - f(x - H)) / (2 * H)
-
-
-def xs(low: float = -3.0, high: float = 3.0, margin: float = 0.0) -> hs.SearchStrategy[float]:
-    """Floats in [low, high] with |x| >= margin (keeps a kink or a pole beyond h)."""
-    s = hs.floats(low, high, allow_nan=False, allow_infinity=False)
-    return s.filter(lambda v: abs(v) >= margin) if margin else s
-
-
-# (name, op on a Value, the same op on floats, where x may lie), minitorch style
-UNARY: list[tuple[str, Callable[[Value], Value], Callable[[float], float], hs.SearchStrategy]] = [
-    ("neg", lambda v: -v, lambda x: -x, xs()),
-    ("exp", lambda v: v.exp(), math.exp, xs()),
-    ("log", lambda v: v.log(), math.log, xs(0.1, 5.0)),
-    ("relu", lambda v: v.relu(), lambda x: max(x, 0.0), xs(margin=1e-3)),
-    ("tanh", lambda v: v.tanh(), math.tanh, xs()),
-    ("square", lambda v: v**2, lambda x: x**2, xs()),
-    ("cube", lambda v: v**3, lambda x: x**3, xs()),
-    ("inverse", lambda v: v**-1, lambda x: x**-1, xs(margin=0.2)),
-    ("sqrt", lambda v: v**0.5, lambda x: x**0.5, xs(0.1, 5.0)),
-    ("add const", lambda v: v + 2.5, lambda x: x + 2.5, xs()),
-    ("const add", lambda v: 2.5 + v, lambda x: 2.5 + x, xs()),
-    ("sub const", lambda v: v - 1.5, lambda x: x - 1.5, xs()),
-    ("const sub", lambda v: 1.5 - v, lambda x: 1.5 - x, xs()),
-    ("mul const", lambda v: v * -3.0, lambda x: x * -3.0, xs()),
-    ("const mul", lambda v: -3.0 * v, lambda x: -3.0 * x, xs()),
-    ("div const", lambda v: v / 4.0, lambda x: x / 4.0, xs()),
-    ("const div", lambda v: 2.0 / v, lambda x: 2.0 / x, xs(margin=0.2)),
-    ("const pow", lambda v: 2.0**v, lambda x: 2.0**x, xs()),
-    ("int const", lambda v: 3 * v + 1, lambda x: 3 * x + 1, xs()),
-]
-
-BINARY: list[
-    tuple[str, Callable[[Value, Value], Value], Callable[[float, float], float], tuple]
-] = [
-    ("add", lambda a, b: a + b, lambda a, b: a + b, (xs(), xs())),
-    ("sub", lambda a, b: a - b, lambda a, b: a - b, (xs(), xs())),
-    ("mul", lambda a, b: a * b, lambda a, b: a * b, (xs(), xs())),
-    ("div", lambda a, b: a / b, lambda a, b: a / b, (xs(), xs(margin=0.2))),
-    ("pow", lambda a, b: a**b, lambda a, b: a**b, (xs(0.1, 3.0), xs())),
-]
-
-
-@pytest.mark.parametrize(("name", "op", "ref", "domain"), UNARY, ids=[u[0] for u in UNARY])
-@given(data=hs.data())
-def test_unary_op_value_and_derivative(name, op, ref, domain, data):
-    x = data.draw(domain)
-    a = Value(x)
-    out = op(a)
-    assert out.data == pytest.approx(ref(x), rel=1e-15, abs=1e-300)  # the same float math
-    out.backward()
-    assert type(a.grad) is float
-    assert a.grad == pytest.approx(central(ref, x), rel=FD_RTOL, abs=FD_ATOL)
-
-
-@pytest.mark.parametrize(("name", "op", "ref", "domains"), BINARY, ids=[b[0] for b in BINARY])
-@given(data=hs.data())
-def test_binary_op_value_and_partials(name, op, ref, domains, data):
-    x, y = data.draw(domains[0]), data.draw(domains[1])
-    a, b = Value(x), Value(y)
-    out = op(a, b)
-    assert out.data == pytest.approx(ref(x, y), rel=1e-15)
-    out.backward()
-    assert a.grad == pytest.approx(central(lambda t: ref(t, y), x), rel=FD_RTOL, abs=FD_ATOL)
-    assert b.grad == pytest.approx(central(lambda t: ref(x, t), y), rel=FD_RTOL, abs=FD_ATOL)
+def test_gradients_are_python_floats():
+    a, b = Value(2.0), Value(3)
+    (a * b + a.exp()).backward()
+    assert type(a.grad) is float and type(b.grad) is float and type(b.data) is float
 
 
 @given(hs.lists(hs.tuples(xs(), xs()), min_size=1, max_size=6), xs())
@@ -110,12 +51,6 @@ def test_dot_and_vsum_take_numbers_as_constants():
     s = vsum([w[0], 4, w[0]])
     s.backward()
     assert (s.data, w[0].grad) == (8.0, 2.0)
-
-
-def test_relu_at_zero_has_derivative_zero_like_the_closed_form():
-    a = Value(0.0)
-    a.relu().backward()
-    assert a.grad == 0.0
 
 
 def test_relu_of_nan_is_nan_not_a_silent_zero():
@@ -154,8 +89,10 @@ def test_backward_of_a_leaf_accumulates_one():
     assert a.is_leaf and not (a + 1).is_leaf
 
 
-def test_a_million_node_chain_backward_is_iterative():
-    n = 1_000_000
+def test_a_long_chain_backward_is_iterative():
+    # 10^5 nodes, 100 times the default recursion limit: a recursive backward fails here as
+    # surely as on 10^6 nodes, in a tenth of the time
+    n = 100_000
     x = Value(1.0)
     v = x
     for _ in range(n // 2):
