@@ -1,4 +1,11 @@
-"""Activations: relu (the seed's), tanh and sigmoid, forward, backward and tangent side by side."""
+"""Activations: relu (the seed's), tanh, sigmoid and the piecewise ones, one class each.
+
+Piecewise activations (leaky relu, elu, hardtanh, hardsigmoid, hardswish) take torch's
+derivative at their kinks, stated in each docstring: the branch is chosen with the same
+comparison as torch's kernels (``aten/src/ATen/native/cpu/Activation.cpp``), and that
+comparison is written once per class, shared by backward and jvp. The smooth activations
+built on softplus and erf are in :mod:`.activation_smooth`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,29 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Grad, Op, data_of
+from .base import Grad, Op, call, data_of
+from .elementwise import Abs
 
-__all__ = ["ReLU", "Tanh", "Sigmoid"]
+__all__ = [
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "LeakyReLU",
+    "ELU",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "Softsign",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+]
+
+Grads = Sequence[Grad]
+Arrays = Sequence[np.ndarray]
+
+# selu's constants (Klambauer et al. 2017), to the digits torch uses
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class ReLU(Op):
@@ -58,3 +85,129 @@ class Sigmoid(Op):
     ) -> np.ndarray:
         e = np.exp(-np.abs(inputs[0]))
         return t[0] * e / (1.0 + e) ** 2  # e^-|x| / (1 + e^-|x|)^2, the same for x and -x
+
+
+def _in_dtype_of(values: np.ndarray, like: Grad) -> np.ndarray:
+    """Float weights in g's dtype: a float32 gradient is not promoted by a float64 mask."""
+    return values.astype(data_of(like).dtype, copy=False)
+
+
+class LeakyReLU(Op):
+    """x for x > 0, slope * x otherwise: d/dx = 1 for x > 0, slope for x <= 0.
+
+    At the kink x = 0 the derivative is the slope (torch: ``x > 0 ? 1 : slope``).
+    """
+
+    def forward(self, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+        self.slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        d = np.where(data_of(inputs[0]) > 0, 1.0, self.slope)
+        return (g * _in_dtype_of(d, g),)  # piecewise linear: the slope is a constant
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        return np.where(inputs[0] > 0, t[0], self.slope * t[0])
+
+
+class ELU(Op):
+    """scale * x for x > 0, scale * alpha * (e^(input_scale x) - 1) otherwise.
+
+    elu is (alpha, 1, 1), selu (SELU_ALPHA, SELU_SCALE, 1), celu (alpha, 1, 1/alpha), as in
+    torch. d/dx = scale for x > 0, else input_scale * scale * alpha * e^(input_scale x)
+    = input_scale * (out + scale * alpha). At x = 0 the second branch is taken (torch's
+    ``x <= 0``): elu'(0) = alpha, selu'(0) = SELU_SCALE * SELU_ALPHA, celu'(0) = 1.
+    """
+
+    def forward(
+        self, x: np.ndarray, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0
+    ) -> np.ndarray:
+        self.alpha, self.scale, self.input_scale = alpha, scale, input_scale
+        # min(x, 0): the unused branch of a large x never overflows
+        neg = (alpha * scale) * np.expm1(np.minimum(x, 0) * input_scale)
+        return np.where(x > 0, x * scale, neg)
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        pos = data_of(inputs[0]) > 0
+        # from the output, so the negative branch stays differentiable: d = c (out + s a)
+        neg = (out + self.scale * self.alpha) * _in_dtype_of(~pos * self.input_scale, g)
+        return (g * (neg + _in_dtype_of(pos * self.scale, g)),)
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        x, c = inputs[0], self.input_scale
+        neg = (c * self.scale * self.alpha) * np.exp(np.minimum(x, 0) * c)
+        return np.where(x > 0, self.scale, neg) * t[0]
+
+
+class Hardtanh(Op):
+    """clip(x, lo, hi): d/dx = 1 for lo < x < hi, 0 outside and at the bounds (as torch).
+
+    relu6 is hardtanh(x, 0, 6), as in torch, so relu6'(0) = relu6'(6) = 0.
+    """
+
+    def forward(self, x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
+        if min_val > max_val:
+            raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
+        self.lo, self.hi = min_val, max_val
+        return np.clip(x, min_val, max_val)
+
+    def _inside(self, x: np.ndarray) -> np.ndarray:
+        return (x > self.lo) & (x < self.hi)  # open interval: torch's hardtanh_backward
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        return (g * self._inside(data_of(inputs[0])),)
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        return np.where(self._inside(inputs[0]), t[0], 0.0)
+
+
+class Hardsigmoid(Op):
+    """min(max(x + 3, 0), 6) / 6: d/dx = 1/6 for -3 < x < 3, else 0 (0 at +-3, as torch)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x + 3, 0, 6) / 6
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        x = data_of(inputs[0])
+        return (g * ((x > -3) & (x < 3)) / 6.0,)
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        x = inputs[0]
+        return np.where((x > -3) & (x < 3), t[0] / 6.0, 0.0)
+
+
+class Hardswish(Op):
+    """x * min(max(x + 3, 0), 6) / 6: d/dx = 0 for x < -3, x/3 + 1/2 for -3 <= x <= 3, else 1.
+
+    Both kinks take the middle branch (torch's convention): hardswish'(-3) = -1/2,
+    hardswish'(3) = 3/2.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        x = inputs[0]
+        xd = data_of(x)
+        middle, above = (xd >= -3) & (xd <= 3), xd > 3
+        # x/3 + 1/2 stays a function of x: hardswish'' = 1/3 in the middle
+        return (g * ((x / 3.0 + 0.5) * middle + above),)
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        x = inputs[0]
+        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3.0 + 0.5, 1.0)) * t[0]
+
+
+class Softsign(Op):
+    """x / (1 + |x|): d/dx = 1 / (1 + |x|)^2 (continuous at 0, where it is 1)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x / (1 + np.abs(x))
+
+    def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
+        den = 1.0 + call(Abs, inputs[0])
+        return (g / (den * den),)
+
+    def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
+        d = 1.0 + np.abs(inputs[0])
+        return t[0] / (d * d)

@@ -94,11 +94,22 @@ class Div(Op):
 
 
 class Pow(Op):
-    """x ** p for a constant number p."""
+    """x ** p for a constant number p: d/dx = p x^(p-1), taken as 0 for p = 0 (as torch).
+
+    dtypes as numpy: a float x keeps its dtype, an int x with an int p stays int (2 ** 3 = 8,
+    an int64), an int x with a float p becomes float64. Negative int powers of ints refuse.
+    """
 
     def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
         self.exponent = exponent
-        return np.power(x, x.dtype.type(exponent)) if x.dtype.kind == "f" else x**exponent
+        if x.dtype.kind == "f":
+            return np.power(x, x.dtype.type(exponent))
+        if isinstance(exponent, (int, np.integer)) and exponent < 0:
+            raise ValueError(
+                f"pow: integers to negative integer powers are not allowed (** {exponent}); "
+                "convert the base to float first, e.g. x.astype(np.float64)"
+            )
+        return np.power(x, exponent)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         (x,) = inputs
