@@ -2,7 +2,10 @@
 
 - :mod:`.base`: the ``Op`` node and the helpers a backward rule may use;
 - :mod:`.math`: ``+ - * / ** @``, negation, exp, log, cast;
-- :mod:`.activation`: relu, tanh, sigmoid;
+- :mod:`.activation`: relu, tanh, sigmoid and the piecewise activations (leaky relu, elu, ...);
+- :mod:`.activation_smooth`: softplus, logsigmoid, silu, mish, gelu;
+- :mod:`.elementwise`, :mod:`.trig`: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
+- :mod:`.binary`: maximum, minimum, where, clamp, lerp, tensor ** tensor;
 - :mod:`.shape`: sum, max, reshape, transpose, broadcast_to;
 - :mod:`.index`: x[index] and its adjoint, the scatter-add of a gradient;
 - :mod:`.nn`: softmax, log-softmax, fused linear and linear+ReLU;
@@ -11,13 +14,43 @@
 How to write one: :mod:`.base` states the contract; ``docs/ops.md`` walks through it.
 """
 
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import (
+    ELU,
+    SELU_ALPHA,
+    SELU_SCALE,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softsign,
+    Tanh,
+)
+from .activation_smooth import GELU, LogSigmoid, Mish, SiLU, Softplus
 from .base import Op, call, reduced_count
+from .binary import Clamp, ClampTensor, Lerp, Maximum, Minimum, Power, Where
+from .elementwise import (
+    Abs,
+    Erf,
+    Erfc,
+    Exp2,
+    Expm1,
+    Log1p,
+    Log2,
+    Log10,
+    Reciprocal,
+    Rsqrt,
+    Sign,
+    Sqrt,
+    Square,
+)
 from .index import Index, ScatterAdd, plain_index
 from .loss import CrossEntropy, CrossEntropyGrad
 from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sub
 from .nn import Linear, LinearReLU, LogSoftmax, Softmax
 from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
+from .trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh, Tan
 
 __all__ = [
     "Op",
@@ -35,6 +68,50 @@ __all__ = [
     "ReLU",
     "Tanh",
     "Sigmoid",
+    "LeakyReLU",
+    "ELU",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "Softsign",
+    "Softplus",
+    "LogSigmoid",
+    "SiLU",
+    "Mish",
+    "GELU",
+    "Abs",
+    "Sign",
+    "Sqrt",
+    "Rsqrt",
+    "Square",
+    "Reciprocal",
+    "Exp2",
+    "Log2",
+    "Log10",
+    "Log1p",
+    "Expm1",
+    "Erf",
+    "Erfc",
+    "Sin",
+    "Cos",
+    "Tan",
+    "Asin",
+    "Acos",
+    "Atan",
+    "Sinh",
+    "Cosh",
+    "Asinh",
+    "Acosh",
+    "Atanh",
+    "Maximum",
+    "Minimum",
+    "Where",
+    "Clamp",
+    "ClampTensor",
+    "Lerp",
+    "Power",
     "MatMul",
     "Sum",
     "Max",
