@@ -14,6 +14,7 @@ import numpy as np
 
 from .methods_math import MathMethods
 from .methods_shape import ShapeMethods
+from .numpy_interop import NumpyInterop
 
 if TYPE_CHECKING:
     from ..ops import Op
@@ -36,7 +37,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-class Tensor(MathMethods, ShapeMethods):
+class Tensor(MathMethods, ShapeMethods, NumpyInterop):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
@@ -210,15 +211,12 @@ class Tensor(MathMethods, ShapeMethods):
     def __rmatmul__(self, other: Any) -> Tensor:
         return _ops.MatMul.apply(self._lift(other), self)
 
-    def __pow__(self, exponent: Any) -> Tensor:
-        if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
-            return _ops.Pow.apply(self, exponent=int(exponent))
-        if isinstance(exponent, (float, np.floating)):
-            return _ops.Pow.apply(self, exponent=float(exponent))
-        return _ops.Power.apply(self, self._lift(exponent))  # a tensor exponent
-
-    def __rpow__(self, base: Any) -> Tensor:
-        return _ops.Power.apply(self._lift(base), self)  # number ** Tensor
+    def __pow__(self, exponent: float) -> Tensor:
+        if not isinstance(exponent, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"Tensor ** exponent supports a number exponent only, got {type(exponent).__name__}"
+            )
+        return _ops.Pow.apply(self, exponent=float(exponent))
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)

@@ -1,0 +1,346 @@
+"""Argument adapters for numpy calls on Tensors: numpy's parameters in, a Tensor op out.
+
+Each adapter takes the numpy function's name, *our* name for it (from the reviewed table in
+:mod:`.numpy_names`) and the call's arguments by parameter name; it translates numpy's
+keywords (``axis``, ``keepdims``, ``dtype``, ``ddof``, ...) to ours and refuses, by name, any
+it cannot honour. Our op is looked up by name when the call happens (:func:`method`,
+:func:`function`): a name with no op yet raises :class:`NotMapped`, which the dispatcher
+treats like an unsupported numpy function.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..utils.axes import normalize_axis
+from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = [
+    "Adapter",
+    "NotMapped",
+    "OUT_MESSAGE",
+    "method",
+    "function",
+    "holds_tensor",
+    "as_tensor",
+    "check_extras",
+    "bind",
+    "reduction",
+    "cumsum",
+    "reshape",
+    "ravel",
+    "transpose",
+    "moveaxis",
+    "swapaxes",
+    "squeeze",
+    "expand_dims",
+    "broadcast_to",
+    "join",
+    "where",
+    "clip",
+    "dot",
+    "flip",
+    "tile",
+    "split",
+    "like",
+]
+
+
+class NotMapped(Exception):
+    """This numpy call has no differentiable counterpart here (the message says why)."""
+
+
+def method(t: Tensor, name: str) -> Callable[..., Any]:
+    """The bound method ``t.<name>``, or :class:`NotMapped` if Tensor has none (yet)."""
+    if getattr(type(t), name, None) is None:
+        raise NotMapped(f"Tensor has no method {name!r}")
+    fn: Callable[..., Any] = getattr(t, name)
+    return fn
+
+
+def function(name: str) -> Callable[..., Any]:
+    """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
+    import tinygrad_mlp
+
+    from .. import functional
+
+    for module in (functional, tinygrad_mlp):
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    raise NotMapped(f"tinygrad_mlp has no function {name!r}")
+
+
+def holds_tensor(x: Any) -> bool:
+    """Whether ``x`` is a Tensor or a list/tuple/dict with one inside (at any depth)."""
+    if isinstance(x, _tensor.Tensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(holds_tensor(i) for i in x)
+    if isinstance(x, dict):
+        return any(holds_tensor(i) for i in x.values())
+    return False
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """``x`` as a Tensor: Tensors as they are, arrays and numbers as constants.
+
+    Python numbers are weak (NEP 50): with ``like`` given they take its dtype where numpy
+    would (``2.0`` beside float32 stays float32). A list that holds Tensors is refused: numpy
+    would turn it into an array through ``__array__`` and drop its gradients.
+    """
+    if isinstance(x, _tensor.Tensor):
+        return x
+    if holds_tensor(x):
+        raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
+    if like is not None and type(x) in (bool, int, float):
+        arr = np.asarray(x, dtype=np.result_type(x, like.dtype))
+    else:
+        arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
+    return _tensor.Tensor._make(arr, False)
+
+
+def _is_default(name: str, value: Any) -> bool:
+    """Whether an argument has numpy's default value, so ignoring it changes nothing."""
+    if value is None or value is np._NoValue:
+        return True
+    if isinstance(value, dict):
+        return not value  # a **kwargs catch-all that caught nothing
+    if name == "where":
+        return value is True
+    if name == "subok":
+        return isinstance(value, bool)  # Tensors are never ndarray subclasses
+    if name in ("order", "casting") and isinstance(value, str):
+        return (name, value) in {("order", "K"), ("order", "C"), ("casting", "same_kind")}
+    return False
+
+
+OUT_MESSAGE = (
+    "numpy.{}(..., out=...) writes into an existing array: a Tensor's graph cannot follow "
+    "it there. Use the returned Tensor (y = numpy.{}(...)), or compute on the data "
+    "explicitly with np.asarray(t) or t.detach().numpy()"
+)
+
+
+def check_extras(fname: str, given: Mapping[str, Any], used: Collection[str]) -> None:
+    """Refuse, by name, every argument the adapter does not translate (unless a default)."""
+    for name, value in given.items():
+        if name in used or _is_default(name, value):
+            continue
+        if name == "out":
+            raise TypeError(OUT_MESSAGE.format(fname, fname))
+        raise TypeError(
+            f"numpy.{fname}: the argument {name}= has no counterpart for Tensors; call "
+            f"the Tensor method instead, or compute on np.asarray(t) without a gradient"
+        )
+
+
+@functools.cache
+def _signature(func: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(func)
+
+
+def bind(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The arguments of a numpy call by parameter name (only those actually passed)."""
+    return dict(_signature(func).bind(*args, **kwargs).arguments)
+
+
+# --- adapters: (numpy name, our name, the arguments by name) -> the result on the graph ------
+Adapter = Callable[[str, str, dict[str, Any]], Any]
+
+
+def _given(a: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    value = a.get(name, default)
+    return default if value is np._NoValue else value
+
+
+def _first(a: Mapping[str, Any]) -> Tensor:
+    """The call's first argument (numpy names it a, array, m, A, ary), as a Tensor."""
+    return as_tensor(next(iter(a.values())))
+
+
+def _cast(t: Tensor, dtype: Any) -> Tensor:
+    """numpy's ``dtype=`` computes in that dtype: cast the input first (a Cast node)."""
+    return t if dtype is None else t.astype(dtype)
+
+
+def reduction(*, dtype: bool = False, ddof: bool = False) -> Adapter:
+    """np.sum, mean, max, ... -> a.<ours>(axis=, keepdims=); var and std map ddof too."""
+
+    def adapt(fname: str, ours: str, a: dict[str, Any]) -> Any:
+        used = {"a", "axis", "keepdims"} | ({"dtype"} if dtype else set())
+        kw: dict[str, Any] = {"axis": _given(a, "axis"), "keepdims": bool(_given(a, "keepdims"))}
+        if ddof:  # numpy's default is ddof=0 where torch's is correction=1: pass numpy's
+            used |= {"ddof", "correction"}
+            kw["correction"] = _given(a, "correction", _given(a, "ddof", 0))
+        check_extras(fname, a, used)
+        x = _first(a)
+        return method(_cast(x, _given(a, "dtype")) if dtype else x, ours)(**kw)
+
+    return adapt
+
+
+def cumsum(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.cumsum(a, axis, dtype): numpy's axis=None runs over the flattened array."""
+    check_extras(fname, a, {"a", "axis", "dtype"})
+    x, axis = _cast(_first(a), _given(a, "dtype")), _given(a, "axis")
+    if axis is None:
+        x, axis = method(x, "reshape")(-1), 0
+    return method(x, ours)(axis=axis)
+
+
+def reshape(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.reshape(a, shape) in C order (the only order a Tensor has)."""
+    check_extras(fname, a, {"a", "shape"})
+    return method(_first(a), ours)(a["shape"])
+
+
+def ravel(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.ravel(a): reshape to one axis."""
+    check_extras(fname, a, {"a"})
+    return method(_first(a), ours)(-1)
+
+
+def transpose(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.transpose(a, axes): a full permutation (None reverses the axes), as numpy's."""
+    check_extras(fname, a, {"a", "axes"})
+    x, axes = _first(a), _given(a, "axes")
+    return method(x, ours)(tuple(range(x.ndim))[::-1] if axes is None else tuple(axes))
+
+
+def moveaxis(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.moveaxis(a, source, destination) as the permutation numpy builds for it."""
+    check_extras(fname, a, {"a", "source", "destination"})
+    x = _first(a)
+    src, dst = (
+        [normalize_axis(i, x.ndim, f"numpy.{fname}") for i in np.atleast_1d(a[k]).tolist()]
+        for k in ("source", "destination")
+    )
+    if len(src) != len(dst):
+        raise ValueError(f"numpy.{fname}: source and destination need as many axes each")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return method(x, ours)(tuple(order))
+
+
+def swapaxes(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.swapaxes(a, axis1, axis2)."""
+    check_extras(fname, a, {"a", "axis1", "axis2"})
+    return method(_first(a), ours)(a["axis1"], a["axis2"])
+
+
+def squeeze(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.squeeze(a, axis): every size-1 axis when axis is None."""
+    check_extras(fname, a, {"a", "axis"})
+    axis = _given(a, "axis")
+    return method(_first(a), ours)() if axis is None else method(_first(a), ours)(axis)
+
+
+def expand_dims(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.expand_dims(a, axis): axes count in the result, so insert them in increasing order."""
+    check_extras(fname, a, {"a", "axis"})
+    x = _first(a)
+    axes = np.atleast_1d(a["axis"]).tolist()
+    out_ndim = x.ndim + len(axes)
+    for ax in sorted(normalize_axis(i, out_ndim, f"numpy.{fname}") for i in axes):
+        x = method(x, ours)(ax)
+    return x
+
+
+def broadcast_to(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.broadcast_to(array, shape)."""
+    check_extras(fname, a, {"array", "shape"})
+    return method(_first(a), ours)(a["shape"])
+
+
+def join(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.concatenate / np.stack (arrays, axis, dtype) -> cat / stack; axis=None flattens."""
+    check_extras(fname, a, {"arrays", "axis", "dtype"})
+    xs = [_cast(as_tensor(x), _given(a, "dtype")) for x in a["arrays"]]
+    axis = a.get("axis", 0)
+    if axis is None:
+        xs, axis = [method(x, "reshape")(-1) for x in xs], 0
+    return function(ours)(xs, axis)
+
+
+def where(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.where(condition, x, y); the one-argument form gives indices, not values."""
+    if _given(a, "x") is None or _given(a, "y") is None:
+        raise NotMapped("numpy.where(condition) alone gives indices, not values")
+    cond = as_tensor(a["condition"])
+    xs = [v if np.isscalar(v) else as_tensor(v) for v in (a["x"], a["y"])]
+    return function(ours)(cond, *xs)
+
+
+def clip(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.clip(a, a_min, a_max) (or min=, max=) -> clamp(min, max); either bound may be None."""
+    check_extras(fname, a, {"a", "a_min", "a_max", "min", "max"})
+    lo, hi = (_given(a, k, _given(a, k[2:])) for k in ("a_min", "a_max"))
+    lo, hi = (v if v is None or np.isscalar(v) else as_tensor(v) for v in (lo, hi))
+    return method(_first(a), ours)(min=lo, max=hi)
+
+
+def dot(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.dot(a, b): matmul for 1-D and 2-D operands (where the two agree), a product for 0-D."""
+    check_extras(fname, a, {"a", "b"})
+    x, y = _first(a), as_tensor(a["b"])
+    if x.ndim == 0 or y.ndim == 0:
+        return method(x, "__mul__")(y)
+    if x.ndim > 2 or y.ndim > 2:
+        raise NotMapped("numpy.dot of arrays with more than 2 axes (use matmul or einsum)")
+    return method(x, ours)(y)
+
+
+def flip(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.flip(m, axis): every axis when axis is None."""
+    check_extras(fname, a, {"m", "axis"})
+    x, axis = _first(a), _given(a, "axis")
+    axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis).tolist())
+    return method(x, ours)(axes)
+
+
+def tile(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.tile(A, reps) -> repeat(reps); reps shorter than A's axes count from the right."""
+    check_extras(fname, a, {"A", "reps"})
+    x = _first(a)
+    reps = tuple(np.atleast_1d(a["reps"]).tolist())
+    return method(x, ours)((1,) * (x.ndim - len(reps)) + reps)
+
+
+def split(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.split(ary, sections or indices, axis) -> split(sizes, axis), as numpy's list."""
+    check_extras(fname, a, {"ary", "indices_or_sections", "axis"})
+    x = _first(a)
+    axis = normalize_axis(a.get("axis", 0), x.ndim, f"numpy.{fname}")
+    n, cut = x.shape[axis], a["indices_or_sections"]
+    if np.ndim(cut) == 0:
+        if int(cut) <= 0 or n % int(cut):
+            raise ValueError(f"numpy.{fname}: {cut} sections do not divide an axis of {n}")
+        sizes = [n // int(cut)] * int(cut)
+    else:
+        bounds = [0, *(min(max(int(i), 0), n) for i in cut), n]
+        sizes = [hi - lo for lo, hi in itertools.pairwise(bounds)]
+        if min(sizes) < 0:
+            raise NotMapped("numpy.split with decreasing indices")
+    return list(method(x, ours)(sizes, axis))
+
+
+def like(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.zeros_like / ones_like / full_like(a, [fill_value], dtype) -> the same creation op."""
+    check_extras(fname, a, {"a", "fill_value", "dtype"})
+    fill = [a["fill_value"]] if "fill_value" in a else []
+    return function(ours)(_first(a), *fill, dtype=_given(a, "dtype"))

@@ -1,0 +1,202 @@
+"""numpy functions on Tensors: they stay on the graph, or they refuse; never a silent detach.
+
+Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs such as
+``np.sin`` and ``np.add``, ``__array_function__`` for functions such as ``np.sum`` and
+``np.concatenate``). A call is routed by the reviewed table in :mod:`.numpy_names`:
+
+- a numpy name with an op here returns a Tensor on the graph, exactly what the Tensor method
+  (or ``functional`` function) returns: ``np.sin(x)`` is ``x.sin()``, ``a + x`` with ``a`` an
+  ndarray is ``Tensor(a) + x`` (operand order kept), ``np.add.reduce(x)`` is ``x.sum(0)``;
+  numpy's keywords are translated (``axis``, ``keepdims``, ``dtype`` by casting the input
+  first, ``ddof``) or refused with a TypeError naming them;
+- comparisons, predicates and roundings (``np.equal``, ``np.isfinite``, ``np.floor``, ...)
+  have no gradient: they give a constant Tensor, as the comparison operators do;
+- functions whose result holds no gradient (``np.shape``, ``np.allclose``, ...) run on the
+  data;
+- any other numpy function refuses with a TypeError naming it whenever a gradient would be
+  lost: a Tensor argument requires grad while grad mode is on, or carries a forward-mode
+  tangent inside ``tm.jvp``. Otherwise (plain data, or inside ``no_grad()``) nothing can be
+  lost, and it computes on the data and returns numpy's own result, as ``np.asarray`` would.
+- ``out=`` is always refused: writing into an array would leave the graph behind.
+
+The explicit ways out of the graph stay ``np.asarray(t)`` and ``t.numpy()`` (the data, no
+gradient), and ``t.detach()`` (a Tensor cut off from the graph).
+
+Limits: numpy converts a *list* of Tensors (``np.sin([x, y])``) through ``__array__``
+without asking the Tensors, so the gradient cannot be kept there; make one Tensor first.
+
+Example::
+
+    >>> x = Tensor(np.array([0.3, 1.2]), requires_grad=True)
+    >>> (np.sin(x) * x).sum().backward()
+    >>> np.round(x.grad, 3)                  # sin(x) + x cos(x)
+    array([0.582, 1.367])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import numpy_adapters as ad
+from . import numpy_names as names
+from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from .grad_mode import _grad_mode
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = ["NumpyInterop", "needs_gradient"]
+
+
+class NumpyInterop:
+    """numpy's override protocols for :class:`~.tensor.Tensor` (see the module docstring)."""
+
+    __slots__ = ()
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.<ufunc>(..., t, ...)`` and ``ndarray (op) t``: the Tensor op, or a refusal."""
+        if any(_foreign(x) for x in (*inputs, *kwargs.get("out", ()))):
+            return NotImplemented  # another array type that overrides ufuncs: let it try
+        return _dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self,
+        func: Callable[..., Any],
+        types: Collection[type],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """``np.<function>(..., t, ...)``: the Tensor op, the data, or a refusal."""
+        if not all(issubclass(t, (_tensor.Tensor, np.ndarray)) for t in types):
+            return NotImplemented
+        return _dispatch_function(func, args, kwargs)
+
+
+def needs_gradient(tensors: Iterable[Tensor]) -> bool:
+    """Whether leaving the graph with these tensors would lose a gradient or a tangent.
+
+    Example::
+
+        >>> needs_gradient([Tensor(np.ones(2), requires_grad=True)])
+        True
+    """
+    tangents = _grad_mode.tangents
+    for t in tensors:
+        if t.requires_grad and _grad_mode.enabled:
+            return True
+        if tangents is not None and id(t) in tangents:
+            return True
+    return False
+
+
+def _foreign(x: Any) -> bool:
+    """An operand of another array library that has its own ufunc override."""
+    override = getattr(type(x), "__array_ufunc__", None)
+    return override is not None and not isinstance(x, (_tensor.Tensor, np.ndarray))
+
+
+def _tensors(x: Any) -> list[Tensor]:
+    """Every Tensor in ``x``, looking inside lists, tuples and dicts."""
+    if isinstance(x, _tensor.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for i in x for t in _tensors(i)]
+    if isinstance(x, dict):
+        return [t for i in x.values() for t in _tensors(i)]
+    return []
+
+
+def _strip(x: Any) -> Any:
+    """``x`` with every Tensor replaced by its data (lists, tuples and dicts rebuilt)."""
+    if isinstance(x, _tensor.Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_strip(i) for i in x)
+    if isinstance(x, dict):
+        return {k: _strip(v) for k, v in x.items()}
+    return x
+
+
+def _refuse_or_compute(label: str, tensors: list[Tensor], why: str, run: Callable[[], Any]) -> Any:
+    """The policy for a numpy call with no op here: refuse if a gradient would be lost."""
+    if needs_gradient(tensors):
+        raise TypeError(
+            f"{label} has no differentiable counterpart in tinygrad_mlp ({why}); on a "
+            f"Tensor that requires grad it would drop the gradient. Write it with Tensor ops "
+            f"(docs/ops.md lists them), or leave the graph on purpose: pass t.detach() or "
+            f"t.numpy() (np.asarray(t)) to compute on the data without a gradient"
+        )
+    return run()
+
+
+def _dispatch_ufunc(
+    ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kw: dict[str, Any]
+) -> Any:
+    name = ufunc.__name__
+    label = name if method == "__call__" else f"{name}.{method}"
+    if any(o is not None for o in kw.get("out", ())):
+        raise TypeError(ad.OUT_MESSAGE.format(label, label))
+    if method == "at":
+        raise TypeError(
+            f"numpy.{label} works in place, which a Tensor's graph cannot record; write it "
+            f"with Tensor ops (x[index], where, ...), or use np.asarray(t) to work on the data"
+        )
+    tensors = _tensors(inputs)
+    try:
+        if method == "__call__":
+            if name in names.UFUNC_CONSTANT:
+                ad.check_extras(label, kw, ())
+                return _tensor.Tensor._make(np.asarray(ufunc(*_strip(inputs))), False)
+            return _call(name, label, inputs, kw, tensors[0])
+        if method in ("reduce", "accumulate"):
+            table = names.UFUNC_REDUCE if method == "reduce" else names.UFUNC_ACCUMULATE
+            if name not in table:
+                raise ad.NotMapped(f"no op for {label}")
+            ad.check_extras(label, kw, ("axis", "keepdims", "dtype"))
+            x = ad.as_tensor(inputs[0])
+            if kw.get("dtype") is not None:
+                x = x.astype(kw["dtype"])
+            extra = {"keepdims": bool(kw.get("keepdims", False))} if method == "reduce" else {}
+            return ad.method(x, table[name])(axis=kw.get("axis", 0), **extra)
+        raise ad.NotMapped(f"the ufunc method {method!r} has no counterpart")
+    except ad.NotMapped as exc:
+        why = str(exc)  # refused below, outside the handler: one clean traceback
+    return _refuse_or_compute(
+        f"numpy.{label}", tensors, why, lambda: getattr(ufunc, method)(*_strip(inputs), **kw)
+    )
+
+
+def _call(name: str, label: str, inputs: tuple[Any, ...], kw: dict[str, Any], like: Tensor) -> Any:
+    """``ufunc(*inputs)`` as ``first.<ours>(*rest)``, the first operand lifted if needed."""
+    ours = names.UFUNC_METHODS.get(name)
+    if ours is None:
+        raise ad.NotMapped("not in the table of numpy names")
+    ad.check_extras(label, kw, ("dtype",))
+    dtype = kw.get("dtype")
+    if dtype is not None:  # numpy computes in dtype: cast every operand to it first
+        inputs = tuple(ad.as_tensor(x).astype(dtype) for x in inputs)
+    first = ad.as_tensor(inputs[0], like=like)
+    return ad.method(first, ours)(*inputs[1:])
+
+
+def _dispatch_function(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    module = getattr(func, "__module__", None) or "numpy"
+    name = func.__name__ if module == "numpy" else f"{module}.{func.__name__}"
+    if name in names.NO_GRADIENT_FUNCTIONS:
+        return func(*_strip(args), **_strip(kwargs))
+    tensors = _tensors((args, kwargs))
+    try:
+        entry = names.FUNCTIONS.get(name)
+        if entry is None:
+            raise ad.NotMapped("not in the table of numpy names")
+        ours, adapter = entry
+        return adapter(name, ours, ad.bind(func, args, kwargs))
+    except ad.NotMapped as exc:
+        why = str(exc)
+    label = f"numpy.{name}" if module == "numpy" else name
+    return _refuse_or_compute(label, tensors, why, lambda: func(*_strip(args), **_strip(kwargs)))
