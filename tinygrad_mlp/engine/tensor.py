@@ -211,12 +211,15 @@ class Tensor(MathMethods, ShapeMethods, NumpyInterop):
     def __rmatmul__(self, other: Any) -> Tensor:
         return _ops.MatMul.apply(self._lift(other), self)
 
-    def __pow__(self, exponent: float) -> Tensor:
-        if not isinstance(exponent, (int, float, np.integer, np.floating)):
-            raise TypeError(
-                f"Tensor ** exponent supports a number exponent only, got {type(exponent).__name__}"
-            )
-        return _ops.Pow.apply(self, exponent=float(exponent))
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
+            return _ops.Pow.apply(self, exponent=int(exponent))
+        if isinstance(exponent, (float, np.floating)):
+            return _ops.Pow.apply(self, exponent=float(exponent))
+        return _ops.Power.apply(self, self._lift(exponent))  # a tensor exponent
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _ops.Power.apply(self._lift(base), self)  # number ** Tensor
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
