@@ -338,9 +338,9 @@ def test_float32_needs_an_opt_in_and_then_uses_float32_tolerances():
             "does not require grad",
         ),
         (
-            lambda: gradcheck(lambda x: x * 2, [leaf([1.0, 2.0])]),
-            ValueError,
-            "must return a scalar",
+            lambda: gradcheck(lambda x: x > 0, [leaf([1.0, 2.0])]),
+            TypeError,
+            "fn returned dtype bool",
         ),
         (lambda: gradcheck(lambda x: 3.0, [leaf([1.0])]), TypeError, "must return a Tensor"),
         (
@@ -364,7 +364,7 @@ def test_float32_needs_an_opt_in_and_then_uses_float32_tolerances():
     ],
     ids=[
         "no-grad",
-        "vector",
+        "bool-output",
         "not-tensor",
         "mode",
         "eps",

@@ -16,7 +16,14 @@
 import sys
 
 from . import data, functional, nn, optim, viz
-from .checks import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
+from .checks import (
+    GradcheckError,
+    GradcheckReport,
+    check_grads,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
 from .engine.forward_ad import jvp
@@ -54,6 +61,7 @@ __all__ = [
     "numerical_grad",
     "gradcheck",
     "gradgradcheck",
+    "check_grads",
     "GradcheckReport",
     "GradcheckError",
     "__version__",

@@ -1,29 +1,40 @@
-"""``gradcheck``: the engine's gradient against finite differences, entry by entry or along
-random directions, with a report instead of a bare yes or no."""
+"""``gradcheck``: the engine's derivatives against finite differences, entry by entry of the
+Jacobian or along random directions, with a report instead of a bare yes or no."""
 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..engine.backward import grad
 from ..engine.grad_mode import enable_grad
+from ..engine.saved import restoring
 from ..engine.tensor import Tensor
+from .jacobian import Sided, outputs, unit_weights, values_of, vjp_rows
 from .kinks import REFINE, OneSided, Verdict, judge
-from .numerical import evaluate, flat_view
-from .report import GradcheckError, GradcheckReport, InputReport
+from .numerical import flat_view
+from .report import (
+    GradcheckError,
+    GradcheckReport,
+    GradcheckWarning,
+    InputReport,
+    disconnected_message,
+)
 from .tolerances import Tolerances, resolve
 
 __all__ = ["gradcheck", "MODES", "DEFAULT_SEED"]
 
 MODES = ("full", "projection")
 DEFAULT_SEED = 0  # the directions of mode="projection" when no rng is given: reproducible
+Fn = Callable[..., Tensor]
+# (input index, output index or None for a scalar output or a projection, analytic, verdict)
+Found = tuple[tuple[int, ...], tuple[int, ...] | None, float, Verdict]
 
 
 def gradcheck(
-    fn: Callable[..., Tensor],
+    fn: Fn,
     inputs: Sequence[Tensor],
     eps: float | None = None,
     atol: float | None = None,
@@ -36,23 +47,27 @@ def gradcheck(
     rng: np.random.Generator | None = None,
     names: Sequence[str] | None = None,
 ) -> GradcheckReport:
-    """Check the gradient of the scalar ``fn(*inputs)`` against finite differences.
+    """Check the derivatives of ``fn(*inputs)`` (a scalar or any shape) by finite differences.
 
-    mode="full": every entry i of every input, analytic g_i against the central difference
-    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps); 2 evaluations of fn per entry.
-    mode="projection": for ``n_directions`` random unit directions v per input, <g, v>
-    against (f(x + eps v) - f(x - eps v)) / (2 eps) (fn is scalar, so the output weight u is
-    1): the cost does not grow with the input's size. Directions come from ``rng``, or from
+    mode="full": every entry J[k, i] of the Jacobian (output k, input entry i), analytic
+    (one reverse pass per output entry) against the central difference
+    (f_k(x + eps e_i) - f_k(x - eps e_i)) / (2 eps); 2 evaluations of fn per input entry.
+    mode="projection": for ``n_directions`` random unit directions v per input and, for a
+    vector output, random output weights u, <J^T u, v> against
+    <u, f(x + eps v) - f(x - eps v)> / (2 eps) (u = 1 for a scalar output): the cost does
+    not grow with the sizes. Directions come from ``rng``, or from
     ``numpy.random.default_rng(0)`` when it is None.
 
-    An entry passes when |a - n| <= atol + rtol |n|. Defaults (eps, atol, rtol) are
-    (1e-6, 1e-6, 1e-5) for float64; float32 inputs raise TypeError unless
-    ``allow_float32=True``, which uses (1e-3, 1e-2, 1e-2) (see :mod:`.tolerances`).
-    Entries whose one-sided differences disagree sit at a kink; they pass when the analytic
-    value lies between the two (see :mod:`.kinks`) and are counted in the report.
-    A failure raises :class:`GradcheckError` (its message holds the report's table) unless
-    ``raise_exception=False``. Inputs are perturbed in place and restored; their ``.grad``
-    is left as it was.
+    An entry passes when |a - n| <= atol + rtol |n| (the entrywise rule,
+    :data:`.tolerances.ENTRYWISE`). Defaults (eps, atol, rtol) are (1e-6, 1e-6, 1e-5) for
+    float64; float32 inputs raise TypeError unless ``allow_float32=True``, which uses
+    (1e-3, 1e-2, 1e-2) (see :mod:`.tolerances`). Entries whose one-sided differences
+    disagree sit at a kink; they pass when the analytic value lies between the two (see
+    :mod:`.kinks`) and are counted in the report. A failure raises :class:`GradcheckError`
+    (its message holds the report's table) unless ``raise_exception=False``. An output that
+    depends on no input (no graph joins them) raises too, or with ``raise_exception=False``
+    warns (:class:`GradcheckWarning`) and returns a report that is not ok: 0 against 0 is
+    no check. Inputs are perturbed in place and restored; their ``.grad`` is left as it was.
 
     Example::
 
@@ -60,160 +75,241 @@ def gradcheck(
         >>> w = Tensor(np.array([2.0, 3.0]), requires_grad=True)
         >>> tm.gradcheck(lambda x, w: (x * w).exp().sum(), [x, w]).ok
         True
+        >>> tm.gradcheck(lambda x, w: (x * w).exp(), [x, w]).inputs[0].checked  # 2 x 2 J
+        4
         >>> tm.gradcheck(lambda x: x.relu().sum(), [Tensor(np.zeros(3), requires_grad=True)]).kinks
         3
     """
+    return _gradcheck(
+        fn, inputs, eps, atol, rtol, mode, raise_exception=raise_exception,
+        allow_float32=allow_float32, n_directions=n_directions, rng=rng, names=names,
+    )  # fmt: skip
+
+
+def _gradcheck(
+    fn: Fn,
+    inputs: Sequence[Tensor],
+    eps: float | None,
+    atol: float | None,
+    rtol: float | None,
+    mode: str,
+    *,
+    raise_exception: bool = True,
+    allow_float32: bool = False,
+    n_directions: int = 3,
+    rng: np.random.Generator | None = None,
+    names: Sequence[str] | None = None,
+    kind: str = "gradcheck",
+) -> GradcheckReport:
+    """:func:`gradcheck`, with the report's ``kind`` ("gradgradcheck" one order up)."""
     if mode not in MODES:
-        raise ValueError(f"gradcheck: mode must be 'full' or 'projection', got {mode!r}")
+        raise ValueError(f"{kind}: mode must be 'full' or 'projection', got {mode!r}")
     if not isinstance(inputs, Sequence) or isinstance(inputs, Tensor):
-        raise TypeError("gradcheck: inputs must be a list of Tensors, e.g. [x, w]")
-    dtype, tol = resolve(inputs, eps, atol, rtol, allow_float32)
+        raise TypeError(f"{kind}: inputs must be a list of Tensors, e.g. [x, w]")
+    dtype, tol = resolve(inputs, eps, atol, rtol, allow_float32, who=kind)
     if names is not None and len(names) != len(inputs):
-        raise ValueError(f"gradcheck: {len(names)} names for {len(inputs)} inputs")
+        raise ValueError(f"{kind}: {len(names)} names for {len(inputs)} inputs")
     if n_directions < 1:
-        raise ValueError(f"gradcheck: n_directions must be >= 1, got {n_directions}")
+        raise ValueError(f"{kind}: n_directions must be >= 1, got {n_directions}")
     labels = list(names) if names is not None else [f"input {i}" for i in range(len(inputs))]
-    analytic = _analytic(fn, inputs)
-    f0 = evaluate(fn, inputs)
+    gen = rng if rng is not None else np.random.default_rng(DEFAULT_SEED)
+
+    def report_of(rows: tuple[InputReport, ...], disconnected: bool = False) -> GradcheckReport:
+        return GradcheckReport(
+            mode, dtype, tol.eps, tol.atol, tol.rtol, rows, kind=kind, disconnected=disconnected
+        )
+
+    with enable_grad():
+        out = fn(*inputs)
+    f0 = values_of(out, kind)  # a finite float Tensor, or a clear error
+    if not out.requires_grad:
+        if raise_exception:
+            raise GradcheckError(None, disconnected_message(kind))
+        warnings.warn(disconnected_message(kind), GradcheckWarning, stacklevel=3)
+        return report_of((), disconnected=True)
+    if mode == "full":
+        jac = vjp_rows(out, inputs, unit_weights(out.shape))  # jac[k][input]: row k of J
+    elif f0.size == 1:
+        (grads,) = vjp_rows(out, inputs, [np.ones(out.shape)])  # u = 1: one pass serves all
+    del out  # the graph is released: the inputs' arrays may be perturbed now
     rows = []
-    for x, g, label in zip(inputs, analytic, labels, strict=True):
-        if mode == "full":
-            verdicts = _full(fn, inputs, x, g, f0, tol)
-        else:
-            gen = rng if rng is not None else np.random.default_rng(DEFAULT_SEED)
-            verdicts = _projection(fn, inputs, x, g, f0, tol, n_directions, gen)
-        rows.append(_summarise(label, x.shape, verdicts, mode))
-    report = GradcheckReport(mode, dtype, tol.eps, tol.atol, tol.rtol, tuple(rows))
+    for n, (x, label) in enumerate(zip(inputs, labels, strict=True)):
+        with restoring([x.data]):  # perturbed in place, every value put back: not a change
+            if mode == "full":
+                found = _full(fn, inputs, x, [row[n] for row in jac], f0, tol, kind)
+            else:
+                g = grads[n] if f0.size == 1 else None
+                found = _projection(fn, inputs, n, g, f0, tol, n_directions, gen, kind)
+        rows.append(_summarise(label, x.shape, found))
+    report = report_of(tuple(rows))
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
 
 
-def _analytic(fn: Callable[..., Tensor], inputs: Sequence[Tensor]) -> list[np.ndarray]:
-    """The engine's gradient of fn at the inputs, in float64, by ``tm.grad``: no ``.grad``
-    is touched, and inputs may be intermediate tensors (whose graph is kept)."""
-    with enable_grad():
-        out = fn(*inputs)
-    evaluate(lambda *_: out, inputs)  # the same checks: a finite, one-element Tensor
-    if not out.requires_grad:
-        return [np.zeros(x.shape) for x in inputs]
-    grads = grad(out, list(inputs), allow_unused=True)
-    return [
-        np.zeros(x.shape) if g is None else g.data.astype(np.float64)
-        for g, x in zip(grads, inputs, strict=True)
-    ]
-
-
-Measure = Callable[[float], OneSided]
-
-
 def _full(
-    fn: Callable[..., Tensor],
+    fn: Fn,
     inputs: Sequence[Tensor],
     x: Tensor,
-    g: np.ndarray,
-    f0: float,
+    rows: list[np.ndarray],
+    f0: np.ndarray,
     tol: Tolerances,
-) -> list[tuple[tuple[int, ...], float, Verdict]]:
-    flat = flat_view(x)
-    out = []
+    who: str,
+) -> list[Found]:
+    """Every J[k, i] of input x: ``rows[k]`` is row k of J restricted to x."""
+    flat = flat_view(x, who)
+    found: list[Found] = []
     for i in range(flat.size):
-        orig = flat[i]
+        found.extend(_full_entry(fn, inputs, flat, i, x.shape, rows, f0, tol, who))
+    return found
 
-        def measure(h: float, i: int = i, orig: np.floating = orig) -> OneSided:
-            try:
-                flat[i] = orig + h
-                up, h_up = evaluate(fn, inputs), float(flat[i]) - float(orig)
-                flat[i] = orig - h
-                down, h_down = evaluate(fn, inputs), float(orig) - float(flat[i])
-            finally:
-                flat[i] = orig
-            if h_up == 0 or h_down == 0:
-                raise ValueError(
-                    f"gradcheck: step {h:g} vanishes at entry {i} (value {float(orig):g}) in "
-                    f"{x.dtype}: x + eps == x; use a larger eps"
-                )
-            return OneSided((up - f0) / h_up, (f0 - down) / h_down, (up - down) / (h_up + h_down))
 
-        a = float(g.reshape(-1)[i])
-        verdict = _judge(a, measure, tol)
-        out.append((tuple(int(k) for k in np.unravel_index(i, x.shape)), a, verdict))
-    return out
+def _full_entry(
+    fn: Fn,
+    inputs: Sequence[Tensor],
+    flat: np.ndarray,
+    i: int,
+    shape: tuple[int, ...],
+    rows: list[np.ndarray],
+    f0: np.ndarray,
+    tol: Tolerances,
+    who: str,
+) -> list[Found]:
+    """Column i of J: every output's derivative in entry i, judged one by one."""
+    coarse = _entry_step(fn, inputs, flat, i, f0, who, tol.eps)
+    cache: list[Sided] = []
+
+    def finer() -> Sided:  # measured once, and only when some output's gap asks for it
+        if not cache:
+            cache.append(_entry_step(fn, inputs, flat, i, f0, who, tol.eps / REFINE))
+        return cache[0]
+
+    index = tuple(int(k) for k in np.unravel_index(i, shape))
+    found: list[Found] = []
+    for k in range(f0.size):
+        a = float(rows[k].reshape(-1)[i])
+
+        def finer_k(k: int = k) -> OneSided:
+            return _at(finer(), k)
+
+        verdict = judge(a, _at(coarse, k), finer_k, tol.atol, tol.rtol)
+        out_index = None if f0.size == 1 else tuple(int(j) for j in np.unravel_index(k, f0.shape))
+        found.append((index, out_index, a, verdict))
+    return found
+
+
+def _entry_step(
+    fn: Fn,
+    inputs: Sequence[Tensor],
+    flat: np.ndarray,
+    i: int,
+    f0: np.ndarray,
+    who: str,
+    h: float,
+) -> Sided:
+    """One-sided differences of every output along e_i at step h (the realised steps)."""
+    orig = flat[i]
+    try:
+        flat[i] = orig + h
+        up, h_up = outputs(fn, inputs, who), float(flat[i]) - float(orig)
+        flat[i] = orig - h
+        down, h_down = outputs(fn, inputs, who), float(orig) - float(flat[i])
+    finally:
+        flat[i] = orig
+    if h_up == 0 or h_down == 0:
+        raise ValueError(
+            f"{who}: step {h:g} vanishes at entry {i} (value {float(orig):g}) in "
+            f"{flat.dtype}: x + eps == x; use a larger eps"
+        )
+    return Sided((up - f0) / h_up, (f0 - down) / h_down, (up - down) / (h_up + h_down))
+
+
+def _at(s: Sided, k: int) -> OneSided:
+    return OneSided(float(s.plus.flat[k]), float(s.minus.flat[k]), float(s.central.flat[k]))
 
 
 def _projection(
-    fn: Callable[..., Tensor],
+    fn: Fn,
     inputs: Sequence[Tensor],
-    x: Tensor,
-    g: np.ndarray,
-    f0: float,
+    n: int,
+    g: np.ndarray | None,
+    f0: np.ndarray,
     tol: Tolerances,
     n_directions: int,
     rng: np.random.Generator,
-) -> list[tuple[tuple[int, ...], float, Verdict]]:
+    who: str,
+) -> list[Found]:
+    """<J^T u, v> against <u, D(v)> for random unit directions v of input n. For a scalar fn
+    u = 1 and ``g`` is its gradient; otherwise u is drawn after each v, J^T u computed anew."""
+    x = inputs[n]
     if x.size == 0:
         return []
-    flat = flat_view(x)
+    flat = flat_view(x, who)
     base = flat.copy()
-    out: list[tuple[tuple[int, ...], float, Verdict]] = []
+    found: list[Found] = []
     for k in range(n_directions):
         v = rng.standard_normal(x.size)
         v /= np.linalg.norm(v)
+        u = np.ones(f0.shape) if f0.size == 1 else rng.standard_normal(f0.shape)
         moved: list[np.ndarray] = []
 
-        def measure(h: float, v: np.ndarray = v, moved: list[np.ndarray] = moved) -> OneSided:
+        def measure(
+            h: float, v: np.ndarray = v, u: np.ndarray = u, moved: list[np.ndarray] = moved
+        ) -> OneSided:
             try:
                 flat[:] = base + h * v
-                up, d_up = evaluate(fn, inputs), flat.astype(np.float64) - base
+                up, d_up = outputs(fn, inputs, who), flat.astype(np.float64) - base
                 flat[:] = base - h * v
-                down, d_down = evaluate(fn, inputs), base - flat.astype(np.float64)
+                down, d_down = outputs(fn, inputs, who), base - flat.astype(np.float64)
             finally:
                 flat[:] = base
             if not d_up.any() or not d_down.any():
                 raise ValueError(
-                    f"gradcheck: step {h:g} vanishes in {x.dtype} (x + eps v == x); "
-                    "use a larger eps"
+                    f"{who}: step {h:g} vanishes in {x.dtype} (x + eps v == x); use a larger eps"
                 )
             moved[:] = [(d_up + d_down) / (2 * h)]  # the direction actually taken
-            return OneSided((up - f0) / h, (f0 - down) / h, (up - down) / (2 * h))
+            dot = functools.partial(np.vdot, u)
+            return OneSided(
+                float(dot(up - f0)) / h, float(dot(f0 - down)) / h, float(dot(up - down)) / (2 * h)
+            )
 
         coarse = measure(tol.eps)
-        a = float(g.reshape(-1) @ moved[0])
+        if g is None:
+            with enable_grad():
+                out = fn(*inputs)
+            g = vjp_rows(out, inputs, [u])[0][n]  # J^T u, by one reverse pass
+            del out
+            a = float(g.reshape(-1) @ moved[0])
+            g = None
+        else:
+            a = float(g.reshape(-1) @ moved[0])
         finer = functools.partial(measure, tol.eps / REFINE)
         verdict = judge(a, coarse, finer, tol.atol, tol.rtol)
-        out.append(((k,), a, verdict))
-    return out
+        found.append(((k,), None, a, verdict))
+    return found
 
 
-def _judge(analytic: float, measure: Measure, tol: Tolerances) -> Verdict:
-    return judge(analytic, measure(tol.eps), lambda: measure(tol.eps / REFINE), tol.atol, tol.rtol)
-
-
-def _summarise(
-    label: str,
-    shape: tuple[int, ...],
-    verdicts: list[tuple[tuple[int, ...], float, Verdict]],
-    mode: str,
-) -> InputReport:
-    if not verdicts:
+def _summarise(label: str, shape: tuple[int, ...], found: list[Found]) -> InputReport:
+    if not found:
         return InputReport(label, shape, 0, 0, 0, 0.0, 0.0, None, 0.0, 0.0, 0.0)
-    errs = np.array([v.err for _, _, v in verdicts])
-    scale = np.array([max(abs(a), abs(v.numeric)) for _, a, v in verdicts])
+    errs = np.array([v.err for *_, v in found])
+    scale = np.array([max(abs(a), abs(v.numeric)) for _, _, a, v in found])
     rel = np.divide(errs, scale, out=np.zeros_like(errs), where=scale > 0)
-    ratio = np.array([v.err / v.bound if v.bound > 0 else np.inf * v.err for _, _, v in verdicts])
+    ratio = np.array([v.err / v.bound if v.bound > 0 else np.inf * v.err for *_, v in found])
     ratio = np.nan_to_num(ratio, nan=0.0)
     w = int(np.argmax(ratio))
-    index, a, verdict = verdicts[w]
+    index, out_index, a, verdict = found[w]
     return InputReport(
         name=label,
         shape=tuple(shape),
-        checked=len(verdicts),
-        kinks=sum(v.kink for _, _, v in verdicts),
-        failed=sum(not v.ok for _, _, v in verdicts),
+        checked=len(found),
+        kinks=sum(v.kink for *_, v in found),
+        failed=sum(not v.ok for *_, v in found),
         max_abs_err=float(errs.max()),
         max_rel_err=float(rel.max()),
         worst=index,
         worst_analytic=a,
         worst_numeric=verdict.numeric,
         worst_ratio=float(ratio[w]),
+        worst_output=out_index,
     )

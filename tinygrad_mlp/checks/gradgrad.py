@@ -10,7 +10,7 @@ import numpy as np
 from ..engine.backward import grad
 from ..engine.grad_mode import enable_grad
 from ..engine.tensor import Tensor
-from .checker import gradcheck
+from .checker import _gradcheck
 from .report import GradcheckReport
 
 __all__ = ["gradgradcheck"]
@@ -33,8 +33,10 @@ def gradgradcheck(
     ``numpy.random.default_rng(0)``), the scalar h(x) = <grad fn(x), u> has gradient
     H u (the Hessian times u). :func:`gradcheck` compares that gradient, computed by
     differentiating the engine's gradient (``create_graph=True``), with finite differences
-    of h, i.e. of the first-order gradient. Same report, modes, tolerances and kink handling
-    as :func:`gradcheck` (``options`` are passed on to it).
+    of h, i.e. of the first-order gradient. Same report (headed "gradgradcheck"), modes,
+    tolerances and kink handling as :func:`gradcheck` (``options`` are passed on to it).
+    An fn affine in its inputs has a constant gradient: nothing to check, so it raises
+    :class:`GradcheckError` as gradcheck does for an output that ignores its inputs.
 
     Example::
 
@@ -57,4 +59,4 @@ def gradgradcheck(
             raise ValueError("gradgradcheck: fn does not depend on any of the inputs")
         return total
 
-    return gradcheck(grad_along_u, inputs, eps, atol, rtol, mode, **options)
+    return _gradcheck(grad_along_u, inputs, eps, atol, rtol, mode, kind="gradgradcheck", **options)

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 from ..utils.table import render_table
 
-__all__ = ["InputReport", "GradcheckReport", "GradcheckError"]
+__all__ = [
+    "InputReport",
+    "GradcheckReport",
+    "GradcheckError",
+    "GradcheckWarning",
+    "disconnected_message",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class InputReport:
     worst_analytic: float
     worst_numeric: float
     worst_ratio: float
+    worst_output: tuple[int, ...] | None = None  # its output entry, for a vector output
 
     @property
     def ok(self) -> bool:
@@ -65,11 +72,14 @@ class GradcheckReport:
     atol: float
     rtol: float
     inputs: tuple[InputReport, ...]
+    kind: str = "gradcheck"  # "gradgradcheck" when the map checked is the gradient
+    disconnected: bool = False  # fn's output depends on no input: nothing could be checked
 
     @property
     def ok(self) -> bool:
-        """True when every input passed."""
-        return all(r.ok for r in self.inputs)
+        """True when every input passed (never for a disconnected output: 0 vs 0 proves
+        nothing)."""
+        return not self.disconnected and all(r.ok for r in self.inputs)
 
     @property
     def kinks(self) -> int:
@@ -98,6 +108,8 @@ class GradcheckReport:
         lines = [head]
         for r in self.inputs:
             worst = "-" if r.worst is None else _index(r.worst, self.mode)
+            if r.worst_output is not None:
+                worst += " -> out" + _index(r.worst_output, "full")
             lines.append(
                 (
                     r.name,
@@ -117,9 +129,11 @@ class GradcheckReport:
         verdict = (
             "passed" if self.ok else f"FAILED, {self.failed} of {total} {unit} out of tolerance"
         )
+        if self.disconnected:
+            verdict = "FAILED, the output does not depend on any input: nothing was checked"
         title = (
-            f"gradcheck ({self.mode}, {self.dtype}, eps {self.eps:g}, "
-            f"|a - n| <= {self.atol:g} + {self.rtol:g} |n|): {verdict}"
+            f"{self.kind} ({self.mode}, {self.dtype}, eps {self.eps:g}, "
+            f"entrywise |a - n| <= {self.atol:g} + {self.rtol:g} |n|): {verdict}"
         )
         notes = [title, *rows]
         if self.kinks:
@@ -137,11 +151,31 @@ def _index(index: tuple[int, ...], mode: str) -> str:
 
 
 class GradcheckError(RuntimeError):
-    """Raised by :func:`~tinygrad_mlp.gradcheck` when a gradient is out of tolerance.
+    """Raised by :func:`~tinygrad_mlp.gradcheck` and :func:`~tinygrad_mlp.check_grads` when a
+    gradient is out of tolerance, or when the output does not depend on any input.
 
-    ``err.report`` is the :class:`GradcheckReport`; ``str(err)`` contains its table.
+    ``err.report`` is the report (a :class:`GradcheckReport` or a ``CheckGradsReport``);
+    ``str(err)`` contains its table, or ``message`` when given.
     """
 
-    def __init__(self, report: GradcheckReport) -> None:
-        super().__init__(f"gradients do not match\n{report}")
+    def __init__(self, report: object, message: str | None = None) -> None:
+        super().__init__(message if message is not None else f"gradients do not match\n{report}")
         self.report = report
+
+
+class GradcheckWarning(UserWarning):
+    """Warned instead of raising when ``raise_exception=False`` and nothing could be checked."""
+
+
+def disconnected_message(who: str) -> str:
+    """Why a check of a function that ignores its inputs refuses to say "passed"."""
+    if who == "gradgradcheck":
+        return (
+            "gradgradcheck: fn's gradient does not depend on any of the inputs (fn is affine "
+            "in them): its second derivative is 0 and there is nothing to check"
+        )
+    return (
+        f"{who}: fn's output does not depend on any of the inputs (no graph joins them), so "
+        "there is no gradient to check: 0 against 0 proves nothing. Check that fn uses its "
+        "arguments (not copies made with .numpy() or Tensor(x.data)) and that they require grad"
+    )

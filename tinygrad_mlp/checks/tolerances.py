@@ -30,7 +30,15 @@ import numpy as np
 
 from ..engine.tensor import Tensor
 
-__all__ = ["Tolerances", "DEFAULTS", "resolve"]
+__all__ = ["Tolerances", "DEFAULTS", "ENTRYWISE", "NORMWISE", "resolve"]
+
+
+# The two tolerance rules, by name. tm.gradcheck and tm.check_grads judge each entry on its
+# own, with an absolute floor so that gradients of exactly 0 can pass; the command's
+# three-way table judges a parameter's whole array at once against its largest entry, the
+# natural scale when the reference is exact (the closed form) or nearly so.
+ENTRYWISE = "entrywise: |a - n| <= atol + rtol |n| for every entry"
+NORMWISE = "normwise: max|a - r| / max|r| <= tol over a parameter's array"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ def resolve(
     atol: float | None,
     rtol: float | None,
     allow_float32: bool,
+    who: str = "gradcheck",
 ) -> tuple[str, Tolerances]:
     """The dtype the check runs at (the least precise input's) and its tolerances.
 
@@ -65,29 +74,29 @@ def resolve(
         ('float64', Tolerances(eps=1e-06, atol=1e-06, rtol=0.001))
     """
     if not inputs:
-        raise ValueError("gradcheck: inputs is empty; pass the Tensors fn takes, as a list")
+        raise ValueError(f"{who}: inputs is empty; pass the Tensors fn takes, as a list")
     dtype = "float64"
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor):
-            raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}, not a Tensor")
+            raise TypeError(f"{who}: input {i} is a {type(x).__name__}, not a Tensor")
         if not x.requires_grad:
             raise ValueError(
-                f"gradcheck: input {i} (shape {x.shape}) does not require grad; "
+                f"{who}: input {i} (shape {x.shape}) does not require grad; "
                 "create it with Tensor(..., requires_grad=True)"
             )
         name = str(x.dtype)
         if name == "float32":
             if not allow_float32:
                 raise TypeError(
-                    f"gradcheck: input {i} is float32, whose round-off (6e-8) hides gradient "
+                    f"{who}: input {i} is float32, whose round-off (6e-8) hides gradient "
                     "errors below ~1%; check in float64 (x.astype(np.float64)) or pass "
                     "allow_float32=True for float32 tolerances (eps 1e-3, atol = rtol = 1e-2)"
                 )
             dtype = "float32"
         elif name != "float64":
-            raise TypeError(f"gradcheck: input {i} has dtype {name}; use float64 (or float32)")
+            raise TypeError(f"{who}: input {i} has dtype {name}; use float64 (or float32)")
         if not np.isfinite(x.data).all():
-            raise ValueError(f"gradcheck: input {i} holds non-finite values")
+            raise ValueError(f"{who}: input {i} holds non-finite values")
     base = DEFAULTS[dtype]
     out = Tolerances(
         eps=base.eps if eps is None else float(eps),
@@ -95,8 +104,8 @@ def resolve(
         rtol=base.rtol if rtol is None else float(rtol),
     )
     if not (np.isfinite(out.eps) and out.eps > 0):
-        raise ValueError(f"gradcheck: eps must be a positive finite number, got {out.eps}")
+        raise ValueError(f"{who}: eps must be a positive finite number, got {out.eps}")
     for what, value in (("atol", out.atol), ("rtol", out.rtol)):
         if not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"gradcheck: {what} must be a finite number >= 0, got {value}")
+            raise ValueError(f"{who}: {what} must be a finite number >= 0, got {value}")
     return dtype, out
