@@ -6,8 +6,50 @@
 - :mod:`.losses`: loss modules wrapping :mod:`tinygrad_mlp.functional`'s losses.
 """
 
-from .activations import ReLU, Sigmoid, Tanh
+from .activations import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanh,
+)
 from .layers import MLP, Linear, Sequential
 from .module import Module
 
-__all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP"]
+__all__ = [
+    "Module",
+    "Linear",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "CELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Softplus",
+    "Softsign",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Softmin",
+    "Sequential",
+    "MLP",
+]
