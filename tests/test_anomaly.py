@@ -21,6 +21,8 @@ from tinygrad_mlp import Tensor, nn
 from tinygrad_mlp import functional as F
 from tinygrad_mlp.ops import Op
 
+from .helpers import run_cli
+
 HERE = "test_anomaly.py"
 
 
@@ -222,3 +224,23 @@ def test_wrong_count_from_a_rule_names_the_op_and_line_when_on() -> None:
         with pytest.raises(ValueError, match=r"OneGrad.*fewer gradients than its 2 inputs") as info:
             y.backward()
     assert f"{HERE}:{line}" in str(info.value)
+
+
+# --- tinygrad-mlp train --detect-anomaly ----------------------------------------------------
+
+SPIRALS = ["train", "--dataset", "spirals", "--hidden", "16", "--epochs", "1", "--detect-anomaly"]
+
+
+def test_train_with_anomaly_mode_trains(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(SPIRALS, capsys)
+    assert status == 0 and "test accuracy" in out
+
+
+def test_train_with_anomaly_mode_names_the_first_overflow(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, err = run_cli([*SPIRALS, "--lr", "1e30"], capsys)  # weights overflow at step 2
+    assert status == 1
+    (line,) = [ln for ln in err.splitlines() if "error:" in ln]
+    assert "anomaly in" in line and "train/loop.py" in line  # the op and the loop's line
+    assert "Traceback" not in err

@@ -11,6 +11,7 @@ to reach.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import math
 import os
@@ -85,6 +86,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=non_negative_int,
         default=1,
         help="BLAS threads (default: 1, fastest for these small matrices; 0: numpy's default)",
+    )
+    add(
+        "--detect-anomaly",
+        action="store_true",
+        help="stop at the first op making NaN or inf, naming it and its line (slower)",
     )
 
 
@@ -222,7 +228,8 @@ def _plot(history: Any, path: str) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Train, printing progress on stderr and the summary on stdout; see the module doc."""
-    from ..train.loop import History, NonFiniteLossError, load_dataset
+    from ..engine.anomaly import detect_anomaly
+    from ..train.loop import History, load_dataset
     from ..train.loop import run as train_run
     from ..utils.blas import limit_threads
 
@@ -253,9 +260,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     sys.stdout.flush()
     progress = _Progress(config.epochs, sys.stderr)
     try:
-        with limit_threads(args.threads or None):
+        anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
+        with limit_threads(args.threads or None), anomaly:
             result = train_run(config, args.save, ckpt, progress.step, progress.epoch)
-    except NonFiniteLossError as e:
+    except FloatingPointError as e:  # NonFiniteLossError, or what --detect-anomaly caught
         if progress.bar is not None:
             progress.bar.close()
         print(f"\ntinygrad-mlp train: error: {e}", file=sys.stderr)

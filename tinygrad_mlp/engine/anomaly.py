@@ -39,6 +39,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Frames whose file lies under this folder belong to the library; the first other frame up
 # the stack is where the user's code created the op.
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# Frames in these parts make up the ops themselves; a frame elsewhere in the package (the
+# training loop, say) is worth naming too.
+_CORE = tuple(_PACKAGE_DIR + part + os.sep for part in ("engine", "ops", "functional", "nn"))
 _SITE = "_anomaly_site"  # the op attribute holding "file:line"; Op.release drops it
 _NAMED = "_tm_backward_context"  # set on an exception already renamed: never wrap twice
 
@@ -98,20 +101,30 @@ def detect_anomaly(fn: F | None = None) -> Any:
 
         >>> x = Tensor(np.array([1.0, 0.0]), requires_grad=True)
         >>> with tm.detect_anomaly():
-        ...     y = x.log()                           # log(0) = -inf from a finite input
+        ...     y = x.log()  # log(0) = -inf from a finite input
         Traceback (most recent call last):
-        FloatingPointError: anomaly in forward: Log turned finite inputs into -inf; input shapes (2,); ...
+        FloatingPointError: anomaly in forward: Log turned finite inputs into -inf; ...(2,); ...
     """
     return _SetAnomaly(True) if fn is None else _SetAnomaly(True)(fn)
 
 
 def creation_site() -> str:
-    """``file:line`` of the first frame outside the package, with that line's source."""
-    frame = sys._getframe(1)
+    """``file:line`` of the first frame outside the package, with that line's source; and,
+    when library code other than the engine stands between (the training loop behind
+    ``tinygrad-mlp train``), the innermost such frame after "via"."""
+    frame: Any = sys._getframe(1)
+    via = None
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
-    if frame is None:
+        if via is None and not frame.f_code.co_filename.startswith(_CORE):
+            via = frame
+        frame = frame.f_back
+    if frame is None and via is None:
         return "inside tinygrad_mlp (no caller outside the package)"
+    site = _describe(frame) if frame is not None else "tinygrad_mlp"
+    return site if via is None else f"{site}, via {_describe(via)}"
+
+
+def _describe(frame: Any) -> str:
     path, line = frame.f_code.co_filename, frame.f_lineno
     source = linecache.getline(path, line).strip()
     return f"{path}:{line}" + (f" ({source})" if source else "")
