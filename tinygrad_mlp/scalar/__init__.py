@@ -1,6 +1,9 @@
 """The scalar engine: the seed network neuron by neuron, one graph node per number.
 
-:class:`Value` (:mod:`.value`) is a float that records how it was computed;
+:class:`Value` (:mod:`.value`) is a float that records how it was computed, with the
+elementwise math (:mod:`.elementwise`: ``v.sqrt()``, ``v.sin()``, ``v.maximum(w)``, ...) and
+activations (:mod:`.activations`: ``v.sigmoid()``, ``v.softplus()``, ``v.gelu()``, ...) of
+the tensor engine, with the same derivatives at kinks;
 :mod:`.nn` builds ``Neuron``, ``Layer`` and the seed ``MLP`` from Values, and
 :mod:`.functional` the stable softmax and cross-entropy. Gradients agree with the tensor
 engine and the closed form to float64 round-off; weights move between the engines through

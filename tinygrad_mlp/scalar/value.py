@@ -19,6 +19,9 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter, mul
 from typing import TypeAlias
 
+from .activations import ScalarActivations
+from .elementwise import ScalarMath
+
 __all__ = ["Value", "dot", "vsum"]
 
 Number: TypeAlias = "int | float"
@@ -43,11 +46,14 @@ def _float(x: object, what: str) -> float:
     return float(x)
 
 
-class Value:
+class Value(ScalarMath, ScalarActivations):
     """A scalar node: ``data`` (float), ``grad`` (float, dE/d this), parents and partials.
 
     Ops: ``+ - * / **`` with Values or numbers on either side, unary ``-``, ``exp``,
-    ``log``, ``relu``, ``tanh``. ``backward()`` fills ``grad`` of every node it reaches.
+    ``log``, ``relu``, ``tanh``; elementwise math (``sqrt``, ``sin``, ``log1p``, ``erf``,
+    ``maximum``, ``clamp``, ...: :mod:`.elementwise`) and activations (``sigmoid``,
+    ``softplus``, ``leaky_relu``, ``gelu``, ...: :mod:`.activations`).
+    ``backward()`` fills ``grad`` of every node it reaches.
 
     Example::
 
