@@ -116,6 +116,7 @@ def _render(nodes: Sequence[Node], types: dict[str, str], rankdir: str, name: st
     out = [
         f"digraph {_quote(name)} {{",
         f"  rankdir={rankdir};",
+        '  graph [fontname="Helvetica", fontsize=11];',
         '  node [fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=8, color="#555555"];',
     ]
