@@ -6,8 +6,9 @@
 - :mod:`.activation_smooth`: softplus, logsigmoid, silu, mish, gelu;
 - :mod:`.elementwise`, :mod:`.trig`: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
 - :mod:`.binary`: maximum, minimum, where, clamp, lerp, tensor ** tensor;
-- :mod:`.shape`: sum, max, reshape, transpose, broadcast_to;
-- :mod:`.index`: x[index] and its adjoint, the scatter-add of a gradient;
+- :mod:`.reduce`: sum, max, min, prod, var, logsumexp, cumsum;
+- :mod:`.shape`: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
+- :mod:`.index`: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
 - :mod:`.nn`: softmax, log-softmax, fused linear and linear+ReLU;
 - :mod:`.loss`: softmax cross-entropy fused into one node, and its gradient as an op.
 
@@ -45,11 +46,12 @@ from .elementwise import (
     Sqrt,
     Square,
 )
-from .index import Index, ScatterAdd, plain_index
+from .index import Index, ScatterAdd, gather_index, plain_index
 from .loss import CrossEntropy, CrossEntropyGrad
 from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sub
 from .nn import Linear, LinearReLU, LogSoftmax, Softmax
-from .shape import BroadcastTo, Max, Reshape, Sum, Transpose
+from .reduce import CumSum, LogSumExp, Max, Min, Prod, ProdOthers, Sum, Var
+from .shape import BroadcastTo, Cat, Crop, Flip, Pad, Repeat, Reshape, Transpose
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh, Tan
 
 __all__ = [
@@ -115,12 +117,24 @@ __all__ = [
     "MatMul",
     "Sum",
     "Max",
+    "Min",
+    "Prod",
+    "ProdOthers",
+    "Var",
+    "LogSumExp",
+    "CumSum",
     "Reshape",
     "Transpose",
     "BroadcastTo",
+    "Cat",
+    "Crop",
+    "Pad",
+    "Flip",
+    "Repeat",
     "Index",
     "ScatterAdd",
     "plain_index",
+    "gather_index",
     "Softmax",
     "LogSoftmax",
     "Linear",

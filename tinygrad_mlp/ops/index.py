@@ -9,7 +9,7 @@ import numpy as np
 
 from .base import Grad, Op, call
 
-__all__ = ["Index", "ScatterAdd", "plain_index"]
+__all__ = ["Index", "ScatterAdd", "plain_index", "gather_index"]
 
 
 def plain_index(index: Any) -> Any:
@@ -18,6 +18,42 @@ def plain_index(index: Any) -> Any:
         return tuple(plain_index(i) for i in index)
     data = getattr(index, "data", None)
     return data if isinstance(data, np.ndarray) else index
+
+
+def gather_index(shape: tuple[int, ...], axis: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The numpy index that makes ``x[...]`` torch's ``gather(x, axis, index)``.
+
+    out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and alike for the other axes):
+    ``index`` has x's number of dimensions, at most x's size along every other axis, and
+    entries in [0, shape[axis]). Gathering is indexing, so :class:`Index` records it and
+    its backward adds the gradient back at the gathered places (repeats add up).
+
+    Example::
+
+        >>> gather_index((2, 3), 1, np.array([[2], [0]]))[1].ravel().tolist()
+        [2, 0]
+    """
+    if not isinstance(index, np.ndarray) or index.dtype.kind not in "iu":
+        kind = getattr(index, "dtype", type(index).__name__)
+        raise TypeError(f"gather: index must be an integer array, got {kind}")
+    if index.ndim != len(shape):
+        raise ValueError(
+            f"gather: index has {index.ndim} dimension(s), the tensor {len(shape)}: they must match"
+        )
+    for d, (n, m) in enumerate(zip(shape, index.shape, strict=True)):
+        if d != axis and m > n:
+            raise ValueError(
+                f"gather: index has size {m} along axis {d}, more than the tensor's {n}"
+            )
+    if index.size and (index.min() < 0 or index.max() >= shape[axis]):
+        bad = index[(index < 0) | (index >= shape[axis])].ravel()[0]
+        raise IndexError(
+            f"gather: index {bad} is out of range for axis {axis} of size {shape[axis]}"
+        )
+    # along every other axis d the position is the index's own coordinate, arange(m_d)
+    grid = list(np.ogrid[tuple(slice(0, m) for m in index.shape)])
+    grid[axis] = index.astype(np.intp)  # a copy: the caller may reuse its array
+    return tuple(grid)
 
 
 def _scatter(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:

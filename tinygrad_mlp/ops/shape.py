@@ -1,4 +1,9 @@
-"""Reductions and shape changes: sum, max, reshape, transpose, broadcast_to."""
+"""Shape changes: reshape, transpose, broadcast_to, cat, crop (slicing), pad, flip, repeat.
+
+Each moves or copies elements without arithmetic, so each backward moves the gradient back:
+the adjoint pairs are cat/crop, crop/pad, flip/flip, broadcast_to/sum (done by the engine)
+and repeat/its block sum. Reductions (sum, max, ...) are in :mod:`.reduce`.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Grad, Op, call, data_of, keep_shape, normalize_axes
+from .base import Grad, Op, call
 
-__all__ = ["Sum", "Max", "Reshape", "Transpose", "BroadcastTo"]
-
-
-class Sum(Op):
-    """Sum over axes: each input element gets the gradient of its sum."""
-
-    def forward(
-        self, x: np.ndarray, axis: int | Sequence[int] | None, keepdims: bool
-    ) -> np.ndarray:
-        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
-        return np.asarray(np.sum(x, axis=self.axes, keepdims=keepdims))
-
-    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        shape = inputs[0].shape
-        # Every input element contributes once to its sum: the gradient is g repeated.
-        return (call(BroadcastTo, g.reshape(keep_shape(shape, self.axes)), shape=shape),)
-
-    def jvp(
-        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
-    ) -> np.ndarray:
-        return np.sum(t[0], axis=self.axes, keepdims=self.keepdims)  # linear: d sum = sum d
-
-
-class Max(Op):
-    """Maximum over axes. Ties share the gradient equally (like torch.amax, not torch.max)."""
-
-    def forward(
-        self, x: np.ndarray, axis: int | Sequence[int] | None, keepdims: bool
-    ) -> np.ndarray:
-        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
-        if x.size == 0:
-            raise ValueError(f"max of an empty tensor of shape {x.shape} has no value")
-        return np.asarray(np.max(x, axis=self.axes, keepdims=keepdims))
-
-    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        x = data_of(inputs[0])
-        kshape = keep_shape(x.shape, self.axes)
-        hit = x == data_of(out).reshape(kshape)
-        # Split equally among ties: a valid subgradient, symmetric in the tied entries.
-        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)
-        return (call(BroadcastTo, g.reshape(kshape), shape=x.shape) * share,)
-
-    def jvp(
-        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
-    ) -> np.ndarray:
-        # The directional derivative along t is the mean of t over the tied maxima: the
-        # same choice of subgradient as the backward rule, so <u, J t> = <J^T u, t> holds.
-        x = inputs[0]
-        hit = x == np.max(x, axis=self.axes, keepdims=True)
-        share = hit / hit.sum(axis=self.axes, keepdims=True)
-        return np.sum(t[0] * share, axis=self.axes, keepdims=self.keepdims)
+__all__ = ["Reshape", "Transpose", "BroadcastTo", "Cat", "Crop", "Pad", "Flip", "Repeat"]
 
 
 class Reshape(Op):
@@ -116,3 +71,118 @@ class BroadcastTo(Op):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         return np.broadcast_to(t[0], out.shape)
+
+
+Box = tuple[tuple[int, int], ...]  # (start, stop) along every axis
+
+
+class Cat(Op):
+    """Inputs joined along ``axis`` (numpy's dtype promotion): each gets its block of g."""
+
+    def forward(self, *xs: np.ndarray, axis: int) -> np.ndarray:
+        first = xs[0]
+        if first.ndim == 0:
+            raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+        for i, x in enumerate(xs):
+            if x.ndim != first.ndim or any(
+                a != b for d, (a, b) in enumerate(zip(x.shape, first.shape)) if d != axis
+            ):
+                raise ValueError(
+                    f"cat: tensor {i} has shape {x.shape}, tensor 0 has {first.shape}; "
+                    f"all shapes must match except along axis {axis}"
+                )
+        self.axis = axis
+        self.offsets = np.cumsum([0] + [x.shape[axis] for x in xs]).tolist()
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad | None, ...]:
+        whole = [(0, n) for n in g.shape]
+        grads = []
+        for i, need in enumerate(self.needs):
+            box = list(whole)
+            box[self.axis] = (self.offsets[i], self.offsets[i + 1])
+            grads.append(call(Crop, g, box=tuple(box)) if need else None)
+        return tuple(grads)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.concatenate(t, axis=self.axis)  # linear
+
+
+class Crop(Op):
+    """x[start:stop] along every axis (the ``box``): the gradient is g padded with zeros."""
+
+    def forward(self, x: np.ndarray, box: Box) -> np.ndarray:
+        self.shape, self.box = x.shape, box
+        return x[tuple(slice(a, b) for a, b in box)]
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        widths = tuple((a, n - b) for (a, b), n in zip(self.box, self.shape, strict=True))
+        return (call(Pad, g, widths=widths, value=0.0),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return t[0][tuple(slice(a, b) for a, b in self.box)]
+
+
+class Pad(Op):
+    """x surrounded by ``value``: ``widths`` holds (before, after) >= 0 for every axis.
+
+    The padding is constant, so only the interior depends on x: the gradient is g cropped.
+    """
+
+    def forward(self, x: np.ndarray, widths: Box, value: float) -> np.ndarray:
+        self.widths = widths
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        box = tuple((a, a + n) for (a, _), n in zip(self.widths, inputs[0].shape, strict=True))
+        return (call(Crop, g, box=box),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.pad(t[0], self.widths, mode="constant")  # the padding is constant: tangent 0
+
+
+class Flip(Op):
+    """The order of the elements reversed along ``axes``; the gradient is flipped back."""
+
+    def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        self.axes = axes
+        return np.flip(x, axes)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (call(Flip, g, axes=self.axes),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.flip(t[0], self.axes)
+
+
+class Repeat(Op):
+    """x tiled ``reps`` times along each axis (torch's ``repeat``, numpy's ``tile``).
+
+    Each input element appears once per tile: its gradient is the sum of g over the tiles.
+    ``reps`` has at least x.ndim entries; extra leading ones add new axes.
+    """
+
+    def forward(self, x: np.ndarray, reps: tuple[int, ...]) -> np.ndarray:
+        self.reps = reps
+        return np.tile(x, reps)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        shape = inputs[0].shape
+        sizes = (1,) * (len(self.reps) - len(shape)) + tuple(shape)
+        # view g as (r0, s0, r1, s1, ...) and sum over the tile axes r
+        split = [d for r, s in zip(self.reps, sizes, strict=True) for d in (r, s)]
+        summed = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (summed.reshape(shape),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.tile(t[0], self.reps)

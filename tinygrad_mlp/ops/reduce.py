@@ -1,0 +1,256 @@
+"""Reductions: sum, max, min, prod, var, logsumexp, and the running sum cumsum.
+
+Every reduction takes ``axis`` (an int, a tuple of ints or None for all axes) and
+``keepdims``; the Tensor methods also accept torch's ``dim`` / ``keepdim``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .base import Grad, Op, call, data_of, keep_shape, normalize_axes, reduced_count
+from .math import Exp
+from .shape import BroadcastTo, Transpose
+
+__all__ = ["Sum", "Max", "Min", "Prod", "ProdOthers", "Var", "LogSumExp", "CumSum"]
+
+Axis = int | Sequence[int] | None
+
+
+class Sum(Op):
+    """Sum over axes: each input element gets the gradient of its sum."""
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
+        return np.asarray(np.sum(x, axis=self.axes, keepdims=keepdims))
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        shape = inputs[0].shape
+        # Every input element contributes once to its sum: the gradient is g repeated.
+        return (call(BroadcastTo, g.reshape(keep_shape(shape, self.axes)), shape=shape),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return np.sum(t[0], axis=self.axes, keepdims=self.keepdims)  # linear: d sum = sum d
+
+
+class Max(Op):
+    """Maximum over axes. Ties share the gradient equally (like torch.amax, not torch.max)."""
+
+    pick = staticmethod(np.max)  # Min reuses every line with np.min
+    name = "max"
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
+        if x.size == 0:
+            raise ValueError(f"{self.name} of an empty tensor of shape {x.shape} has no value")
+        return np.asarray(self.pick(x, axis=self.axes, keepdims=keepdims))
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        x = data_of(inputs[0])
+        kshape = keep_shape(x.shape, self.axes)
+        hit = x == data_of(out).reshape(kshape)
+        # Split equally among ties: a valid subgradient, symmetric in the tied entries.
+        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)
+        return (call(BroadcastTo, g.reshape(kshape), shape=x.shape) * share,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # The directional derivative along t is the mean of t over the tied maxima: the
+        # same choice of subgradient as the backward rule, so <u, J t> = <J^T u, t> holds.
+        x = inputs[0]
+        hit = x == self.pick(x, axis=self.axes, keepdims=True)
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        return np.sum(t[0] * share, axis=self.axes, keepdims=self.keepdims)
+
+
+class Min(Max):
+    """Minimum over axes. Ties share the gradient equally, as in :class:`Max`."""
+
+    pick = staticmethod(np.min)
+    name = "min"
+
+
+def _exclusive_products(x: np.ndarray) -> np.ndarray:
+    """e_i = prod_{j != i} x_j along the last axis, as (prefix product) * (suffix product).
+
+    No division, so any number of zeros gives the exact products (x / x_i would give 0/0).
+    """
+    n = x.shape[-1]
+    if n == 0:
+        return np.ones_like(x)
+    ones = np.ones((*x.shape[:-1], 1), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod_{j<i}
+    after = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before * after  # after_i = prod_{j>i}
+
+
+def _pair_rows(x: Grad) -> Grad:
+    """Row k is x with x_k replaced by 1: shape (..., n, n), built by exact 0/1 masks.
+
+    The exclusive products of row k at i != k are prod_{j not in {i, k}} x_j.
+    """
+    n = x.shape[-1]
+    eye = np.eye(n, dtype=data_of(x).dtype)
+    return x.reshape((*x.shape[:-1], 1, n)) * (1 - eye) + eye  # x*0 + 1 = 1, x*1 + 0 = x
+
+
+class ProdOthers(Op):
+    """e_i = prod_{j != i} x_j along the last axis: the gradient of a product, exact at zeros.
+
+    de_i/dx_k = prod_{j not in {i, k}} x_j for k != i and 0 for k = i: a symmetric matrix,
+    itself the exclusive products of the rows of :func:`_pair_rows`, so the backward calls
+    this op again, one axis longer, and every order of derivative is exact.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return _exclusive_products(x)
+
+    def backward(self, u: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        x = inputs[0]
+        n = x.shape[-1]
+        off = 1 - np.eye(n, dtype=data_of(x).dtype)
+        pairs = call(ProdOthers, _pair_rows(x)) * off  # [..., k, i]; the diagonal dropped
+        # dE/dx_k = sum_{i != k} u_i de_i/dx_k
+        return ((pairs * u.reshape((*u.shape[:-1], 1, n))).sum(axis=-1),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # de_i = sum_{k != i} prod_{j not in {i, k}} x_j dx_k
+        x, dx = inputs[0], t[0]
+        n = x.shape[-1]
+        rows = np.where(np.eye(n, dtype=bool), 1, x[..., None, :]).astype(x.dtype)
+        pairs = _exclusive_products(rows) * (1 - np.eye(n, dtype=x.dtype))
+        return np.sum(pairs * dx[..., :, None], axis=-2)
+
+
+def _reduced_last(x: Grad, axes: tuple[int, ...]) -> tuple[Grad, tuple[int, ...]]:
+    """x with the reduced ``axes`` moved last and merged into one; and the permutation used."""
+    kept = [a for a in range(x.ndim) if a not in axes]
+    perm = (*kept, *axes)
+    moved = x if perm == tuple(range(x.ndim)) else call(Transpose, x, axes=perm)
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    return moved.reshape((*[x.shape[a] for a in kept], n)), perm
+
+
+def _others(x: Grad, axes: tuple[int, ...], op: type[Op] | None) -> Grad:
+    """prod of the other entries of each element's group, in x's layout (via ``op`` or numpy)."""
+    flat, perm = _reduced_last(x, axes)
+    e = _exclusive_products(flat) if op is None else call(op, flat)
+    e = e.reshape(tuple(x.shape[a] for a in perm))
+    if perm == tuple(range(x.ndim)):
+        return e
+    return call(Transpose, e, axes=tuple(np.argsort(perm).tolist()))
+
+
+class Prod(Op):
+    """Product over axes: d prod / dx_i = prod_{j != i} x_j, exact with any number of zeros."""
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
+        return np.asarray(np.prod(x, axis=self.axes, keepdims=keepdims))
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        x = inputs[0]
+        spread = call(BroadcastTo, g.reshape(keep_shape(x.shape, self.axes)), shape=x.shape)
+        return (spread * _others(x, self.axes, ProdOthers),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        # d prod = sum_i (prod_{j != i} x_j) dx_i
+        others = _others(inputs[0], self.axes, None)
+        return np.sum(others * t[0], axis=self.axes, keepdims=self.keepdims)
+
+
+class Var(Op):
+    """sum (x - mean)^2 / (N - correction) over axes: d/dx_i = 2 (x_i - mean) / (N - correction).
+
+    ``correction=1`` (the default of the methods, as torch) is Bessel's unbiased estimate.
+    """
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool, correction: float) -> np.ndarray:
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
+        self.count = reduced_count(x.shape, self.axes)
+        self.dof = self.count - correction
+        if self.dof <= 0:
+            raise ValueError(
+                f"var: correction={correction} leaves no degrees of freedom for "
+                f"{self.count} element(s) per result (need more than {correction})"
+            )
+        return np.asarray(np.var(x, axis=self.axes, keepdims=keepdims, ddof=correction))
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        x = inputs[0]
+        centered = x - x.sum(axis=self.axes, keepdims=True) * (1.0 / self.count)
+        # no term for the mean's own dependence on x: sum_i (x_i - mean) = 0 cancels it
+        return (g.reshape(keep_shape(x.shape, self.axes)) * centered * (2.0 / self.dof),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        x = inputs[0]
+        centered = x - np.mean(x, axis=self.axes, keepdims=True)
+        return np.sum(centered * t[0], axis=self.axes, keepdims=self.keepdims) * (2.0 / self.dof)
+
+
+class LogSumExp(Op):
+    """log sum_i e^{x_i} over axes, shifted by the maximum (no overflow); d/dx_i = softmax_i.
+
+    All entries -inf gives -inf (log 0), as torch; an empty reduction also gives -inf.
+    """
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+        self.axes, self.keepdims = normalize_axes(x.ndim, axis), keepdims
+        m = np.max(x, axis=self.axes, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)  # a -inf or +inf shift would give inf - inf = nan
+        with np.errstate(divide="ignore"):  # log 0 = -inf is the right answer, not a warning
+            out = np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True)) + m
+        if keepdims:
+            return out
+        return out.reshape([s for i, s in enumerate(out.shape) if i not in self.axes])
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        kshape = keep_shape(inputs[0].shape, self.axes)
+        softmax = call(Exp, inputs[0] - out.reshape(kshape))  # e^{x_i - lse}
+        return (g.reshape(kshape) * softmax,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        kshape = keep_shape(inputs[0].shape, self.axes)
+        softmax = np.exp(inputs[0] - out.reshape(kshape))
+        return np.sum(softmax * t[0], axis=self.axes, keepdims=self.keepdims)
+
+
+class CumSum(Op):
+    """y_i = sum_{j <= i} x_j along ``axis`` (``reverse``: sum_{j >= i}), each the other's adjoint.
+
+    x_j feeds every y_i with i >= j, so dE/dx_j = sum_{i >= j} g_i: the reverse running sum.
+    """
+
+    def forward(self, x: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
+        self.axis, self.reverse = axis, reverse
+        return _cumsum(x, axis, reverse)
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        return (call(CumSum, g, axis=self.axis, reverse=not self.reverse),)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        return _cumsum(t[0], self.axis, self.reverse)  # linear
+
+
+def _cumsum(x: np.ndarray, axis: int, reverse: bool) -> Any:
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.cumsum(x, axis=axis)
