@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .methods_compare import CompareMethods
 from .methods_math import MathMethods
+from .methods_reduce import ReduceMethods
 from .methods_shape import ShapeMethods
 from .numpy_interop import NumpyInterop
 
@@ -37,7 +39,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-class Tensor(MathMethods, ShapeMethods, NumpyInterop):
+class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
@@ -224,20 +226,50 @@ class Tensor(MathMethods, ShapeMethods, NumpyInterop):
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
 
-    # Comparisons give constant boolean tensors (no gradient flows through them).
-    def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data > self._lift(other).data, False)
+    # Comparisons (== != < ...) give constant boolean tensors: engine/methods_compare.py.
+    __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
 
-    def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data < self._lift(other).data, False)
+    # torch's names for the operators
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other (torch's ``add``)."""
+        return self + (other if alpha == 1 else other * alpha)
 
-    def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data >= self._lift(other).data, False)
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other (torch's ``sub``)."""
+        return self - (other if alpha == 1 else other * alpha)
 
-    def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data <= self._lift(other).data, False)
+    def mul(self, other: Any) -> Tensor:
+        """self * other, elementwise with broadcasting."""
+        return self * other
 
-    __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity
+    def div(self, other: Any) -> Tensor:
+        """self / other, true division (torch's ``div`` without ``rounding_mode``)."""
+        return self / other
+
+    def neg(self) -> Tensor:
+        """-self."""
+        return -self
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent."""
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        """self @ other, with numpy's (and torch's) matmul rules."""
+        return self @ other
+
+    def dot(self, other: Any) -> Tensor:
+        """The inner product of two 1-D tensors of one length (torch's ``dot``, 1-D only).
+
+        Example: ``Tensor(np.array([1.0, 2.0])).dot(np.array([3.0, 4.0])).item()`` is 11.0.
+        """
+        b = self._lift(other)
+        if self.ndim != 1 or b.ndim != 1 or self.shape != b.shape:
+            raise ValueError(
+                f"dot: needs two 1-D tensors of one length, got {self.shape} and {b.shape} "
+                "(use matmul for matrices)"
+            )
+        return _ops.MatMul.apply(self, b)
 
     def astype(self, dtype: Any) -> Tensor:
         """The values converted to ``dtype``; the gradient is converted back."""
