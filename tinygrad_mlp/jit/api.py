@@ -1,0 +1,230 @@
+"""``tm.jit``: trace a training step on its first calls, then replay it as straight numpy.
+
+Per *signature* (the shapes, dtypes and ``requires_grad`` of the Tensor and array arguments,
+the values of the others, and whether grad mode is on):
+
+1. The first call runs the step eagerly while :mod:`.capture` records it.
+2. The second call *verifies*: it snapshots the state the step changes, runs the step
+   eagerly again (a second trace), and requires both traces to be the same program. The
+   two traces together tell what each extern is (:func:`.trace.resolve`). Then it puts the
+   state back, runs the compiled :class:`~.plan.Plan` instead, and requires the replay to
+   match the eager run bit for bit: parameters, gradients, optimizer state and what the
+   step returned. Any difference is refused with a :class:`~.trace.JitError`.
+3. Later calls replay: guards, then the kernels. No Tensor, graph, sort or op object.
+
+Anomaly mode, forward mode (``tm.jvp``) and a call from inside another trace run the step
+eagerly, untraced.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+
+import numpy as np
+
+from ..engine.anomaly import _state as _anomaly
+from ..engine.grad_mode import _grad_mode
+from ..engine.tensor import Tensor
+from ..ops.base import Op
+from . import state
+from .capture import tracing
+from .plan import Plan, Stale
+from .trace import JitError, Trace, first_difference, resolve
+
+__all__ = ["jit", "Jitted"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class _Entry:
+    trace: Trace
+    plan: Plan | None = None
+    refused: JitError | None = None
+
+
+def _arg_key(a: Any) -> Any:
+    """The part of the signature one argument contributes (as inlined in ``__call__``)."""
+    if isinstance(a, Tensor):
+        d = a.data
+        return (d.shape, d.dtype, a.requires_grad)
+    if type(a) is np.ndarray:
+        return (a.shape, a.dtype)
+    try:
+        hash(a)
+    except TypeError:
+        raise TypeError(
+            f"jit: an argument of type {type(a).__name__} is neither a Tensor, a numpy array "
+            "nor hashable; a jitted step takes Tensors, arrays, and hashable values (numbers, "
+            "strings, tuples of those)"
+        ) from None
+    return (type(a), a)
+
+
+class Jitted(Generic[P, R]):
+    """A step that is traced on its first calls and replayed afterwards (see :func:`jit`)."""
+
+    def __init__(self, fn: Callable[P, R], cache_size: int = 8) -> None:
+        if not callable(fn):
+            raise TypeError(f"jit expects a function, got {type(fn).__name__}")
+        if cache_size < 1:
+            raise ValueError(f"jit: cache_size must be >= 1, got {cache_size}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self.traces = 0  # eager calls made to trace or verify
+        self.replays = 0  # calls answered by a replay
+        self._entries: dict[Any, _Entry] = {}
+        self._lock = threading.Lock()  # a plan's buffers serve one call at a time
+
+    def reset(self) -> None:
+        """Forget every trace (after changing the model's structure, say)."""
+        self._entries.clear()
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if kwargs or Op._tracer is not None or _anomaly.enabled or _grad_mode.tangents is not None:
+            return self._call(args, kwargs)  # type: ignore[no-any-return]
+        # the signature, inlined for the usual arguments: this runs on every replay
+        key: list[Any] = [_grad_mode.enabled]
+        for a in args:
+            if type(a) is Tensor:
+                d = a.data
+                key.append((d.shape, d.dtype, a.requires_grad))
+            elif type(a) is np.ndarray:
+                key.append((a.shape, a.dtype))
+            else:
+                key.append(_arg_key(a))
+        entry = self._entries.get(tuple(key))
+        if entry is not None and entry.plan is not None:
+            with self._lock:
+                try:
+                    out = entry.plan.run(args)
+                except Stale:
+                    out = _STALE
+            if out is not _STALE:
+                self.replays += 1
+                return out  # type: ignore[no-any-return]
+        return self._call(args, kwargs)  # type: ignore[no-any-return]
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Every call that is not a plain replay: trace, verify, or run eagerly."""
+        names = tuple(sorted(kwargs))
+        flat = args + tuple(kwargs[k] for k in names)
+        tracer = Op._tracer
+        if (
+            (tracer is not None and tracer.mine())
+            or _anomaly.enabled
+            or _grad_mode.tangents is not None
+        ):
+            return self.fn(*args, **kwargs)  # inside another trace, anomaly or forward mode
+        key = (_grad_mode.enabled, *[_arg_key(a) for a in flat], *names)
+        entry = self._entries.get(key)
+        if entry is not None and entry.plan is not None:
+            with self._lock:
+                try:
+                    out = entry.plan.run(flat)
+                except Stale:
+                    out = _STALE
+            if out is not _STALE:
+                self.replays += 1
+                return out
+            entry = None  # a parameter or optimizer changed since: trace again
+        if entry is None:
+            result, trace = self._trace(args, kwargs, flat)
+            self._entries[key] = _Entry(trace)
+            while len(self._entries) > self.cache_size:
+                del self._entries[next(iter(self._entries))]
+            return result
+        if entry.refused is not None:
+            raise entry.refused
+        with self._lock:
+            return self._verify(entry, args, kwargs, flat)
+
+    def _trace(self, args: Any, kwargs: Any, flat: Sequence[Any]) -> tuple[Any, Trace]:
+        self.traces += 1
+        with tracing(flat) as tracer:
+            result = self.fn(*args, **kwargs)
+            tracer.trace.result = tracer.result(result)
+        return result, tracer.trace
+
+    def _verify(self, entry: _Entry, args: Any, kwargs: Any, flat: Sequence[Any]) -> Any:
+        """Second call: trace again, compile, and check the replay against the eager run."""
+        first = entry.trace
+        tensors, opts, rngs = state.touched(first, flat)
+        before = state.take(tensors, opts, rngs)
+        result, second = self._trace(args, kwargs, flat)
+        diff = first_difference(first, second)
+        if diff:
+            entry.refused = JitError(
+                "jit: the step built a different program on two calls with the same "
+                f"signature: {diff}. A replay repeats one program, so Python control flow "
+                "that depends on data or on the call count cannot be replayed; move it out "
+                "of the step, or do not jit it."
+            )
+            raise entry.refused
+        try:
+            resolved = resolve(first, second)
+        except JitError as e:
+            entry.refused = e
+            raise
+        more = state.touched(second, flat)
+        tensors += [t for t in more[0] if all(t is not u for u in tensors)]
+        eager = state.take(tensors, opts, rngs)
+        known = before.tensors
+        known += [s for s in eager.tensors if all(s[0] is not b[0] for b in known)]
+        plan = Plan(resolved, flat)
+        state.restore(before)
+        try:
+            replayed = plan.run(flat)
+            diff = state.compare(eager, state.take(tensors, opts, rngs))
+            diff = diff or state.compare_outputs(result, replayed)
+        except Exception as e:  # any failure of the replay is a refusal, reported
+            diff = f"the replay failed ({type(e).__name__}: {e})"
+        if diff:
+            state.restore(eager)
+            entry.refused = JitError(
+                f"jit: the replayed step does not match the eager step bit for bit ({diff} "
+                "differs). Something the step does is not visible to the trace: an in-place "
+                "write to .data or .grad, an optimizer other than tinygrad_mlp's, or Python "
+                "state. Run it without jit."
+            )
+            raise entry.refused
+        entry.trace, entry.plan = resolved, plan
+        self.replays += 1
+        return replayed
+
+
+_STALE = object()
+
+
+def jit(fn: Callable[P, R] | None = None, *, cache_size: int = 8) -> Any:
+    """Trace a step on its first calls, then replay only its numpy work (``@tm.jit``).
+
+    The step may compute a loss with Tensor ops, call ``backward()``, ``zero_grad()`` and
+    ``opt.step()``, and return Tensors. Replays give bit for bit the results of running it
+    eagerly, read hyperparameters (``opt.lr``) and optimizer state on every call, and return
+    fresh Tensors. A new signature (say, a smaller last batch) traces again; up to
+    ``cache_size`` signatures are kept. See docs/jit.md.
+
+    Example::
+
+        >>> model = tm.nn.MLP(4, [8], 3, rng=np.random.default_rng(0))
+        >>> opt = tm.optim.SGD(model.parameters(), lr=0.1)
+        >>> @tm.jit
+        ... def step(x, y):
+        ...     loss = tm.functional.cross_entropy(model(x), y)
+        ...     opt.zero_grad(); loss.backward(); opt.step()
+        ...     return loss
+        >>> x, y = tm.Tensor(np.ones((2, 4), np.float32)), np.array([0, 2])
+        >>> losses = [step(x, y).item() for _ in range(3)]   # trace, verify, replay
+        >>> step.replays, losses[0] > losses[2]
+        (2, True)
+    """
+    if fn is None:
+        return lambda f: Jitted(f, cache_size)
+    return Jitted(fn, cache_size)

@@ -1,0 +1,291 @@
+"""Recording a step while it runs eagerly: the hooks the engine calls during a trace.
+
+While :func:`tracing` is active, ``Op._tracer`` is a :class:`Tracer`. The engine calls it
+from ``Op.apply`` (every op's forward), ``backward()``, ``tm.grad``, ``zero_grad`` and the
+optimizers' ``step``; each call appends a record to the :class:`~.trace.Trace` (or refuses
+with a :class:`~.trace.JitError`). The step runs exactly as without jit: the tracer only
+watches.
+
+A replay never runs the step's Python, so a step whose Python reads tensor *values*
+(``loss.item()``, ``float(t)``, ``if t > 0``, ``t.numpy()``, ``t.data`` outside this
+package) cannot be replayed. The tracer catches those reads: the tensors the step computes
+(and its Tensor arguments) are given the class :class:`_Traced` for the duration of the
+call, whose value-reading methods raise. Their class is restored when the trace ends.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from ..engine.graph import toposort
+from ..engine.tensor import Tensor
+from ..ops.base import Op
+from .trace import BackwardRec, Extern, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
+
+__all__ = ["Tracer", "tracing", "TRACE_LOCK"]
+
+TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot Op._tracer is global
+_DATA = Tensor.__dict__["data"]  # the slot descriptor behind Tensor.data
+
+
+def _inside_package(depth: int) -> bool:
+    name = sys._getframe(depth + 1).f_globals.get("__name__", "")
+    return name == "tinygrad_mlp" or name.startswith("tinygrad_mlp.")
+
+
+def _value_read(what: str) -> JitError:
+    return JitError(
+        f"jit: {what} inside a jitted step reads a tensor's value in Python; a replay runs "
+        "no Python, so it could not repeat what the step does with it. Return the tensor "
+        "from the step and read it outside (e.g. step(x, y).item()), or do not jit this "
+        "function."
+    )
+
+
+class _Traced(Tensor):
+    """A tensor computed during a trace: reading its value from Python is refused."""
+
+    __slots__ = ()
+
+    def _get_data(self) -> np.ndarray:
+        if not _inside_package(1):
+            raise _value_read(".data")
+        return _DATA.__get__(self, Tensor)  # type: ignore[no-any-return]
+
+    def _set_data(self, value: np.ndarray) -> None:
+        if not _inside_package(1):
+            raise JitError("jit: a jitted step must not rebind .data of a tensor it computes")
+        _DATA.__set__(self, value)
+
+    data = property(_get_data, _set_data)  # type: ignore[assignment]
+
+    def item(self) -> float:
+        raise _value_read(".item()")
+
+    def numpy(self) -> np.ndarray:
+        raise _value_read(".numpy()")
+
+    def tolist(self) -> Any:
+        raise _value_read(".tolist()")
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        raise _value_read("numpy.asarray(tensor)")
+
+    def __bool__(self) -> bool:
+        raise _value_read("bool(tensor) (an if or while on a tensor)")
+
+    def __float__(self) -> float:
+        raise _value_read("float(tensor)")
+
+    def __int__(self) -> int:
+        raise _value_read("int(tensor)")
+
+    def __index__(self) -> int:
+        raise _value_read("using a tensor as an index")
+
+
+def _marking(name: str) -> Any:
+    """``Tensor.name``, whose result (a tensor made without an op) is marked traced too."""
+    base = getattr(Tensor, name)
+
+    def method(self: Tensor, *args: Any) -> Any:
+        out = base(self, *args)
+        tracer = Op._tracer
+        if isinstance(out, Tensor) and type(out) is Tensor and isinstance(tracer, Tracer):
+            tracer.mark(out)
+        return out
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("detach", "__gt__", "__lt__", "__ge__", "__le__"):
+    setattr(_Traced, _name, _marking(_name))
+
+
+class Tracer:
+    """Receives the engine's events during one traced call and builds its :class:`Trace`."""
+
+    def __init__(self, args: Sequence[Any]) -> None:
+        self.thread = threading.get_ident()
+        self.trace = Trace()
+        self.args = list(args)
+        self.arrays: list[np.ndarray | None] = [
+            a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+            for a in self.args
+        ]
+        self.slot_of: dict[int, int] = {}
+        self.ext_of: dict[int, int] = {}
+        self.arg_of = {id(a): i for i, a in enumerate(self.args) if isinstance(a, Tensor)}
+        self.array_arg_of = {id(a): i for i, a in enumerate(self.arrays) if a is not None}
+        self.marked: list[tuple[Tensor, type]] = []
+        for a in self.args:
+            if isinstance(a, Tensor):
+                self.mark(a)
+
+    # --- bookkeeping ---------------------------------------------------------------
+    def mine(self) -> bool:
+        return threading.get_ident() == self.thread
+
+    def mark(self, t: Tensor) -> None:
+        """Make ``t`` refuse value reads until the trace ends (its class is restored then)."""
+        cls = type(t)
+        if cls is _Traced:
+            return
+        try:
+            t.__class__ = _Traced
+        except TypeError:  # a Tensor subclass with a layout of its own: left unguarded
+            return
+        self.marked.append((t, cls))
+
+    def unmark(self) -> None:
+        for t, cls in reversed(self.marked):
+            t.__class__ = cls
+        self.marked.clear()
+
+    def _matches(self, value: np.ndarray) -> tuple[tuple[int, np.dtype[Any]], ...]:
+        """Arguments whose data, converted to ``value``'s dtype, equals it bit for bit."""
+        found = []
+        for i, a in enumerate(self.arrays):
+            if a is None or a.shape != value.shape:
+                continue
+            try:
+                same = np.asarray(a).astype(value.dtype).tobytes() == value.tobytes()
+            except (TypeError, ValueError):
+                continue
+            if same:
+                found.append((i, value.dtype))
+        return tuple(found)
+
+    def _extern(self, obj: Any, tensor: Tensor | None, array: np.ndarray) -> Ref:
+        j = self.ext_of.get(id(obj))
+        if j is None:
+            j = len(self.trace.externs)
+            value = np.array(array, copy=True)
+            rg = bool(tensor is not None and tensor.requires_grad)
+            self.trace.externs.append(
+                Extern(tensor, None if tensor is not None else array, value, rg, ())
+            )
+            self.trace.externs[j].matches = () if rg else self._matches(value)
+            self.ext_of[id(obj)] = j
+            self.trace.keep.append(obj)
+        return Ref("ext", j)
+
+    def ref(self, t: Tensor) -> Ref:
+        """Where an op's input comes from."""
+        slot = self.slot_of.get(id(t))
+        if slot is not None:
+            return Ref("slot", slot)
+        i = self.arg_of.get(id(t))
+        if i is not None:
+            return Ref("arg", i)
+        if t._ctx is not None:
+            raise JitError(
+                "jit: the step uses a tensor computed before the call, with a graph behind "
+                f"it (shape {t.shape}); the replay cannot reach that graph. Compute it inside "
+                "the step or pass it detach()ed."
+            )
+        data = _DATA.__get__(t, Tensor)
+        i = self.array_arg_of.get(id(data))
+        if i is not None and not t.requires_grad:
+            return Ref("arg", i)  # a tensor wrapping an argument's array, e.g. from_numpy
+        return self._extern(t, t, data)
+
+    def attr(self, v: Any) -> Any:
+        """An op attribute with its arrays replaced by refs (argument or extern)."""
+        if type(v) is tuple:
+            return tuple(self.attr(i) for i in v)
+        if isinstance(v, np.ndarray):
+            i = self.array_arg_of.get(id(v))
+            return Ref("arg", i) if i is not None else self._extern(v, None, v)
+        if isinstance(v, Tensor):
+            raise JitError("jit: an op attribute that is a Tensor cannot be replayed")
+        if not isinstance(v, (str, bool, int, float, type, np.dtype, slice, type(None))):
+            self.trace.keep.append(v)  # compared by identity between calls (a Generator)
+        return v
+
+    def result(self, value: Any) -> Any:
+        """What the step returned, with refs in place of its tensors."""
+        if isinstance(value, Tensor):
+            return self.ref(value)
+        if isinstance(value, (tuple, list)):
+            return type(value)(self.result(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.result(v) for k, v in value.items()}
+        if isinstance(value, (np.ndarray, np.generic)):
+            raise JitError(
+                "jit: the step returned a numpy value; return Tensors (the replay returns "
+                "fresh Tensors holding the values of that call)"
+            )
+        return value  # a Python value: it must be the same on every call
+
+    # --- the engine's events ----------------------------------------------------------
+    def op(self, op: Op, inputs: Sequence[Tensor], attrs: dict[str, Any], out: Tensor) -> None:
+        if not self.mine():
+            return
+        refs = tuple(self.ref(t) for t in inputs)
+        frozen = {k: self.attr(v) for k, v in attrs.items()}
+        needs = op.needs if out._ctx is op else None
+        data = _DATA.__get__(out, Tensor)
+        rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
+        self.slot_of[id(out)] = len(self.trace.records)
+        self.trace.records.append(rec)
+        self.trace.keep.append(out)
+        self.mark(out)
+
+    def backward(self, root: Tensor, grad: Any, retain: bool | None, create: bool) -> None:
+        if not self.mine():
+            return
+        if create:
+            raise JitError("jit: backward(create_graph=True) inside a jitted step is not replayed")
+        if grad is not None:
+            raise JitError(
+                "jit: backward(grad=...) inside a jitted step is not replayed; call "
+                "backward() on a one-element loss"
+            )
+        slot = self.slot_of.get(id(root))
+        if slot is None:
+            raise JitError("jit: backward() on a tensor the step did not compute")
+        order = tuple(self.slot_of[id(n)] for n in toposort(root))
+        self.trace.records.append(BackwardRec(slot, order, bool(retain)))
+
+    def grad_call(self) -> None:
+        if self.mine():
+            raise JitError("jit: tm.grad inside a jitted step is not replayed; use backward()")
+
+    def zero_grad(self, p: Tensor, set_to_none: bool) -> None:
+        if self.mine():
+            self.trace.records.append(ZeroRec(self._target(p), set_to_none))
+
+    def optimizer_step(self, opt: Any) -> None:
+        if self.mine():
+            params = tuple(self._target(p) for p in opt.params)
+            self.trace.records.append(StepRec(opt, params))
+            self.trace.keep.append(opt)
+
+    def _target(self, p: Tensor) -> Ref:
+        i = self.arg_of.get(id(p))
+        if i is not None:
+            return Ref("arg", i)
+        if id(p) in self.slot_of or p._ctx is not None:
+            raise JitError("jit: zero_grad or an optimizer on a non-leaf tensor")
+        return self._extern(p, p, _DATA.__get__(p, Tensor))
+
+
+@contextmanager
+def tracing(args: Sequence[Any]) -> Iterator[Tracer]:
+    """Record what runs in this thread inside the block (one trace at a time)."""
+    with TRACE_LOCK:
+        tracer = Tracer(args)
+        Op._tracer = tracer
+        try:
+            yield tracer
+        finally:
+            Op._tracer = None
+            tracer.unmark()

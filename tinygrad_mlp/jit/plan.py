@@ -1,0 +1,445 @@
+"""A resolved trace compiled into a list of kernels, and the replay that runs them.
+
+Every operand has a position in one list, ``env``: first the arguments' data, then the
+externs (parameters read live, constants, values derived from arguments), then one slot per
+op output. Gradients flowing backward have a parallel list, ``grads``. Compiling turns each
+record into a kernel (a closure):
+
+- an op's forward: fused (:mod:`.kernels`) for Linear, LinearReLU and CrossEntropy on 2-D
+  operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
+- ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
+  when traced, each repeating the engine's loop for that node (``engine/backward.py``):
+  the rule, the gradient brought to its input's shape and dtype (``_conform``), then summed
+  into a slot or delivered to a leaf (``_deliver``);
+- ``zero_grad`` and ``opt.step()``: :mod:`.updates`.
+
+Before any kernel runs, :meth:`Plan.run` checks what the trace assumed and the signature
+does not cover: every parameter still has its shape, dtype and ``requires_grad``, and every
+optimizer the same parameter list. A failed check raises :class:`Stale` before anything
+changed, and the caller traces again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine.backward import _conform, _deliver
+from ..engine.tensor import Tensor
+from ..functional.losses import _check_target
+from ..ops.loss import CrossEntropy
+from ..ops.nn import Linear, LinearReLU
+from . import kernels
+from .trace import BackwardRec, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
+from .updates import Zero, update
+
+__all__ = ["Plan", "Stale"]
+
+Kernel = Callable[[], None]
+
+
+class Stale(Exception):
+    """A guard failed before the replay changed anything: trace this call again."""
+
+
+class Plan:
+    """The compiled replay of one resolved trace, with its buffers."""
+
+    def __init__(self, trace: Trace, args: Sequence[Any]) -> None:
+        self.trace = trace
+        self.n_args = len(args)
+        n_ext = len(trace.externs)
+        size = self.n_args + n_ext + len(trace.records)
+        self.env: list[Any] = [None] * size
+        self.grads: list[Any] = [None] * size
+        self.ops: list[Any] = [None] * size
+        self.args: list[Any] = list(args)
+        self.meta: list[tuple[tuple[int, ...], np.dtype[Any]] | None] = [None] * size
+        self.tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.array_args = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+        for i, a in enumerate(args):
+            arr = a.data if isinstance(a, Tensor) else a
+            if isinstance(arr, np.ndarray):
+                self.meta[i] = (arr.shape, arr.dtype)
+        self.guards: list[tuple[Tensor, int, bool]] = []
+        self.derived: list[tuple[int, int, np.dtype[Any]]] = []  # computed, when used
+        for j, e in enumerate(trace.externs):
+            p = self.n_args + j
+            self.meta[p] = (e.value.shape, e.value.dtype)
+            if e.how == "live" and e.tensor is not None:
+                self.guards.append((e.tensor, p, e.tensor.requires_grad))
+                self.env[p] = e.tensor.data
+            elif e.how == "live":
+                self.env[p] = e.array
+            elif e.how == "const":
+                self.env[p] = e.value
+        self.opt_guards = [
+            (r.opt, r.opt.params, len(r.opt.params))
+            for r in trace.records
+            if isinstance(r, StepRec)
+        ]
+        self.single_backward = sum(isinstance(r, BackwardRec) for r in trace.records) == 1
+        self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
+        self.kernels: list[Kernel] = []
+        self._owned = self._owned_deliveries()
+        for k, rec in enumerate(trace.records):
+            self._compile(k, rec)
+        for r in _refs_in(trace.result):
+            self.use(r)
+        self.result = self._builder(trace.result)
+
+    # --- positions ----------------------------------------------------------------------
+    def pos(self, ref: Ref) -> int:
+        if ref.kind == "arg":
+            return ref.index
+        if ref.kind == "ext":
+            return self.n_args + ref.index
+        return self.n_args + len(self.trace.externs) + ref.index
+
+    def use(self, ref: Ref) -> int:
+        """The position of ``ref``, whose value a kernel reads: a derived one is computed."""
+        p = self.pos(ref)
+        if ref.kind == "ext":
+            e = self.trace.externs[ref.index]
+            if e.how == "derived" and e.source is not None:
+                entry = (p, e.source[0], e.source[1])
+                if entry not in self.derived:
+                    self.derived.append(entry)
+        return p
+
+    def _leaf(self, ref: Ref) -> Callable[[], Tensor] | None:
+        """A function giving the tensor behind a ref that is a leaf, or None for a slot."""
+        if ref.kind == "arg":
+            i = ref.index
+            return lambda: self.args[i]  # type: ignore[no-any-return]
+        if ref.kind == "ext":
+            t = self.trace.externs[ref.index].tensor
+            if t is None:
+                raise JitError("jit: an array attribute cannot receive a gradient")
+            return lambda: t
+        return None
+
+    # --- gradients flowing to inputs ----------------------------------------------------
+    def _owned_deliveries(self) -> set[tuple[int, int]]:
+        """(node, input) pairs whose gradient may become the leaf's ``.grad`` buffer itself.
+
+        True when the leaf's grad was set to None earlier in the step and this is its first
+        gradient in the step's only backward: then nothing else holds or adds to the buffer
+        before the next call overwrites it, and eager mode would also have set ``.grad``
+        to a fresh array here.
+        """
+        owned: set[tuple[int, int]] = set()
+        if not self.single_backward:
+            return owned
+        cleared: set[Ref] = set()
+        for rec in self.trace.records:
+            if isinstance(rec, ZeroRec):
+                (cleared.add if rec.set_to_none else cleared.discard)(rec.target)
+            elif isinstance(rec, StepRec):
+                cleared.difference_update(rec.params)
+            elif isinstance(rec, BackwardRec):
+                for k in reversed(rec.order):
+                    node = self.trace.records[k]
+                    assert isinstance(node, OpRec) and node.needs is not None
+                    for j, (ref, need) in enumerate(zip(node.inputs, node.needs, strict=True)):
+                        if need and ref.kind != "slot":
+                            if ref in cleared:
+                                owned.add((k, j))
+                            cleared.discard(ref)
+        return owned
+
+    def _sink(self, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
+        """Where input j of node k sends its gradient (already of the input's shape/dtype):
+        summed into a slot (``prev + g``, as the engine does), or delivered to a leaf.
+
+        ``fresh`` says the array belongs to this input alone (the engine's own notion).
+        A fused kernel's buffer is not fresh, since the next call writes into it again: a
+        leaf gets a copy, unless the delivery is *owned* (see :meth:`_owned_deliveries`).
+        """
+        grads = self.grads
+        leaf = self._leaf(ref)
+        if leaf is None:
+            p = self.pos(ref)
+
+            def accumulate(g: np.ndarray, fresh: bool) -> None:
+                prev = grads[p]
+                grads[p] = g if prev is None else prev + g
+
+            return accumulate
+        get = leaf
+        if fused and (k, j) in self._owned:
+
+            def own(g: np.ndarray, fresh: bool) -> None:
+                get().grad = g
+
+            return own
+
+        def deliver(g: np.ndarray, fresh: bool) -> None:
+            _deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
+
+        return deliver
+
+    def _owner(self, k: int, j: int, ref: Ref) -> Tensor | None:
+        """The parameter whose ``.grad`` input j of fused node k may set to its buffer."""
+        if (k, j) in self._owned and ref.kind == "ext":
+            return self.trace.externs[ref.index].tensor
+        return None
+
+    # --- compiling ----------------------------------------------------------------------
+    def _compile(self, k: int, rec: Any) -> None:
+        if isinstance(rec, OpRec):
+            p = self.pos(Ref("slot", k))
+            self.meta[p] = (rec.shape, rec.dtype)
+            self.kernels.append(self._fused_forward(p, rec) or self._generic_forward(p, rec))
+        elif isinstance(rec, BackwardRec):
+            self.kernels.append(self._seed(rec))
+            for node in reversed(rec.order):
+                self.kernels.append(self._backward(node, rec.retain))
+        elif isinstance(rec, ZeroRec):
+            leaf = self._leaf(rec.target)
+            assert leaf is not None
+            last = self.kernels[-1] if self.kernels else None
+            if not isinstance(last, Zero):  # one kernel for a run of them (opt.zero_grad())
+                last = Zero()
+                self.kernels.append(last)
+            ext = rec.target.kind == "ext"
+            tensor = self.trace.externs[rec.target.index].tensor if ext else None
+            last.add(leaf, rec.set_to_none, tensor)
+        else:
+            self.kernels.append(update(rec.opt))
+
+    def _fused_forward(self, p: int, rec: OpRec) -> Kernel | None:
+        metas = [self.meta[self.pos(r)] for r in rec.inputs]
+        if rec.dtype.kind != "f" or any(m is None or m[1] != rec.dtype for m in metas):
+            return None
+        if rec.cls in (Linear, LinearReLU):
+            ps = [self.use(r) for r in rec.inputs]
+        else:
+            ps = [self.pos(r) for r in rec.inputs]
+        if rec.cls in (Linear, LinearReLU) and not rec.attrs and len(ps) in (2, 3):
+            ndims = [len(m[0]) for m in metas if m is not None]
+            if ndims[:2] != [2, 2] or (len(ps) == 3 and ndims[2] != 1):
+                return None
+            out = np.empty(rec.shape, dtype=rec.dtype)
+            relu = rec.cls is LinearReLU
+            self.fused[p] = ("linear", relu)
+            bp = ps[2] if len(ps) == 3 else None
+            return kernels.linear_forward(self.env, ps[0], ps[1], bp, p, relu, out)
+        if rec.cls is CrossEntropy and set(rec.attrs) == {"labels"} and len(rec.shape) == 0:
+            labels = self._labels(rec.attrs["labels"])
+            if labels is None or len(metas[0][0]) != 2:  # type: ignore[index]
+                return None
+            shape = metas[0][0]  # type: ignore[index]
+            flat = kernels.Labels(self.env, labels, (shape[0], shape[1]))
+            run, softmax = kernels.cross_entropy_forward(
+                self.env, ps[0], p, flat, (shape[0], shape[1]), rec.dtype
+            )
+            self.fused[p] = ("cross_entropy", softmax, flat)
+            return run
+        return None
+
+    def _labels(self, ref: Any) -> tuple[int, np.dtype[Any]] | np.ndarray | None:
+        """Integer labels as (argument position, its dtype) or a constant array; else None."""
+        if not isinstance(ref, Ref) or ref.kind != "ext":
+            return None
+        e = self.trace.externs[ref.index]
+        if e.how == "const":
+            return e.value
+        if e.how == "derived" and e.source is not None:
+            m = self.meta[e.source[0]]
+            if m is not None and m[1].kind in "iu":
+                return (e.source[0], m[1])
+        return None
+
+    def _generic_forward(self, p: int, rec: OpRec) -> Kernel:
+        env, ops = self.env, self.ops
+        ins = [self.use(r) for r in rec.inputs]
+        cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
+        attrs = self._attrs(rec, ins)
+        asarray = np.asarray
+
+        def run() -> None:
+            op = cls()
+            data = op.forward(*[env[i] for i in ins], **attrs())
+            if type(data) is not np.ndarray:
+                data = asarray(data)
+            if data.shape != shape or data.dtype != dtype:
+                raise JitError(
+                    f"jit: {cls.__name__} gave shape {data.shape} {data.dtype} on replay, "
+                    f"{shape} {dtype} when traced: its output depends on the data"
+                )
+            if needs is not None:
+                op.needs = needs
+                ops[p] = op
+            env[p] = data
+
+        return run
+
+    def _attrs(self, rec: OpRec, ins: list[int]) -> Callable[[], dict[str, Any]]:
+        """The op's attributes on this call: refs replaced by the current arrays."""
+        env, args = self.env, self.args
+        refs = {k: v for k, v in rec.attrs.items() if _has_ref(v)}
+        if not refs:
+            static = dict(rec.attrs)
+            return lambda: static
+        if rec.cls is CrossEntropy and len(refs) == 1:
+            (ref,) = refs.values()
+            e = self.trace.externs[ref.index] if ref.kind == "ext" else None
+            if e is not None and e.how == "derived" and e.source is not None:
+                i, zp = e.source[0], ins[0]  # checked and converted as cross_entropy does
+                return lambda: _check_target(Tensor._make(env[zp], False), args[i])
+        for v in refs.values():
+            for r in _refs(v):
+                self.use(r)
+
+        def value(v: Any) -> Any:
+            if isinstance(v, Ref):
+                return env[self.pos(v)]
+            return tuple(value(i) for i in v) if type(v) is tuple else v
+
+        return lambda: {k: value(v) for k, v in rec.attrs.items()}
+
+    def _seed(self, rec: BackwardRec) -> Kernel:
+        grads, size = self.grads, len(self.grads)
+        p = self.pos(Ref("slot", rec.root))
+        meta = self.meta[p]
+        assert meta is not None
+        seed = np.ones(meta[0], dtype=meta[1])  # rules never write into g: one is enough
+        nones = [None] * size
+
+        def run() -> None:
+            grads[:] = nones
+            grads[p] = seed
+
+        return run
+
+    def _backward(self, k: int, retain: bool) -> Kernel:
+        rec = self.trace.records[k]
+        assert isinstance(rec, OpRec) and rec.needs is not None
+        p = self.pos(Ref("slot", k))
+        ins = [self.pos(r) for r in rec.inputs]
+        fused = self.fused.get(p)
+        sinks = [
+            self._sink(k, j, r, fused is not None) if need else None
+            for j, (r, need) in enumerate(zip(rec.inputs, rec.needs, strict=True))
+        ]
+        if fused is not None and fused[0] == "linear":
+            m = self.meta[ins[0]]
+            assert m is not None
+            width = rec.shape[1]
+            s3 = [*sinks, None][:3]
+            owners = [self._owner(k, j, r) for j, r in enumerate(rec.inputs)] + [None]
+            return kernels.linear_backward(
+                self.env,
+                self.grads,
+                p,
+                ins[0],
+                ins[1],
+                fused[1],
+                (s3[0], s3[1], s3[2]),
+                (owners[1], owners[2]),
+                ((rec.shape[0], width), m[0], width),
+                rec.dtype,
+            )
+        if fused is not None and sinks[0] is not None:
+            _, softmax, flat = fused
+            return kernels.cross_entropy_backward(self.grads, p, softmax, flat, sinks[0])
+        return self._generic_backward(p, ins, rec.needs, sinks, retain)
+
+    def _generic_backward(
+        self,
+        p: int,
+        ins: list[int],
+        needs: tuple[bool, ...],
+        sinks: list[kernels.Sink | None],
+        retain: bool,
+    ) -> Kernel:
+        env, grads, ops = self.env, self.grads, self.ops
+        asarray = np.asarray
+
+        def run() -> None:
+            g = grads[p]
+            grads[p] = None
+            op = ops[p]
+            if g is not None:
+                in_grads = op.backward(asarray(g), [env[i] for i in ins], env[p])
+                for i, pg, need, sink in zip(ins, in_grads, needs, sinks, strict=True):
+                    if pg is None or not need or sink is None:
+                        continue
+                    pg, fresh = _conform(pg, g, env[i], False)
+                    sink(pg, fresh)
+            if not retain:
+                ops[p] = None  # as Op.release: the saved arrays can go
+
+        return run
+
+    # --- running ------------------------------------------------------------------------
+    def run(self, flat: Sequence[Any]) -> Any:
+        """Replay the step on these arguments (same signature as traced)."""
+        env = self.env
+        for t, p, rg in self.guards:
+            d = t.data
+            if d is not env[p]:
+                m = self.meta[p]
+                assert m is not None
+                if d.shape != m[0] or d.dtype != m[1]:
+                    raise Stale
+                env[p] = d
+            if t.requires_grad is not rg:
+                raise Stale
+        for opt, params, n in self.opt_guards:
+            if opt.params is not params or len(params) != n:
+                raise Stale
+        self.args[:] = flat
+        for i in self.tensor_args:
+            env[i] = flat[i].data
+        for i in self.array_args:
+            env[i] = flat[i]
+        for p, i, dtype in self.derived:
+            env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
+        for k in self.kernels:
+            k()
+        return self.result()
+
+    def _builder(self, t: Any) -> Callable[[], Any]:
+        """A function building what the step returns: fresh Tensors holding copies."""
+        if isinstance(t, Ref):
+            if t.kind == "arg":
+                i = t.index
+                return lambda: self.args[i]
+            e = self.trace.externs[t.index] if t.kind == "ext" else None
+            if e is not None and e.how == "live":
+                return lambda: e.tensor
+            env, p, make = self.env, self.pos(t), Tensor._make
+            return lambda: make(env[p].copy(), False)  # the next call reuses the buffer
+        if isinstance(t, (tuple, list)):
+            parts = [self._builder(i) for i in t]
+            kind = type(t)
+            return lambda: kind(f() for f in parts)
+        if isinstance(t, dict):
+            items = [(k, self._builder(v)) for k, v in t.items()]
+            return lambda: {k: f() for k, f in items}
+        return lambda: t
+
+
+def _refs(v: Any) -> list[Ref]:
+    if isinstance(v, Ref):
+        return [v]
+    return [r for i in v for r in _refs(i)] if type(v) is tuple else []
+
+
+def _has_ref(v: Any) -> bool:
+    return bool(_refs(v))
+
+
+def _refs_in(v: Any) -> list[Ref]:
+    """Every ref in a returned structure (tuples, lists, dict values)."""
+    if isinstance(v, Ref):
+        return [v]
+    if isinstance(v, (tuple, list)):
+        return [r for i in v for r in _refs_in(i)]
+    if isinstance(v, dict):
+        return [r for i in v.values() for r in _refs_in(i)]
+    return []

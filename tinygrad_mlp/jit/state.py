@@ -1,0 +1,128 @@
+"""The state a step changes, snapshotted, restored and compared bit for bit.
+
+Verifying a trace (:mod:`.api`) runs the step twice from the same state, once eagerly and
+once replayed, and compares the results: every parameter's data and grad, every optimizer's
+state, every random Generator an op used, and what the step returned. This module holds
+those snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine.saved import restoring
+from ..engine.tensor import Tensor
+from .trace import StepRec, Trace, same_bits
+
+__all__ = ["Snapshot", "touched", "take", "restore", "compare", "compare_outputs"]
+
+
+@dataclass
+class Snapshot:
+    """Copies of the tensors' data and grads, the optimizers' state, the generators' state."""
+
+    tensors: list[tuple[Tensor, np.ndarray, np.ndarray, Any, np.ndarray | None]]
+    opts: list[tuple[Any, list[dict[str, Any]]]]
+    rngs: list[tuple[np.random.Generator, dict[str, Any]]]
+
+
+def touched(trace: Trace, args: Sequence[Any]) -> tuple[list[Tensor], list[Any], list[Any]]:
+    """The tensors (leaves and Tensor arguments), optimizers and generators of a trace."""
+    seen: set[int] = set()
+    tensors: list[Tensor] = []
+    for t in [e.tensor for e in trace.externs] + [a for a in args if isinstance(a, Tensor)]:
+        if t is not None and id(t) not in seen:
+            seen.add(id(t))
+            tensors.append(t)
+    opts: list[Any] = []
+    for r in trace.records:
+        if isinstance(r, StepRec) and all(o is not r.opt for o in opts):
+            opts.append(r.opt)
+    rngs = [k for k in trace.keep if isinstance(k, np.random.Generator)]
+    return tensors, opts, rngs
+
+
+def _grad_copy(g: Any) -> np.ndarray | None:
+    if g is None:
+        return None
+    return np.array(g.data if isinstance(g, Tensor) else g, copy=True)
+
+
+def take(tensors: list[Tensor], opts: list[Any], rngs: list[Any]) -> Snapshot:
+    """Copies of everything a replay of the step may change."""
+    return Snapshot(
+        [(t, t.data, t.data.copy(), t.grad, _grad_copy(t.grad)) for t in tensors],
+        [(o, [{k: _copy(v) for k, v in s.items()} for s in o.state]) for o in opts],
+        [(g, g.bit_generator.state) for g in rngs],
+    )
+
+
+def _copy(v: Any) -> Any:
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def restore(snap: Snapshot) -> None:
+    """Put everything back as it was when ``snap`` was taken (the same array objects)."""
+    for t, data, values, grad, grad_values in snap.tensors:
+        t.data = data
+        with restoring([data]):  # a graph may hold it read-only; this undoes a change
+            np.copyto(data, values)
+        t.grad = grad
+        if isinstance(grad, np.ndarray) and grad_values is not None:
+            with restoring([grad]):
+                np.copyto(grad, grad_values)
+    for o, states in snap.opts:
+        for s, saved in zip(o.state, states, strict=True):
+            s.clear()
+            s.update({k: _copy(v) for k, v in saved.items()})
+    for g, st in snap.rngs:
+        g.bit_generator.state = st
+
+
+def compare(a: Snapshot, b: Snapshot) -> str:
+    """Where two snapshots of the same objects differ, in words; '' when bit for bit equal."""
+    for i, ((t, _, x, _, gx), (_, _, y, _, gy)) in enumerate(
+        zip(a.tensors, b.tensors, strict=True)
+    ):
+        what = f"tensor {i} (shape {t.shape}, dtype {t.dtype})"
+        if not same_bits(x, y):
+            return f"the data of {what}"
+        if not _same_grad(gx, gy):
+            return f"the grad of {what}"
+    for (o, sa), (_, sb) in zip(a.opts, b.opts, strict=True):
+        for i, (x, y) in enumerate(zip(sa, sb, strict=True)):
+            if x.keys() != y.keys() or any(not _same(x[k], y[k]) for k in x):
+                return f"the state of {type(o).__name__} for its parameter {i}"
+    for (_, x), (_, y) in zip(a.rngs, b.rngs, strict=True):
+        if x != y:
+            return "the state of a random Generator"
+    return ""
+
+
+def _same_grad(x: np.ndarray | None, y: np.ndarray | None) -> bool:
+    if x is None or y is None:
+        return x is None and y is None
+    return same_bits(x, y)
+
+
+def _same(x: Any, y: Any) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and same_bits(x, y)
+    return bool(x == y)
+
+
+def compare_outputs(a: Any, b: Any) -> str:
+    """Where two returned structures differ; '' when equal (tensors bit for bit)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and same_bits(a.data, b.data):
+            return ""
+        return "a returned tensor"
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and len(a) == len(b):
+        return next((d for d in map(compare_outputs, a, b) if d), "")
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return next((d for d in (compare_outputs(a[k], b[k]) for k in a) if d), "")
+    return "" if _same(a, b) else "a returned value"

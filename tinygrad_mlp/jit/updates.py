@@ -1,0 +1,138 @@
+"""Replaying ``opt.step()`` and ``zero_grad``: state and hyperparameters read on every call.
+
+:func:`sgd_update` repeats ``SGD.step`` call for call (``optim/sgd.py``), with its
+temporaries in buffers kept between calls; every hyperparameter (``lr``, ``momentum``,
+``weight_decay``, ``nesterov``) and the velocity are read from the optimizer when the kernel
+runs, so a learning rate changed between calls takes effect exactly as in eager mode. Any
+other optimizer (Adam included) is replayed by calling its own ``step()``: exact by
+construction, and its state (Adam's step count, hence its bias corrections) lives where it
+always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import saved as _saved
+from ..engine.saved import relock, unlock
+from ..engine.tensor import Tensor
+from ..optim import SGD
+from ..optim.base import zero_grad_of
+
+__all__ = ["update", "Zero"]
+
+Kernel = Callable[[], None]
+
+
+def update(opt: Any) -> Kernel:
+    """The kernel replaying ``opt.step()``: fused for SGD itself, else the optimizer's own."""
+    if type(opt) is SGD:
+        return sgd_update(opt)
+    step: Kernel = opt.step
+    return step
+
+
+def sgd_update(opt: SGD) -> Kernel:
+    """``SGD.step``: g += wd W; v = mu v + g; W -= lr (g + mu v if nesterov else v)."""
+    params = list(opt.params)
+    n = len(params)
+    tmp: list[dict[str, np.ndarray]] = [{} for _ in range(n)]
+    multiply, add, subtract = np.multiply, np.add, np.subtract
+    # lr * g goes into a buffer of the parameter's shape and dtype, as SGD's own scratch
+    plain = [(p, np.empty(p.data.shape, dtype=p.data.dtype)) for p in params]
+
+    def buffer(i: int, name: str, like: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+        b = tmp[i].get(name)
+        if b is None or b.shape != like.shape or b.dtype != dtype:
+            b = tmp[i][name] = np.empty(like.shape, dtype=dtype)
+        return b
+
+    def run() -> None:
+        lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+        # as SGD.step: arrays a live graph holds are unlocked, their versions bumped
+        unlocked = unlock(p.data for p in params) if _saved._held else None
+        try:
+            if not mu and not wd and lr != 1.0:  # W -= lr g: the seed's rule, the common case
+                for p, b in plain:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    data = p.data
+                    if type(g) is not np.ndarray or g.shape != data.shape:
+                        g = opt._grad(params.index(p), p)
+                    multiply(g, lr, out=b)
+                    subtract(data, b, out=data)
+            else:
+                general(lr, mu, wd)
+        finally:
+            if unlocked:
+                relock(unlocked)
+
+    def general(lr: float, mu: float, wd: float) -> None:
+        state = opt.state
+        for i in range(n):
+            p = params[i]
+            g = p.grad
+            if g is None:
+                continue
+            data = p.data
+            if type(g) is not np.ndarray or g.shape != data.shape:
+                g = opt._grad(i, p)
+                assert g is not None
+            if wd and g.dtype == data.dtype:  # g + wd * W, the product first
+                t = buffer(i, "wd", g, data.dtype)
+                multiply(data, wd, out=t)
+                g = add(g, t, out=t)
+            elif wd:  # mixed dtypes: numpy's promotion, exactly as written in SGD
+                g = g + wd * data
+            if mu:
+                s = state[i]
+                v = s.get("velocity")
+                if v is None:
+                    v = s["velocity"] = np.array(g, copy=True)
+                else:
+                    v *= mu
+                    v += g
+                if opt.nesterov:  # g + mu * v
+                    t = buffer(i, "nesterov", v, v.dtype)  # v is a copy of g: one dtype
+                    multiply(v, mu, out=t)
+                    g = add(g, t, out=t)
+                else:
+                    g = v
+            if lr == 1.0:
+                data -= g
+            else:
+                b = buffer(i, "step", g, data.dtype)
+                multiply(g, lr, out=b)
+                subtract(data, b, out=data)
+
+    return run
+
+
+class Zero:
+    """``zero_grad`` of some tensors, as ``zero_grad_of`` does it, in one kernel.
+
+    ``tensors`` holds the common case, parameters set to None, for a plain loop.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Callable[[], Tensor], bool]] = []
+        self.tensors: list[Tensor] | None = []
+
+    def add(self, get: Callable[[], Tensor], set_to_none: bool, tensor: Tensor | None) -> None:
+        self.items.append((get, set_to_none))
+        if self.tensors is not None and tensor is not None and set_to_none:
+            self.tensors.append(tensor)
+        else:
+            self.tensors = None
+
+    def __call__(self) -> None:
+        if self.tensors is not None:
+            for t in self.tensors:
+                t.grad = None
+            return
+        for get, set_to_none in self.items:
+            zero_grad_of(get(), set_to_none)
