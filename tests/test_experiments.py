@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from tinygrad_mlp.experiments import kink_stats, sweep_eps
@@ -27,7 +28,7 @@ SMALL = ["--sizes", "3", "4", "2", "--batch", "3"]
 def test_sweep_draws_the_v_curve_in_both_dtypes():
     sweep = sweep_eps((3, 4, 2), batch=3, eps=list(eps_grid(12)), quiet=True)
     for dtype in ("float32", "float64"):
-        errs = sweep.errors[dtype]
+        errs = sweep.errors[("central", dtype)]
         _, best = sweep.best(dtype)
         assert errs[0] > 10 * best and errs[-1] > 10 * best  # both arms of the V
     (e32, m32), (e64, m64) = sweep.best("float32"), sweep.best("float64")
@@ -35,15 +36,16 @@ def test_sweep_draws_the_v_curve_in_both_dtypes():
     assert e32 > e64
     rows = sweep.rows()
     assert len(rows) == 24 and sum(r["best"] for r in rows) == 2
+    assert {r["scheme"] for r in rows} == {"central"}
 
 
 def test_kink_stats_counts_entries_and_sees_more_kinks_with_a_larger_eps():
     tiny = kink_stats([3, 6], [4], eps=1e-6, quiet=True)
     # entries: 4 -> w -> w -> 3 has w*4 + w + w*w + w + 3*w + 3 parameters
     assert [r.entries for r in tiny] == [3 * 4 + 3 + 9 + 3 + 9 + 3, 6 * 4 + 6 + 36 + 6 + 18 + 3]
-    assert all(r.kinks == 0 and r.failed == 0 for r in tiny)  # a kink within 2.5e-7: ~never
+    assert all(r.kinks == (0,) and r.failed == (0,) for r in tiny)  # a kink within 2.5e-7: ~never
     large = kink_stats([8], [64], eps=1e-2, quiet=True)
-    assert large[0].kinks > 0 and large[0].fraction == large[0].kinks / large[0].entries
+    assert large[0].kinks[0] > 0 and large[0].fraction == large[0].kinks[0] / large[0].entries
 
 
 def test_sweep_command_prints_the_table_and_writes_json(tmp_path, capsys):
@@ -52,11 +54,15 @@ def test_sweep_command_prints_the_table_and_writes_json(tmp_path, capsys):
         ["gradcheck", "--sweep-eps", *SMALL, "--points", "4", "--out", str(out)], capsys
     )
     assert status == 0
-    assert "float32 rel error" in stdout and "float64: best eps" in stdout
+    assert "central float32" in stdout and "central float64: best eps" in stdout
     assert "gradcheck --sweep-eps: 8/8 done" in stderr  # progress on stderr, not stdout
     doc = json.loads(out.read_text())
     assert doc["experiment"] == "sweep-eps" and len(doc["rows"]) == 8
-    assert set(doc["settings"]["best"]) == {"float32", "float64"}
+    assert set(doc["settings"]["best"]) == {"central float32", "central float64"}
+    assert {(r["scheme"], r["dtype"]) for r in doc["rows"]} == {
+        ("central", "float32"),
+        ("central", "float64"),
+    }
 
 
 def test_kinks_command_writes_csv(tmp_path, capsys):
@@ -81,7 +87,12 @@ def test_the_table_writes_its_rows_too(tmp_path, capsys):
     [
         (["--out", "r.txt"], "must end in .json or .csv"),
         (["--out", "no/such/folder/r.json"], "does not exist"),
-        (["--plot", "p.jpg"], "must end in .png"),
+        (["--plot", "p.jpg"], "must end in .png or .pdf or .svg"),
+        (["--plot", "p"], "must end in .png or .pdf or .svg"),
+        (["--schemes", "complex"], "--schemes applies to --sweep-eps"),
+        (["--sweep-eps", "--schemes", "spline"], "invalid choice: 'spline'"),
+        (["--seeds", "3"], "--seeds applies to --kinks"),
+        (["--kinks", "--seeds", "0"], "expected a positive integer"),
         (["--points", "5"], "--points applies to --sweep-eps"),
         (["--widths", "4"], "--widths and --batches apply to --kinks"),
         (["--sweep-eps", "--eps", "1e-3"], "--sweep-eps sweeps eps itself"),
@@ -103,16 +114,23 @@ def test_plot_without_matplotlib_says_what_to_install(monkeypatch, tmp_path, cap
     assert stdout == "" and not (tmp_path / "p.png").exists()  # refused before any work
 
 
+MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-", ".svg": b"<?xml"}
+
+
+@pytest.mark.parametrize("suffix", list(MAGIC))
 @pytest.mark.parametrize(
-    "mode", [["--sweep-eps", "--points", "3"], ["--kinks", "--widths", "2"], []]
+    "mode", [["--sweep-eps", "--points", "3"], ["--kinks", "--widths", "2", "--seeds", "2"], []]
 )
-def test_plot_writes_a_png(mode, tmp_path, capsys):
+def test_plot_writes_the_format_of_the_extension(mode, suffix, tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    png = tmp_path / "figure.png"
-    status, stdout, _ = run_cli(["gradcheck", *mode, *SMALL, "--plot", str(png)], capsys)
-    assert status == 0 and f"plot written to {png}" in stdout
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert os.listdir(tmp_path) == ["figure.png"]  # no temporary file left behind
+    path = tmp_path / f"figure{suffix}"
+    status, stdout, _ = run_cli(["gradcheck", *mode, *SMALL, "--plot", str(path)], capsys)
+    assert status == 0 and f"plot written to {path}" in stdout
+    data = path.read_bytes()
+    assert data.startswith(MAGIC[suffix])
+    if suffix == ".svg":  # the caption line names the run's settings; text stays text
+        assert "seed 0" in data.decode() and "<svg" in data.decode()
+    assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
 
 
 def test_a_failed_write_leaves_the_previous_file_whole(tmp_path):
@@ -136,3 +154,55 @@ def test_a_write_that_dies_halfway_leaves_the_previous_file_whole(tmp_path):
         atomic_write(target, half_then_crash)
     assert target.read_text() == "previous results\n"
     assert os.listdir(tmp_path) == ["r.csv"]  # the temporary file is gone
+
+
+# --- schemes, seeds, figures ------------------------------------------------------------------
+
+
+def test_every_scheme_draws_its_own_curve_and_the_complex_step_has_no_right_arm():
+    grid = list(eps_grid(12))  # 1e-1 .. 1e-12, one point per decade
+    sweep = sweep_eps((3, 4, 2), batch=3, eps=grid, dtypes=["float64"], quiet=True,
+                      schemes=("forward", "central", "richardson", "complex"))  # fmt: skip
+    best = {s: sweep.best("float64", s)[1] for s in ("forward", "central", "richardson", "complex")}
+    # higher order, lower floor: u^(1/2) ~ 1e-8, u^(2/3) ~ 2e-11, u^(4/5) ~ 2e-13, u ~ 1e-16
+    assert best["forward"] > best["central"] > best["richardson"] > best["complex"]
+    assert best["complex"] <= 1e-13  # round-off of float64, the criterion
+    complex_errs = sweep.errors[("complex", "float64")]
+    assert max(complex_errs[-4:]) <= 1e-13  # eps 1e-9 .. 1e-12: no subtraction, no round-off arm
+    central_errs = sweep.errors[("central", "float64")]
+    assert central_errs[-1] > 1e3 * best["central"]  # the central curve's round-off arm
+    assert {r["scheme"] for r in sweep.rows()} == {"forward", "central", "richardson", "complex"}
+
+
+def test_kink_statistics_over_seeds_hold_each_seed_and_their_spread():
+    rows = kink_stats([6], [32], eps=1e-2, seeds=3, quiet=True)
+    (row,) = rows
+    assert len(row.kinks) == len(row.failed) == 3
+    fractions = [k / row.entries for k in row.kinks]
+    assert row.fraction == pytest.approx(sum(fractions) / 3, rel=1e-12)
+    assert row.spread == pytest.approx(float(np.std(fractions, ddof=1)), rel=1e-12)
+    d = row.as_dict()
+    assert d["seeds"] == 3 and d["failed"] == sum(row.failed)
+    assert d["fraction_min"] <= d["fraction"] <= d["fraction_max"]
+    one = kink_stats([6], [32], eps=1e-2, seeds=1, quiet=True)[0]
+    assert one.kinks == row.kinks[:1] and one.spread == 0.0  # seed 0 is the first of three
+
+
+def test_the_sweep_figure_shows_reference_slopes_and_the_caption(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_mlp.experiments.plots import plot_sweep
+
+    sweep = sweep_eps((3, 4, 2), batch=2, eps=list(eps_grid(12)), dtypes=["float64"], quiet=True,
+                      schemes=("forward", "central", "richardson"))  # fmt: skip
+    path = tmp_path / "s.svg"
+    plot_sweep(sweep, path)
+    text = path.read_text()
+    for label in ("eps^1", "eps^2", "eps^4", "u/eps", "seed network 3-4-2"):
+        assert label in text
+
+
+def test_a_figure_with_an_unknown_extension_is_refused(tmp_path):
+    from tinygrad_mlp.experiments.figure_style import check_format
+
+    with pytest.raises(ValueError, match=r"must end in \.png, \.pdf, \.svg"):
+        check_format(tmp_path / "figure.jpg")

@@ -20,11 +20,16 @@ from ..nn import MLP
 from ..seed import closed_form
 from ..utils.table import render_table
 
-__all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table"]
+__all__ = ["ParamCheck", "normwise_error", "seed_network_check", "format_table", "LEGEND"]
 
 CLOSED_FORM_RTOL = 1e-12  # same sums in float64, other order: ~n * 1.1e-16, with 100x margin
 ENGINES = ("tensor", "scalar", "both")
 FD_RTOL = 1e-6  # round-off u|E|/eps ~ 1e-10 and truncation eps^2 |E'''| ~ 1e-12, vs |dE| >~ 1e-3
+LEGEND = (
+    "error columns: normwise relative error max|a - r| / max|r| over a parameter's array; "
+    f"PASS when vs closed <= {CLOSED_FORM_RTOL:g} and vs FD <= {FD_RTOL:g} (FD over the "
+    "entries no kink touches)"
+)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The ``tinygrad-mlp`` command. Each subcommand is one module of this package.
 
-A subcommand module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+A subcommand module has ``NAME``, ``HELP``, ``EPILOG`` (its exit statuses and one example,
+shown at the end of its ``--help``), ``add_arguments(parser)`` and
 ``run(args, parser) -> int``; :data:`COMMANDS` lists them in the order ``--help`` shows.
+``tinygrad-mlp --version`` prints the version; ``python -m tinygrad_mlp`` is the same command.
 Exit status: 0 when everything passed, 1 when a check failed (or training diverged), 2 for
 bad usage or a file that could not be read or written, 141 when the output pipe closed.
 """
@@ -19,18 +21,32 @@ from . import bench, gradcheck, scalarbench, train
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: list[ModuleType] = [gradcheck, bench, scalarbench, train]
+PIPE_NOTE = "  141  the output pipe closed early (| head): stopped quietly"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tinygrad-mlp`` with one subparser per command."""
+    from .. import __version__
+
     parser = argparse.ArgumentParser(
         prog="tinygrad-mlp",
         description="Exact reverse-mode autodiff on numpy: checks, experiments, benchmarks.",
     )
+    parser.add_argument("--version", action="version", version=f"tinygrad-mlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         doc = (command.__doc__ or "").strip().replace("``", "")  # plain text, not reST
-        p = sub.add_parser(command.NAME, help=command.HELP, description=doc or None)
+        epilog = getattr(command, "EPILOG", None)
+        if epilog is not None and "141" not in epilog:  # the pipe status is everyone's
+            head, sep, tail = epilog.partition("\n\n")
+            epilog = f"{head}\n{PIPE_NOTE}{sep}{tail}"
+        p = sub.add_parser(
+            command.NAME,
+            help=command.HELP,
+            description=doc or None,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the epilog's lines
+        )
         command.add_arguments(p)
         p.set_defaults(_command=command, _parser=p)
     return parser

@@ -13,6 +13,12 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "bench"
 HELP = "time a training step against hand-written numpy, side by side"
+EPILOG = """exit status:
+  0  timed and reported (speed is reported, never judged)
+  2  bad usage
+
+example:
+  tinygrad-mlp bench --sizes tiny digits --dtypes float32"""
 SIZE_NAMES = ["tiny", "digits", "mnist", "wide"]
 
 

@@ -1,10 +1,18 @@
 """Build the seed network N -> I relu -> J relu -> K softmax (float64, seeded) and compare
 every parameter's gradient three ways: engine, closed form, central finite differences.
 
-Experiments instead of the table: --sweep-eps (error of finite differences against the
-closed form as eps goes from 1e-1 to 1e-12, float32 and float64) and --kinks (how many entries
-sit at ReLU kinks as width and batch grow). Each prints a table; --out writes the rows
-(.json or .csv) and --plot draws a PNG (needs matplotlib: pip install 'tinygrad-mlp[plot]')."""
+The table's metric is the normwise relative error max|a - r| / max|r| of a parameter's
+whole array (a the engine's gradient, r the reference); a row PASSes when it is <= 1e-12
+against the closed form (same sums, another order: round-off only) and <= 1e-6 against
+finite differences (their truncation and round-off at eps 1e-6). tm.gradcheck judges each
+entry instead, |a - n| <= atol + rtol |n| (docs/gradcheck.md explains the two rules).
+
+Experiments instead of the table: --sweep-eps (error of each numerical scheme against the
+closed form as eps goes from 1e-1 to 1e-12, float32 and float64; --schemes forward central
+richardson complex) and --kinks (how many entries sit at ReLU kinks as width and batch
+grow, over --seeds networks each). Each prints a table; --out writes the rows (.json or
+.csv) and --plot draws a figure in the extension's format, .png, .pdf or .svg (needs
+matplotlib: pip install 'tinygrad-mlp[plot]')."""
 
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..checks.schemes import SCHEMES
 from .argtypes import non_negative_int, positive_float, positive_int
 
 DEFAULT_EPS = 1e-6  # the table's step; --kinks uses KINKS_EPS
@@ -24,6 +33,15 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "gradcheck"
 HELP = "check the seed network's gradients: engine, closed form, finite differences"
+EPILOG = """exit status:
+  0  every gradient agrees (an experiment, --sweep-eps or --kinks, always exits 0)
+  1  a gradient is out of tolerance
+  2  bad usage, or a file that could not be written
+
+example:
+  tinygrad-mlp gradcheck --sweep-eps --schemes forward central richardson complex \\
+      --out sweep.json --plot sweep.svg"""
+KINKS_SEEDS = 3  # networks per configuration in --kinks: a mean and a spread, in seconds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +103,7 @@ def _run_order2(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print the three-way table; 0 when every parameter passes, 1 otherwise."""
-    from ..checks.seed_network import format_table, seed_network_check
+    from ..checks.seed_network import LEGEND, format_table, seed_network_check
 
     if args.order == 2:
         return _run_order2(args, parser)
@@ -107,6 +125,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         n_in, hidden, n_out, args.batch, args.seed, args.eps, engine=args.engine
     )
     print(format_table(rows, engine=args.engine))
+    print(LEGEND)
     failed = [r.name for r in rows if not r.ok]
     print("all gradients agree" if not failed else f"FAILED: {', '.join(failed)}")
     _emit_table(rows, args)
@@ -172,10 +191,26 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--plot",
-        type=_output_path((".png",)),
+        type=_output_path((".png", ".pdf", ".svg")),
         default=None,
         metavar="FILE",
-        help="also draw a PNG (needs matplotlib: pip install 'tinygrad-mlp[plot]')",
+        help="also draw a figure, in the format of FILE's extension: .png, .pdf or .svg "
+        "(needs matplotlib: pip install 'tinygrad-mlp[plot]')",
+    )
+    parser.add_argument(
+        "--schemes",
+        nargs="+",
+        choices=SCHEMES,
+        default=None,
+        metavar="SCHEME",
+        help=f"numerical schemes for --sweep-eps, any of {', '.join(SCHEMES)} (default: central)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=None,
+        help="networks per configuration for --kinks, seeds --seed, --seed + 1, ...: the "
+        f"mean, spread and failures over them (default: {KINKS_SEEDS})",
     )
 
 
@@ -194,6 +229,10 @@ def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -
         parser.error("--points applies to --sweep-eps")
     if (args.widths is not None or args.batches is not None) and not args.kinks:
         parser.error("--widths and --batches apply to --kinks")
+    if args.schemes is not None and not args.sweep_eps:
+        parser.error("--schemes applies to --sweep-eps")
+    if args.seeds is not None and not args.kinks:
+        parser.error("--seeds applies to --kinks")
     if len(args.sizes) < 2:
         parser.error("--sizes needs at least an input and an output size")
     if args.sweep_eps:
@@ -202,7 +241,8 @@ def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -
         if args.points is not None and args.points < 2:
             parser.error("--points needs at least 2 values")
         points = SWEEP_POINTS if args.points is None else args.points
-        return run_sweep(args.sizes, args.batch, args.seed, points, args.out, args.plot)
+        schemes = list(dict.fromkeys(args.schemes or ["central"]))  # each once, in order
+        return run_sweep(args.sizes, args.batch, args.seed, points, args.out, args.plot, schemes)
     if args.kinks:
         return run_kinks(
             args.sizes,
@@ -212,6 +252,7 @@ def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -
             args.seed,
             args.out,
             args.plot,
+            KINKS_SEEDS if args.seeds is None else args.seeds,
         )
     return None
 

@@ -11,6 +11,12 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "bench-scalar"
 HELP = "time the scalar engine's training step, and micrograd's if installed"
+EPILOG = """exit status:
+  0  timed and reported (speed is reported, never judged)
+  2  bad usage
+
+example:
+  tinygrad-mlp bench-scalar"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -26,6 +26,13 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "train"
 HELP = "train the seed network on digits, spirals or IDX files; report test accuracy"
+EPILOG = """exit status:
+  0  trained (or nothing left to train)
+  1  the loss became NaN or infinite
+  2  bad usage, or a data, checkpoint or output file that could not be read or written
+
+example:
+  tinygrad-mlp train --hidden 128 64 --epochs 10 --seed 1 --save run.npz --plot run.svg"""
 
 
 def _non_negative_float(text: str) -> float:
@@ -80,7 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--dtype", choices=["float32", "float64"], help=f"(default: {d.dtype})")
     add("--save", metavar="PATH", help="write a checkpoint (.npz) after every epoch, atomically")
     add("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
-    add("--plot", metavar="PNG", help="draw the loss and accuracy curves (needs matplotlib)")
+    add(
+        "--plot",
+        metavar="FILE",
+        help="draw the loss and accuracy curves as .png, .pdf or .svg (needs matplotlib)",
+    )
     add(
         "--threads",
         type=non_negative_int,
@@ -201,29 +212,12 @@ class _Progress:
         self.stream.flush()
 
 
-def _plot(history: Any, path: str) -> None:
-    """Loss (train, test) and accuracy (train, test) per epoch, side by side, as a PNG."""
-    import matplotlib
+def _plot(history: Any, path: str, settings: dict[str, Any]) -> None:
+    """Loss and accuracy per epoch, the run's settings in the caption; the format follows the
+    extension (.png, .pdf, .svg; tinygrad_mlp/experiments/plots.py, the shared figure style)."""
+    from ..experiments.plots import plot_training
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..utils.atomic import atomic_write
-
-    cols = history.to_dict()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3), dpi=90)
-    ax1.plot(cols["epoch"], cols["train_loss"], label="train")
-    ax1.plot(cols["epoch"], cols["test_loss"], label="test")
-    ax1.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
-    ax2.plot(cols["epoch"], 100 * cols["train_accuracy"], label="train")
-    ax2.plot(cols["epoch"], 100 * cols["test_accuracy"], label="test")
-    ax2.set(xlabel="epoch", ylabel="%", title="accuracy")
-    for ax in (ax1, ax2):
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    atomic_write(path, lambda f: fig.savefig(f, format="png"))
-    plt.close(fig)
+    plot_training(history, path, settings)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -238,6 +232,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     _check_output(args.save, "--save", parser)
     _check_output(args.plot, "--plot", parser)
     if args.plot is not None:
+        from ..experiments.figure_style import check_format
+
+        try:
+            check_format(args.plot)  # .png, .pdf or .svg: anything else is refused, exit 2
+        except ValueError as e:
+            parser.error(f"--plot {e}")
         try:
             import matplotlib  # noqa: F401
         except ImportError:
@@ -300,6 +300,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.save:
         print(f"checkpoint: {args.save} (epoch {last.epoch})")
     if args.plot:
-        _plot(history, args.plot)
+        run = {"data": config.dataset, "network": sizes, "dtype": config.dtype, "optimizer": opt}
+        run.update(batch=config.batch_size, seed=config.seed, epochs=last.epoch)
+        _plot(history, args.plot, run)
         print(f"plot: {args.plot}")
     return 0

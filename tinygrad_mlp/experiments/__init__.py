@@ -1,10 +1,12 @@
 """Gradient-check experiments behind ``tinygrad-mlp gradcheck --sweep-eps`` and ``--kinks``.
 
-- :mod:`.eps_sweep`: error of finite differences against the closed form as eps shrinks;
-- :mod:`.kink_stats`: how many entries sit within eps of a ReLU kink as width and batch grow;
-- :mod:`.seednet`: the seeded seed network both experiments use;
+- :mod:`.eps_sweep`: error of each numerical scheme (forward, central, Richardson, complex
+  step) against the closed form as eps shrinks;
+- :mod:`.kink_stats`: how many entries sit within eps of a ReLU kink as width and batch grow,
+  over several seeds (mean, spread, failures);
 - :mod:`.results`: writing rows as JSON or CSV, atomically;
-- :mod:`.plots`: the PNG figures (matplotlib, the ``plot`` extra);
+- :mod:`.plots`: the figures (matplotlib, the ``plot`` extra), in the style and the
+  format-by-extension of :mod:`.figure_style`; :mod:`.runner` ties them to the command;
 - :mod:`.progress`: progress of a long sweep on stderr.
 """
 

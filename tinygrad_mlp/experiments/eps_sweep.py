@@ -1,10 +1,13 @@
-"""The V-curve: error of central differences against the closed form as eps shrinks.
+"""The V-curves: error of each numerical scheme against the closed form as eps shrinks.
 
-For each eps (log-spaced from 1e-1 to 1e-12) and dtype, every parameter entry of a seeded
-seed network gets (E(w + eps e_i) - E(w - eps e_i)) / (2 eps), computed by the engine in that
-dtype; the error is max_i |fd_i - g_i| / max_i |g_i| against the closed form g in float64,
-at the same (dtype-rounded) weights. Large eps: truncation, ~ eps^2 (and ReLU kinks the
-step crosses). Small eps: round-off, ~ u |E| / eps. The minimum sits near u^(1/3).
+For each eps (log-spaced from 1e-1 to 1e-12), dtype and scheme (:mod:`..checks.schemes`),
+every parameter entry of a seeded seed network gets its numerical derivative; the error is
+max_i |fd_i - g_i| / max_i |g_i| against the closed form g in float64, at the same
+(dtype-rounded) weights. forward, central and richardson difference the engine's loss in
+that dtype; complex steps the closed-form loss (``closed_form.loss``) in the complex dtype of
+that precision, since Tensors are real. Large eps: truncation, ~ eps^p (and ReLU kinks the
+step crosses). Small eps: round-off, ~ u |E| / eps, except for the complex step, which
+subtracts nothing and stays at round-off.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from ..checks.numerical import numerical_grad
+from ..checks.schemes import SCHEMES, numerical_grad_arrays, theory
 from ..engine.tensor import Tensor
 from ..seed import closed_form
-from ..seed.network import build, loss
+from ..seed.network import SeedNet, build, loss
 from ..utils.table import render_table
 from .progress import Progress
 
@@ -40,24 +44,28 @@ def eps_grid(points: int = 23, largest: float = 1e-1, smallest: float = 1e-12) -
 
 @dataclass
 class EpsSweep:
-    """Errors per dtype and eps, and the best eps of each dtype."""
+    """Errors per (scheme, dtype) and eps, and the best eps of each curve."""
 
     eps: list[float]
-    errors: dict[str, list[float]]
+    errors: dict[tuple[str, str], list[float]]
     settings: dict[str, Any] = field(default_factory=dict)
 
-    def best(self, dtype: str) -> tuple[float, float]:
-        """(eps, error) at the smallest error for ``dtype``."""
-        i = int(np.argmin(self.errors[dtype]))
-        return self.eps[i], self.errors[dtype][i]
+    def best(self, dtype: str, scheme: str = "central") -> tuple[float, float]:
+        """(eps, error) at the smallest error of ``scheme`` in ``dtype``."""
+        errs = self.errors[(scheme, dtype)]
+        i = int(np.argmin(errs))
+        return self.eps[i], errs[i]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per (dtype, eps): eps, dtype, error, best (true on the minimum)."""
+        """One row per (scheme, dtype, eps): dtype, scheme, eps, rel_error, best (the min)."""
         out = []
-        for dtype, errs in self.errors.items():
-            best_eps, _ = self.best(dtype)
+        for (scheme, dtype), errs in self.errors.items():
+            best_eps, _ = self.best(dtype, scheme)
             for e, err in zip(self.eps, errs, strict=True):
-                out.append({"dtype": dtype, "eps": e, "rel_error": err, "best": e == best_eps})
+                out.append(
+                    {"dtype": dtype, "scheme": scheme, "eps": e, "rel_error": err,
+                     "best": e == best_eps}
+                )  # fmt: skip
         return out
 
 
@@ -68,8 +76,9 @@ def sweep_eps(
     eps: Sequence[float] | None = None,
     dtypes: Sequence[str] = ("float32", "float64"),
     quiet: bool = False,
+    schemes: Sequence[str] = ("central",),
 ) -> EpsSweep:
-    """Measure the finite-difference error of the seed network's gradient for each eps, dtype.
+    """Measure each scheme's error on the seed network's gradient for each eps and dtype.
 
     Example::
 
@@ -77,52 +86,80 @@ def sweep_eps(
         >>> sweep.best("float64")[0]
         1e-06
     """
+    for s in schemes:
+        if s not in SCHEMES:
+            raise ValueError(f"sweep_eps: scheme must be one of {', '.join(SCHEMES)}, got {s!r}")
     grid = [float(e) for e in (eps_grid() if eps is None else eps)]
     net = build(sizes, batch, seed)
-    errors: dict[str, list[float]] = {}
-    progress = Progress(len(grid) * len(dtypes), "gradcheck --sweep-eps", quiet=quiet)
-    for dtype in dtypes:
-        params = [p.astype(dtype) for p in net.params]
-        pairs = [
-            (params[i].astype(np.float64), params[i + 1].astype(np.float64))
-            for i in range(0, len(params), 2)
-        ]
-        _, grads = closed_form.loss_and_grads(pairs, net.x.astype(dtype).astype(np.float64), net.y)
-        ref = np.concatenate([g.reshape(-1) for pair in grads for g in pair])
-        tensors = [Tensor(p, requires_grad=True) for p in params]
-        errs = []
-        for e in grid:
-            # the textbook formula, divided by the nominal eps: its failure below the
-            # dtype's spacing (the step rounds away) is part of what the sweep shows
-            fd = numerical_grad(lambda *ps: loss(net.x, net.y, *ps), tensors, eps=e, step="nominal")
-            flat = np.concatenate([g.astype(np.float64).reshape(-1) for g in fd])
-            errs.append(float(np.max(np.abs(flat - ref)) / np.max(np.abs(ref))))
-            progress.step()
-        errors[dtype] = errs
+    errors: dict[tuple[str, str], list[float]] = {}
+    progress = Progress(
+        len(grid) * len(dtypes) * len(schemes), "gradcheck --sweep-eps", quiet=quiet
+    )
+    for scheme in schemes:
+        for dtype in dtypes:
+            errs = []
+            ref = _reference(net, dtype)
+            for e in grid:
+                flat = np.concatenate([g.reshape(-1) for g in _numeric(net, dtype, scheme, e)])
+                errs.append(float(np.max(np.abs(flat - ref)) / np.max(np.abs(ref))))
+                progress.step()
+            errors[(scheme, dtype)] = errs
     progress.close()
-    settings = {"sizes": list(sizes), "batch": batch, "seed": seed, "dtypes": list(dtypes)}
+    settings = {
+        "sizes": list(sizes), "batch": batch, "seed": seed, "dtypes": list(dtypes),
+        "schemes": list(schemes),
+    }  # fmt: skip
     return EpsSweep(grid, errors, settings)
 
 
+def _reference(net: SeedNet, dtype: str) -> np.ndarray:
+    """The closed-form gradient in float64 at the weights and inputs rounded to ``dtype``."""
+    params = [p.astype(dtype).astype(np.float64) for p in net.params]
+    pairs = list(zip(params[0::2], params[1::2], strict=True))
+    _, grads = closed_form.loss_and_grads(pairs, net.x.astype(dtype).astype(np.float64), net.y)
+    return np.concatenate([g.reshape(-1) for pair in grads for g in pair])
+
+
+def _numeric(net: SeedNet, dtype: str, scheme: str, e: float) -> list[np.ndarray]:
+    params = [p.astype(dtype) for p in net.params]
+    if scheme == "complex":
+        x = net.x.astype(dtype)
+
+        def oracle(*ps: np.ndarray) -> Any:
+            return closed_form.loss(list(zip(ps[0::2], ps[1::2], strict=True)), x, net.y)
+
+        return numerical_grad_arrays(oracle, params, eps=e, scheme="complex")
+    tensors = [Tensor(p, requires_grad=True) for p in params]
+    # the textbook formula, divided by the nominal eps: its failure below the dtype's
+    # spacing (the step rounds away) is part of what the sweep shows
+    fd = numerical_grad(
+        lambda *ps: loss(net.x, net.y, *ps), tensors, eps=e, kind=scheme, step="nominal"
+    )
+    return [g.astype(np.float64) for g in fd]
+
+
 def format_sweep(sweep: EpsSweep) -> str:
-    """The sweep as a table, one line per eps, the best eps of each dtype marked with ``*``."""
-    dtypes = list(sweep.errors)
-    best = {d: sweep.best(d)[0] for d in dtypes}
-    head = ["eps", *[f"{d} rel error" for d in dtypes]]
-    lines = [head]
+    """The sweep as a table, one line per eps, the best eps of each curve marked with ``*``;
+    then each curve's best eps and error beside the theory's (constants taken as 1)."""
+    curves = list(sweep.errors)
+    best = {c: sweep.best(c[1], c[0])[0] for c in curves}
+    head = ["eps", *[f"{s} {d}" for s, d in curves]]
+    lines = []
     for i, e in enumerate(sweep.eps):
         cells = [f"{e:.1e}"]
-        for d in dtypes:
-            mark = " *" if e == best[d] else ""
-            cells.append(f"{sweep.errors[d][i]:.2e}{mark}")
+        for c in curves:
+            mark = " *" if e == best[c] else ""
+            cells.append(f"{sweep.errors[c][i]:.2e}{mark}")
         lines.append(cells)
-    out = render_table(head, lines[1:], align="right")
-    out.append("* best eps of the column")
-    for d in dtypes:
-        u = float(np.finfo(d).eps) / 2
-        e, err = sweep.best(d)
+    out = render_table(head, lines, align="right")
+    out.append("* best eps of the column; error = max|FD - closed| / max|closed| (normwise)")
+    for scheme, dtype in curves:
+        u = float(np.finfo(dtype).eps) / 2
+        e, err = sweep.best(dtype, scheme)
+        t_eps, t_err = theory(scheme, u)
+        where = f"eps <= {t_eps:.1e}" if scheme == "complex" else f"eps ~ {t_eps:.1e}"
         out.append(
-            f"{d}: best eps {e:.1e}, min rel error {err:.1e} "
-            f"(theory: eps ~ u^(1/3) = {u ** (1 / 3):.1e}, u = {u:.1e})"
+            f"{scheme} {dtype}: best eps {e:.1e}, min rel error {err:.1e} "
+            f"(theory: {where}, error ~ {t_err:.1e}; u = {u:.1e})"
         )
     return "\n".join(out)

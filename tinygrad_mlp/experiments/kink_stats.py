@@ -9,7 +9,7 @@ through them, those of the layers above: the chance grows about like eps x batch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,26 +25,55 @@ __all__ = ["KinkRow", "kink_stats", "format_kinks", "fraction_grid"]
 
 @dataclass(frozen=True)
 class KinkRow:
-    """One configuration: entries checked, how many sat at kinks, how many failed.
+    """One configuration over several seeds: entries checked, kinks and failures per seed.
 
-    ``worst_ratio`` is the largest |a - n| / (atol + rtol |n|) over the entries (> 1 fails).
+    ``worst_ratio`` is the largest |a - n| / (atol + rtol |n|) over every entry of every
+    seed (> 1 fails).
     """
 
     width: int
     batch: int
     entries: int
-    kinks: int
-    failed: int
+    kinks: tuple[int, ...]
+    failed: tuple[int, ...]
     worst_ratio: float
 
     @property
+    def fractions(self) -> np.ndarray:
+        """kinks / entries, one per seed."""
+        return np.array(self.kinks, dtype=float) / self.entries if self.entries else np.zeros(1)
+
+    @property
     def fraction(self) -> float:
-        """kinks / entries."""
-        return self.kinks / self.entries if self.entries else 0.0
+        """The mean kink fraction over the seeds."""
+        return float(self.fractions.mean())
+
+    @property
+    def spread(self) -> float:
+        """The standard deviation of the kink fraction over the seeds (0 for one seed)."""
+        return float(self.fractions.std(ddof=1)) if len(self.kinks) > 1 else 0.0
+
+    @property
+    def failed_total(self) -> int:
+        """Entries that failed, summed over the seeds."""
+        return sum(self.failed)
+
+    @property
+    def seeds_failed(self) -> int:
+        """How many seeds had at least one failed entry."""
+        return sum(f > 0 for f in self.failed)
 
     def as_dict(self) -> dict[str, Any]:
-        """The row with its kink fraction, for a results file."""
-        return {**asdict(self), "fraction": self.fraction}
+        """The row's statistics, for a results file."""
+        fr = self.fractions
+        return {
+            "width": self.width, "batch": self.batch, "entries": self.entries,
+            "seeds": len(self.kinks), "kinks_mean": float(np.mean(self.kinks)),
+            "fraction": self.fraction, "fraction_std": self.spread,
+            "fraction_min": float(fr.min()), "fraction_max": float(fr.max()),
+            "failed": self.failed_total, "seeds_failed": self.seeds_failed,
+            "worst_ratio": self.worst_ratio,
+        }  # fmt: skip
 
 
 def kink_stats(
@@ -56,73 +85,77 @@ def kink_stats(
     depth: int = 2,
     seed: int = 0,
     quiet: bool = False,
+    seeds: int = 1,
 ) -> list[KinkRow]:
-    """gradcheck (mode "full", float64) every parameter of N -> width x depth -> K networks.
+    """gradcheck (mode "full", float64) every parameter of N -> width x depth -> K networks,
+    for ``seeds`` networks per configuration (seeds ``seed`` .. ``seed + seeds - 1``).
 
     Example::
 
-        >>> rows = kink_stats([3], [2], eps=1e-6, quiet=True)
-        >>> rows[0].entries, rows[0].failed
-        (39, 0)
+        >>> rows = kink_stats([3], [2], eps=1e-6, quiet=True, seeds=2)
+        >>> rows[0].entries, rows[0].failed, rows[0].fraction
+        (39, (0, 0), 0.0)
     """
+    if seeds < 1:
+        raise ValueError(f"kink_stats: seeds must be >= 1, got {seeds}")
     rows = []
-    progress = Progress(len(widths) * len(batches), "gradcheck --kinks", quiet=quiet)
+    progress = Progress(len(widths) * len(batches) * seeds, "gradcheck --kinks", quiet=quiet)
     for width in widths:
         for batch in batches:
-            net = build([n_in, *[width] * depth, n_out], batch, seed)
-            tensors = [Tensor(p, requires_grad=True) for p in net.params]
-            report = gradcheck(
-                lambda *ps, net=net: loss(net.x, net.y, *ps),
-                tensors,
-                eps=eps,
-                raise_exception=False,
-                names=net.names,
-            )
-            rows.append(
-                KinkRow(
-                    width=width,
-                    batch=batch,
-                    entries=sum(r.checked for r in report.inputs),
-                    kinks=report.kinks,
-                    failed=report.failed,
-                    worst_ratio=max(r.worst_ratio for r in report.inputs),
+            kinks, failed, worst, entries = [], [], 0.0, 0
+            for s in range(seed, seed + seeds):
+                net = build([n_in, *[width] * depth, n_out], batch, s)
+                tensors = [Tensor(p, requires_grad=True) for p in net.params]
+                report = gradcheck(
+                    lambda *ps, net=net: loss(net.x, net.y, *ps),
+                    tensors,
+                    eps=eps,
+                    raise_exception=False,
+                    names=net.names,
                 )
-            )
-            progress.step()
+                entries = sum(r.checked for r in report.inputs)
+                kinks.append(report.kinks)
+                failed.append(report.failed)
+                worst = max(worst, *(r.worst_ratio for r in report.inputs))
+                progress.step()
+            rows.append(KinkRow(width, batch, entries, tuple(kinks), tuple(failed), worst))
     progress.close()
     return rows
 
 
 def format_kinks(rows: Sequence[KinkRow]) -> str:
-    """The rows as a table: width, batch, entries, kinks, their fraction, failures."""
-    head = ("width", "batch", "entries", "kinks", "fraction", "failed", "worst err/tol")
-    lines = [head]
+    """The rows as a table: kink fraction mean +- spread over seeds, min-max, failures."""
+    head = (
+        "width", "batch", "entries", "seeds", "kinks (mean)", "fraction", "+- sd",
+        "min-max", "failed", "seeds failing", "worst err/tol",
+    )  # fmt: skip
+    lines = []
     for r in rows:
+        fr = r.fractions
         lines.append(
             (
-                str(r.width),
-                str(r.batch),
-                str(r.entries),
-                str(r.kinks),
-                f"{r.fraction:.2%}",
-                str(r.failed),
-                f"{r.worst_ratio:.1e}",
+                str(r.width), str(r.batch), str(r.entries), str(len(r.kinks)),
+                f"{np.mean(r.kinks):.1f}", f"{r.fraction:.2%}", f"{r.spread:.2%}",
+                f"{fr.min():.1%}-{fr.max():.1%}", str(r.failed_total),
+                f"{r.seeds_failed}/{len(r.kinks)}", f"{r.worst_ratio:.1e}",
             )
-        )
-    return "\n".join(render_table(head, lines[1:], align="right"))
+        )  # fmt: skip
+    return "\n".join(render_table(head, lines, align="right"))
 
 
-def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.ndarray]:
-    """(widths, batches, fraction[width index, batch index]) for a plot.
+def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
+    """(widths, batches, mean fraction[width, batch], spread[width, batch]) for a plot.
 
     Example::
 
-        >>> fraction_grid([KinkRow(4, 1, 10, 2, 0, 0.0)])[2]
-        array([[0.2]])
+        >>> fraction_grid([KinkRow(4, 1, 10, (2, 4), (0, 0), 0.0)])[2]
+        array([[0.3]])
     """
     widths = sorted({r.width for r in rows})
     batches = sorted({r.batch for r in rows})
     grid = np.zeros((len(widths), len(batches)))
+    spread = np.zeros_like(grid)
     for r in rows:
         grid[widths.index(r.width), batches.index(r.batch)] = r.fraction
-    return widths, batches, grid
+        spread[widths.index(r.width), batches.index(r.batch)] = r.spread
+    return widths, batches, grid, spread

@@ -15,9 +15,15 @@ Path = str | os.PathLike[str] | None
 
 
 def run_sweep(
-    sizes: Sequence[int], batch: int, seed: int, points: int, out: Path, plot: Path
+    sizes: Sequence[int],
+    batch: int,
+    seed: int,
+    points: int,
+    out: Path,
+    plot: Path,
+    schemes: Sequence[str] = ("central",),
 ) -> int:
-    """``gradcheck --sweep-eps``: the V-curve table, then the results and the plot; returns 0.
+    """``gradcheck --sweep-eps``: the V-curves' table, then the results and the plot; returns 0.
 
     Example (progress goes to stderr)::
 
@@ -29,11 +35,15 @@ def run_sweep(
 
     print(
         f"seed network {'-'.join(map(str, sizes))}, batch {batch}, seed {seed}: relative error "
-        "of central differences against the closed form"
+        f"of {', '.join(schemes)} derivatives against the closed form"
     )
-    sweep = sweep_eps(sizes, batch, seed, [float(e) for e in eps_grid(points)])
+    sweep = sweep_eps(sizes, batch, seed, [float(e) for e in eps_grid(points)], schemes=schemes)
     print(format_sweep(sweep))
-    best = {d: {"eps": sweep.best(d)[0], "rel_error": sweep.best(d)[1]} for d in sweep.errors}
+    best = {
+        f"{s} {d}": {"scheme": s, "dtype": d, "eps": e, "rel_error": err}
+        for (s, d) in sweep.errors
+        for e, err in [sweep.best(d, s)]
+    }
     if out is not None:
         write_results(out, "sweep-eps", {**sweep.settings, "best": best}, sweep.rows())
         print(f"results written to {out}")
@@ -53,8 +63,10 @@ def run_kinks(
     seed: int,
     out: Path,
     plot: Path,
+    seeds: int = 1,
 ) -> int:
-    """``gradcheck --kinks``: kink counts per width and batch; returns 0 (a measurement).
+    """``gradcheck --kinks``: kink statistics per width and batch over ``seeds`` networks
+    each (mean, spread, failures); returns 0 (a measurement).
 
     Entries that fail are part of the finding (several kinks within eps of the point defeat
     any finite difference), so they are counted in the table, not turned into an exit status.
@@ -69,25 +81,27 @@ def run_kinks(
 
     depth = len(sizes) - 2
     print(
-        f"networks {sizes[0]} -> width x {depth} -> {sizes[-1]}, seed {seed}, eps {eps:g}, "
-        "float64: entries whose +-eps/4 step crosses a ReLU kink"
+        f"networks {sizes[0]} -> width x {depth} -> {sizes[-1]}, seeds {seed}..{seed + seeds - 1}, "
+        f"eps {eps:g}, float64: entries whose +-eps/4 step crosses a ReLU kink"
     )
-    rows = kink_stats(widths, batches, eps, sizes[0], sizes[-1], depth, seed)
+    rows = kink_stats(widths, batches, eps, sizes[0], sizes[-1], depth, seed, seeds=seeds)
     print(format_kinks(rows))
-    failed = sum(r.failed for r in rows)
+    failed = sum(r.failed_total for r in rows)
     if failed:
         print(
-            f"{failed} entries failed: several kinks within eps of the point (a smaller eps, "
-            "e.g. the default 1e-6, avoids them)"
+            f"{failed} entries failed over all seeds: several kinks within eps of the point (a "
+            "smaller eps, e.g. the default 1e-6, avoids them)"
         )
-    settings = {"sizes": list(sizes), "eps": eps, "seed": seed}
+    settings = {"sizes": list(sizes), "eps": eps, "seed": seed, "seeds": seeds}
     if out is not None:
         write_results(out, "kinks", settings, [r.as_dict() for r in rows])
         print(f"results written to {out}")
     if plot is not None:
         from .plots import plot_kinks
 
-        plot_kinks(rows, eps, plot)
+        plot_kinks(
+            rows, eps, plot, {"networks": f"{sizes[0]}-width x {depth}-{sizes[-1]}", "seed": seed}
+        )
         print(f"plot written to {plot}")
     return 0
 
@@ -101,5 +115,5 @@ def emit_table_rows(rows: Sequence[Any], settings: dict[str, Any], out: Path, pl
     if plot is not None:
         from .plots import plot_table
 
-        plot_table(dicts, plot)
+        plot_table(dicts, plot, settings)
         print(f"plot written to {plot}")
