@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import _state as _anomaly
 from .anomaly import backward_error, checked_backward
 from .grad_mode import enable_grad
@@ -174,6 +175,9 @@ def backward(
         >>> x.grad
         array([6.])
     """
+    tracer = _op_base.Op._tracer
+    if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+        tracer.backward(root, grad, retain_graph, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     seed = _seed(root, grad, create_graph)
     if create_graph:
@@ -206,6 +210,8 @@ def grad(
         >>> float(g.item()), float(h.item())
         (12.0, 12.0)
     """
+    if _op_base.Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
+        _op_base.Op._tracer.grad_call()
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:

@@ -18,7 +18,7 @@ Contract of a backward rule, ``backward(self, g, inputs, out)``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -47,6 +47,10 @@ class Op:
 
     parents: tuple[Tensor, ...] | None = None  # set per instance while recorded
     needs: tuple[bool, ...] = ()
+    # tm.jit's recorder while it traces a step (jit/capture.py), else None: one class
+    # attribute read per op when not tracing. The engine's backward, zero_grad and the
+    # optimizers' step report to it too.
+    _tracer: ClassVar[Any] = None
 
     @classmethod
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
@@ -71,6 +75,8 @@ class Op:
             out = Tensor._make(data, False)
         if _grad_mode.tangents is not None:
             _push_tangent(op, inputs, out)
+        if cls._tracer is not None:
+            cls._tracer.op(op, inputs, attrs, out)
         return out
 
     def forward(self, *args: Any, **attrs: Any) -> np.ndarray:
