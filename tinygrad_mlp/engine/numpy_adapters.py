@@ -178,17 +178,21 @@ def _cast(t: Tensor, dtype: Any) -> Tensor:
 
 
 def reduction(*, dtype: bool = False, ddof: bool = False) -> Adapter:
-    """np.sum, mean, max, ... -> a.<ours>(axis=, keepdims=); var and std map ddof too."""
+    """np.sum, mean, max, ... -> a.<ours>(axis, keepdims); var and std map ddof too.
+
+    axis and keepdims go by position: every reduction here (as in torch) takes them first.
+    """
 
     def adapt(fname: str, ours: str, a: dict[str, Any]) -> Any:
         used = {"a", "axis", "keepdims"} | ({"dtype"} if dtype else set())
-        kw: dict[str, Any] = {"axis": _given(a, "axis"), "keepdims": bool(_given(a, "keepdims"))}
+        kw: dict[str, Any] = {}
         if ddof:  # numpy's default is ddof=0 where torch's is correction=1: pass numpy's
             used |= {"ddof", "correction"}
             kw["correction"] = _given(a, "correction", _given(a, "ddof", 0))
         check_extras(fname, a, used)
         x = _first(a)
-        return method(_cast(x, _given(a, "dtype")) if dtype else x, ours)(**kw)
+        x = _cast(x, _given(a, "dtype")) if dtype else x
+        return method(x, ours)(_given(a, "axis"), bool(_given(a, "keepdims")), **kw)
 
     return adapt
 
@@ -199,7 +203,7 @@ def cumsum(fname: str, ours: str, a: dict[str, Any]) -> Any:
     x, axis = _cast(_first(a), _given(a, "dtype")), _given(a, "axis")
     if axis is None:
         x, axis = method(x, "reshape")(-1), 0
-    return method(x, ours)(axis=axis)
+    return method(x, ours)(axis)
 
 
 def reshape(fname: str, ours: str, a: dict[str, Any]) -> Any:

@@ -22,8 +22,11 @@ Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs
 The explicit ways out of the graph stay ``np.asarray(t)`` and ``t.numpy()`` (the data, no
 gradient), and ``t.detach()`` (a Tensor cut off from the graph).
 
-Limits: numpy converts a *list* of Tensors (``np.sin([x, y])``) through ``__array__``
-without asking the Tensors, so the gradient cannot be kept there; make one Tensor first.
+Limit: numpy dispatches on the arguments themselves, not on what a list holds, so a call
+whose only Tensors sit inside a list (``np.sin([x, y])``, ``np.mean([x, y])``) never reaches
+this module: numpy converts the list through ``__array__``. Make one Tensor first
+(``tm.stack([x, y])``). Where a Tensor argument does bring the call here, a list holding
+Tensors is refused like an unsupported function.
 
 Example::
 
@@ -159,8 +162,8 @@ def _dispatch_ufunc(
             x = ad.as_tensor(inputs[0])
             if kw.get("dtype") is not None:
                 x = x.astype(kw["dtype"])
-            extra = {"keepdims": bool(kw.get("keepdims", False))} if method == "reduce" else {}
-            return ad.method(x, table[name])(axis=kw.get("axis", 0), **extra)
+            extra = [bool(kw.get("keepdims", False))] if method == "reduce" else []
+            return ad.method(x, table[name])(kw.get("axis", 0), *extra)  # (axis, keepdims)
         raise ad.NotMapped(f"the ufunc method {method!r} has no counterpart")
     except ad.NotMapped as exc:
         why = str(exc)  # refused below, outside the handler: one clean traceback
@@ -179,7 +182,10 @@ def _call(name: str, label: str, inputs: tuple[Any, ...], kw: dict[str, Any], li
     if dtype is not None:  # numpy computes in dtype: cast every operand to it first
         inputs = tuple(ad.as_tensor(x).astype(dtype) for x in inputs)
     first = ad.as_tensor(inputs[0], like=like)
-    return ad.method(first, ours)(*inputs[1:])
+    # numbers go to the method as they are (it applies its own weak-scalar rule); arrays and
+    # lists become Tensors here, where a list that holds Tensors is refused
+    rest = [x if np.isscalar(x) else ad.as_tensor(x) for x in inputs[1:]]
+    return ad.method(first, ours)(*rest)
 
 
 def _dispatch_function(
