@@ -5,10 +5,15 @@ is, what it should compute (a numpy reference) and what its derivative is at its
 ``tests/test_op_tables.py`` holds the checks, written once.
 """
 
-from . import core
+from . import activations, binary, core, elementwise
 from .row import Kink, OpRow
 
 # One line per family module: its rows join the table here.
-ALL_ROWS: tuple[OpRow, ...] = (*core.ROWS,)
+ALL_ROWS: tuple[OpRow, ...] = (
+    *core.ROWS,
+    *elementwise.ROWS,
+    *binary.ROWS,
+    *activations.ROWS,
+)
 
 __all__ = ["Kink", "OpRow", "ALL_ROWS"]
