@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print the three-way table; 0 when every parameter passes, 1 otherwise."""
     from ..checks.seed_network import LEGEND, format_table, seed_network_check
 
+    if sys.stdout is None:  # started with stdout closed (>&-): print() would drop the verdict
+        if sys.stderr is not None:
+            msg = "tinygrad-mlp gradcheck: error: stdout is closed: nowhere to report"
+            print(msg, file=sys.stderr)
+        return 2
     if args.order == 2:
         return _run_order2(args, parser)
     if args.engine != "tensor" and (args.sweep_eps or args.kinks):

@@ -17,8 +17,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import fields, replace
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from .argtypes import non_negative_int, positive_float, positive_int
 
@@ -127,8 +128,14 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[
                     "model, optimizer, epoch and history)"
                 )
             theirs = TrainConfig.from_dict(ckpt["config"])
+            _check_checkpoint(theirs, ckpt)
+        except FileNotFoundError as e:
+            parser.error(f"--resume: {e}")  # a wrong path: a usage error, with the synopsis
         except (OSError, ValueError, KeyError, TypeError) as e:
-            parser.error(f"--resume: {e}")
+            msg = f"missing key {e}" if type(e) is KeyError else str(e)
+            # load's own errors name the file already
+            named = args.resume in msg
+            _file_error(f"--resume: {msg}" if named else f"--resume {args.resume}: {msg}")
         clash = [
             f"--{k.replace('_', '-')} {v} (the checkpoint has {getattr(theirs, k)})"
             for k, v in given.items()
@@ -144,6 +151,10 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[
     ]
     if config.dataset != "idx" and idx_given:
         parser.error(f"--{idx_given[0].replace('_', '-')} needs --dataset idx")
+    if config.dataset == "idx" and not (config.train_images and config.train_labels):
+        parser.error("--dataset idx needs --train-images and --train-labels (IDX files)")
+    if config.dataset == "idx" and bool(config.test_images) != bool(config.test_labels):
+        parser.error("--dataset idx: give both --test-images and --test-labels, or neither")
     if "test_fraction" in given and (
         config.dataset == "spirals" or (config.dataset == "idx" and config.test_images)
     ):
@@ -156,6 +167,61 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[
             f"--momentum must be below 1 (the velocity grows without bound), got {config.momentum}"
         )
     return config, ckpt
+
+
+def _file_error(message: str) -> NoReturn:
+    """A data or checkpoint file that cannot be used: one line on stderr, exit status 2.
+
+    Not argparse's error: the options were fine, so the usage synopsis would only hide it.
+    """
+    print(f"tinygrad-mlp train: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _check_checkpoint(config: Any, ckpt: Mapping[str, Any]) -> None:
+    """Refuse a checkpoint whose settings or history no run could have written (ValueError)."""
+    import numpy as np
+
+    from ..train.loop import History
+
+    bad = []
+    for name in ("epochs", "batch_size"):
+        if getattr(config, name) < 1:
+            bad.append(f"{name} {getattr(config, name)} (must be >= 1)")
+    if not config.hidden or min(config.hidden) < 1:
+        bad.append(f"hidden {list(config.hidden)} (sizes must be >= 1)")
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        bad.append(f"lr {config.lr} (must be > 0)")
+    if not 0 <= config.momentum < 1:
+        bad.append(f"momentum {config.momentum} (must lie in [0, 1))")
+    if not (math.isfinite(config.weight_decay) and config.weight_decay >= 0):
+        bad.append(f"weight_decay {config.weight_decay} (must be >= 0)")
+    if not 0 < config.test_fraction < 1:
+        bad.append(f"test_fraction {config.test_fraction} (must lie in (0, 1))")
+    if config.seed < 0:
+        bad.append(f"seed {config.seed} (must be >= 0)")
+    for name, allowed in (
+        ("dataset", ("digits", "spirals", "idx")),
+        ("optimizer", ("sgd", "adam")),
+        ("dtype", ("float32", "float64")),
+    ):
+        if getattr(config, name) not in allowed:
+            bad.append(f"{name} {getattr(config, name)!r} (one of {', '.join(allowed)})")
+    if bad:
+        raise ValueError(f"the checkpoint's config has {'; '.join(bad)}")
+    history = ckpt["history"]
+    if not isinstance(history, Mapping):
+        raise ValueError("the checkpoint's history is not a table of columns")
+    missing = sorted(set(History().to_dict()) - set(history))
+    if missing:
+        raise ValueError(f"the checkpoint's history lacks the column(s) {missing}")
+    try:
+        epochs = len(History.from_dict(history).epochs)
+    except (TypeError, ValueError):
+        raise ValueError("the checkpoint's history columns differ in length") from None
+    epoch = ckpt["epoch"]
+    if np.asarray(epoch).shape != () or int(epoch) != epochs:
+        raise ValueError(f"the checkpoint's epoch {epoch} disagrees with its {epochs} records")
 
 
 def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser) -> None:
@@ -221,7 +287,21 @@ def _plot(history: Any, path: str, settings: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """Train, printing progress on stderr and the summary on stdout; see the module doc."""
+    """Train, printing progress on stderr and the summary on stdout; see the module doc.
+
+    Ctrl-C stops it with one line and exit status 130 (128 + SIGINT, as shells report);
+    a checkpoint written with ``--save`` is whole: each save is atomic.
+    """
+    try:
+        return _run(args, parser)
+    except KeyboardInterrupt:
+        saved = args.save and os.path.exists(args.save)
+        where = f"; {args.save} holds the last finished epoch" if saved else ""
+        print(f"\ntinygrad-mlp train: interrupted{where}", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ..engine.anomaly import detect_anomaly
     from ..train.loop import History, load_dataset
     from ..train.loop import run as train_run
@@ -245,7 +325,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         ds = load_dataset(config)  # refuse a bad data file before anything else happens
     except (OSError, ValueError) as e:
-        parser.error(str(e))
+        _file_error(str(e))
     sizes = "-".join(map(str, [ds.x_train.shape[1], *config.hidden, ds.classes]))
     opt = f"{config.optimizer} lr {config.lr:g}"
     if config.optimizer == "sgd" and config.momentum:
@@ -273,7 +353,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except (KeyError, TypeError, ValueError) as e:  # a checkpoint that does not fit
         if ckpt is None:
             raise
-        parser.error(f"--resume {args.resume}: {e}")
+        _file_error(f"--resume {args.resume}: {e}")
     history: History = result.history
     new = history.epochs[done:]
     last = history.epochs[-1] if history.epochs else None

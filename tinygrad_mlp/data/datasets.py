@@ -40,6 +40,13 @@ def _labels(y: np.ndarray, name: str) -> np.ndarray:
 def _idx_pair(images: str, labels: str, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
     x = load_idx(images)
     y = _labels(load_idx(labels), labels)
+    if len(x) == 0:
+        raise ValueError(f"{images}: holds no images (shape {x.shape})")
+    if x.ndim < 2 or x[0].size == 0:
+        raise ValueError(
+            f"{images}: images of shape {x.shape[1:]} hold no values (expected shape "
+            "(n, rows, cols) or (n, features))"
+        )
     if len(x) != len(y):
         raise ValueError(f"{images} holds {len(x)} images but {labels} holds {len(y)} labels")
     x = x.reshape(len(x), -1)
@@ -93,7 +100,13 @@ def load_dataset(
         raise ValueError(f"unknown dataset {name!r} (one of {', '.join(DATASETS)})")
     if len(xtr) == 0:
         raise ValueError(f"the {name} training set is empty")
+    if len(xte) == 0:  # an accuracy over no samples would be reported as "nan%"
+        raise ValueError(
+            f"the {name} test set is empty: test_fraction {test_fraction} of "
+            f"{len(xtr)} samples rounds to no test sample; use a larger fraction"
+        )
     classes = int(max(ytr.max(), yte.max() if len(yte) else 0)) + 1
     if classes < 2:
-        raise ValueError(f"the {name} labels hold a single class")
+        where = f"{idx_files[1]}: the labels" if name == "idx" else f"the {name} labels"
+        raise ValueError(f"{where} hold a single class; a classifier needs at least two")
     return Dataset(xtr, ytr, xte, yte, classes)

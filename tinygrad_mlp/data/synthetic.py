@@ -35,6 +35,8 @@ def make_spirals(
         raise ValueError(f"make_spirals: classes must be an integer >= 2, got {classes}")
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"make_spirals: noise must be finite and >= 0, got {noise}")
+    if np.dtype(dtype).kind != "f":  # points lie in [-1, 1]: an int dtype rounds them to 0
+        raise TypeError(f"make_spirals: dtype must be a floating-point type, got {np.dtype(dtype)}")
     rng = np.random.default_rng(0) if rng is None else rng
     n_per_class, classes = int(n_per_class), int(classes)
     r = np.linspace(0.0, 1.0, n_per_class)

@@ -44,7 +44,9 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
         if isinstance(grad, Tensor) and create_graph:
             seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)
         else:
-            arr = grad.data if isinstance(grad, Tensor) else grad
+            arr = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if arr.dtype.kind not in "biuf":  # numpy would drop an imaginary part, warning only
+                raise TypeError(f"backward: grad must hold real numbers, got dtype {arr.dtype}")
             seed = np.array(arr, dtype=root.dtype, copy=True)
         if seed.shape != root.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, the tensor has {root.shape}")
@@ -83,6 +85,7 @@ def _run(
                 continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
+            op._hold.check(parents, node)  # data rebound or updated in place since forward
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
                 if anomaly:

@@ -42,16 +42,34 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
+    """Sets the calling thread's grad mode on entry and restores it on exit.
+
+    The saved modes are kept per thread: one object entered by two threads at once (a
+    module-level ``no_grad()`` shared by workers) restores each thread's own mode.
+    """
+
     def __init__(self, mode: bool) -> None:
         self.mode = mode
-        self.prev: list[bool] = []
+        self._saved = threading.local()
+
+    def _stack(self) -> list[bool]:
+        stack: list[bool] | None = getattr(self._saved, "stack", None)
+        if stack is None:
+            stack = self._saved.stack = []
+        return stack
 
     def __enter__(self) -> None:
-        self.prev.append(_grad_mode.enabled)
+        self._stack().append(_grad_mode.enabled)
         _grad_mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.prev.pop()
+        stack = self._stack()
+        if not stack:
+            raise RuntimeError(
+                f"{'enable_grad' if self.mode else 'no_grad'}: __exit__ without a matching "
+                "__enter__ in this thread"
+            )
+        _grad_mode.enabled = stack.pop()
 
     def __call__(self, fn: F) -> F:
         mode = self.mode

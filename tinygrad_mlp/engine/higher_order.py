@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,41 @@ def _leaves(inputs: Sequence[Any]) -> list[Tensor]:
             raise TypeError(f"input {i} has dtype {arr.dtype}; second derivatives need floats")
         out.append(Tensor.from_numpy(arr, requires_grad=True))
     return out
+
+
+def _scalar_output(fn: Callable[..., Any], xs: list[Tensor], who: str) -> Tensor:
+    """``fn(*xs)``, checked to be a one-element Tensor (second derivatives need a scalar)."""
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(
+            f"{who}: fn must return a Tensor computed from its inputs, got {type(out).__name__}"
+        )
+    if out.data.size != 1:
+        raise ValueError(f"{who}: fn must return a scalar (one element), got shape {out.shape}")
+    return out
+
+
+def _one_input(fn: Callable[..., Any], x: Any) -> None:
+    """Refuse several inputs to :func:`hessian`: it differentiates a function of one tensor."""
+    if isinstance(x, (list, tuple)) and any(isinstance(i, (Tensor, np.ndarray)) for i in x):
+        raise TypeError(
+            f"hessian: x must be one tensor, got a {type(x).__name__} of {len(x)}; for a "
+            "function of several inputs use hvp, or concatenate them into one"
+        )
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return  # a builtin or C callable: its arity cannot be read, so it is not checked
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(required) > 1:
+        raise TypeError(
+            f"hessian: fn takes {len(required)} inputs; hessian differentiates a function of "
+            "one tensor (use hvp for several inputs)"
+        )
 
 
 def hvp(
@@ -47,7 +83,7 @@ def hvp(
         if arr.shape != x.shape:
             raise ValueError(f"hvp: vector {i} has shape {arr.shape}, its input has {x.shape}")
         vs.append(arr)
-    grads = grad(fn(*xs), xs, create_graph=True, allow_unused=True)
+    grads = grad(_scalar_output(fn, xs, "hvp"), xs, create_graph=True, allow_unused=True)
     terms = [(g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None]
     zeros = [np.zeros(x.shape, dtype=x.dtype) for x in xs]
     if not terms:
@@ -73,8 +109,9 @@ def hessian(fn: Callable[[Tensor], Tensor], x: Any) -> np.ndarray:
         array([[2., 0.],
                [0., 2.]])
     """
+    _one_input(fn, x)
     (leaf,) = _leaves([x])
-    out = fn(leaf)
+    out = _scalar_output(fn, [leaf], "hessian")
     (g,) = grad(out, [leaf], create_graph=True, allow_unused=True)
     n = leaf.data.size
     H = np.zeros((n, n), dtype=leaf.dtype)

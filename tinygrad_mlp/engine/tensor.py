@@ -85,6 +85,10 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         """Wrap ``array`` without copying: the Tensor and the array share memory."""
         if not isinstance(array, np.ndarray):
             raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+        if array.dtype.kind not in "biuf":  # the same rule as Tensor(): no complex, no strings
+            raise TypeError(
+                f"from_numpy needs numbers (bool, int or float), got dtype {array.dtype}"
+            )
         t = cls._make(array, False)
         if requires_grad:
             t.requires_grad_(True)
@@ -272,10 +276,19 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return _ops.MatMul.apply(self, b)
 
     def astype(self, dtype: Any) -> Tensor:
-        """The values converted to ``dtype``; the gradient is converted back."""
-        if np.dtype(dtype) == self.data.dtype:
+        """The values converted to ``dtype``; the gradient is converted back.
+
+        To an integer or bool dtype the result is a constant (no gradient flows through
+        rounding), so it does not require grad, as in torch.
+        """
+        dt = np.dtype(dtype)
+        if dt == self.data.dtype:
             return self
-        return _ops.Cast.apply(self, dtype=np.dtype(dtype))
+        if dt.kind not in "biuf":
+            raise TypeError(f"astype: a Tensor holds bool, int or float numbers, not {dt}")
+        if dt.kind != "f":
+            return Tensor._make(self.data.astype(dt), False)
+        return _ops.Cast.apply(self, dtype=dt)
 
     def __getitem__(self, index: Any) -> Tensor:
         """``x[index]`` with numpy's indexing; repeated indices add up in the gradient.

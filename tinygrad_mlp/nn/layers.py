@@ -15,6 +15,26 @@ from .module import Module
 __all__ = ["Linear", "Sequential", "MLP"]
 
 
+def _size(value: Any, what: str, who: str) -> int:
+    """A layer size: a positive int (numpy ints too); bools, floats and strings are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {what} must be an int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{who}: sizes must be positive, got {what} {value}")
+    return int(value)
+
+
+def _tensor_input(x: Any, who: str) -> Tensor:
+    """The model's input, which must be a Tensor (as in torch): an array is not converted,
+    since a silent copy and dtype promotion would hide what the user passed."""
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{who}: the input must be a Tensor, got {type(x).__name__}; wrap it: "
+            "Tensor(x) (a copy) or Tensor.from_numpy(x) (shared memory)"
+        )
+    return x
+
+
 class Linear(Module):
     """z = x W^T + b, W of shape (fan_out, fan_in), He-initialised: W ~ N(0, 2 / fan_in).
 
@@ -30,8 +50,8 @@ class Linear(Module):
         dtype: Any = np.float32,
         bias: bool = True,
     ) -> None:
-        if fan_in < 1 or fan_out < 1:
-            raise ValueError(f"Linear: sizes must be positive, got ({fan_in}, {fan_out})")
+        fan_in = _size(fan_in, "fan_in", "Linear")
+        fan_out = _size(fan_out, "fan_out", "Linear")
         rng = np.random.default_rng() if rng is None else rng
         w = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
         self.weight = Tensor._make(w.astype(dtype), False).requires_grad_()
@@ -41,7 +61,7 @@ class Linear(Module):
         self.fan_in, self.fan_out = fan_in, fan_out
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(_tensor_input(x, "Linear"), self.weight, self.bias)
 
     def __repr__(self) -> str:
         return f"Linear({self.fan_in}, {self.fan_out}, dtype={self.weight.dtype})"
@@ -79,6 +99,7 @@ class Sequential(Module):
             yield from layer.named_parameters(prefix + name + ".")
 
     def forward(self, x: Tensor) -> Tensor:
+        x = _tensor_input(x, type(self).__name__)
         for layer, fused in self._plan:
             if fused:
                 assert isinstance(layer, Linear)
@@ -102,6 +123,8 @@ class MLP(Sequential):
     """The seed network: Linear, ReLU for each hidden size, then a Linear giving logits.
 
     ``MLP(N, [I, J], K)`` is the seed's N -> I relu -> J relu -> K; softmax lives in the loss.
+    ``hidden`` may be one int for one hidden layer (``MLP(8, 16, 4)`` is 8 -> 16 -> 4).
+    The input must be a Tensor of shape (B, N).
 
     Example::
 
@@ -113,13 +136,24 @@ class MLP(Sequential):
     def __init__(
         self,
         n_in: int,
-        hidden: list[int] | tuple[int, ...],
+        hidden: int | list[int] | tuple[int, ...],
         n_out: int,
         rng: np.random.Generator | None = None,
         dtype: Any = np.float32,
     ) -> None:
+        if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, (bool, np.bool_)):
+            hidden = [int(hidden)]
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError(
+                f"MLP: hidden must be a list of layer sizes (or one int), got "
+                f"{type(hidden).__name__} {hidden!r}"
+            )
+        sizes = [
+            _size(n_in, "n_in", "MLP"),
+            *(_size(h, f"hidden size {i}", "MLP") for i, h in enumerate(hidden)),
+            _size(n_out, "n_out", "MLP"),
+        ]
         rng = np.random.default_rng() if rng is None else rng
-        sizes = [n_in, *hidden, n_out]
         layers: list[Module] = []
         for i in range(len(sizes) - 1):
             layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, dtype=dtype))

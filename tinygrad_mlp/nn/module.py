@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
+from ..optim.base import zero_grad_of
 from ..utils.state import checked_arrays
 
 __all__ = ["Module"]
@@ -47,10 +49,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients (None by default, or zeros as torch's set_to_none=False)."""
         for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad[...] = 0
+            zero_grad_of(p, set_to_none)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter's data, by dotted name."""
@@ -63,5 +62,10 @@ class Module:
         """
         own = dict(self.named_parameters())
         arrays = checked_arrays({n: (p.shape, p.dtype) for n, p in own.items()}, state)
-        for name, p in own.items():
-            p.data[...] = arrays[name]
+        # a parameter a live graph saved is read-only: made writeable, its version bumped
+        unlocked = unlock(p.data for p in own.values())
+        try:
+            for name, p in own.items():
+                p.data[...] = arrays[name]
+        finally:
+            relock(unlocked)

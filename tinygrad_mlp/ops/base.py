@@ -25,6 +25,7 @@ import numpy as np
 from ..engine.anomaly import _state as _anomaly
 from ..engine.anomaly import checked_forward
 from ..engine.grad_mode import _grad_mode
+from ..engine.saved import Hold, hold
 from ..engine.tensor import Tensor
 from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 
@@ -47,6 +48,11 @@ class Op:
 
     parents: tuple[Tensor, ...] | None = None  # set per instance while recorded
     needs: tuple[bool, ...] = ()
+    _hold: Hold  # the saved arrays, read-only while recorded (engine/saved.py)
+    # Which arrays backward (on either path) reads: input indices, "out", "attrs" (array
+    # attributes such as an index). They stay read-only while the graph is alive. None,
+    # the safe default, means all of them; a narrower tuple is only an optimisation.
+    saves: tuple[int | str, ...] | None = None
     # tm.jit's recorder while it traces a step (jit/capture.py), else None: one class
     # attribute read per op when not tracing. The engine's backward, zero_grad and the
     # optimizers' step report to it too.
@@ -56,10 +62,11 @@ class Op:
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
+        arrays = tuple([t.data for t in inputs])
         if _anomaly.enabled:  # records the user's line, checks the output (engine/anomaly.py)
-            data = checked_forward(op, [t.data for t in inputs], attrs)
+            data = checked_forward(op, arrays, attrs)
         else:
-            data = op.forward(*[t.data for t in inputs], **attrs)
+            data = op.forward(*arrays, **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
         out = None
@@ -70,6 +77,8 @@ class Op:
                     op.needs = tuple([t.requires_grad for t in inputs])
                     out = Tensor._make(data, True)
                     out._ctx = op
+                    # what backward will read stays unchanged until release (engine/saved.py)
+                    op._hold = hold(cls.__name__, arrays, data, attrs, cls.saves)
                     break
         if out is None:
             out = Tensor._make(data, False)

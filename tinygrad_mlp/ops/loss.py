@@ -43,6 +43,11 @@ class CrossEntropy(Op):
     constant, not an input, so no gradient flows to it.
     """
 
+    # backward reads its own softmax and the target, a private copy made by
+    # functional.cross_entropy; the logits only under create_graph, through
+    # CrossEntropyGrad, which holds them itself
+    saves = ()
+
     def forward(
         self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
     ) -> np.ndarray:
@@ -61,6 +66,9 @@ class CrossEntropy(Op):
         else:
             assert probs is not None
             shifted -= np.log(total)  # log a_bk
+            if np.isneginf(shifted).any():  # a -inf logit: t log a is 0 * -inf there
+                # 0 log 0 = 0 (its limit); a target > 0 on it still gives +inf, as it should
+                shifted = np.where(probs == 0, 0.0, shifted).astype(z.dtype, copy=False)
             loss = -np.vdot(probs, shifted)  # -sum_bk t_bk log a_bk, in one BLAS call
         e /= total
         self.softmax = e  # a_k, all the backward needs besides the target

@@ -19,6 +19,8 @@ def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
 class Add(Op):
     """a + b with broadcasting: d/da = d/db = 1."""
 
+    saves = ()  # backward passes g on: no array of the forward is read
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a + b
@@ -37,6 +39,8 @@ class Add(Op):
 class Sub(Op):
     """a - b with broadcasting: d/da = 1, d/db = -1."""
 
+    saves = ()  # backward passes g on: no array of the forward is read
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
             return a - b
@@ -54,6 +58,8 @@ class Sub(Op):
 
 class Mul(Op):
     """a * b with broadcasting: d/da = b, d/db = a."""
+
+    saves = (0, 1)  # both factors, not the product
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:

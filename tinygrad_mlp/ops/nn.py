@@ -112,6 +112,8 @@ def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 class Linear(Op):
     """z = x @ W^T + b with W of shape (fan_out, fan_in), as the seed's W_kj."""
 
+    saves = (0, 1)  # x and W; the bias and z are never read
+
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         return _affine(x, w, b)
 
@@ -126,6 +128,8 @@ class Linear(Op):
 
 class LinearReLU(Op):
     """a = relu(x @ W^T + b) in one node: the seed's hidden layer."""
+
+    saves = (0, 1, "out")  # x, W and the output, whose sign is the ReLU's mask
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         z = _affine(x, w, b)

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
+from ..ops.base import Op
 from .base import Optimizer, hyper_number
 
 __all__ = ["Adam"]
@@ -39,6 +41,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params)
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         if len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         self._set_hyper(
@@ -78,6 +82,16 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam update of every parameter with a gradient (see the class docstring)."""
+        if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+            Op._tracer.optimizer_step(self)
+        # a parameter a live graph saved is read-only: made writeable, its version bumped
+        unlocked = unlock(p.data for p in self.params)
+        try:
+            self._update()
+        finally:
+            relock(unlocked)
+
+    def _update(self) -> None:
         lr, b1, b2, eps, wd = self.lr, self.beta1, self.beta2, self.eps, self.weight_decay
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
             g = self._grad(i, p)

@@ -9,19 +9,44 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor
+from ..ops.base import Op
 
-__all__ = ["Optimizer", "hyper_number"]
+__all__ = ["Optimizer", "hyper_number", "zero_grad_of"]
 
 
 def hyper_number(value: Any, name: str, who: str) -> float:
-    """A finite, non-negative float hyperparameter (0-d arrays from a checkpoint included)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who}: {name} must be a number, got {value!r}") from None
+    """A finite, non-negative float hyperparameter (0-d arrays from a checkpoint included).
+
+    Strings and booleans are refused, though ``float()`` would take them: ``lr="0.1"`` or
+    ``lr=True`` is a mistake, not a number.
+    """
+    arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else None
+    if arr is not None:
+        ok = arr.shape == () and arr.dtype.kind in "iuf"
+    else:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok:
+        raise TypeError(f"{who}: {name} must be a real number, got {value!r}")
+    v = float(value)
     if not math.isfinite(v) or v < 0:
         raise ValueError(f"{who}: {name} must be finite and >= 0, got {value}")
     return v
+
+
+def zero_grad_of(p: Tensor, set_to_none: bool) -> None:
+    """Set ``p.grad`` to None, or to zeros: in place for an array, a new array otherwise.
+
+    After ``backward(create_graph=True)`` the grad is a Tensor with a graph: as torch, it
+    is cut from that graph and replaced by zeros, rather than written into.
+    """
+    if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+        Op._tracer.zero_grad(p, set_to_none)
+    if set_to_none or p.grad is None:
+        p.grad = None
+    elif type(p.grad) is np.ndarray and p.grad.shape == p.shape and p.grad.flags.writeable:
+        p.grad[...] = 0
+    else:
+        p.grad = np.zeros_like(p.data)
 
 
 class Optimizer:
@@ -39,9 +64,20 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        for p in self.params:
+        for i, p in enumerate(self.params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer parameters must be Tensors, got {type(p).__name__}")
+            if p.data.dtype.kind != "f":
+                raise TypeError(
+                    f"optimizer parameter {i} has dtype {p.dtype}: only floating-point tensors "
+                    "can be optimized"
+                )
+            if not p.is_leaf:
+                raise ValueError(
+                    f"optimizer parameter {i} is not a leaf (it was computed by "
+                    f"{type(p._ctx).__name__}): an optimizer can only update leaf tensors; "
+                    "pass the tensor it was computed from, or a detach()ed copy"
+                )
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("optimizer got the same parameter twice")
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
@@ -53,6 +89,11 @@ class Optimizer:
             return None
         if isinstance(g, Tensor):
             g = g.data
+        if not isinstance(g, np.ndarray):
+            raise TypeError(
+                f"{type(self).__name__}.step: parameter {i} has a grad of type "
+                f"{type(g).__name__}; .grad must be None, a numpy array or a Tensor"
+            )
         if g.shape != p.data.shape:
             raise ValueError(
                 f"{type(self).__name__}.step: parameter {i} has a grad of shape {g.shape}, "
@@ -63,10 +104,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""
         for p in self.params:
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad[...] = 0
+            zero_grad_of(p, set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
+from ..ops.base import Op
 from .base import Optimizer, hyper_number
 
 __all__ = ["SGD"]
@@ -51,6 +53,8 @@ class SGD(Optimizer):
         if isinstance(values["nesterov"], str) or np.asarray(values["nesterov"]).dtype != bool:
             raise TypeError(f"SGD: nesterov must be True or False, got {values['nesterov']!r}")
         nesterov = bool(values["nesterov"])
+        if momentum >= 1:  # v = sum_t momentum^t g_t: with momentum >= 1 it never forgets
+            raise ValueError(f"SGD: momentum must lie in [0, 1), got {momentum}")
         if nesterov and momentum == 0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.lr, self.momentum, self.weight_decay, self.nesterov = (
@@ -62,6 +66,16 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """One update of every parameter with a gradient (see the class docstring)."""
+        if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+            Op._tracer.optimizer_step(self)
+        # a parameter a live graph saved is read-only: made writeable, its version bumped
+        unlocked = unlock(p.data for p in self.params)
+        try:
+            self._update()
+        finally:
+            relock(unlocked)
+
+    def _update(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         scratch = self._scratch
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):

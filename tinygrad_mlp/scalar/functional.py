@@ -7,6 +7,7 @@ exponent <= 0, so nothing overflows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,9 +22,13 @@ def _check_logits(logits: Sequence[Value], who: str) -> list[Value]:
     z = list(logits)
     if not z:
         raise ValueError(f"{who}: logits are empty")
-    for v in z:
+    for k, v in enumerate(z):
         if type(v) is not Value:
             raise TypeError(f"{who}: logits must be Values, got {type(v).__name__}")
+        # NaN or +inf would surface later as a misleading "log needs a positive number";
+        # -inf is a legal logit (a class masked out): its probability is exactly 0
+        if math.isnan(v.data) or v.data == math.inf:
+            raise ValueError(f"{who}: logit {k} is {v.data}; logits must be finite (or -inf)")
     return z
 
 

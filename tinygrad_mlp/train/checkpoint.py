@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -93,33 +94,102 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike[str], compress: bool = 
     atomic_write(path, write)
 
 
-def _read_all(path: str) -> dict[str, np.ndarray]:
+def _member_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    """One ``.npy`` member, its header checked against the member's size before reading.
+
+    A header may claim any shape; reading it blindly would allocate that much (a claimed
+    shape of (10**10,) is 80 GB). The data of an uncompressed ``.npy`` is exactly
+    prod(shape) * itemsize bytes after the header, so a mismatch is refused first.
+    """
+    # deflate expands at most about 1032-fold; a larger claim is a corrupt or hostile entry
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if (stored and info.file_size != info.compress_size) or (
+        info.file_size > 1032 * info.compress_size + 4096
+    ):
+        raise CheckpointError(
+            f"load: {name}: member {info.filename!r} claims {info.file_size} bytes from "
+            f"{info.compress_size} stored: corrupt"
+        )
+    with zf.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"npy format version {version} is not one save writes")
+        except ValueError as e:
+            raise CheckpointError(
+                f"load: {name}: member {info.filename!r} is not a .npy array ({e})"
+            ) from None
+        if dtype.hasobject:
+            raise CheckpointError(
+                f"load: {name}: holds an object array that would need pickle; refused"
+            )
+        count = 1
+        for n in shape:
+            count *= int(n)
+        header = f.tell()
+        if header + count * dtype.itemsize != info.file_size:
+            raise CheckpointError(
+                f"load: {name}: member {info.filename!r} claims shape {shape} of {dtype} "
+                f"({count * dtype.itemsize} bytes), but holds {info.file_size - header} bytes "
+                "of data: truncated or corrupt"
+            )
+        data = f.read(count * dtype.itemsize)
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
+    return np.array(arr, copy=True)  # writeable, and owning its memory
+
+
+def _is_npy(path: str) -> bool:
     try:
-        loaded = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            return f.read(6) == b"\x93NUMPY"
+    except OSError:
+        return False
+
+
+def _read_all(path: str) -> dict[str, np.ndarray]:
+    """Every member of the .npz at ``path``, by key; anything unexpected is refused."""
+    try:
+        zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"load: {path}: no such file") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        why = (
-            "numpy could read it only by unpickling, which load never does"
-            if "pickle" in str(e)
-            else str(e)
-        )
-        raise CheckpointError(
-            f"load: {path}: truncated, or not an .npz checkpoint ({why})"
-        ) from None
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise CheckpointError(f"load: {path}: not a checkpoint (a single .npy array)")
+        if _is_npy(path):
+            raise CheckpointError(f"load: {path}: not a checkpoint (a single .npy array)") from None
+        raise CheckpointError(f"load: {path}: truncated, or not an .npz checkpoint ({e})") from None
+    flat: dict[str, np.ndarray] = {}
     try:
-        with loaded:
-            return {key: loaded[key] for key in loaded.files}
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise CheckpointError(
-                f"load: {path}: holds an object array that would need pickle; refused"
-            ) from None
+        with zf:
+            for info in zf.infolist():
+                member = info.filename
+                if info.is_dir() or not member.endswith(".npy"):
+                    raise CheckpointError(
+                        f"load: {path}: unexpected member {member!r} (a checkpoint holds "
+                        "only .npy arrays)"
+                    )
+                key = member[: -len(".npy")]
+                if key in flat:
+                    raise CheckpointError(f"load: {path}: member {member!r} appears twice")
+                flat[key] = _member_array(zf, info, path)
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise CheckpointError(f"load: {path}: truncated or corrupt ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise CheckpointError(f"load: {path}: truncated or corrupt ({e})") from None
+    except MemoryError:
+        raise CheckpointError(f"load: {path}: an array too large for memory") from None
+    return flat
+
+
+def _check_key(key: str, name: str) -> list[str]:
+    """The parts of a "/"-joined key; an empty one (``""``, ``"a//b"``) is refused."""
+    parts = key.split("/")
+    if not all(parts):
+        raise CheckpointError(f"load: {name}: malformed key {key!r} (an empty name in it)")
+    return parts
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -146,18 +216,21 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
         )
     tree: dict[str, Any] = {}
     empty = flat.get("__empty__", np.asarray([], dtype=str))
+    if empty.dtype.kind != "U":
+        raise CheckpointError(f"load: {name}: the list of empty dicts is malformed")
     items: list[tuple[str, np.ndarray | None]] = [(k, v) for k, v in flat.items() if k not in _META]
     items += [(str(k), None) for k in empty.reshape(-1)]
     for key, value in items:
-        parts = key.split("/") if key else []
+        if value is None and key == "":
+            continue  # the root itself was an empty dict
+        parts = _check_key(key, name)
         node = tree
         for part in parts[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise CheckpointError(f"load: {name}: key {key!r} clashes with another entry")
         if value is None:
-            if parts:
-                node.setdefault(parts[-1], {})
+            node.setdefault(parts[-1], {})
         elif parts[-1] in node:
             raise CheckpointError(f"load: {name}: key {key!r} clashes with another entry")
         else:

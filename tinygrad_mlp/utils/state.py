@@ -26,6 +26,11 @@ def checked_arrays(
         >>> checked_arrays({"w": ((2,), None)}, {"w": [1, 2]})["w"]
         array([1, 2])
     """
+    if not isinstance(state, Mapping):
+        raise TypeError(
+            f"{who}: expected a mapping of names to arrays (a state_dict), "
+            f"got {type(state).__name__}"
+        )
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
