@@ -1,9 +1,11 @@
-"""Speed of one training step: the engine against hand-written numpy, side by side.
+"""Speed of one training step: the engine, eager and jitted, against hand-written numpy.
 
 One step is forward, softmax cross-entropy, backward and an SGD update of the seed network.
 The reference is the seed's closed form written by hand for exactly this network (what a
-careful numpy programmer would write: no graph, no checks). Both run interleaved in one
-process, so the ratio is robust to the machine's speed drifting during the run.
+careful numpy programmer would write: no graph, no checks). The three run interleaved in
+one process, step by step, with BLAS on one thread, and each step's time is divided by the
+numpy step's time next to it: the median of those ratios is robust to the machine's speed
+drifting during the run (and to other processes sharing it).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import numpy as np
 
 from .. import functional as F
 from ..engine.tensor import Tensor
+from ..jit import jit
 from ..nn import MLP
 from ..optim import SGD
+from ..utils.blas import limit_threads
 
-__all__ = ["SIZES", "BenchResult", "numpy_step", "engine_step", "run_bench"]
+__all__ = ["SIZES", "BenchResult", "numpy_step", "engine_step", "jit_step", "run_bench"]
 
 # name: (N, [I, J], K, batch), the sizes of the seed network the peers were measured on
 SIZES: dict[str, tuple[int, list[int], int, int]] = {
@@ -32,14 +36,15 @@ SIZES: dict[str, tuple[int, list[int], int, int]] = {
 
 @dataclass
 class BenchResult:
+    """Median ms per step of each, and the median of the per-step ratios to numpy's."""
+
     size: str
     dtype: str
     numpy_ms: float
     engine_ms: float
-
-    @property
-    def ratio(self) -> float:
-        return self.engine_ms / self.numpy_ms
+    jit_ms: float
+    ratio: float  # eager engine / numpy, step by step
+    jit_ratio: float  # jitted engine / numpy, step by step
 
 
 def numpy_step(
@@ -90,33 +95,63 @@ def engine_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Callable
     return step
 
 
-def run_bench(size: str, dtype: type, steps: int, seed: int = 0) -> BenchResult:
-    """Median ms per step of both, alternating one reference step and one engine step.
+def jit_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Callable[[], float]:
+    """The same step through ``tm.jit``: traced on its first two calls, replayed after."""
+    opt = SGD(model.parameters(), lr=lr)
+    xt = Tensor.from_numpy(x)
 
-    Alternating step by step means both see the same machine: a slow second (another
-    process, a frequency change) slows both sides of the pairs it falls in, not one side.
+    @jit
+    def train(x: Tensor, y: np.ndarray) -> Tensor:
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    def step() -> float:
+        return float(train(xt, y).data)
+
+    return step
+
+
+def run_bench(
+    size: str, dtype: type, steps: int, seed: int = 0, threads: int | None = 1, repeat: int = 5
+) -> BenchResult:
+    """Median ms per step of the three, and the median ratio to numpy, over rounds.
+
+    Each round times numpy then eager, then numpy then jitted, each ``repeat`` steps in a
+    row, as the peers were measured; each engine's time is divided by the numpy time just
+    before it. A slow second (another process, a frequency change) slows both sides of the
+    pair it falls in. Pairs, rather than all three in turn: the eager step touches far more
+    memory than the others and leaves the cache cold for whatever runs next, which would
+    charge its cost to the jitted step (measured: about 0.15 of the ratio at tiny).
+    ``threads`` caps BLAS (one: no thread pool spins while another side runs).
     """
     n_in, hidden, n_out, batch = SIZES[size]
     rng = np.random.default_rng(seed)
     model = MLP(n_in, hidden, n_out, rng=rng, dtype=dtype)
     params = [p.data.copy() for p in model.parameters()]
+    twin = MLP(n_in, hidden, n_out, rng=np.random.default_rng(seed), dtype=dtype)
     x: np.ndarray = rng.standard_normal((batch, n_in)).astype(dtype)
     y = rng.integers(0, n_out, batch)
-    lr = 1e-3  # small, so weights barely move and both do the same arithmetic all run
-    ref, eng = numpy_step(params, x, y, lr), engine_step(model, x, y, lr)
+    lr = 1e-3  # small, so weights barely move and all do the same arithmetic all run
+    sides = [numpy_step(params, x, y, lr), engine_step(model, x, y, lr), jit_step(twin, x, y, lr)]
     clock = time.perf_counter
-    for _ in range(max(steps // 10, 3)):  # warm up caches, allocator and BLAS threads
-        ref()
-        eng()
-    ref_t = np.empty(steps)
-    eng_t = np.empty(steps)
-    for i in range(steps):
-        t0 = clock()
-        ref()
-        t1 = clock()
-        eng()
-        t2 = clock()
-        ref_t[i], eng_t[i] = t1 - t0, t2 - t1
+    rounds = max(1, steps // (2 * repeat))
+    times = np.empty((4, rounds))  # numpy, eager, numpy, jitted
+    with limit_threads(threads):
+        for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
+            for f in sides:
+                f()
+        for i in range(rounds):
+            for j, f in enumerate((sides[0], sides[1], sides[0], sides[2])):
+                t0 = clock()
+                for _ in range(repeat):
+                    f()
+                times[j, i] = (clock() - t0) / repeat
+    ms = np.median(times, axis=1) * 1e3
+    numpy_ms = float(np.median(times[[0, 2]])) * 1e3
+    ratios = np.median(times[[1, 3]] / times[[0, 2]], axis=1)
     return BenchResult(
-        size, np.dtype(dtype).name, float(np.median(ref_t)) * 1e3, float(np.median(eng_t)) * 1e3
+        size, np.dtype(dtype).name, numpy_ms, float(ms[1]), float(ms[3]), *map(float, ratios)
     )

@@ -48,13 +48,13 @@ class _Entry:
     refused: JitError | None = None
 
 
-def _arg_key(a: Any) -> Any:
+def _arg_key(a: Any) -> tuple[Any, Any, Any]:
     """The part of the signature one argument contributes (as inlined in ``__call__``)."""
     if isinstance(a, Tensor):
         d = a.data
         return (d.shape, d.dtype, a.requires_grad)
     if type(a) is np.ndarray:
-        return (a.shape, a.dtype)
+        return (a.shape, a.dtype, None)
     try:
         hash(a)
     except TypeError:
@@ -63,7 +63,7 @@ def _arg_key(a: Any) -> Any:
             "nor hashable; a jitted step takes Tensors, arrays, and hashable values (numbers, "
             "strings, tuples of those)"
         ) from None
-    return (type(a), a)
+    return (type(a), a, 0)
 
 
 class Jitted(Generic[P, R]):
@@ -80,36 +80,43 @@ class Jitted(Generic[P, R]):
         self.traces = 0  # eager calls made to trace or verify
         self.replays = 0  # calls answered by a replay
         self._entries: dict[Any, _Entry] = {}
+        self._last: tuple[Any, Any] = (None, None)  # (signature list, entry) of the last replay
         self._lock = threading.Lock()  # a plan's buffers serve one call at a time
 
     def reset(self) -> None:
         """Forget every trace (after changing the model's structure, say)."""
         self._entries.clear()
+        self._last = (None, None)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if kwargs or Op._tracer is not None or _anomaly.enabled or _grad_mode.tangents is not None:
-            return self._call(args, kwargs)  # type: ignore[no-any-return]
+            return self._call(args, kwargs)
         # the signature, inlined for the usual arguments: this runs on every replay
         key: list[Any] = [_grad_mode.enabled]
         for a in args:
             if type(a) is Tensor:
                 d = a.data
-                key.append((d.shape, d.dtype, a.requires_grad))
+                key += (d.shape, d.dtype, a.requires_grad)
             elif type(a) is np.ndarray:
-                key.append((a.shape, a.dtype))
+                key += (a.shape, a.dtype, None)
             else:
-                key.append(_arg_key(a))
-        entry = self._entries.get(tuple(key))
-        if entry is not None and entry.plan is not None:
-            with self._lock:
-                try:
-                    out = entry.plan.run(args)
-                except Stale:
-                    out = _STALE
+                key += _arg_key(a)
+        # the last signature replayed, compared without hashing; else the cache
+        entry = self._last[1] if key == self._last[0] else self._entries.get(tuple(key))
+        # the plan's buffers serve one call at a time: a concurrent call runs eagerly
+        if entry is not None and entry.plan is not None and self._lock.acquire(False):
+            try:
+                out = entry.plan.run(args)
+            except Stale:
+                out = _STALE
+            finally:
+                self._lock.release()
             if out is not _STALE:
+                self._last = (key, entry)
                 self.replays += 1
-                return out  # type: ignore[no-any-return]
-        return self._call(args, kwargs)  # type: ignore[no-any-return]
+                return out
+        self._last = (None, None)
+        return self._call(args, kwargs)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Every call that is not a plain replay: trace, verify, or run eagerly."""
@@ -122,14 +129,17 @@ class Jitted(Generic[P, R]):
             or _grad_mode.tangents is not None
         ):
             return self.fn(*args, **kwargs)  # inside another trace, anomaly or forward mode
-        key = (_grad_mode.enabled, *[_arg_key(a) for a in flat], *names)
+        key = (_grad_mode.enabled, *[k for a in flat for k in _arg_key(a)], *names)
         entry = self._entries.get(key)
         if entry is not None and entry.plan is not None:
-            with self._lock:
-                try:
-                    out = entry.plan.run(flat)
-                except Stale:
-                    out = _STALE
+            if not self._lock.acquire(False):
+                return self.fn(*args, **kwargs)  # another thread is replaying this plan
+            try:
+                out = entry.plan.run(flat)
+            except Stale:
+                out = _STALE
+            finally:
+                self._lock.release()
             if out is not _STALE:
                 self.replays += 1
                 return out

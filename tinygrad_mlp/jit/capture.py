@@ -56,14 +56,14 @@ class _Traced(Tensor):
     def _get_data(self) -> np.ndarray:
         if not _inside_package(1):
             raise _value_read(".data")
-        return _DATA.__get__(self, Tensor)  # type: ignore[no-any-return]
+        return _DATA.__get__(self, Tensor)
 
     def _set_data(self, value: np.ndarray) -> None:
         if not _inside_package(1):
             raise JitError("jit: a jitted step must not rebind .data of a tensor it computes")
         _DATA.__set__(self, value)
 
-    data = property(_get_data, _set_data)  # type: ignore[assignment]
+    data = property(_get_data, _set_data)
 
     def item(self) -> float:
         raise _value_read(".item()")

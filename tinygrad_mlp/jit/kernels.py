@@ -20,8 +20,6 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Kernel",
-    "Sink",
     "linear_forward",
     "linear_backward",
     "cross_entropy_forward",
@@ -41,12 +39,14 @@ def linear_forward(
     env: list[Any], xp: int, wp: int, bp: int | None, outp: int, relu: bool, out: np.ndarray
 ) -> Kernel:
     """z = x W^T (+ b) (then max(z, 0)) into ``out``: ``_affine`` and ``LinearReLU.forward``."""
-    matmul, add, maximum = np.matmul, np.add, np.maximum
+    matmul, maximum = np.matmul, np.maximum
+    z = out  # (in-place operators: the same ufuncs, without parsing out= keywords)
 
     def run() -> None:
+        nonlocal z
         matmul(env[xp], env[wp].T, out=out)
         if bp is not None:
-            add(out, env[bp], out=out)  # z += b, as _affine does on its fresh z
+            z += env[bp]  # as _affine does on its fresh z
         if relu:
             maximum(out, 0, out=out)
         env[outp] = out
@@ -65,6 +65,7 @@ def linear_backward(
     owners: tuple[Any, Any],
     shapes: tuple[tuple[int, ...], tuple[int, ...], int],
     dtype: np.dtype[Any],
+    given: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
 ) -> Kernel:
     """dE/dx = gz W, dE/dW = gz^T x, dE/db = sum_b gz (gz = g * (a > 0) after a ReLU).
 
@@ -72,16 +73,19 @@ def linear_backward(
     ``k`` is the node's position (its output in ``env``, its gradient in ``grads``);
     a sink is None for an input that needs no gradient. ``owners`` are the weight's and
     the bias's tensors when their buffer may become their ``.grad`` directly (an owned
-    delivery, see ``Plan._owned_deliveries``), else None.
+    delivery, see ``Plan._owned_deliveries``), else None. ``given`` are buffers for the
+    weight's and the bias's gradient made by the caller (views into one array, so that an
+    optimizer can update every parameter with one call), else None.
     """
     sx, sw, sb = sinks
     ow, ob = owners
     (batch, width), xshape, _ = shapes
     mask = np.empty((batch, width), dtype=bool)
     gm = np.empty((batch, width), dtype=dtype)
-    gx = np.empty(xshape, dtype=dtype) if sx is not None else None
-    gw = np.empty((width, xshape[1]), dtype=dtype) if sw is not None else None
-    gb = np.empty(width, dtype=dtype) if sb is not None else None
+    # buffers for the gradients; a zero-size one where the input needs none
+    gx = np.empty(xshape if sx is not None else 0, dtype=dtype)
+    gw = given[0] if given[0] is not None else np.empty((width, xshape[1]) if sw else 0, dtype)
+    gb = given[1] if given[1] is not None else np.empty(width if sb is not None else 0, dtype)
     matmul, multiply, greater = np.matmul, np.multiply, np.greater
 
     def run() -> None:
@@ -167,8 +171,7 @@ def cross_entropy_forward(
     e = np.empty(shape, dtype=dtype)
     total = np.empty((batch, 1), dtype=dtype)
     logt = np.empty((batch, 1), dtype=dtype)
-    picked = np.empty(batch, dtype=dtype)
-    subtract, exp, log, divide, take = np.subtract, np.exp, np.log, np.divide, np.take
+    subtract, exp, log, divide = np.subtract, np.exp, np.log, np.divide
     asarray, update = np.asarray, labels.update
 
     def run() -> None:
@@ -178,7 +181,7 @@ def cross_entropy_forward(
         subtract(z, mx, out=shifted)  # <= 0: exp cannot overflow
         exp(shifted, out=e)
         _add(e, axis=1, keepdims=True, out=total)
-        take(flat, labels.flat, out=picked)
+        picked = flat.take(labels.flat)  # (np.take with out= buffers: slower)
         loss = _add(log(total, out=logt), axis=None) - _add(picked, axis=None)
         divide(e, total, out=e)  # the softmax, all the backward needs besides the labels
         env[outp] = asarray(loss / batch, dtype=dtype)

@@ -22,6 +22,7 @@ changed, and the caller traces again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from ..engine.tensor import Tensor
 from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from ..ops.nn import Linear, LinearReLU
+from ..optim import SGD
 from . import kernels
 from .trace import BackwardRec, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .updates import Zero, update
@@ -38,6 +40,10 @@ from .updates import Zero, update
 __all__ = ["Plan", "Stale"]
 
 Kernel = Callable[[], None]
+
+
+_data = attrgetter("data")
+_requires_grad = attrgetter("requires_grad")
 
 
 class Stale(Exception):
@@ -55,10 +61,13 @@ class Plan:
         self.env: list[Any] = [None] * size
         self.grads: list[Any] = [None] * size
         self.ops: list[Any] = [None] * size
-        self.args: list[Any] = list(args)
+        self.args: Sequence[Any] = tuple(args)  # this call's arguments (objects)
         self.meta: list[tuple[tuple[int, ...], np.dtype[Any]] | None] = [None] * size
-        self.tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        self.array_args = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+        self.arg_slots = [
+            (i, isinstance(a, Tensor))
+            for i, a in enumerate(args)
+            if isinstance(a, (Tensor, np.ndarray))
+        ]
         for i, a in enumerate(args):
             arr = a.data if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
@@ -75,6 +84,9 @@ class Plan:
                 self.env[p] = e.array
             elif e.how == "const":
                 self.env[p] = e.value
+        self.guard_tensors = [t for t, _, _ in self.guards]
+        self.guard_data = [t.data for t in self.guard_tensors]
+        self.guard_rg = [rg for _, _, rg in self.guards]
         self.opt_guards = [
             (r.opt, r.opt.params, len(r.opt.params))
             for r in trace.records
@@ -82,8 +94,14 @@ class Plan:
         ]
         self.single_backward = sum(isinstance(r, BackwardRec) for r in trace.records) == 1
         self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
+        self.fresh: set[int] = set()  # slots whose kernel makes a new array on every call
         self.kernels: list[Kernel] = []
         self._owned = self._owned_deliveries()
+        self._flat: dict[tuple[int, int], np.ndarray] = {}
+        self._flat_of: dict[int, tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]] = {}
+        for step in trace.records:
+            if isinstance(step, StepRec) and type(step.opt) is SGD:
+                self._flat_gradients(step)
         for k, rec in enumerate(trace.records):
             self._compile(k, rec)
         for r in _refs_in(trace.result):
@@ -113,7 +131,7 @@ class Plan:
         """A function giving the tensor behind a ref that is a leaf, or None for a slot."""
         if ref.kind == "arg":
             i = ref.index
-            return lambda: self.args[i]  # type: ignore[no-any-return]
+            return lambda: self.args[i]
         if ref.kind == "ext":
             t = self.trace.externs[ref.index].tensor
             if t is None:
@@ -149,6 +167,38 @@ class Plan:
                                 owned.add((k, j))
                             cleared.discard(ref)
         return owned
+
+    def _flat_gradients(self, rec: StepRec) -> None:
+        """One array holding every gradient of ``rec.opt``'s parameters, as views.
+
+        Possible when each parameter gets its gradient from one owned delivery of a linear
+        node (a weight or a bias), all in one dtype. The fused kernels then write straight
+        into the views, and SGD computes lr * g for all parameters with one call. Each view
+        starts on a 64-byte boundary, like an array numpy allocates; the gaps stay zero.
+        """
+        where: dict[Ref, tuple[int, int]] = {}
+        for k, j in self._owned:
+            node = self.trace.records[k]
+            if isinstance(node, OpRec) and node.cls in (Linear, LinearReLU) and j in (1, 2):
+                where[node.inputs[j]] = (k, j)
+        metas = [self.meta[self.pos(r)] for r in rec.params]
+        if not all(r in where and r.kind == "ext" for r in rec.params):
+            return
+        if len({m[1] for m in metas if m}) != 1 or any(where[r] in self._flat for r in rec.params):
+            return  # mixed dtypes, or a parameter already in another optimizer's array
+        dtype = metas[0][1]  # type: ignore[index]
+        step = max(1, 64 // dtype.itemsize)
+        sizes = [int(np.prod(m[0])) for m in metas]  # type: ignore[index]
+        starts = np.cumsum([0] + [-(-n // step) * step for n in sizes])
+        flat = np.zeros(int(starts[-1]), dtype=dtype)
+        views = []
+        for r, m, n, start in zip(rec.params, metas, sizes, starts[:-1], strict=True):
+            view = flat[start : start + n].reshape(m[0])  # type: ignore[index]
+            self._flat[where[r]] = view
+            tensor = self.trace.externs[r.index].tensor
+            assert tensor is not None  # an owned delivery goes to a parameter
+            views.append((tensor, view))
+        self._flat_of[id(rec)] = (flat, views)
 
     def _sink(self, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
         """Where input j of node k sends its gradient (already of the input's shape/dtype):
@@ -208,7 +258,7 @@ class Plan:
             tensor = self.trace.externs[rec.target.index].tensor if ext else None
             last.add(leaf, rec.set_to_none, tensor)
         else:
-            self.kernels.append(update(rec.opt))
+            self.kernels.append(update(rec.opt, self._flat_of.get(id(rec))))
 
     def _fused_forward(self, p: int, rec: OpRec) -> Kernel | None:
         metas = [self.meta[self.pos(r)] for r in rec.inputs]
@@ -237,6 +287,7 @@ class Plan:
                 self.env, ps[0], p, flat, (shape[0], shape[1]), rec.dtype
             )
             self.fused[p] = ("cross_entropy", softmax, flat)
+            self.fresh.add(p)  # the loss: a new 0-d array on every call
             return run
         return None
 
@@ -279,7 +330,7 @@ class Plan:
 
     def _attrs(self, rec: OpRec, ins: list[int]) -> Callable[[], dict[str, Any]]:
         """The op's attributes on this call: refs replaced by the current arrays."""
-        env, args = self.env, self.args
+        env = self.env
         refs = {k: v for k, v in rec.attrs.items() if _has_ref(v)}
         if not refs:
             static = dict(rec.attrs)
@@ -289,7 +340,7 @@ class Plan:
             e = self.trace.externs[ref.index] if ref.kind == "ext" else None
             if e is not None and e.how == "derived" and e.source is not None:
                 i, zp = e.source[0], ins[0]  # checked and converted as cross_entropy does
-                return lambda: _check_target(Tensor._make(env[zp], False), args[i])
+                return lambda: _check_target(Tensor._make(env[zp], False), self.args[i])
         for v in refs.values():
             for r in _refs(v):
                 self.use(r)
@@ -342,6 +393,7 @@ class Plan:
                 (owners[1], owners[2]),
                 ((rec.shape[0], width), m[0], width),
                 rec.dtype,
+                (self._flat.get((k, 1)), self._flat.get((k, 2))),
             )
         if fused is not None and sinks[0] is not None:
             _, softmax, flat = fused
@@ -376,27 +428,36 @@ class Plan:
         return run
 
     # --- running ------------------------------------------------------------------------
-    def run(self, flat: Sequence[Any]) -> Any:
-        """Replay the step on these arguments (same signature as traced)."""
+    def _check_leaves(self) -> None:
+        """The guards in detail: a parameter's data rebound to an array of the same shape
+        and dtype is fine (read from now on); anything else makes the plan stale."""
         env = self.env
-        for t, p, rg in self.guards:
+        for j, (t, p, rg) in enumerate(self.guards):
             d = t.data
             if d is not env[p]:
                 m = self.meta[p]
                 assert m is not None
                 if d.shape != m[0] or d.dtype != m[1]:
                     raise Stale
-                env[p] = d
+                env[p] = self.guard_data[j] = d
             if t.requires_grad is not rg:
                 raise Stale
+
+    def run(self, flat: Sequence[Any]) -> Any:
+        """Replay the step on these arguments (same signature as traced)."""
+        env, ts = self.env, self.guard_tensors
+        # the guards, as C-level loops: each parameter's data and requires_grad unchanged
+        if not (
+            all(map(is_, map(_data, ts), self.guard_data))
+            and all(map(is_, map(_requires_grad, ts), self.guard_rg))
+        ):
+            self._check_leaves()
         for opt, params, n in self.opt_guards:
             if opt.params is not params or len(params) != n:
                 raise Stale
-        self.args[:] = flat
-        for i in self.tensor_args:
-            env[i] = flat[i].data
-        for i in self.array_args:
-            env[i] = flat[i]
+        self.args = flat
+        for i, is_tensor in self.arg_slots:
+            env[i] = flat[i].data if is_tensor else flat[i]
         for p, i, dtype in self.derived:
             env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
         for k in self.kernels:
@@ -413,6 +474,8 @@ class Plan:
             if e is not None and e.how == "live":
                 return lambda: e.tensor
             env, p, make = self.env, self.pos(t), Tensor._make
+            if p in self.fresh:  # a new array on every call: nothing reuses it
+                return lambda: make(env[p], False)
             return lambda: make(env[p].copy(), False)  # the next call reuses the buffer
         if isinstance(t, (tuple, list)):
             parts = [self._builder(i) for i in t]

@@ -94,11 +94,11 @@ def compare(a: Snapshot, b: Snapshot) -> str:
         if not _same_grad(gx, gy):
             return f"the grad of {what}"
     for (o, sa), (_, sb) in zip(a.opts, b.opts, strict=True):
-        for i, (x, y) in enumerate(zip(sa, sb, strict=True)):
-            if x.keys() != y.keys() or any(not _same(x[k], y[k]) for k in x):
+        for i, (before, after) in enumerate(zip(sa, sb, strict=True)):
+            if before.keys() != after.keys() or any(not _same(before[k], after[k]) for k in before):
                 return f"the state of {type(o).__name__} for its parameter {i}"
-    for (_, x), (_, y) in zip(a.rngs, b.rngs, strict=True):
-        if x != y:
+    for (_, r), (_, q) in zip(a.rngs, b.rngs, strict=True):
+        if r != q:
             return "the state of a random Generator"
     return ""
 

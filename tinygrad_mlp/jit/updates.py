@@ -12,6 +12,7 @@ always does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -25,22 +26,35 @@ from ..optim.base import zero_grad_of
 __all__ = ["update", "Zero"]
 
 Kernel = Callable[[], None]
+_grad = attrgetter("grad")
 
 
-def update(opt: Any) -> Kernel:
-    """The kernel replaying ``opt.step()``: fused for SGD itself, else the optimizer's own."""
+Flat = tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]
+
+
+def update(opt: Any, flat: Flat | None = None) -> Kernel:
+    """The kernel replaying ``opt.step()``: fused for SGD itself, else the optimizer's own.
+
+    ``flat``: one array whose views are the parameters' gradient buffers (see
+    ``Plan._flat_gradients``), with each parameter and its view.
+    """
     if type(opt) is SGD:
-        return sgd_update(opt)
+        return sgd_update(opt, flat)
     step: Kernel = opt.step
     return step
 
 
-def sgd_update(opt: SGD) -> Kernel:
-    """``SGD.step``: g += wd W; v = mu v + g; W -= lr (g + mu v if nesterov else v)."""
+def sgd_update(opt: SGD, flat: Flat | None = None) -> Kernel:
+    """``SGD.step``: g += wd W; v = mu v + g; W -= lr (g + mu v if nesterov else v).
+
+    With ``flat``, and every parameter's grad still its view of the flat array, the common
+    case W -= lr g takes one multiply for all parameters (elementwise: the same bits), then
+    one subtraction per parameter.
+    """
     params = list(opt.params)
     n = len(params)
     tmp: list[dict[str, np.ndarray]] = [{} for _ in range(n)]
-    multiply, add, subtract = np.multiply, np.add, np.subtract
+    multiply, add = np.multiply, np.add
     # lr * g goes into a buffer of the parameter's shape and dtype, as SGD's own scratch
     plain = [(p, np.empty(p.data.shape, dtype=p.data.dtype)) for p in params]
 
@@ -50,12 +64,27 @@ def sgd_update(opt: SGD) -> Kernel:
             b = tmp[i][name] = np.empty(like.shape, dtype=dtype)
         return b
 
+    if flat is not None:
+        flat_g = flat[0]
+        flat_b = np.zeros_like(flat_g)
+        views = [v for _, v in flat[1]]
+        # the flat buffer's view of each parameter's lr * g (same offsets as the grads)
+        steps = [
+            (p, flat_b[_offset(flat_g, v) : _offset(flat_g, v) + v.size].reshape(v.shape))
+            for p, v in flat[1]
+        ]
+
     def run() -> None:
         lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
         # as SGD.step: arrays a live graph holds are unlocked, their versions bumped
         unlocked = unlock(p.data for p in params) if _saved._held else None
         try:
             if not mu and not wd and lr != 1.0:  # W -= lr g: the seed's rule, the common case
+                if flat is not None and all(map(is_, map(_grad, params), views)):
+                    multiply(flat_g, lr, out=flat_b)
+                    for p, b in steps:
+                        p.data -= b  # in place, as SGD's own p.data -= buf
+                    return
                 for p, b in plain:
                     g = p.grad
                     if g is None:
@@ -64,7 +93,7 @@ def sgd_update(opt: SGD) -> Kernel:
                     if type(g) is not np.ndarray or g.shape != data.shape:
                         g = opt._grad(params.index(p), p)
                     multiply(g, lr, out=b)
-                    subtract(data, b, out=data)
+                    data -= b
             else:
                 general(lr, mu, wd)
         finally:
@@ -107,9 +136,16 @@ def sgd_update(opt: SGD) -> Kernel:
             else:
                 b = buffer(i, "step", g, data.dtype)
                 multiply(g, lr, out=b)
-                subtract(data, b, out=data)
+                data -= b
 
     return run
+
+
+def _offset(base: np.ndarray, view: np.ndarray) -> int:
+    """Where ``view`` starts in the 1-D array ``base``, in elements."""
+    return (
+        view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    ) // base.itemsize
 
 
 class Zero:
