@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -90,7 +92,37 @@ def test_output_layer_gradient_is_a_minus_t_times_a_j():
     assert_grads_close(model[4].bias.grad, (a_k - t)[0], rtol=1e-14)
 
 
-def test_cli_check_passes_with_the_defaults():
+def test_closed_form_takes_relu_derivative_0_at_an_exact_kink():
+    """A hidden unit whose pre-activation is exactly 0 for every sample (a zero weight row
+    and a zero bias) sits on relu's kink: engine and closed form both take relu'(0) = 0, so
+    that unit's weights and bias get no gradient, and every other entry still agrees.
+
+    Random inputs never land on a kink, so only a network built to sit on one tells the
+    mask z > 0 from z >= 0.
+    """
+    rng = np.random.default_rng(3)
+    sizes = [3, 4, 5, 3]
+    params = [
+        (rng.standard_normal((n_out, n_in)), 0.1 * rng.standard_normal(n_out))
+        for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    for W, b in params[:-1]:  # unit 1 of each hidden layer: z = 0 exactly
+        W[1], b[1] = 0.0, 0.0
+    x, y = rng.standard_normal((6, 3)), rng.integers(0, 3, 6)
+    z = closed_form.forward(params, x).zs
+    assert np.all(z[0][:, 1] == 0.0) and np.all(z[1][:, 1] == 0.0)
+    net = st.SeedNetwork(sizes, params, x, y)
+    _, grads = engine_grads(net)
+    _, ref = closed_form.loss_and_grads(params, x, y)
+    ref_flat = [g for pair in ref for g in pair]
+    for layer in (0, 1):  # the kinked units' rows: exactly zero in both
+        for g in (grads[2 * layer], grads[2 * layer + 1], *ref[layer]):
+            assert np.all(g[1] == 0.0)
+    assert_grads_close(grads, ref_flat, rtol=ORACLE_RTOL)
+
+
+def test_seed_network_check_passes_with_the_defaults():
+    """The check behind ``tinygrad-mlp gradcheck`` (the command itself: tests/test_cli.py)."""
     rows = seed_network_check()
     assert [r.name for r in rows] == [
         "0.weight",
