@@ -29,6 +29,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _K = math.sqrt(2.0 / math.pi)  # gelu's tanh form: tanh(K (x + C x^3))
 _C = 0.044715
 _TANH_FLAT = 10.0  # |x| beyond which tanh(K (x + C x^3)) is +-1 in float32 and float64
+_PDF_FLAT = 40.0  # |x| beyond which e^{-x^2/2} is 0 in float64 (below 5e-324): no x^2 overflow
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -127,7 +128,8 @@ class GELU(Op):
     """x Phi(x), Phi the standard normal CDF; ``approximate="tanh"`` uses torch's tanh form.
 
     Exact: Phi(x) = erfc(-x / sqrt 2) / 2, d/dx = Phi(x) + x phi(x), phi(x) = e^{-x^2/2} /
-    sqrt(2 pi). (torch computes 1 + erf(x / sqrt 2), which rounds to 0 for x < -8.3: the two
+    sqrt(2 pi), with x clamped to +-40 inside phi (where phi is 0 already, so x^2 cannot
+    overflow). (torch computes 1 + erf(x / sqrt 2), which rounds to 0 for x < -8.3: the two
     agree to 1e-16 absolute, this one is also accurate relatively there.)
     tanh: x (1 + tanh(u)) / 2, u = K (x + C x^3), K = sqrt(2/pi), C = 0.044715;
     d/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) K (1 + 3 C x^2) / 2. For |x| > 10, tanh u is
@@ -148,7 +150,8 @@ class GELU(Op):
         x = inputs[0]
         if self.approximate == "none":
             cdf = 0.5 * call(Erfc, x * -_INV_SQRT2)
-            pdf = _INV_SQRT_2PI * call(Exp, -0.5 * (x * x))
+            xc = call(Clamp, x, min=-_PDF_FLAT, max=_PDF_FLAT)
+            pdf = _INV_SQRT_2PI * call(Exp, -0.5 * (xc * xc))
             return (g * (cdf + x * pdf),)
         xc = call(Clamp, x, min=-_TANH_FLAT, max=_TANH_FLAT)
         th = call(Tanh, _K * (xc + _C * (xc * xc * xc)))
@@ -159,7 +162,8 @@ class GELU(Op):
         x = inputs[0]
         if self.approximate == "none":
             cdf = 0.5 * erfc_array(x * -_INV_SQRT2)
-            return (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)) * t[0]
+            xc = np.clip(x, -_PDF_FLAT, _PDF_FLAT)
+            return (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)) * t[0]
         xc = np.clip(x, -_TANH_FLAT, _TANH_FLAT)
         th = np.tanh(_K * (xc + _C * xc**3))
         d = 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * _K * (1.0 + 3.0 * _C * xc * xc)
