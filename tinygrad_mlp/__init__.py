@@ -7,6 +7,7 @@
 - :mod:`.checks`: gradient checks (finite differences, reports, kinks, the seed network's);
 - :mod:`.experiments`: gradient-check experiments (eps sweeps, kink statistics, figures);
 - :mod:`.train`, :mod:`.optim`, :mod:`.data`: training, optimizers, data sets;
+- :mod:`.jit`: ``tm.jit`` traces a training step once and replays it as straight numpy;
 - :mod:`.scalar`: the scalar engine, one graph node per number;
 - :mod:`.cli`: the ``tinygrad-mlp`` command; :mod:`.bench`: benchmarks;
 - :mod:`.viz`: the graph drawn (Graphviz DOT); ``detect_anomaly`` finds the first NaN;
@@ -30,6 +31,7 @@ from .engine.forward_ad import jvp
 from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .engine.higher_order import hessian, hvp
 from .engine.tensor import Tensor
+from .jit import JitError, jit
 from .seed import closed_form
 from .train.checkpoint import load, save
 
@@ -51,6 +53,8 @@ __all__ = [
     "hvp",
     "hessian",
     "jvp",
+    "jit",
+    "JitError",
     "nn",
     "functional",
     "closed_form",

@@ -1,0 +1,440 @@
+"""tm.jit: a replayed step equals the eager step bit for bit, and what it cannot replay it refuses.
+
+Every comparison here is exact (the same bytes), not within a tolerance: the replay runs the
+same numpy arithmetic in the same order as the eager engine, so there is no rounding to allow
+for. Each test runs an eager model and a jitted twin from the same initial state, in lockstep,
+on fresh data each call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+import tinygrad_mlp as tm
+import tinygrad_mlp.functional as F
+from tinygrad_mlp import JitError, Tensor, jit
+from tinygrad_mlp.optim import SGD, Adam
+
+from .strategies import seeds
+
+OPTIMIZERS: dict[str, Callable[[list[Tensor]], Any]] = {
+    "sgd": lambda ps: SGD(ps, lr=0.1),
+    "sgd-momentum": lambda ps: SGD(ps, lr=0.05, momentum=0.9),
+    "sgd-nesterov-decay": lambda ps: SGD(
+        ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3
+    ),
+    "sgd-decay": lambda ps: SGD(ps, lr=0.1, weight_decay=1e-2),
+    "adam": lambda ps: Adam(ps, lr=1e-3),
+    "adam-decay": lambda ps: Adam(ps, lr=1e-2, betas=(0.8, 0.99), weight_decay=1e-3),
+}
+
+
+def same(a: Any, b: Any) -> bool:
+    """Bit for bit: same shape, dtype and bytes (so -0.0 differs from 0.0, NaN equals NaN)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def twins(
+    sizes: tuple[int, ...], dtype: Any, make_opt: Callable[[list[Tensor]], Any], seed: int = 0
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """Two identical seed networks with their optimizers: one to run eagerly, one jitted."""
+    out = []
+    for _ in range(2):
+        model = tm.nn.MLP(
+            sizes[0], list(sizes[1:-1]), sizes[-1], np.random.default_rng(seed), dtype
+        )
+        out.append((model, make_opt(model.parameters())))
+    return out[0], out[1]
+
+
+def train_step(model: Any, opt: Any) -> Callable[[Tensor, np.ndarray], Tensor]:
+    """The issue's step: loss, zero_grad, backward, step; returns the loss."""
+
+    def step(x: Tensor, y: np.ndarray) -> Tensor:
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def assert_same_state(m1: Any, o1: Any, m2: Any, o2: Any, where: str) -> None:
+    for (name, p), q in zip(m1.named_parameters(), m2.parameters(), strict=True):
+        assert same(p.data, q.data), f"{where}: {name} differs"
+        assert (p.grad is None) == (q.grad is None), f"{where}: {name}.grad set on one side"
+        if p.grad is not None:
+            assert same(p.grad, q.grad), f"{where}: {name}.grad differs"
+    for i, (s, t) in enumerate(zip(o1.state, o2.state, strict=True)):
+        assert s.keys() == t.keys(), f"{where}: optimizer state {i} keys"
+        for k in s:
+            assert same(s[k], t[k]), f"{where}: optimizer state {i}[{k!r}] differs"
+
+
+def batches(rng: np.random.Generator, n_in: int, classes: int, dtype: Any, sizes: list[int]):
+    for b in sizes:
+        yield rng.standard_normal((b, n_in)).astype(dtype), rng.integers(0, classes, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
+def test_replay_is_bit_for_bit_the_eager_step(dtype, opt_name):
+    sizes = (16, 12, 8, 5)
+    (m1, o1), (m2, o2) = twins(sizes, dtype, OPTIMIZERS[opt_name])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(1)
+    # fresh data every call; a batch of a new size mid-run (a second signature, traced and
+    # verified on its own), then the first size again (its plan, still cached)
+    plan = [8] * 6 + [5, 5, 5] + [8] * 4
+    for i, (x, y) in enumerate(batches(rng, sizes[0], sizes[-1], dtype, plan)):
+        if i == 10:  # read on every replay, never baked in (Adam's bias corrections too)
+            o1.lr = o2.lr = o1.lr * 0.5
+        l1, l2 = eager(Tensor(x), y), step(Tensor(x), y)
+        assert same(l1.data, l2.data), f"call {i}: loss differs"
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 4  # two signatures, each traced on its first two calls
+    assert step.replays == 13 - 4 + 2  # every other call, plus each verifying call's replay
+
+
+def test_mnist_sized_float32_step_and_its_loss_stays_put():
+    sizes = (784, 64, 32, 10)
+    (m1, o1), (m2, o2) = twins(sizes, np.float32, lambda ps: SGD(ps, lr=0.01))
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(2)
+    losses = []
+    for i, (x, y) in enumerate(batches(rng, 784, 10, np.float32, [32] * 5)):
+        l1, l2 = eager(Tensor(x), y), step(Tensor(x), y)
+        assert same(l1.data, l2.data)
+        losses.append((l2, l2.item()))
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    # a returned loss is its own Tensor: later calls do not write into it
+    assert all(loss.item() == value for loss, value in losses)
+    assert all(isinstance(value, float) for _, value in losses)
+
+
+@given(
+    seed=seeds,
+    depth=hs.integers(1, 3),
+    batch=hs.integers(1, 9),
+    dtype=hs.sampled_from(["float32", "float64"]),
+)
+def test_random_networks_replay_exactly(seed, depth, batch, dtype):
+    rng = np.random.default_rng(seed)
+    sizes = (*[int(n) for n in rng.integers(1, 10, depth + 1)], int(rng.integers(2, 6)))
+    make = OPTIMIZERS[list(OPTIMIZERS)[seed % len(OPTIMIZERS)]]
+    (m1, o1), (m2, o2) = twins(sizes, dtype, make, seed)
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    for i, (x, y) in enumerate(batches(rng, sizes[0], sizes[-1], dtype, [batch] * 4)):
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.replays == 3
+
+
+def lockstep(make_step: Callable[[Any, Any], Callable[..., Any]], calls: int = 6, **kw: Any):
+    """Run an eager and a jitted twin of ``make_step(model, opt)`` on fresh data; compare."""
+    dtype = kw.get("dtype", np.float64)
+    (m1, o1), (m2, o2) = twins((6, 7, 4), dtype, kw.get("opt", OPTIMIZERS["sgd-momentum"]))
+    eager, step = make_step(m1, o1), jit(make_step(m2, o2))
+    rng = np.random.default_rng(3)
+    for i, (x, y) in enumerate(batches(rng, 6, 4, dtype, [5] * calls)):
+        r1, r2 = eager(Tensor(x), y), step(Tensor(x), y)
+        for a, b in zip(
+            r1 if isinstance(r1, tuple) else (r1,),
+            r2 if isinstance(r2, tuple) else (r2,),
+            strict=True,
+        ):
+            assert (a is None and b is None) or same(a.data, b.data), f"call {i}: {a} != {b}"
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    return step
+
+
+def test_other_ops_replay_through_their_own_forward_and_backward():
+    def make(model, opt):
+        def step(x, y):  # tanh, broadcasting, a sum of squares: the generic path
+            h = (model[0](x) * 0.5).tanh()
+            out = model[2](h + 1.0)
+            loss = ((out - out.mean(axis=1, keepdims=True)) ** 2).sum() / 10 + F.cross_entropy(
+                out, y
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss, out
+
+        return step
+
+    step = lockstep(make)
+    assert step.replays == 5
+
+
+def test_gradients_accumulated_across_calls_and_model_zero_grad():
+    def accumulate(model, opt):
+        def step(x, y):  # no zero_grad: the grads keep adding up, as eagerly
+            F.cross_entropy(model(x), y).backward()
+
+        return step
+
+    lockstep(accumulate)
+
+    def zeros(model, opt):
+        def step(x, y):
+            model.zero_grad(set_to_none=False)  # in place, through zero_grad_of
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    lockstep(zeros)
+
+
+def test_targets_from_arguments_constants_and_inputs_that_require_grad():
+    model = tm.nn.MLP(6, [7], 4, np.random.default_rng(3), np.float64)
+    twin = tm.nn.MLP(6, [7], 4, np.random.default_rng(3), np.float64)
+    fixed = np.array([0, 1, 2, 3, 0])
+
+    def make(m):
+        def step(x_array, probs, x):
+            # a Tensor made from an array argument; probabilities as targets (the generic
+            # loss, checked as cross_entropy checks them); constant labels; an input's grad
+            h = m(Tensor(x_array))
+            loss = F.cross_entropy(h, probs) + F.cross_entropy(m(x), fixed)
+            m.zero_grad()
+            loss.backward()
+            return loss
+
+        return step
+
+    eager, step = make(model), jit(make(twin))
+    rng = np.random.default_rng(10)
+    for i in range(5):
+        xa, x = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+        probs = rng.dirichlet(np.ones(4), 5)
+        x1, x2 = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+        assert same(eager(xa, probs, x1).data, step(xa, probs, x2).data), f"call {i}"
+        assert same(x1.grad, x2.grad)
+        for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+            assert same(p.grad, q.grad)
+    assert step.replays == 4
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        step(xa, -probs, x2)  # bad input still gets the eager error
+
+    def probs_from_numpy(model, opt):
+        def step(x, y):
+            t = np.eye(4)[y] * 0.9 + 0.025  # computed from the argument with numpy
+            return F.cross_entropy(model(x), Tensor(t))
+
+        return step
+
+    with pytest.raises(JitError, match="change between calls"):
+        lockstep(probs_from_numpy)  # not an op: refused, never baked in as a constant
+
+
+def test_lr_set_between_calls_and_a_parameter_rebound_or_loaded():
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float32, OPTIMIZERS["adam"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(4)
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float32, [4] * 12)):
+        if i == 5:
+            for o in (o1, o2):
+                o.lr = 0.3
+        if i == 7:  # rebinding .data: read afresh, not the stale array
+            for m in (m1, m2):
+                m[0].weight.data = m[0].weight.data * 0.5
+        if i == 9:
+            state = m1.state_dict()
+            m1.load_state_dict(state)
+            m2.load_state_dict(state)
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 2
+
+
+def test_freezing_or_adding_a_parameter_traces_again():
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float64, OPTIMIZERS["sgd"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(5)
+    extra = [Tensor(np.ones(2), requires_grad=True) for _ in range(2)]
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float64, [4] * 12)):
+        if i == 4:
+            m1[0].bias.requires_grad_(False)
+            m2[0].bias.requires_grad_(False)
+            m1[0].bias.grad = m2[0].bias.grad = None
+        if i == 8:
+            o1.params.append(extra[0])
+            o1.state.append({})
+            o2.params.append(extra[1])
+            o2.state.append({})
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 6  # three programs, each traced and verified
+
+
+def test_bad_labels_on_replay_raise_the_eager_error():
+    (_, _), (m2, o2) = twins((4, 3), np.float32, OPTIMIZERS["sgd"])
+    step = jit(train_step(m2, o2))
+    x = Tensor(np.ones((2, 4), np.float32))
+    for _ in range(3):
+        step(x, np.array([0, 2]))
+    assert step.replays == 2
+    for bad, shown in ((np.array([0, 3]), "3"), (np.array([-1, 0]), "-1")):
+        with pytest.raises(ValueError, match=f"label {shown} is out of range for 3 classes"):
+            step(x, bad)
+
+
+def test_no_grad_forward_anomaly_mode_and_kwargs():
+    model = tm.nn.MLP(3, [4], 2, np.random.default_rng(6), np.float64)
+
+    @jit
+    def predict(x, *, scale):
+        with tm.no_grad():
+            return F.softmax(model(x) * scale, axis=1)
+
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        x = rng.standard_normal((2, 3))
+        with tm.no_grad():
+            expected = F.softmax(model(Tensor(x)) * 2.0, axis=1)
+        assert same(predict(Tensor(x), scale=2.0).data, expected.data)
+    assert predict.replays == 3  # the verifying call's and two more
+    with tm.detect_anomaly():
+        predict(Tensor(x), scale=2.0)  # eagerly, with anomaly checks
+    assert predict.replays == 3
+
+
+def test_a_busy_plan_runs_the_step_eagerly_in_another_thread():
+    _, (m2, o2) = twins((4, 3), np.float64, OPTIMIZERS["sgd"])
+    step = jit(train_step(m2, o2))
+    x, y = Tensor(np.ones((2, 4))), np.array([0, 1])
+    for _ in range(3):
+        step(x, y)
+    results = []
+    with step._lock:  # as if another thread were replaying right now
+        t = threading.Thread(target=lambda: results.append(step(x, y)))
+        t.start()
+        t.join()
+    assert step.replays == 2 and len(results) == 1  # ran eagerly, no shared buffers
+
+
+# --- refusals --------------------------------------------------------------------------
+def refused(body: Callable[[Any, Any, Tensor, np.ndarray], Any], match: str, calls: int = 3):
+    model = tm.nn.MLP(4, [5], 3, np.random.default_rng(8), np.float64)
+    opt = SGD(model.parameters(), lr=0.1)
+    step = jit(lambda x, y: body(model, opt, x, y))
+    rng = np.random.default_rng(9)
+    with pytest.raises(JitError, match=match):
+        for _ in range(calls):
+            step(Tensor(rng.standard_normal((3, 4))), rng.integers(0, 3, 3))
+
+
+def test_reading_a_value_inside_the_step_is_refused():
+    def item(model, opt, x, y):
+        loss = F.cross_entropy(model(x), y)
+        print(loss.item())
+        return loss
+
+    refused(item, r"\.item\(\) inside a jitted step", calls=1)
+
+    def branch(model, opt, x, y):
+        loss = F.cross_entropy(model(x), y)
+        return loss * 2 if loss > 1 else loss
+
+    refused(branch, r"bool\(tensor\)", calls=1)
+
+    def as_float(model, opt, x, y):
+        return float(F.cross_entropy(model(x), y))
+
+    refused(as_float, r"float\(tensor\)", calls=1)
+
+    def data(model, opt, x, y):
+        return Tensor(model(x).data.max())
+
+    refused(data, r"\.data inside a jitted step", calls=1)
+
+    def numpy_result(model, opt, x, y):
+        return np.asarray(model(x))
+
+    refused(numpy_result, r"numpy\.asarray", calls=1)
+
+
+def test_a_graph_that_changes_between_calls_is_refused():
+    calls = []
+
+    def python_state(model, opt, x, y):
+        calls.append(1)
+        loss = F.cross_entropy(model(x), y)
+        return loss * 2 if len(calls) % 2 else loss  # a different program every other call
+
+    refused(python_state, "different program on two calls")
+
+    def from_numpy(model, opt, x, y):
+        w = Tensor(np.sort(y).astype(np.float64))  # computed with numpy: not an op
+        return (model(x) * w.reshape(3, 1)).sum()
+
+    refused(from_numpy, "change between calls")
+
+
+def test_what_the_replay_cannot_see_is_refused_when_verifying():
+    def inplace(model, opt, x, y):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        model[0].weight.data *= 0.5  # an in-place write outside any op
+        return loss
+
+    refused(inplace, "does not match the eager step bit for bit")
+
+    def returns_float(model, opt, x, y):
+        return F.cross_entropy(model(x), y), len(y) * 1.5  # a constant: fine
+
+    model = tm.nn.MLP(4, [5], 3, np.random.default_rng(8), np.float64)
+    step = jit(lambda x, y: returns_float(model, None, x, y))
+    for _ in range(3):
+        assert step(Tensor(np.ones((3, 4))), np.array([0, 1, 2]))[1] == 4.5
+
+
+def test_unsupported_calls_inside_the_step_are_refused():
+    def create_graph(model, opt, x, y):
+        loss = F.cross_entropy(model(x), y)
+        loss.backward(create_graph=True)
+        return loss
+
+    refused(create_graph, "create_graph=True", calls=1)
+
+    def grad(model, opt, x, y):
+        loss = F.cross_entropy(model(x), y)
+        return tm.grad(loss, model.parameters())[0]
+
+    refused(grad, "tm.grad inside a jitted step", calls=1)
+
+    def new_parameter(model, opt, x, y):
+        w = Tensor(np.ones((4, 3)), requires_grad=True)
+        loss = F.cross_entropy(x @ w, y)
+        loss.backward()
+        return loss
+
+    refused(new_parameter, "new tensor that requires grad")
+
+
+def test_bad_arguments_and_usage():
+    step = jit(lambda x, n: x * n)
+    with pytest.raises(TypeError, match="neither a Tensor"):
+        step(Tensor(np.ones(2)), [1, 2])
+    with pytest.raises(TypeError, match="expects a function"):
+        jit(3)
+    with pytest.raises(ValueError, match="cache_size"):
+        jit(lambda: None, cache_size=0)
+    assert jit(cache_size=2)(lambda x: x * 2)(Tensor(np.ones(1))).item() == 2.0
