@@ -104,6 +104,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="stop at the first op making NaN or inf, naming it and its line (slower)",
     )
+    add(
+        "--no-jit",
+        action="store_true",
+        help="run every step eagerly instead of replaying it with tm.jit (same results, slower)",
+    )
 
 
 def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
@@ -342,7 +347,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
         with limit_threads(args.threads or None), anomaly:
-            result = train_run(config, args.save, ckpt, progress.step, progress.epoch)
+            result = train_run(
+                config, args.save, ckpt, progress.step, progress.epoch, jit=not args.no_jit
+            )
     except FloatingPointError as e:  # NonFiniteLossError, or what --detect-anomaly caught
         if progress.bar is not None:
             progress.bar.close()

@@ -25,6 +25,7 @@ from .. import data
 from .. import functional as F
 from ..engine.grad_mode import no_grad
 from ..engine.tensor import Tensor
+from ..jit import jit as _jit
 from ..nn import MLP
 from ..optim import SGD, Adam, Optimizer
 from . import checkpoint
@@ -113,16 +114,36 @@ def fit(
     history: History | None = None,
     on_step: StepCallback | None = None,
     on_epoch: EpochCallback | None = None,
+    jit: bool = True,
 ) -> History:
     """Train from the epoch after ``history``'s last up to ``config.epochs``; return the history.
 
     Each step: E = cross_entropy(model(x_batch), y_batch); backward; ``opt.step()``
     (for SGD without momentum, W -= lr dE/dW). Raises :class:`NonFiniteLossError`
-    before stepping on a NaN or infinite loss.
+    before stepping on a NaN or infinite loss. With ``jit`` the forward and backward pass
+    are replayed by ``tm.jit`` (the same results bit for bit, faster); on a non-finite loss
+    the gradients then hold that step's, where eagerly they would still hold the last one's.
     """
     history = History() if history is None else history
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
-        return _fit(model, opt, ds, config, history, on_step, on_epoch)
+        return _fit(model, opt, ds, config, history, on_step, on_epoch, jit)
+
+
+def _gradients(model: MLP, opt: Optimizer) -> Callable[[Tensor, np.ndarray], tuple[Tensor, Tensor]]:
+    """The jitted part of a step: loss and logits, and the gradients in ``.grad``.
+
+    ``opt.step()`` stays outside, so that a non-finite loss stops training before the
+    update, as in the eager loop.
+    """
+
+    def gradients(x: Tensor, y: np.ndarray) -> tuple[Tensor, Tensor]:
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        return loss, logits
+
+    return _jit(gradients)
 
 
 def _fit(
@@ -133,8 +154,10 @@ def _fit(
     history: History,
     on_step: StepCallback | None,
     on_epoch: EpochCallback | None,
+    jit: bool,
 ) -> History:
     steps = -(-len(ds.x_train) // config.batch_size)
+    replay = _gradients(model, opt) if jit else None
     for epoch in range(len(history.epochs) + 1, config.epochs + 1):
         start = time.perf_counter()
         total, correct = 0.0, 0
@@ -142,13 +165,17 @@ def _fit(
             ds.x_train, ds.y_train, config.batch_size, epoch_rng(config.seed, epoch)
         )
         for step, (xb, yb) in enumerate(batches, start=1):
-            logits = model(Tensor(xb))
-            loss = F.cross_entropy(logits, yb)
+            if replay is not None:
+                loss, logits = replay(Tensor(xb), yb)
+            else:
+                logits = model(Tensor(xb))
+                loss = F.cross_entropy(logits, yb)
             value = loss.item()
             if not math.isfinite(value):
                 raise NonFiniteLossError(epoch, step, steps, value, float(getattr(opt, "lr", 0)))
-            opt.zero_grad()
-            loss.backward()
+            if replay is None:
+                opt.zero_grad()
+                loss.backward()
             opt.step()
             history.step_loss.append(value)
             total += value * len(yb)
@@ -184,9 +211,11 @@ def run(
     resume: Mapping[str, Any] | None = None,
     on_step: StepCallback | None = None,
     on_epoch: EpochCallback | None = None,
+    jit: bool = True,
 ) -> Result:
     """Load the data, build (or restore from the loaded checkpoint ``resume``) and fit.
 
+    ``jit``: replay each step's forward and backward with ``tm.jit`` (see :func:`fit`).
     With ``save``, a checkpoint {"config", "model", "optimizer", "epoch", "history"} is
     written atomically after every epoch. ``resume`` must come from a run with the same
     config apart from ``epochs`` (the total to reach).
@@ -224,5 +253,5 @@ def run(
         if on_epoch is not None:
             on_epoch(record)
 
-    fit(model, opt, ds, config, history, on_step, after_epoch)
+    fit(model, opt, ds, config, history, on_step, after_epoch, jit)
     return Result(model, opt, history, ds, config)
