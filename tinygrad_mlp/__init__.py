@@ -27,10 +27,26 @@ from .checks import (
 )
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
+from .engine.creation import (
+    arange,
+    eye,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.forward_ad import jvp
 from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .engine.higher_order import hessian, hvp
 from .engine.tensor import Tensor
+from .functional.shape import cat, chunk, concatenate, gather, split, stack
 from .jit import JitError, jit
 from .seed import closed_form
 from .train.checkpoint import load, save
@@ -43,6 +59,25 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "zeros",
+    "ones",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "normal",
+    "cat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "gather",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -42,14 +42,14 @@ class CompareMethods:
             ) from None
         return self._make(np.asarray(out), False)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         """Elementwise ==, a bool tensor; ``t == None`` and other non-numbers give False."""
         try:
             return self._compare(other, np.equal, "==")
         except TypeError:
             return NotImplemented  # Python then compares identities: a Tensor is not None
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         """Elementwise !=, a bool tensor."""
         try:
             return self._compare(other, np.not_equal, "!=")
@@ -119,4 +119,3 @@ class CompareMethods:
     def logical_not(self) -> Tensor:
         """True where the entry is zero (False), as ``torch.logical_not``."""
         return self._make(np.logical_not(self.data), False)
-

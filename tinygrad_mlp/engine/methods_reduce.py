@@ -294,4 +294,3 @@ class ReduceMethods:
         axes = normalize_axes(self.ndim, pick_axis(axis, dim, "any"), "any")
         keep = pick_keepdims(keepdims, keepdim, "any")
         return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)
-

@@ -3,7 +3,8 @@
 - :mod:`.activations`: relu, tanh, sigmoid, leaky_relu, gelu, softplus, ...;
 - :mod:`.elementwise`: sqrt, sin, log1p, erf, clamp, maximum, where, lerp, pow, ...;
 - :mod:`.layers`: softmax, log_softmax, linear, linear_relu;
-- :mod:`.losses`: cross_entropy, ...
+- :mod:`.losses`: cross_entropy, nll_loss; :mod:`.pointwise_losses`: mse, l1, huber, bce, ...;
+- :mod:`.shape`: cat, stack, split, chunk, gather, pad.
 """
 
 from .activations import (
@@ -62,7 +63,16 @@ from .elementwise import (
     where,
 )
 from .layers import linear, linear_relu, log_softmax, softmax
-from .losses import cross_entropy
+from .losses import cross_entropy, nll_loss
+from .pointwise_losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    smooth_l1_loss,
+)
+from .shape import cat, chunk, concatenate, gather, pad, split, stack
 
 __all__ = [
     "relu",
@@ -121,4 +131,18 @@ __all__ = [
     "linear",
     "linear_relu",
     "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "l1_loss",
+    "huber_loss",
+    "smooth_l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "gather",
+    "pad",
 ]

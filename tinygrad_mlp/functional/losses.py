@@ -1,4 +1,8 @@
-"""Losses: softmax cross-entropy (one fused node), with its target checked at the call."""
+"""Classification losses: softmax cross-entropy (one fused node) and nll_loss, targets checked
+at the call. Each takes ``reduction="mean" | "sum" | "none"``, as torch.
+
+The elementwise losses (mse, l1, huber, binary cross-entropy) are in :mod:`.pointwise_losses`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ import numpy as np
 from .. import ops
 from ..engine.tensor import Tensor
 
-__all__ = ["cross_entropy"]
+__all__ = ["cross_entropy", "nll_loss", "reduce_loss", "REDUCTIONS"]
+
+REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
+def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> dict[str, np.ndarray]:
     """Validate ``target`` against logits of shape (B, K): int labels (B,) or floats (B, K)."""
     t = target if type(target) is np.ndarray else getattr(target, "data", None)
     if not isinstance(t, np.ndarray):
@@ -21,7 +27,7 @@ def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
     if t.dtype.kind in "iu":
         if t.shape != (batch,):
             raise ValueError(
-                f"cross_entropy: integer labels must have shape ({batch},) for logits of "
+                f"{who}: integer labels must have shape ({batch},) for logits of "
                 f"shape {logits.shape}, got {t.shape}"
             )
         # A copy (the caller may reuse its array before backward), unsigned: a negative
@@ -31,31 +37,63 @@ def _check_target(logits: Tensor, target: Any) -> dict[str, np.ndarray]:
             signed = t.astype(np.int64)
             bad = signed[(signed < 0) | (signed >= classes)][0]
             raise ValueError(
-                f"cross_entropy: label {bad} is out of range for {classes} classes "
+                f"{who}: label {bad} is out of range for {classes} classes "
                 f"(labels must lie in [0, {classes - 1}])"
             )
         return {"labels": labels}
     if t.dtype.kind != "f":
         raise TypeError(
-            f"cross_entropy: target must hold integer labels or float probabilities, "
-            f"got dtype {t.dtype}"
+            f"{who}: target must hold integer labels or float probabilities, got dtype {t.dtype}"
         )
     if t.shape != logits.shape:
         raise ValueError(
-            f"cross_entropy: probability targets must have the logits' shape {logits.shape}, "
-            f"got {t.shape}"
+            f"{who}: probability targets must have the logits' shape {logits.shape}, got {t.shape}"
         )
     if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError("cross_entropy: probability targets must be finite and non-negative")
+        raise ValueError(f"{who}: probability targets must be finite and non-negative")
     return {"probs": t.astype(logits.dtype, copy=True)}
 
 
-def cross_entropy(logits: Tensor, target: Any) -> Tensor:
-    """Mean softmax cross-entropy over the batch, stable by log-sum-exp (seed eq. 1).
+def _check_logits(logits: Any, who: str) -> None:
+    """Logits (or log-probabilities) must be a float Tensor of shape (B, K), B, K >= 1."""
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"{who}: logits must be a Tensor, got {type(logits).__name__}")
+    z = logits.data
+    if z.dtype.kind != "f":
+        raise TypeError(f"{who}: logits must be floating point, got dtype {z.dtype}")
+    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
+        raise ValueError(f"{who}: logits must have shape (B, K) with B, K >= 1, got {z.shape}")
+
+
+def _check_reduction(reduction: str, who: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def reduce_loss(per_item: Tensor, reduction: str, who: str = "loss") -> Tensor:
+    """The per-item losses averaged ("mean"), added ("sum") or kept as they are ("none").
+
+    Example::
+
+        >>> reduce_loss(Tensor(np.array([1.0, 3.0])), "mean").item()
+        2.0
+    """
+    _check_reduction(reduction, who)
+    if reduction == "mean":
+        return per_item.mean()
+    return per_item.sum() if reduction == "sum" else per_item
+
+
+def cross_entropy(
+    logits: Tensor, target: Any, *, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """Softmax cross-entropy per row, stable by log-sum-exp (seed eq. 1), then reduced.
 
     E = -(1/B) sum_b sum_k t_bk (z_bk - log sum_c e^{z_bc}); dE/dz = (a sum(t) - t) / B,
     which is the seed's eq. 3, (a - t) / B, when each target row sums to one.
     ``target``: integer labels of shape (B,) or (non-negative) probabilities of shape (B, K).
+    ``label_smoothing`` = s mixes the target with the uniform one, t (1 - s) + s / K, as
+    torch. The default (mean, no smoothing) is one fused node, the seed network's fast path.
 
     Example::
 
@@ -63,13 +101,51 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
         >>> round(cross_entropy(z, np.array([0])).item(), 12)   # -log(e^2 / (e^2 + 1))
         0.126928011043
     """
-    if not isinstance(logits, Tensor):
-        raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
-    z = logits.data
-    if z.dtype.kind != "f":
-        raise TypeError(f"cross_entropy: logits must be floating point, got dtype {z.dtype}")
-    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
+    _check_logits(logits, "cross_entropy")
+    checked = _check_target(logits, target)
+    if reduction == "mean" and label_smoothing == 0.0:
+        return ops.CrossEntropy.apply(logits, **checked)
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
-            f"cross_entropy: logits must have shape (B, K) with B, K >= 1, got {z.shape}"
+            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
-    return ops.CrossEntropy.apply(logits, **_check_target(logits, target))
+    s, (batch, classes) = float(label_smoothing), logits.shape
+    log_a = ops.LogSoftmax.apply(logits, axis=1)
+    labels = checked.get("labels")
+    if labels is not None:
+        picked = ops.Index.apply(log_a, index=(np.arange(batch), labels))
+        per_row = picked * -(1.0 - s)
+        if s:
+            per_row = per_row - log_a.sum(axis=1) * (s / classes)
+    else:
+        t = checked["probs"] * (1.0 - s) + s / classes if s else checked["probs"]
+        terms = log_a * t
+        if not t.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf
+            terms = terms.where(t != 0, 0.0)
+        per_row = -terms.sum(axis=1)
+    return reduce_loss(per_row, reduction, "cross_entropy")
+
+
+def nll_loss(log_probs: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
+    """-log_probs[b, target_b] per row, reduced: cross-entropy given log-probabilities.
+
+    ``log_probs`` of shape (B, K) (e.g. from ``log_softmax``), ``target`` integer labels
+    of shape (B,) in [0, K). d/d log_probs[b, k] = -1 where k = target_b (/ B for "mean").
+
+    Example::
+
+        >>> lp = Tensor(np.log(np.array([[0.25, 0.75]])))
+        >>> round(nll_loss(lp, np.array([1])).item(), 6)   # -log 0.75
+        0.287682
+    """
+    _check_logits(log_probs, "nll_loss")
+    _check_reduction(reduction, "nll_loss")
+    checked = _check_target(log_probs, target, "nll_loss")
+    labels = checked.get("labels")
+    if labels is None:
+        raise TypeError(
+            "nll_loss: target must hold integer labels (use cross_entropy for probabilities)"
+        )
+    picked = ops.Index.apply(log_probs, index=(np.arange(log_probs.shape[0]), labels))
+    return reduce_loss(-picked, reduction, "nll_loss")

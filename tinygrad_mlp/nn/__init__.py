@@ -27,6 +27,16 @@ from .activations import (
     Tanh,
 )
 from .layers import MLP, Linear, Sequential
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
 
 __all__ = [
@@ -52,4 +62,12 @@ __all__ = [
     "Softmin",
     "Sequential",
     "MLP",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "SmoothL1Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
 ]

@@ -10,7 +10,8 @@
 - :mod:`.shape`: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
 - :mod:`.index`: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
 - :mod:`.nn`: softmax, log-softmax, fused linear and linear+ReLU;
-- :mod:`.loss`: softmax cross-entropy fused into one node, and its gradient as an op.
+- :mod:`.loss`: softmax cross-entropy fused into one node, and its gradient as an op;
+- :mod:`.bce`: binary cross-entropy on probabilities and on logits, one node each.
 
 How to write one: :mod:`.base` states the contract; ``docs/ops.md`` walks through it.
 """
@@ -30,6 +31,7 @@ from .activation import (
 )
 from .activation_smooth import GELU, LogSigmoid, Mish, SiLU, Softplus
 from .base import Op, call, reduced_count
+from .bce import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from .binary import Clamp, ClampTensor, Lerp, Maximum, Minimum, Power, Where
 from .elementwise import (
     Abs,
@@ -141,4 +143,6 @@ __all__ = [
     "LinearReLU",
     "CrossEntropy",
     "CrossEntropyGrad",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
 ]

@@ -38,10 +38,18 @@ class Sum(Op):
         return np.sum(t[0], axis=self.axes, keepdims=self.keepdims)  # linear: d sum = sum d
 
 
+def _max(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> Any:
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> Any:
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
 class Max(Op):
     """Maximum over axes. Ties share the gradient equally (like torch.amax, not torch.max)."""
 
-    pick = staticmethod(np.max)  # Min reuses every line with np.min
+    pick = staticmethod(_max)  # Min reuses every line with np.min
     name = "max"
 
     def forward(self, x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
@@ -72,7 +80,7 @@ class Max(Op):
 class Min(Max):
     """Minimum over axes. Ties share the gradient equally, as in :class:`Max`."""
 
-    pick = staticmethod(np.min)
+    pick = staticmethod(_min)
     name = "min"
 
 

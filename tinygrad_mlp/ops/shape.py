@@ -84,9 +84,10 @@ class Cat(Op):
         if first.ndim == 0:
             raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
         for i, x in enumerate(xs):
-            if x.ndim != first.ndim or any(
-                a != b for d, (a, b) in enumerate(zip(x.shape, first.shape)) if d != axis
-            ):
+            others = [s for d, s in enumerate(x.shape) if d != axis]
+            if x.ndim != first.ndim or others != [
+                s for d, s in enumerate(first.shape) if d != axis
+            ]:
                 raise ValueError(
                     f"cat: tensor {i} has shape {x.shape}, tensor 0 has {first.shape}; "
                     f"all shapes must match except along axis {axis}"

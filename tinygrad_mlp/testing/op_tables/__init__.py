@@ -5,7 +5,7 @@ is, what it should compute (a numpy reference) and what its derivative is at its
 ``tests/test_op_tables.py`` holds the checks, written once.
 """
 
-from . import activations, binary, core, elementwise
+from . import activations, binary, core, elementwise, losses, reduce, shape
 from .row import Kink, OpRow
 
 # One line per family module: its rows join the table here.
@@ -14,6 +14,9 @@ ALL_ROWS: tuple[OpRow, ...] = (
     *elementwise.ROWS,
     *binary.ROWS,
     *activations.ROWS,
+    *reduce.ROWS,
+    *shape.ROWS,
+    *losses.ROWS,
 )
 
 __all__ = ["Kink", "OpRow", "ALL_ROWS"]

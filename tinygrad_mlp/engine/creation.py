@@ -1,0 +1,244 @@
+"""Tensors made from nothing: zeros, ones, full, arange, linspace, eye, and random ones.
+
+Names and arguments follow torch (``tm.zeros(2, 3)``, ``tm.arange(0, 1, 0.25)``). Default
+dtypes follow the rule of ``Tensor(...)``: float32 for floating values (a Python float is
+float32, as torch's default dtype), int64 for ints, bool for bools; ``dtype=`` overrides.
+Random tensors take an explicit ``numpy.random.Generator`` (``generator=``): there is no
+global random state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = [
+    "zeros",
+    "ones",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "normal",
+]
+
+FLOAT = np.float32  # torch's default floating dtype, and Tensor(1.5)'s
+
+
+def _size(size: tuple[Any, ...], who: str) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` alike; every entry a non-negative int."""
+    dims = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise ValueError(f"{who}: sizes must be non-negative ints, got {dims!r}")
+    return tuple(int(d) for d in dims)
+
+
+def _float(dtype: Any) -> Any:
+    """``dtype``, or the default float dtype when none is given."""
+    return FLOAT if dtype is None else dtype
+
+
+def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(np.ascontiguousarray(data), False)
+    return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
+
+
+def _value_dtype(value: Any, dtype: Any) -> Any:
+    """``dtype`` if given, else the dtype of ``value`` by Tensor's rule (float -> float32)."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    kind = np.asarray(value).dtype
+    return np.dtype(FLOAT) if kind == np.float64 and not isinstance(value, np.generic) else kind
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype``).
+
+    Example::
+
+        >>> tm.zeros(2, 3).shape, tm.zeros((2,), dtype=np.int64).dtype
+        ((2, 3), dtype('int64'))
+    """
+    data = np.zeros(_size(size, "zeros"), dtype=_float(dtype))
+    return _leaf(data, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype``)."""
+    return _leaf(np.ones(_size(size, "ones"), dtype=_float(dtype)), requires_grad)
+
+
+def full(
+    size: Sequence[int] | int, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype follows the value (1.5 -> float32,
+    2 -> int64, True -> bool), as torch's ``full``.
+
+    Example::
+
+        >>> tm.full((2,), 7).numpy(), tm.full((2,), 0.5).dtype
+        (array([7, 7]), dtype('float32'))
+    """
+    shape = _size((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), "full")
+    data = np.full(shape, fill_value, dtype=_value_dtype(fill_value, dtype))
+    return _leaf(data, requires_grad)
+
+
+def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return arr.shape, np.dtype(dtype) if dtype is not None else arr.dtype
+
+
+def zeros_like(x: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape and (unless ``dtype``) the dtype of ``x``; never on x's graph."""
+    shape, dt = _like(x, dtype)
+    return _leaf(np.zeros(shape, dtype=dt), requires_grad)
+
+
+def ones_like(x: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape and (unless ``dtype``) the dtype of ``x``."""
+    shape, dt = _like(x, dtype)
+    return _leaf(np.ones(shape, dtype=dt), requires_grad)
+
+
+def full_like(x: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape and (unless ``dtype``) the dtype of ``x``."""
+    shape, dt = _like(x, dtype)
+    return _leaf(np.full(shape, fill_value, dtype=dt), requires_grad)
+
+
+def arange(
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """start, start + step, ... below ``end`` (``arange(n)`` is 0 .. n-1): int64 when every
+    argument is an int, else float32, as torch.
+
+    Example::
+
+        >>> tm.arange(3).numpy(), tm.arange(0, 1, 0.25).numpy()
+        (array([0, 1, 2]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    dt = np.dtype(dtype) if dtype is not None else np.dtype(np.int64 if ints else FLOAT)
+    # computed in float64 (or int64) and cast once, so float32 entries are correctly rounded
+    data = np.arange(start, end, step, dtype=np.int64 if ints else np.float64).astype(dt)
+    return _leaf(data, requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32).
+
+    Example::
+
+        >>> tm.linspace(0, 1, 5).numpy()
+        array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
+    """
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    data = np.linspace(start, end, int(steps)).astype(_float(dtype))
+    return _leaf(data, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m = n by default), float32 unless ``dtype``."""
+    rows, cols = _size((n, n if m is None else m), "eye")
+    return _leaf(np.eye(rows, cols, dtype=_float(dtype)), requires_grad)
+
+
+def _generator(generator: Any, who: str) -> np.random.Generator:
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"{who}: generator must be a numpy.random.Generator, e.g. "
+            f"numpy.random.default_rng(0), got {type(generator).__name__}"
+        )
+    return generator
+
+
+def rand(
+    *size: Any, generator: np.random.Generator, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Uniform on [0, 1), drawn from ``generator`` (float32 unless ``dtype``).
+
+    Example::
+
+        >>> tm.rand(2, 3, generator=np.random.default_rng(0)).shape
+        (2, 3)
+    """
+    shape = _size(size, "rand")
+    data = _generator(generator, "rand").random(shape).astype(_float(dtype))
+    return _leaf(data, requires_grad)
+
+
+def randn(
+    *size: Any, generator: np.random.Generator, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Standard normal samples from ``generator`` (float32 unless ``dtype``)."""
+    shape = _size(size, "randn")
+    data = _generator(generator, "randn").standard_normal(shape).astype(_float(dtype))
+    return _leaf(data, requires_grad)
+
+
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    *,
+    generator: np.random.Generator,
+    dtype: Any = None,
+) -> Tensor:
+    """Ints uniform in [low, high) (``randint(high, size=...)`` means low = 0), int64.
+
+    Example::
+
+        >>> tm.randint(0, 10, (3,), generator=np.random.default_rng(0)).dtype
+        dtype('int64')
+    """
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: need low < high, got [{low}, {high})")
+    shape = _size((tuple(size),), "randint")
+    rng = _generator(generator, "randint")
+    data = rng.integers(low, high, size=shape, dtype=np.int64).astype(
+        np.int64 if dtype is None else dtype
+    )
+    return _leaf(data, False)
+
+
+def normal(
+    mean: float,
+    std: float,
+    size: Sequence[int],
+    *,
+    generator: np.random.Generator,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Normal samples with the given ``mean`` and ``std`` (>= 0) from ``generator``."""
+    if not std >= 0:
+        raise ValueError(f"normal: std must be >= 0, got {std}")
+    shape = _size((tuple(size),), "normal")
+    data = _generator(generator, "normal").normal(mean, std, shape).astype(_float(dtype))
+    return _leaf(data, requires_grad)
