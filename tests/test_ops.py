@@ -213,3 +213,46 @@ def test_sigmoid_is_finite_and_exact_far_out_and_tanh_has_its_second_derivative(
     t = np.tanh(x.data)
     # d2/dx2 tanh = -2 tanh (1 - tanh^2): a few float64 operations per entry
     np.testing.assert_allclose(h.data, -2 * t * (1 - t**2), rtol=1e-14, atol=1e-16)
+
+
+def test_add_hands_each_leaf_its_own_gradient_array():
+    """Add's rule returns the incoming gradient for both operands: the engine must not give
+    that one array to two leaves, or accumulating into one changes the other."""
+    x = Tensor(np.zeros(3), requires_grad=True)
+    y = Tensor(np.zeros(3), requires_grad=True)
+    c = np.array([1.0, 2.0, 3.0])
+    for _ in range(2):
+        ((x + y) * c).sum().backward()
+    assert x.grad is not y.grad
+    np.testing.assert_array_equal(x.grad, 2 * c)  # exact: sums of small integers
+    np.testing.assert_array_equal(y.grad, 2 * c)
+
+
+CE_TARGETS = {
+    "labels": np.array([0, 2, 1]),
+    "probabilities": np.array([[0.2, 0.3, 0.1, 0.4], [0.0, 1.0, 0.0, 0.0], [0.5, 0.0, 0.5, 0.0]]),
+    "unnormalised": np.array([[0.4, 0.6, 0.2, 0.8], [0.0, 3.0, 0.0, 0.0], [0.5, 0.0, 0.5, 0.2]]),
+}
+
+
+@pytest.mark.parametrize("kind", CE_TARGETS)
+def test_cross_entropy_gradient_node_is_differentiable_in_the_logits_and_the_incoming_g(kind):
+    """The fused cross-entropy's gradient is a node of its own (CrossEntropyGrad(z, g)).
+
+    - CE(z)**2 has dE/dz = 2 CE(z) dCE/dz: the incoming g depends on z, so its second
+      derivative needs d/dg of the node, with the factor sum(t) of unnormalised targets;
+    - sum((dCE/dz)**2) has second derivatives that are CE's third: the node's own backward
+      must record the softmax it uses, not take the saved one as a constant.
+    """
+    t = CE_TARGETS[kind]
+    z = Tensor(np.random.default_rng(5).uniform(-2, 2, (3, 4)), requires_grad=True)
+
+    def squared(v: Tensor) -> Tensor:
+        return F.cross_entropy(v, t) ** 2
+
+    def gradient_norm(v: Tensor) -> Tensor:
+        (g,) = tm.grad(F.cross_entropy(v, t), [v], create_graph=True)
+        return (g * g).sum()
+
+    assert tm.gradgradcheck(squared, [z])
+    assert tm.gradgradcheck(gradient_norm, [z])

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ... import functional as F
+from ...ops import CrossEntropyGrad
+from ...seed import closed_form
 from .row import Kink, OpRow
 
 __all__ = ["ROWS"]
@@ -194,6 +197,33 @@ PRODUCTS: tuple[OpRow, ...] = (
           shapes=((5, 3), (4, 3), (4,)), smooth=False, make_inputs=_linear_inputs(1e-2)),
 )  # fmt: skip
 
+_LABELS = np.array([0, 2, 1])
+_UNNORMALISED = np.array([[0.4, 0.6, 0.2, 0.8], [0.0, 3.0, 0.0, 0.0], [0.5, 0.0, 0.5, 0.2]])
+
+
+def _ce_grad(labels: np.ndarray | None, probs: np.ndarray | None) -> OpRow:
+    """The fused cross-entropy's gradient node d = (g / B)(a sum(t) - t) as an op of (z, g).
+
+    It is what ``backward(create_graph=True)`` records for ``F.cross_entropy``, so its own
+    backward and tangent rule give the loss's higher derivatives; the rows check them directly.
+    """
+    target = closed_form.one_hot(labels, 4) if labels is not None else probs
+    assert target is not None
+
+    def fn(z: Any, g: Any) -> Any:
+        a = closed_form.softmax(z.data)  # the forward pass's saved softmax, at this z
+        return CrossEntropyGrad.apply(z, g, softmax=a, labels=labels, probs=probs)
+
+    def ref(z: np.ndarray, g: np.ndarray) -> np.ndarray:
+        a = closed_form.softmax(z)
+        return g / 3 * (a * target.sum(axis=1, keepdims=True) - target)
+
+    kind = "labels" if labels is not None else "unnormalised targets"
+    return OpRow(f"CrossEntropyGrad, {kind}", fn, ref, shapes=((3, 4), ()))
+
+
+LOSS_NODES: tuple[OpRow, ...] = (_ce_grad(_LABELS, None), _ce_grad(None, _UNNORMALISED))
+
 ROWS: tuple[OpRow, ...] = (
     *ARITHMETIC,
     *POWERS,
@@ -202,4 +232,5 @@ ROWS: tuple[OpRow, ...] = (
     *REDUCTIONS,
     *SHAPES,
     *PRODUCTS,
+    *LOSS_NODES,
 )

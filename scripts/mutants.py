@@ -1,0 +1,275 @@
+"""The curated wrong rules that scripts/mutation.py injects, one at a time.
+
+Each mutant replaces one exact snippet of the source with a realistic slip (swapped operands,
+a dropped transpose or sum term, a wrong mask, ``=`` for ``+=``, a graph cut under
+create_graph, optimizer and closed-form slips) and names the tests that should kill it,
+fastest first: op-table rows by name and check (see :func:`rows`), or pytest node ids.
+A snippet must occur exactly once in its file; the runner refuses the list otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Mutant", "MUTANTS", "rows"]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """``old`` replaced by ``new`` in the first of ``files`` that holds it; ``tests`` kill it."""
+
+    name: str
+    files: tuple[str, ...]
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+_CHECKS = {
+    "values": "test_values_match_the_reference",
+    "reverse": "test_reverse_mode_matches_finite_differences",
+    "forward": "test_forward_mode_matches_reverse_mode",
+    "second": "test_second_order_matches_finite_differences_of_the_gradient",
+    "kink": "test_kink_convention_in_reverse_forward_closed_form_and_scalar",
+    "dref": "test_closed_form_derivative_matches_reverse_mode",
+    "scalar": "test_scalar_engine_matches_the_tensor_engine",
+}
+
+
+def rows(name: str, *checks: str) -> tuple[str, ...]:
+    """Node ids of the op-table checks of one row (tests/test_op_tables.py)."""
+    suffix = {"kink": "-0"}
+    return tuple(
+        f"tests/test_op_tables.py::{_CHECKS[c]}[{name}{suffix.get(c, '')}]" for c in checks
+    )
+
+
+def _t(*ids: str) -> tuple[str, ...]:
+    return tuple(i if i.startswith("tests/") else f"tests/{i}" for i in ids)
+
+
+MATH = ("tinygrad_mlp/ops/math.py",)
+ACT = ("tinygrad_mlp/ops/activation.py",)
+REDUCE = ("tinygrad_mlp/ops/reduce.py", "tinygrad_mlp/ops/shape.py")  # Sum, Max moved
+SHAPE = ("tinygrad_mlp/ops/shape.py",)
+NN = ("tinygrad_mlp/ops/nn.py",)
+LOSS = ("tinygrad_mlp/ops/loss.py",)
+INDEX = ("tinygrad_mlp/ops/index.py",)
+GRAPH = ("tinygrad_mlp/engine/graph.py",)
+BACKWARD = ("tinygrad_mlp/engine/backward.py",)
+SGD = ("tinygrad_mlp/optim/sgd.py",)
+ADAM = ("tinygrad_mlp/optim/adam.py",)
+CLOSED = ("tinygrad_mlp/seed/closed_form.py",)
+
+OPS_TESTS = "test_ops.py"
+SEED = _t("test_seed_network.py::test_engine_equals_closed_form")
+CE = _t("test_cross_entropy.py")
+HIGHER = _t("test_higher_order.py")
+OPTIM = _t("test_optim.py")
+CE_NODE = _t(
+    f"{OPS_TESTS}::test_cross_entropy_gradient_node_is_differentiable_in_the_logits_and_"
+    "the_incoming_g"
+)
+
+_M = Mutant
+
+MUTANTS: tuple[Mutant, ...] = (
+    # --- arithmetic ----------------------------------------------------------------------
+    _M("Add: d/db = -1", MATH, "return g, g  #", "return g, -g  #", rows("add", "reverse")),
+    _M("Sub: d/db = +1", MATH, "return g, (-g if self.needs[1]", "return g, (g if self.needs[1]",
+       rows("sub", "reverse")),
+    _M("Sub tangent: t0 + t1", MATH, "return t[0] - t[1]", "return t[0] + t[1]",
+       rows("sub", "forward")),
+    _M("Mul: operands swapped", MATH,
+       "(g * b if self.needs[0] else None), (g * a if self.needs[1] else None)",
+       "(g * a if self.needs[0] else None), (g * b if self.needs[1] else None)",
+       rows("mul", "reverse")),
+    _M("Mul tangent: product rule missing a term", MATH, "return t[0] * b + a * t[1]",
+       "return t[0] * b", rows("mul", "forward")),
+    _M("Div: d/db missing 1/b", MATH, "(-g * out / b if self.needs[1]",
+       "(-g * out if self.needs[1]", rows("div", "reverse")),
+    _M("Div: d/db sign", MATH, "(-g * out / b if self.needs[1]", "(g * out / b if self.needs[1]",
+       rows("div", "reverse")),
+    _M("Div: d/da = b", MATH, "(g / b if self.needs[0]", "(g * b if self.needs[0]",
+       rows("div", "reverse")),
+    _M("Div tangent: missing / b", MATH, "return (t[0] - out * t[1]) / inputs[1]",
+       "return t[0] - out * t[1]", rows("div", "forward")),
+    _M("Neg: sign dropped", MATH, "return (-g,)", "return (g,)", rows("neg", "reverse")),
+    _M("Exp: g dropped", MATH, "return (g * out,)  # d e^x", "return (out,)  # d e^x",
+       rows("exp", "reverse")),
+    _M("Exp tangent: t dropped", MATH, "return out * t[0]", "return out", rows("exp", "forward")),
+    _M("Log: g * x", MATH, "return (g / inputs[0],)", "return (g * inputs[0],)",
+       rows("log", "reverse")),
+    _M("Log tangent: t * x", MATH, "return t[0] / inputs[0]", "return t[0] * inputs[0]",
+       rows("log", "forward")),
+    _M("MatMul: transpose dropped", MATH, "ga = g2 @ b2.swapaxes(-1, -2)", "ga = g2 @ b2",
+       rows("matmul", "reverse")),
+    _M("MatMul: dB operands swapped", MATH, "gb = a2.swapaxes(-1, -2) @ g2",
+       "gb = g2.swapaxes(-1, -2) @ a2", rows("matmul", "reverse")),
+    _M("MatMul tangent: a dB missing", MATH, "return np.matmul(t[0], b) + np.matmul(a, t[1])",
+       "return np.matmul(t[0], b)", rows("matmul", "forward")),
+    # --- activations ---------------------------------------------------------------------
+    _M("ReLU: mask out >= 0", ACT, "(g * (data_of(out) > 0),)", "(g * (data_of(out) >= 0),)",
+       rows("relu", "kink")),
+    _M("ReLU: mask dropped", ACT, "(g * (data_of(out) > 0),)", "(g,)", rows("relu", "reverse")),
+    _M("ReLU tangent: x >= 0", ACT, "return t[0] * (inputs[0] > 0)",
+       "return t[0] * (inputs[0] >= 0)", rows("relu", "kink")),
+    _M("Tanh: 1 - out", ACT, "(g * (1.0 - out * out),)", "(g * (1.0 - out),)",
+       rows("tanh", "reverse")),
+    _M("Tanh: graph cut under create_graph", ACT, "(g * (1.0 - out * out),)",
+       "(g * (1.0 - data_of(out) * data_of(out)),)",
+       _t(f"{OPS_TESTS}::test_sigmoid_is_finite_and_exact_far_out_and_tanh_has_its_second_"
+          "derivative")),
+    _M("Tanh tangent: sech not squared", ACT, "t[0] / np.cosh(inputs[0]) ** 2",
+       "t[0] / np.cosh(inputs[0])", rows("tanh", "forward")),
+    _M("Sigmoid: s factor dropped", ACT, "(g * out * (1.0 - out),)", "(g * (1.0 - out),)",
+       rows("sigmoid", "reverse")),
+    _M("Sigmoid tangent: square dropped", ACT, "t[0] * e / (1.0 + e) ** 2",
+       "t[0] * e / (1.0 + e)", rows("sigmoid", "forward")),
+    # --- reductions and shapes -----------------------------------------------------------
+    _M("Sum: reduced axes not restored", REDUCE,
+       "call(BroadcastTo, g.reshape(keep_shape(shape, self.axes)), shape=shape)",
+       "call(BroadcastTo, g, shape=shape)", rows("mean(axis=-1)", "reverse")),
+    _M("Sum tangent: mean", REDUCE, "return np.sum(t[0], axis=self.axes, keepdims=self.keepdims)",
+       "return np.mean(t[0], axis=self.axes, keepdims=self.keepdims)", rows("sum()", "forward")),
+    _M("Max: ties not split", REDUCE,
+       "share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype, copy=False)",
+       "share = hit.astype(x.dtype, copy=False)",
+       _t(f"{OPS_TESTS}::test_max_splits_the_gradient_equally_among_ties")),
+    _M("Max: mask dropped", REDUCE, "shape=x.shape) * share,)", "shape=x.shape),)",
+       _t(f"{OPS_TESTS}::test_max_splits_the_gradient_equally_among_ties")),
+    _M("Max tangent: tied maxima summed", REDUCE,
+       "share = hit / hit.sum(axis=self.axes, keepdims=True)\n        return np.sum(t[0] * share",
+       "share = hit\n        return np.sum(t[0] * share",
+       _t(f"{OPS_TESTS}::test_max_tangent_is_the_mean_over_tied_maxima_as_reverse_mode_splits")),
+    _M("Reshape: gradient left in the output's shape", SHAPE, "(g.reshape(inputs[0].shape),)",
+       "(g.reshape(out.shape),)", rows("reshape(2, 6)", "reverse")),
+    _M("Transpose: forward permutation, not its inverse", SHAPE,
+       "axes=tuple(np.argsort(self.axes).tolist())", "axes=tuple(self.axes)",
+       rows("permute(2, 0, 1)", "reverse")),
+    _M("Transpose tangent: axes reversed", SHAPE, "return np.transpose(t[0], self.axes)",
+       "return np.transpose(t[0])", rows("permute(2, 0, 1)", "forward")),
+    # --- softmax, linear -----------------------------------------------------------------
+    _M("Softmax: (g * out).sum -> g.sum", NN, "(out * (g - (g * out).sum(axis=self.axis,",
+       "(out * (g - (g).sum(axis=self.axis,", rows("softmax", "reverse")),
+    _M("Softmax tangent: Jacobian's a a^T term dropped", NN,
+       "return out * (t[0] - (out * t[0]).sum(axis=self.axis, keepdims=True))",
+       "return out * t[0]", rows("softmax", "forward")),
+    _M("LogSoftmax: sum over the axis dropped", NN,
+       "(g - call(Exp, out) * g.sum(axis=self.axis, keepdims=True),)",
+       "(g - call(Exp, out) * g,)", rows("log_softmax", "reverse")),
+    _M("LogSoftmax: graph cut under create_graph", NN, "(g - call(Exp, out) * g.sum(",
+       "(g - np.exp(data_of(out)) * g.sum(", rows("F.log_softmax", "second")),
+    _M("LogSoftmax tangent: sum dropped", NN,
+       "t[0] - (np.exp(out) * t[0]).sum(axis=self.axis, keepdims=True)",
+       "t[0] - np.exp(out) * t[0]", rows("log_softmax", "forward")),
+    _M("Linear: dx uses W^T", NN, "gx = gz @ w if needs[0]", "gx = gz @ w.T if needs[0]",
+       rows("F.linear", "reverse")),
+    _M("Linear: dW transposed", NN, "gw = gz.T @ x  #", "gw = x.T @ gz  #",
+       rows("F.linear", "reverse")),
+    _M("Linear: dW of the first batch slice only", NN,
+       "gw = gz.reshape(-1, gz.shape[-1]).swapaxes(-1, -2) @ x.reshape(-1, x.shape[-1])",
+       "gw = (gz.swapaxes(-1, -2) @ x)[0]", rows("F.linear no bias", "reverse")),
+    _M("Linear: db the batch mean", NN, "return gx, gw, (gz if needs[2]",
+       "return gx, gw, (gz.mean(axis=0) if needs[2]", rows("F.linear", "reverse")),
+    _M("Linear tangent: x dW^T missing", NN, "dz = t[0] @ w.T + x @ t[1].T", "dz = t[0] @ w.T",
+       rows("F.linear", "forward")),
+    _M("Linear tangent: db missing", NN, "return dz + t[2] if len(inputs) == 3 else dz",
+       "return dz", rows("F.linear", "forward")),
+    _M("LinearReLU: mask out >= 0", NN, "mask = data_of(out) > 0", "mask = data_of(out) >= 0",
+       rows("F.linear_relu", "reverse")),
+    _M("LinearReLU tangent: mask dropped", NN, "return _linear_tangent(t, inputs) * (out > 0)",
+       "return _linear_tangent(t, inputs)", rows("F.linear_relu", "forward")),
+    # --- cross-entropy -------------------------------------------------------------------
+    _M("CE grad: = for -= at the labels", LOSS, "d[np.arange(batch), labels] -= scale",
+       "d[np.arange(batch), labels] = -scale", CE),
+    _M("CE grad: 1/B missing", LOSS, "scale = float(g) / batch", "scale = float(g)", CE),
+    _M("CE grad: sum(t) factor missing", LOSS,
+       "d *= probs.sum(axis=1, keepdims=True)\n", "\n", CE),
+    _M("CE grad backward: softmax Jacobian's a a^T term dropped", LOSS,
+       "gz = a * (u - (u * a).sum(axis=1, keepdims=True)) * (g * tsum / batch)",
+       "gz = a * u * (g * tsum / batch)", _t("test_higher_order.py::test_cross_entropy_hessian_"
+                                              "is_the_closed_form")),
+    _M("CE grad backward: d/dg without sum(t)", LOSS, "gg = (u * (a * tsum - target)).sum()",
+       "gg = (u * (a - target)).sum()", CE_NODE),
+    _M("CE grad backward: graph cut (saved softmax)", LOSS, "a = call(Softmax, z, axis=1)",
+       "a = self.softmax", CE_NODE),
+    _M("CE tangent: 1/B missing", LOSS, "(target.sum(axis=1) * d_lse).sum()) / dz.shape[0]",
+       "(target.sum(axis=1) * d_lse).sum())", _t("test_forward_ad.py")),
+    _M("CE grad tangent: softmax term missing", LOSS,
+       "return (dg * (a * tsum - target) + g * tsum * da) / batch",
+       "return (dg * (a * tsum - target)) / batch", rows("CrossEntropyGrad, labels", "forward")),
+    # --- indexing ------------------------------------------------------------------------
+    _M("Scatter: = for += on repeated indices", INDEX, "np.add.at(z, index, g)", "z[index] = g",
+       rows("x[..., [0, 0, -1]]", "reverse")),
+    _M("ScatterAdd: graph cut under create_graph", INDEX, "(call(Index, g, index=self.index),)",
+       "(call(Index, np.asarray(g), index=self.index),)",
+       _t(f"{OPS_TESTS}::test_indexing_has_its_third_derivative_through_the_scatter_add")),
+    # --- the engine: unbroadcast and backward --------------------------------------------
+    _M("unbroadcast: stretched axes without the leading offset", GRAPH,
+       "stretched = tuple(i + lead for i, s", "stretched = tuple(i for i, s",
+       rows("div", "reverse")),
+    _M("unbroadcast: mean over leading axes", GRAPH, "g = g.sum(axis=tuple(range(lead)))",
+       "g = g.mean(axis=tuple(range(lead)))", rows("add", "reverse")),
+    _M("unbroadcast: leading axes forgotten when some are stretched", GRAPH,
+       "g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)",
+       "g = g.sum(axis=stretched, keepdims=True)", rows("div", "reverse")),
+    _M("backward: = for += between consumers", BACKWARD,
+       "grads[id(p)] = pg if prev is None else prev + pg", "grads[id(p)] = pg",
+       _t("test_graph.py::test_a_value_used_twice_accumulates_both_uses", *SEED)),
+    _M("backward: leaf.grad = g, not +=", BACKWARD, "leaf.grad += g", "leaf.grad = g",
+       _t("test_graph.py::test_a_value_used_twice_accumulates_both_uses")),
+    _M("backward: create_graph leaf overwritten", BACKWARD,
+       "leaf.grad = g if leaf.grad is None else g + leaf.grad", "leaf.grad = g", HIGHER),
+    _M("tm.grad: = for += into the captured input", BACKWARD,
+       "capture[id(leaf)] = g if prev is None else prev + g", "capture[id(leaf)] = g",
+       _t("test_higher_order.py::test_third_derivatives_of_smooth_expressions", *HIGHER)),
+    _M("backward: graph cut under create_graph", BACKWARD,
+       "in_grads = op.backward(g, parents, node)",
+       "in_grads = op.backward(g.data, [p.data for p in parents], node.data)", HIGHER),
+    _M("backward: g itself handed to a leaf (aliasing)", BACKWARD,
+       "fresh = pg is not g and pg.base is None", "fresh = pg.base is None",
+       _t(f"{OPS_TESTS}::test_add_hands_each_leaf_its_own_gradient_array")),
+    # --- optimizers ----------------------------------------------------------------------
+    _M("SGD: momentum with dampening (1 - mu) g", SGD, "v *= mu\n                    v += g",
+       "v *= mu\n                    v += (1 - mu) * g", OPTIM),
+    _M("SGD: first velocity zero, not g", SGD, 'v = s["velocity"] = np.array(g, copy=True)',
+       'v = s["velocity"] = np.zeros_like(g)', OPTIM),
+    _M("SGD: Nesterov without mu", SGD, "g = g + mu * v if self.nesterov else v",
+       "g = g + v if self.nesterov else v", OPTIM),
+    _M("SGD: weight decay sign", SGD, "g = g + wd * p.data", "g = g - wd * p.data", OPTIM),
+    _M("SGD: ascent", SGD, "p.data -= buf", "p.data += buf", OPTIM),
+    _M("Adam: first moment not bias-corrected", ADAM, "m_hat = m / (1 - b1**t)", "m_hat = m",
+       OPTIM),
+    _M("Adam: second moment corrected by 1 - b2", ADAM, "v_hat = v / (1 - b2**t)",
+       "v_hat = v / (1 - b2)", OPTIM),
+    _M("Adam: second moment of g, not g^2", ADAM, "v += (1 - b2) * (g * g)", "v += (1 - b2) * g",
+       OPTIM),
+    _M("Adam: eps inside the sqrt", ADAM, "lr * m_hat / (np.sqrt(v_hat) + eps)",
+       "lr * m_hat / np.sqrt(v_hat + eps)", OPTIM),
+    _M("Adam: weight decay sign", ADAM, "g = g + wd * p.data", "g = g - wd * p.data", OPTIM),
+    _M("Adam: step counter = 1 for +=", ADAM, 's["step"] += 1', 's["step"] = 1', OPTIM),
+    # --- the closed form (the oracle) ----------------------------------------------------
+    _M("closed form: ReLU mask z >= 0", CLOSED, "(fwd.zs[layer - 1].real > 0)",
+       "(fwd.zs[layer - 1].real >= 0)",
+       _t("test_seed_network.py::test_closed_form_takes_relu_derivative_0_at_an_exact_kink")),
+    _M("closed form: ReLU mask dropped", CLOSED, "delta = (delta @ W) * (fwd.zs[layer - 1]",
+       "delta = (delta @ W) + 0 * (fwd.zs[layer - 1]", SEED),
+    _M("closed form: dW transposed", CLOSED, "grads.append((delta.T @ a_below,",
+       "grads.append((a_below.T @ delta,", SEED),
+    _M("closed form: db the batch mean", CLOSED, "delta.sum(axis=0)))", "delta.mean(axis=0)))",
+       SEED),
+    _M("closed form: eq. 3 without sum(t)", CLOSED,
+       "delta = (fwd.probs * t.sum(axis=1, keepdims=True) - t) / batch",
+       "delta = (fwd.probs - t) / batch", SEED),
+    _M("closed form: 1/B missing", CLOSED,
+       "delta = (fwd.probs * t.sum(axis=1, keepdims=True) - t) / batch",
+       "delta = fwd.probs * t.sum(axis=1, keepdims=True) - t", SEED),
+    _M("closed form: W of the layer below", CLOSED, "W = params[layer][0]",
+       "W = params[layer - 1][0]", SEED),
+    _M("closed form: activation of the layer above", CLOSED, "a_below = fwd.activations[layer]",
+       "a_below = fwd.activations[layer + 1]", SEED),
+    _M("closed form: bias missing from z", CLOSED, "z = a @ W.T + b  #", "z = a @ W.T  #", SEED),
+    _M("closed form: softmax normalised over the batch", CLOSED,
+       "return e / e.sum(axis=1, keepdims=True)", "return e / e.sum()", SEED),
+)  # fmt: skip
