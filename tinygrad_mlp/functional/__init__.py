@@ -1,7 +1,8 @@
 """Functions of tensors, under PyTorch's names (``import tinygrad_mlp.functional as F``).
 
 - :mod:`.activations`: relu, tanh, sigmoid, leaky_relu, gelu, softplus, ...;
-- :mod:`.elementwise`: sqrt, sin, log1p, erf, clamp, maximum, where, lerp, pow, ...;
+- :mod:`.elementwise`: sqrt, sin, log1p, erf, ...;
+- :mod:`.binary`: clamp, maximum, minimum, where, lerp, pow;
 - :mod:`.layers`: softmax, log_softmax, linear, linear_relu;
 - :mod:`.losses`: cross_entropy, nll_loss; :mod:`.pointwise_losses`: mse, l1, huber, bce, ...;
 - :mod:`.shape`: cat, stack, split, chunk, gather, pad.
@@ -27,6 +28,7 @@ from .activations import (
     softsign,
     tanh,
 )
+from .binary import clamp, clip, lerp, maximum, minimum, pow, where
 from .elementwise import (
     abs,
     acos,
@@ -35,8 +37,6 @@ from .elementwise import (
     asinh,
     atan,
     atanh,
-    clamp,
-    clip,
     cos,
     cosh,
     erf,
@@ -44,14 +44,10 @@ from .elementwise import (
     exp,
     exp2,
     expm1,
-    lerp,
     log,
     log1p,
     log2,
     log10,
-    maximum,
-    minimum,
-    pow,
     reciprocal,
     rsqrt,
     sign,
@@ -60,7 +56,6 @@ from .elementwise import (
     sqrt,
     square,
     tan,
-    where,
 )
 from .layers import linear, linear_relu, log_softmax, softmax
 from .losses import cross_entropy, nll_loss

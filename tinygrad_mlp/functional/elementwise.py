@@ -1,16 +1,12 @@
-"""Elementwise math under torch's names: F.sqrt, F.sin, F.clamp, F.where, F.pow, ...
+"""Unary elementwise math under torch's names: F.sqrt, F.sin, F.log1p, F.erf, ...
 
 Each function applies one op (:mod:`tinygrad_mlp.ops`); the op's docstring has the formula of
 its derivative. Where torch and numpy differ these follow torch: ``reciprocal`` of integers
-is a true division, ``where`` wants a bool condition, ``clamp`` passes the gradient at its
-bounds and ``maximum``/``minimum`` split it at ties. dtypes promote as numpy's do.
+is a true division (numpy's integer reciprocal rounds to 0). Otherwise dtypes follow numpy:
+a float32 input stays float32, an integer input of sqrt, sin, ... gives float64.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-import numpy as np
 
 from .. import ops
 from ..engine.tensor import Tensor
@@ -42,17 +38,11 @@ __all__ = [
     "asinh",
     "acosh",
     "atanh",
-    "clamp",
-    "clip",
-    "maximum",
-    "minimum",
-    "where",
-    "lerp",
-    "pow",
 ]
 
 
-def _check(x: Any, who: str) -> Tensor:
+def check_tensor(x: object, who: str) -> Tensor:
+    """``x`` itself if it is a Tensor; otherwise a TypeError that names the function."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
     return x
@@ -60,12 +50,12 @@ def _check(x: Any, who: str) -> Tensor:
 
 def exp(x: Tensor) -> Tensor:
     """e^x; d/dx = e^x. ``F.exp(Tensor(np.zeros(1))).numpy()`` is ``[1.]``."""
-    return ops.Exp.apply(_check(x, "exp"))
+    return ops.Exp.apply(check_tensor(x, "exp"))
 
 
 def log(x: Tensor) -> Tensor:
     """Natural log; d/dx = 1/x. ``F.log(Tensor(np.ones(1))).numpy()`` is ``[0.]``."""
-    return ops.Log.apply(_check(x, "log"))
+    return ops.Log.apply(check_tensor(x, "log"))
 
 
 def abs(x: Tensor) -> Tensor:
@@ -74,7 +64,7 @@ def abs(x: Tensor) -> Tensor:
     >>> F.abs(Tensor(np.array([-2.0, 0.0, 3.0]))).numpy()
     array([2., 0., 3.])
     """
-    return ops.Abs.apply(_check(x, "abs"))
+    return ops.Abs.apply(check_tensor(x, "abs"))
 
 
 def sign(x: Tensor) -> Tensor:
@@ -83,7 +73,7 @@ def sign(x: Tensor) -> Tensor:
     >>> F.sign(Tensor(np.array([-2.0, 0.0, 3.0]))).numpy()
     array([-1.,  0.,  1.])
     """
-    return ops.Sign.apply(_check(x, "sign"))
+    return ops.Sign.apply(check_tensor(x, "sign"))
 
 
 def sqrt(x: Tensor) -> Tensor:
@@ -92,7 +82,7 @@ def sqrt(x: Tensor) -> Tensor:
     >>> F.sqrt(Tensor(np.array([4.0, 9.0]))).numpy()
     array([2., 3.])
     """
-    return ops.Sqrt.apply(_check(x, "sqrt"))
+    return ops.Sqrt.apply(check_tensor(x, "sqrt"))
 
 
 def rsqrt(x: Tensor) -> Tensor:
@@ -101,7 +91,7 @@ def rsqrt(x: Tensor) -> Tensor:
     >>> F.rsqrt(Tensor(np.array([4.0]))).numpy()
     array([0.5])
     """
-    return ops.Rsqrt.apply(_check(x, "rsqrt"))
+    return ops.Rsqrt.apply(check_tensor(x, "rsqrt"))
 
 
 def square(x: Tensor) -> Tensor:
@@ -110,7 +100,7 @@ def square(x: Tensor) -> Tensor:
     >>> F.square(Tensor(np.array([3]))).numpy()
     array([9])
     """
-    return ops.Square.apply(_check(x, "square"))
+    return ops.Square.apply(check_tensor(x, "square"))
 
 
 def reciprocal(x: Tensor) -> Tensor:
@@ -119,7 +109,7 @@ def reciprocal(x: Tensor) -> Tensor:
     >>> F.reciprocal(Tensor(np.array([2]))).numpy()
     array([0.5])
     """
-    return ops.Reciprocal.apply(_check(x, "reciprocal"))
+    return ops.Reciprocal.apply(check_tensor(x, "reciprocal"))
 
 
 def exp2(x: Tensor) -> Tensor:
@@ -128,7 +118,7 @@ def exp2(x: Tensor) -> Tensor:
     >>> F.exp2(Tensor(np.array([3.0]))).numpy()
     array([8.])
     """
-    return ops.Exp2.apply(_check(x, "exp2"))
+    return ops.Exp2.apply(check_tensor(x, "exp2"))
 
 
 def log2(x: Tensor) -> Tensor:
@@ -137,7 +127,7 @@ def log2(x: Tensor) -> Tensor:
     >>> F.log2(Tensor(np.array([8.0]))).numpy()
     array([3.])
     """
-    return ops.Log2.apply(_check(x, "log2"))
+    return ops.Log2.apply(check_tensor(x, "log2"))
 
 
 def log10(x: Tensor) -> Tensor:
@@ -146,7 +136,7 @@ def log10(x: Tensor) -> Tensor:
     >>> F.log10(Tensor(np.array([100.0]))).numpy()
     array([2.])
     """
-    return ops.Log10.apply(_check(x, "log10"))
+    return ops.Log10.apply(check_tensor(x, "log10"))
 
 
 def log1p(x: Tensor) -> Tensor:
@@ -155,7 +145,7 @@ def log1p(x: Tensor) -> Tensor:
     >>> F.log1p(Tensor(np.array([1e-20]))).numpy()
     array([1.e-20])
     """
-    return ops.Log1p.apply(_check(x, "log1p"))
+    return ops.Log1p.apply(check_tensor(x, "log1p"))
 
 
 def expm1(x: Tensor) -> Tensor:
@@ -164,7 +154,7 @@ def expm1(x: Tensor) -> Tensor:
     >>> F.expm1(Tensor(np.array([1e-20]))).numpy()
     array([1.e-20])
     """
-    return ops.Expm1.apply(_check(x, "expm1"))
+    return ops.Expm1.apply(check_tensor(x, "expm1"))
 
 
 def erf(x: Tensor) -> Tensor:
@@ -174,7 +164,7 @@ def erf(x: Tensor) -> Tensor:
     >>> F.erf(Tensor(np.array([0.0, 1.0]))).numpy()
     array([0.        , 0.84270079])
     """
-    return ops.Erf.apply(_check(x, "erf"))
+    return ops.Erf.apply(check_tensor(x, "erf"))
 
 
 def erfc(x: Tensor) -> Tensor:
@@ -183,22 +173,22 @@ def erfc(x: Tensor) -> Tensor:
     >>> F.erfc(Tensor(np.array([0.0]))).numpy()
     array([1.])
     """
-    return ops.Erfc.apply(_check(x, "erfc"))
+    return ops.Erfc.apply(check_tensor(x, "erfc"))
 
 
 def sin(x: Tensor) -> Tensor:
     """sin(x); d/dx = cos(x). ``F.sin(Tensor(np.zeros(1))).numpy()`` is ``[0.]``."""
-    return ops.Sin.apply(_check(x, "sin"))
+    return ops.Sin.apply(check_tensor(x, "sin"))
 
 
 def cos(x: Tensor) -> Tensor:
     """cos(x); d/dx = -sin(x). ``F.cos(Tensor(np.zeros(1))).numpy()`` is ``[1.]``."""
-    return ops.Cos.apply(_check(x, "cos"))
+    return ops.Cos.apply(check_tensor(x, "cos"))
 
 
 def tan(x: Tensor) -> Tensor:
     """tan(x); d/dx = 1 + tan(x)^2. ``F.tan(Tensor(np.zeros(1))).numpy()`` is ``[0.]``."""
-    return ops.Tan.apply(_check(x, "tan"))
+    return ops.Tan.apply(check_tensor(x, "tan"))
 
 
 def asin(x: Tensor) -> Tensor:
@@ -207,7 +197,7 @@ def asin(x: Tensor) -> Tensor:
     >>> F.asin(Tensor(np.array([1.0]))).numpy()
     array([1.57079633])
     """
-    return ops.Asin.apply(_check(x, "asin"))
+    return ops.Asin.apply(check_tensor(x, "asin"))
 
 
 def acos(x: Tensor) -> Tensor:
@@ -216,113 +206,34 @@ def acos(x: Tensor) -> Tensor:
     >>> F.acos(Tensor(np.array([1.0]))).numpy()
     array([0.])
     """
-    return ops.Acos.apply(_check(x, "acos"))
+    return ops.Acos.apply(check_tensor(x, "acos"))
 
 
 def atan(x: Tensor) -> Tensor:
     """arctan(x); d/dx = 1 / (1 + x^2). ``F.atan(Tensor(np.zeros(1))).numpy()`` is ``[0.]``."""
-    return ops.Atan.apply(_check(x, "atan"))
+    return ops.Atan.apply(check_tensor(x, "atan"))
 
 
 def sinh(x: Tensor) -> Tensor:
     """sinh(x); d/dx = cosh(x). ``F.sinh(Tensor(np.zeros(1))).numpy()`` is ``[0.]``."""
-    return ops.Sinh.apply(_check(x, "sinh"))
+    return ops.Sinh.apply(check_tensor(x, "sinh"))
 
 
 def cosh(x: Tensor) -> Tensor:
     """cosh(x); d/dx = sinh(x). ``F.cosh(Tensor(np.zeros(1))).numpy()`` is ``[1.]``."""
-    return ops.Cosh.apply(_check(x, "cosh"))
+    return ops.Cosh.apply(check_tensor(x, "cosh"))
 
 
 def asinh(x: Tensor) -> Tensor:
     """arsinh(x); d/dx = 1 / sqrt(x^2 + 1). ``F.asinh(Tensor(np.zeros(1)))`` is 0."""
-    return ops.Asinh.apply(_check(x, "asinh"))
+    return ops.Asinh.apply(check_tensor(x, "asinh"))
 
 
 def acosh(x: Tensor) -> Tensor:
     """arcosh(x), x >= 1; d/dx = 1 / sqrt(x^2 - 1). ``F.acosh(Tensor(np.ones(1)))`` is 0."""
-    return ops.Acosh.apply(_check(x, "acosh"))
+    return ops.Acosh.apply(check_tensor(x, "acosh"))
 
 
 def atanh(x: Tensor) -> Tensor:
     """artanh(x), |x| < 1; d/dx = 1 / (1 - x^2). ``F.atanh(Tensor(np.zeros(1)))`` is 0."""
-    return ops.Atanh.apply(_check(x, "atanh"))
-
-
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """min(max(x, min), max), bounds numbers or Tensors, either one None.
-
-    d/dx = 1 for min <= x <= max, bounds included (torch passes the gradient there), else 0;
-    a Tensor bound gets the gradient where it is the output (:class:`~.ops.ClampTensor`).
-
-    >>> F.clamp(Tensor(np.array([-2.0, 0.5, 3.0])), min=0.0, max=1.0).numpy()
-    array([0. , 0.5, 1. ])
-    """
-    return _check(x, "clamp").clamp(min, max)
-
-
-def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """The same as :func:`clamp` (torch's alias).
-
-    >>> F.clip(Tensor(np.array([-2.0, 3.0])), max=1.0).numpy()
-    array([-2.,  1.])
-    """
-    return _check(x, "clip").clamp(min, max)
-
-
-def maximum(x: Tensor, other: Any) -> Tensor:
-    """max(x, other) elementwise, broadcast; a tie x = other splits the gradient 1/2, 1/2.
-
-    >>> F.maximum(Tensor(np.array([1.0, 5.0])), Tensor(np.array([3.0, 2.0]))).numpy()
-    array([3., 5.])
-    """
-    return _check(x, "maximum").maximum(other)
-
-
-def minimum(x: Tensor, other: Any) -> Tensor:
-    """min(x, other) elementwise, broadcast; a tie x = other splits the gradient 1/2, 1/2.
-
-    >>> F.minimum(Tensor(np.array([1.0, 5.0])), Tensor(np.array([3.0, 2.0]))).numpy()
-    array([1., 2.])
-    """
-    return _check(x, "minimum").minimum(other)
-
-
-def where(condition: Any, x: Any, other: Any) -> Tensor:
-    """x where ``condition`` (a bool tensor or array) holds, else ``other``; either value
-    may be a number. d/dx = 1 where the condition holds, else 0; d/dother the rest.
-
-    >>> F.where(Tensor(np.array([True, False])), Tensor(np.array([1.0, 2.0])), 0.0).numpy()
-    array([1., 0.])
-    """
-    ref = x if isinstance(x, Tensor) else other
-    if not isinstance(ref, Tensor):
-        raise TypeError("where: x or other must be a Tensor")
-    cond = (
-        condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition), False)
-    )
-    return ops.Where.apply(cond, ref._lift(x), ref._lift(other))
-
-
-def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
-    """start + weight (end - start); d/dstart = 1 - w, d/dend = w, d/dweight = end - start.
-
-    >>> F.lerp(Tensor(np.array([0.0, 10.0])), Tensor(np.array([1.0, 20.0])), 0.5).numpy()
-    array([ 0.5, 15. ])
-    """
-    return _check(start, "lerp").lerp(end, weight)
-
-
-def pow(x: Any, exponent: Any) -> Tensor:
-    """x ** exponent, either one a number (not both); int ** int stays int, as numpy.
-
-    d/dx = p x^(p-1) (0 where p = 0); d/dp = x^p log x (0 where x = 0 and p >= 0), as torch.
-
-    >>> F.pow(2.0, Tensor(np.array([3.0]))).numpy()
-    array([8.])
-    """
-    if isinstance(x, Tensor):
-        return x**exponent
-    if isinstance(exponent, Tensor):
-        return exponent.__rpow__(x)
-    raise TypeError("pow: x or exponent must be a Tensor")
+    return ops.Atanh.apply(check_tensor(x, "atanh"))
