@@ -122,7 +122,10 @@ def test_torch_and_numpy_spellings_agree(name, seed, axis, keep):
     a = getattr(x, name)(axis=axis, keepdims=keep)
     b = getattr(x, name)(dim=axis, keepdim=keep)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
-    ref = {"std": lambda d, **k: np.std(d, ddof=1, **k), "var": lambda d, **k: np.var(d, ddof=1, **k)}
+    ref = {
+        "std": lambda d, **k: np.std(d, ddof=1, **k),
+        "var": lambda d, **k: np.var(d, ddof=1, **k),
+    }
     numpy_fn = ref.get(name) or (
         (lambda d, **k: np.log(np.exp(d).sum(**k))) if name == "logsumexp" else getattr(np, name)
     )

@@ -50,7 +50,7 @@ def _float(dtype: Any) -> Any:
 
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(np.ascontiguousarray(data), False)
+    t = Tensor._make(data, False)
     return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
 
 
@@ -202,13 +202,13 @@ def randn(
 
 def randint(
     low: int,
-    high: int | None = None,
+    high: int | Sequence[int] | None = None,
     size: Sequence[int] = (),
     *,
     generator: np.random.Generator,
     dtype: Any = None,
 ) -> Tensor:
-    """Ints uniform in [low, high) (``randint(high, size=...)`` means low = 0), int64.
+    """Ints uniform in [low, high), int64; ``randint(high, size)`` means low = 0, as torch.
 
     Example::
 
@@ -216,12 +216,16 @@ def randint(
         dtype('int64')
     """
     if high is None:
-        low, high = 0, low
-    if high <= low:
-        raise ValueError(f"randint: need low < high, got [{low}, {high})")
-    shape = _size((tuple(size),), "randint")
+        lo, hi, dims = 0, low, tuple(size)
+    elif isinstance(high, (int, np.integer)):
+        lo, hi, dims = low, int(high), tuple(size)
+    else:  # randint(high, size): torch's other overload
+        lo, hi, dims = 0, low, tuple(high)
+    if hi <= lo:
+        raise ValueError(f"randint: need low < high, got [{lo}, {hi})")
+    shape = _size((dims,), "randint")
     rng = _generator(generator, "randint")
-    data = rng.integers(low, high, size=shape, dtype=np.int64).astype(
+    data = rng.integers(lo, hi, size=shape, dtype=np.int64).astype(
         np.int64 if dtype is None else dtype
     )
     return _leaf(data, False)

@@ -41,7 +41,7 @@ class CrossEntropyLoss(_Loss):
 
     Example::
 
-        >>> loss = nn.CrossEntropyLoss()(Tensor(np.zeros((1, 2))), np.array([0]))
+        >>> loss = tm.nn.CrossEntropyLoss()(Tensor(np.zeros((1, 2))), np.array([0]))
         >>> round(loss.item(), 6)   # log 2
         0.693147
     """
