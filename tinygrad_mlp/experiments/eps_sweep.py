@@ -22,7 +22,7 @@ from ..checks.numerical import numerical_grad
 from ..checks.schemes import SCHEMES, numerical_grad_arrays, theory
 from ..engine.tensor import Tensor
 from ..seed import closed_form
-from ..seed.network import SeedNet, build, loss
+from ..seed.network import SeedNetwork, build, loss
 from ..utils.table import render_table
 from .progress import Progress
 
@@ -112,28 +112,28 @@ def sweep_eps(
     return EpsSweep(grid, errors, settings)
 
 
-def _reference(net: SeedNet, dtype: str) -> np.ndarray:
+def _reference(net: SeedNetwork, dtype: str) -> np.ndarray:
     """The closed-form gradient in float64 at the weights and inputs rounded to ``dtype``."""
-    params = [p.astype(dtype).astype(np.float64) for p in net.params]
+    params = [p.astype(dtype).astype(np.float64) for p in net.flat_params]
     pairs = list(zip(params[0::2], params[1::2], strict=True))
-    _, grads = closed_form.loss_and_grads(pairs, net.x.astype(dtype).astype(np.float64), net.y)
+    _, grads = closed_form.loss_and_grads(pairs, net.x.astype(dtype).astype(np.float64), net.target)
     return np.concatenate([g.reshape(-1) for pair in grads for g in pair])
 
 
-def _numeric(net: SeedNet, dtype: str, scheme: str, e: float) -> list[np.ndarray]:
-    params = [p.astype(dtype) for p in net.params]
+def _numeric(net: SeedNetwork, dtype: str, scheme: str, e: float) -> list[np.ndarray]:
+    params = [p.astype(dtype) for p in net.flat_params]
     if scheme == "complex":
         x = net.x.astype(dtype)
 
         def oracle(*ps: np.ndarray) -> Any:
-            return closed_form.loss(list(zip(ps[0::2], ps[1::2], strict=True)), x, net.y)
+            return closed_form.loss(list(zip(ps[0::2], ps[1::2], strict=True)), x, net.target)
 
         return numerical_grad_arrays(oracle, params, eps=e, scheme="complex")
     tensors = [Tensor(p, requires_grad=True) for p in params]
     # the textbook formula, divided by the nominal eps: its failure below the dtype's
     # spacing (the step rounds away) is part of what the sweep shows
     fd = numerical_grad(
-        lambda *ps: loss(net.x, net.y, *ps), tensors, eps=e, kind=scheme, step="nominal"
+        lambda *ps: loss(net.x, net.target, *ps), tensors, eps=e, kind=scheme, step="nominal"
     )
     return [g.astype(np.float64) for g in fd]
 

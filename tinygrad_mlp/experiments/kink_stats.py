@@ -105,9 +105,9 @@ def kink_stats(
             kinks, failed, worst, entries = [], [], 0.0, 0
             for s in range(seed, seed + seeds):
                 net = build([n_in, *[width] * depth, n_out], batch, s)
-                tensors = [Tensor(p, requires_grad=True) for p in net.params]
+                tensors = [Tensor(p, requires_grad=True) for p in net.flat_params]
                 report = gradcheck(
-                    lambda *ps, net=net: loss(net.x, net.y, *ps),
+                    lambda *ps, net=net: loss(net.x, net.target, *ps),
                     tensors,
                     eps=eps,
                     raise_exception=False,

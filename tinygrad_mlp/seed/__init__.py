@@ -6,10 +6,11 @@ derives it). :class:`tinygrad_mlp.nn.MLP` builds it from the engine's ops;
 
 - :mod:`.closed_form`: its forward pass and hand-derived gradients in plain numpy, the oracle
   every engine gradient is checked against;
-- :mod:`.network`: a seeded instance (weights, a batch, its loss) for checks and experiments.
+- :mod:`.network`: the network as data (:class:`SeedNetwork`: sizes, weights, a batch, its
+  targets), built seeded for checks and experiments, its loss, its parameters' names.
 """
 
 from . import closed_form
-from .network import SeedNet, build, loss
+from .network import SeedNetwork, build, loss, param_names
 
-__all__ = ["closed_form", "SeedNet", "build", "loss"]
+__all__ = ["closed_form", "SeedNetwork", "build", "loss", "param_names"]

@@ -17,8 +17,6 @@ Example::
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,8 +29,7 @@ except ImportError as exc:  # an optional extra: say which, instead of a bare im
         "tinygrad_mlp.testing.strategies needs hypothesis: pip install 'tinygrad-mlp[test]'"
     ) from exc
 
-from .. import functional as F
-from ..engine.tensor import Tensor
+from ..seed.network import SeedNetwork
 
 __all__ = [
     "seeds",
@@ -172,43 +169,6 @@ def kinked_arrays(shape: Any = None, max_zeros: int = 3) -> Any:
         return a, zeros, bool(tie)
 
     return build()
-
-
-@dataclass
-class SeedNetwork:
-    """A seed network N -> hidden... (relu) -> K with weights, a batch and its targets."""
-
-    sizes: list[int]
-    params: list[tuple[np.ndarray, np.ndarray]]
-    x: np.ndarray
-    target: np.ndarray
-
-    @property
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """The weights under ``nn.MLP``'s names ("0.weight", "0.bias", "2.weight", ...)."""
-        out = {}
-        for layer, (W, b) in enumerate(self.params):
-            out[f"{2 * layer}.weight"], out[f"{2 * layer}.bias"] = W, b
-        return out
-
-    @property
-    def flat_params(self) -> list[np.ndarray]:
-        """W1, b1, W2, b2, ...: the order :meth:`loss_fn` takes them in."""
-        return [p for pair in self.params for p in pair]
-
-    def loss_fn(self) -> Callable[..., Tensor]:
-        """The mean cross-entropy as a function of (W1, b1, W2, b2, ...) Tensors, for
-        ``tm.grad``, ``tm.jvp``, ``tm.hvp`` and ``gradcheck`` over the parameters."""
-        x = Tensor(self.x)
-
-        def loss(*params: Tensor) -> Tensor:
-            h = x
-            pairs = list(zip(params[0::2], params[1::2], strict=True))
-            for W, b in pairs[:-1]:
-                h = F.linear_relu(h, W, b)
-            return F.cross_entropy(F.linear(h, *pairs[-1]), self.target)
-
-        return loss
 
 
 def seed_networks(
