@@ -100,8 +100,13 @@ def _gradcheck(
     rng: np.random.Generator | None = None,
     names: Sequence[str] | None = None,
     kind: str = "gradcheck",
+    constant_ok: bool = False,
 ) -> GradcheckReport:
-    """:func:`gradcheck`, with the report's ``kind`` ("gradgradcheck" one order up)."""
+    """:func:`gradcheck`, with the report's ``kind`` ("gradgradcheck" one order up).
+
+    ``constant_ok``: an output without a graph is a constant map, its derivative 0, checked
+    against finite differences like any other (gradgradcheck: the gradient of an affine fn).
+    """
     if mode not in MODES:
         raise ValueError(f"{kind}: mode must be 'full' or 'projection', got {mode!r}")
     if not isinstance(inputs, Sequence) or isinstance(inputs, Tensor):
@@ -122,7 +127,7 @@ def _gradcheck(
     with enable_grad():
         out = fn(*inputs)
     f0 = values_of(out, kind)  # a finite float Tensor, or a clear error
-    if not out.requires_grad:
+    if not out.requires_grad and not constant_ok:
         if raise_exception:
             raise GradcheckError(None, disconnected_message(kind))
         warnings.warn(disconnected_message(kind), GradcheckWarning, stacklevel=3)

@@ -35,8 +35,8 @@ def gradgradcheck(
     differentiating the engine's gradient (``create_graph=True``), with finite differences
     of h, i.e. of the first-order gradient. Same report (headed "gradgradcheck"), modes,
     tolerances and kink handling as :func:`gradcheck` (``options`` are passed on to it).
-    An fn affine in its inputs has a constant gradient: nothing to check, so it raises
-    :class:`GradcheckError` as gradcheck does for an output that ignores its inputs.
+    An fn affine in its inputs has a constant gradient (no graph): its Hessian 0 is checked
+    against finite differences of the gradient like any other (they must vanish too).
 
     Example::
 
@@ -59,4 +59,14 @@ def gradgradcheck(
             raise ValueError("gradgradcheck: fn does not depend on any of the inputs")
         return total
 
-    return _gradcheck(grad_along_u, inputs, eps, atol, rtol, mode, kind="gradgradcheck", **options)
+    return _gradcheck(
+        grad_along_u,
+        inputs,
+        eps,
+        atol,
+        rtol,
+        mode,
+        kind="gradgradcheck",
+        constant_ok=True,
+        **options,
+    )

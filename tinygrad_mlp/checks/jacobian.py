@@ -77,7 +77,8 @@ def vjp_rows(
     """[w^T J for each input] for each output weight w, in float64, by reverse mode.
 
     The graph is kept between the passes and released after the last one (so the inputs'
-    arrays are writable again). Inputs the output does not use get zeros.
+    arrays are writable again). Inputs the output does not use get zeros, and so does every
+    input of an output without a graph (a constant).
 
     Example::
 
@@ -85,6 +86,8 @@ def vjp_rows(
         >>> vjp_rows(x * x, [x], unit_weights((2,)))   # J = diag(2x)
         [[array([2., 0.])], [array([0., 4.])]]
     """
+    if not out.requires_grad:  # a constant map: J = 0
+        return [[np.zeros(x.shape) for x in inputs] for _ in weights]
     rows = []
     for k, w in enumerate(weights):
         last = k == len(weights) - 1
