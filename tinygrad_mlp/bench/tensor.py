@@ -119,13 +119,15 @@ def run_bench(
 ) -> BenchResult:
     """Median ms per step of the three, and the median ratio to numpy, over rounds.
 
-    Each round times numpy then eager, then numpy then jitted, each ``repeat`` steps in a
-    row, as the peers were measured; each engine's time is divided by the numpy time just
-    before it. A slow second (another process, a frequency change) slows both sides of the
-    pair it falls in. Pairs, rather than all three in turn: the eager step touches far more
-    memory than the others and leaves the cache cold for whatever runs next, which would
-    charge its cost to the jitted step (measured: about 0.15 of the ratio at tiny).
-    ``threads`` caps BLAS (one: no thread pool spins while another side runs).
+    Two phases in one run: rounds of numpy and eager, then rounds of numpy and jitted. A
+    round runs each of its pair ``repeat`` steps in a row (as the peers were measured), the
+    first of the pair alternating between rounds (measured: going first or second moves a
+    ratio by up to 0.03), and divides the engine's time by the numpy time beside it. A slow
+    second (another process, a frequency change) slows both sides of the round it falls in.
+    Not all three in turn: the eager step touches far more memory than the others and
+    leaves the cache cold for whatever runs after it, which would charge part of its cost
+    to the jitted step (measured: 0.05 to 0.1 of the ratio). ``threads`` caps BLAS (one: no
+    thread pool spins while another side runs).
     """
     n_in, hidden, n_out, batch = SIZES[size]
     rng = np.random.default_rng(seed)
@@ -140,15 +142,18 @@ def run_bench(
     rounds = max(1, steps // (2 * repeat))
     times = np.empty((4, rounds))  # numpy, eager, numpy, jitted
     with limit_threads(threads):
-        for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
-            for f in sides:
-                f()
-        for i in range(rounds):
-            for j, f in enumerate((sides[0], sides[1], sides[0], sides[2])):
-                t0 = clock()
-                for _ in range(repeat):
+        for phase in (1, 2):
+            pair = (sides[0], sides[phase])
+            for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
+                for f in pair:
                     f()
-                times[j, i] = (clock() - t0) / repeat
+            for i in range(rounds):
+                for k in (0, 1) if i % 2 == 0 else (1, 0):
+                    f = pair[k]
+                    t0 = clock()
+                    for _ in range(repeat):
+                        f()
+                    times[2 * (phase - 1) + k, i] = (clock() - t0) / repeat
     ms = np.median(times, axis=1) * 1e3
     numpy_ms = float(np.median(times[[0, 2]])) * 1e3
     ratios = np.median(times[[1, 3]] / times[[0, 2]], axis=1)

@@ -32,6 +32,7 @@ from ..engine.tensor import Tensor
 from ..ops.base import Op
 from . import state
 from .capture import tracing
+from .entry import MISS, fast_entry
 from .plan import Plan, Stale
 from .trace import JitError, Trace, first_difference, resolve
 
@@ -46,6 +47,7 @@ class _Entry:
     trace: Trace
     plan: Plan | None = None
     refused: JitError | None = None
+    fast: Callable[[tuple[Any, ...]], Any] | None = None
 
 
 def _arg_key(a: Any) -> tuple[Any, Any, Any]:
@@ -80,42 +82,21 @@ class Jitted(Generic[P, R]):
         self.traces = 0  # eager calls made to trace or verify
         self.replays = 0  # calls answered by a replay
         self._entries: dict[Any, _Entry] = {}
-        self._last: tuple[Any, Any] = (None, None)  # (signature list, entry) of the last replay
+        self._fast: Callable[[tuple[Any, ...]], Any] | None = None  # the last plan's entry
         self._lock = threading.Lock()  # a plan's buffers serve one call at a time
 
     def reset(self) -> None:
         """Forget every trace (after changing the model's structure, say)."""
         self._entries.clear()
-        self._last = (None, None)
+        self._fast = None
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if kwargs or Op._tracer is not None or _anomaly.enabled or _grad_mode.tangents is not None:
-            return self._call(args, kwargs)
-        # the signature, inlined for the usual arguments: this runs on every replay
-        key: list[Any] = [_grad_mode.enabled]
-        for a in args:
-            if type(a) is Tensor:
-                d = a.data
-                key += (d.shape, d.dtype, a.requires_grad)
-            elif type(a) is np.ndarray:
-                key += (a.shape, a.dtype, None)
-            else:
-                key += _arg_key(a)
-        # the last signature replayed, compared without hashing; else the cache
-        entry = self._last[1] if key == self._last[0] else self._entries.get(tuple(key))
-        # the plan's buffers serve one call at a time: a concurrent call runs eagerly
-        if entry is not None and entry.plan is not None and self._lock.acquire(False):
-            try:
-                out = entry.plan.run(args)
-            except Stale:
-                out = _STALE
-            finally:
-                self._lock.release()
-            if out is not _STALE:
-                self._last = (key, entry)
+        fast = self._fast  # the last plan replayed: its own generated check and call
+        if fast is not None and not kwargs:
+            out = fast(args)
+            if out is not MISS:
                 self.replays += 1
                 return out
-        self._last = (None, None)
         return self._call(args, kwargs)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -142,8 +123,10 @@ class Jitted(Generic[P, R]):
                 self._lock.release()
             if out is not _STALE:
                 self.replays += 1
+                self._fast = entry.fast
                 return out
             entry = None  # a parameter or optimizer changed since: trace again
+            self._fast = None
         if entry is None:
             result, trace = self._trace(args, kwargs, flat)
             self._entries[key] = _Entry(trace)
@@ -205,6 +188,8 @@ class Jitted(Generic[P, R]):
             )
             raise entry.refused
         entry.trace, entry.plan = resolved, plan
+        if not kwargs:  # the generated entry handles positional calls (see entry.py)
+            entry.fast = self._fast = fast_entry(plan, flat, self._lock)
         self.replays += 1
         return replayed
 

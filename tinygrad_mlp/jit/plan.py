@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.backward import _conform, _deliver
 from ..engine.tensor import Tensor
-from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from ..ops.nn import Linear, LinearReLU
 from ..optim import SGD
 from . import kernels
+from .generic import generic_backward, generic_forward
+from .routing import flat_gradients, owned_deliveries, owner, sink
 from .trace import BackwardRec, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .updates import Zero, update
 
@@ -92,16 +92,15 @@ class Plan:
             for r in trace.records
             if isinstance(r, StepRec)
         ]
-        self.single_backward = sum(isinstance(r, BackwardRec) for r in trace.records) == 1
         self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
         self.fresh: set[int] = set()  # slots whose kernel makes a new array on every call
         self.kernels: list[Kernel] = []
-        self._owned = self._owned_deliveries()
-        self._flat: dict[tuple[int, int], np.ndarray] = {}
-        self._flat_of: dict[int, tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]] = {}
+        self.owned = owned_deliveries(self)
+        self.flat: dict[tuple[int, int], np.ndarray] = {}
+        self.flat_of: dict[int, tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]] = {}
         for step in trace.records:
             if isinstance(step, StepRec) and type(step.opt) is SGD:
-                self._flat_gradients(step)
+                flat_gradients(self, step)
         for k, rec in enumerate(trace.records):
             self._compile(k, rec)
         for r in _refs_in(trace.result):
@@ -127,7 +126,7 @@ class Plan:
                     self.derived.append(entry)
         return p
 
-    def _leaf(self, ref: Ref) -> Callable[[], Tensor] | None:
+    def leaf(self, ref: Ref) -> Callable[[], Tensor] | None:
         """A function giving the tensor behind a ref that is a leaf, or None for a slot."""
         if ref.kind == "arg":
             i = ref.index
@@ -140,115 +139,18 @@ class Plan:
         return None
 
     # --- gradients flowing to inputs ----------------------------------------------------
-    def _owned_deliveries(self) -> set[tuple[int, int]]:
-        """(node, input) pairs whose gradient may become the leaf's ``.grad`` buffer itself.
-
-        True when the leaf's grad was set to None earlier in the step and this is its first
-        gradient in the step's only backward: then nothing else holds or adds to the buffer
-        before the next call overwrites it, and eager mode would also have set ``.grad``
-        to a fresh array here.
-        """
-        owned: set[tuple[int, int]] = set()
-        if not self.single_backward:
-            return owned
-        cleared: set[Ref] = set()
-        for rec in self.trace.records:
-            if isinstance(rec, ZeroRec):
-                (cleared.add if rec.set_to_none else cleared.discard)(rec.target)
-            elif isinstance(rec, StepRec):
-                cleared.difference_update(rec.params)
-            elif isinstance(rec, BackwardRec):
-                for k in reversed(rec.order):
-                    node = self.trace.records[k]
-                    assert isinstance(node, OpRec) and node.needs is not None
-                    for j, (ref, need) in enumerate(zip(node.inputs, node.needs, strict=True)):
-                        if need and ref.kind != "slot":
-                            if ref in cleared:
-                                owned.add((k, j))
-                            cleared.discard(ref)
-        return owned
-
-    def _flat_gradients(self, rec: StepRec) -> None:
-        """One array holding every gradient of ``rec.opt``'s parameters, as views.
-
-        Possible when each parameter gets its gradient from one owned delivery of a linear
-        node (a weight or a bias), all in one dtype. The fused kernels then write straight
-        into the views, and SGD computes lr * g for all parameters with one call. Each view
-        starts on a 64-byte boundary, like an array numpy allocates; the gaps stay zero.
-        """
-        where: dict[Ref, tuple[int, int]] = {}
-        for k, j in self._owned:
-            node = self.trace.records[k]
-            if isinstance(node, OpRec) and node.cls in (Linear, LinearReLU) and j in (1, 2):
-                where[node.inputs[j]] = (k, j)
-        metas = [self.meta[self.pos(r)] for r in rec.params]
-        if not all(r in where and r.kind == "ext" for r in rec.params):
-            return
-        if len({m[1] for m in metas if m}) != 1 or any(where[r] in self._flat for r in rec.params):
-            return  # mixed dtypes, or a parameter already in another optimizer's array
-        dtype = metas[0][1]  # type: ignore[index]
-        step = max(1, 64 // dtype.itemsize)
-        sizes = [int(np.prod(m[0])) for m in metas]  # type: ignore[index]
-        starts = np.cumsum([0] + [-(-n // step) * step for n in sizes])
-        flat = np.zeros(int(starts[-1]), dtype=dtype)
-        views = []
-        for r, m, n, start in zip(rec.params, metas, sizes, starts[:-1], strict=True):
-            view = flat[start : start + n].reshape(m[0])  # type: ignore[index]
-            self._flat[where[r]] = view
-            tensor = self.trace.externs[r.index].tensor
-            assert tensor is not None  # an owned delivery goes to a parameter
-            views.append((tensor, view))
-        self._flat_of[id(rec)] = (flat, views)
-
-    def _sink(self, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
-        """Where input j of node k sends its gradient (already of the input's shape/dtype):
-        summed into a slot (``prev + g``, as the engine does), or delivered to a leaf.
-
-        ``fresh`` says the array belongs to this input alone (the engine's own notion).
-        A fused kernel's buffer is not fresh, since the next call writes into it again: a
-        leaf gets a copy, unless the delivery is *owned* (see :meth:`_owned_deliveries`).
-        """
-        grads = self.grads
-        leaf = self._leaf(ref)
-        if leaf is None:
-            p = self.pos(ref)
-
-            def accumulate(g: np.ndarray, fresh: bool) -> None:
-                prev = grads[p]
-                grads[p] = g if prev is None else prev + g
-
-            return accumulate
-        get = leaf
-        if fused and (k, j) in self._owned:
-
-            def own(g: np.ndarray, fresh: bool) -> None:
-                get().grad = g
-
-            return own
-
-        def deliver(g: np.ndarray, fresh: bool) -> None:
-            _deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
-
-        return deliver
-
-    def _owner(self, k: int, j: int, ref: Ref) -> Tensor | None:
-        """The parameter whose ``.grad`` input j of fused node k may set to its buffer."""
-        if (k, j) in self._owned and ref.kind == "ext":
-            return self.trace.externs[ref.index].tensor
-        return None
-
     # --- compiling ----------------------------------------------------------------------
     def _compile(self, k: int, rec: Any) -> None:
         if isinstance(rec, OpRec):
             p = self.pos(Ref("slot", k))
             self.meta[p] = (rec.shape, rec.dtype)
-            self.kernels.append(self._fused_forward(p, rec) or self._generic_forward(p, rec))
+            self.kernels.append(self._fused_forward(p, rec) or generic_forward(self, p, rec))
         elif isinstance(rec, BackwardRec):
             self.kernels.append(self._seed(rec))
             for node in reversed(rec.order):
                 self.kernels.append(self._backward(node, rec.retain))
         elif isinstance(rec, ZeroRec):
-            leaf = self._leaf(rec.target)
+            leaf = self.leaf(rec.target)
             assert leaf is not None
             last = self.kernels[-1] if self.kernels else None
             if not isinstance(last, Zero):  # one kernel for a run of them (opt.zero_grad())
@@ -258,7 +160,7 @@ class Plan:
             tensor = self.trace.externs[rec.target.index].tensor if ext else None
             last.add(leaf, rec.set_to_none, tensor)
         else:
-            self.kernels.append(update(rec.opt, self._flat_of.get(id(rec))))
+            self.kernels.append(update(rec.opt, self.flat_of.get(id(rec))))
 
     def _fused_forward(self, p: int, rec: OpRec) -> Kernel | None:
         metas = [self.meta[self.pos(r)] for r in rec.inputs]
@@ -304,54 +206,6 @@ class Plan:
                 return (e.source[0], m[1])
         return None
 
-    def _generic_forward(self, p: int, rec: OpRec) -> Kernel:
-        env, ops = self.env, self.ops
-        ins = [self.use(r) for r in rec.inputs]
-        cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
-        attrs = self._attrs(rec, ins)
-        asarray = np.asarray
-
-        def run() -> None:
-            op = cls()
-            data = op.forward(*[env[i] for i in ins], **attrs())
-            if type(data) is not np.ndarray:
-                data = asarray(data)
-            if data.shape != shape or data.dtype != dtype:
-                raise JitError(
-                    f"jit: {cls.__name__} gave shape {data.shape} {data.dtype} on replay, "
-                    f"{shape} {dtype} when traced: its output depends on the data"
-                )
-            if needs is not None:
-                op.needs = needs
-                ops[p] = op
-            env[p] = data
-
-        return run
-
-    def _attrs(self, rec: OpRec, ins: list[int]) -> Callable[[], dict[str, Any]]:
-        """The op's attributes on this call: refs replaced by the current arrays."""
-        env = self.env
-        refs = {k: v for k, v in rec.attrs.items() if _has_ref(v)}
-        if not refs:
-            static = dict(rec.attrs)
-            return lambda: static
-        if rec.cls is CrossEntropy and len(refs) == 1:
-            (ref,) = refs.values()
-            e = self.trace.externs[ref.index] if ref.kind == "ext" else None
-            if e is not None and e.how == "derived" and e.source is not None:
-                i, zp = e.source[0], ins[0]  # checked and converted as cross_entropy does
-                return lambda: _check_target(Tensor._make(env[zp], False), self.args[i])
-        for v in refs.values():
-            for r in _refs(v):
-                self.use(r)
-
-        def value(v: Any) -> Any:
-            if isinstance(v, Ref):
-                return env[self.pos(v)]
-            return tuple(value(i) for i in v) if type(v) is tuple else v
-
-        return lambda: {k: value(v) for k, v in rec.attrs.items()}
-
     def _seed(self, rec: BackwardRec) -> Kernel:
         grads, size = self.grads, len(self.grads)
         p = self.pos(Ref("slot", rec.root))
@@ -373,7 +227,7 @@ class Plan:
         ins = [self.pos(r) for r in rec.inputs]
         fused = self.fused.get(p)
         sinks = [
-            self._sink(k, j, r, fused is not None) if need else None
+            sink(self, k, j, r, fused is not None) if need else None
             for j, (r, need) in enumerate(zip(rec.inputs, rec.needs, strict=True))
         ]
         if fused is not None and fused[0] == "linear":
@@ -381,7 +235,7 @@ class Plan:
             assert m is not None
             width = rec.shape[1]
             s3 = [*sinks, None][:3]
-            owners = [self._owner(k, j, r) for j, r in enumerate(rec.inputs)] + [None]
+            owners = [owner(self, k, j, r) for j, r in enumerate(rec.inputs)] + [None]
             return kernels.linear_backward(
                 self.env,
                 self.grads,
@@ -393,39 +247,12 @@ class Plan:
                 (owners[1], owners[2]),
                 ((rec.shape[0], width), m[0], width),
                 rec.dtype,
-                (self._flat.get((k, 1)), self._flat.get((k, 2))),
+                (self.flat.get((k, 1)), self.flat.get((k, 2))),
             )
         if fused is not None and sinks[0] is not None:
             _, softmax, flat = fused
             return kernels.cross_entropy_backward(self.grads, p, softmax, flat, sinks[0])
-        return self._generic_backward(p, ins, rec.needs, sinks, retain)
-
-    def _generic_backward(
-        self,
-        p: int,
-        ins: list[int],
-        needs: tuple[bool, ...],
-        sinks: list[kernels.Sink | None],
-        retain: bool,
-    ) -> Kernel:
-        env, grads, ops = self.env, self.grads, self.ops
-        asarray = np.asarray
-
-        def run() -> None:
-            g = grads[p]
-            grads[p] = None
-            op = ops[p]
-            if g is not None:
-                in_grads = op.backward(asarray(g), [env[i] for i in ins], env[p])
-                for i, pg, need, sink in zip(ins, in_grads, needs, sinks, strict=True):
-                    if pg is None or not need or sink is None:
-                        continue
-                    pg, fresh = _conform(pg, g, env[i], False)
-                    sink(pg, fresh)
-            if not retain:
-                ops[p] = None  # as Op.release: the saved arrays can go
-
-        return run
+        return generic_backward(self, p, ins, rec.needs, sinks, retain)
 
     # --- running ------------------------------------------------------------------------
     def _check_leaves(self) -> None:
@@ -458,11 +285,17 @@ class Plan:
         self.args = flat
         for i, is_tensor in self.arg_slots:
             env[i] = flat[i].data if is_tensor else flat[i]
-        for p, i, dtype in self.derived:
-            env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
+        if self.derived:
+            self.derive()
         for k in self.kernels:
             k()
         return self.result()
+
+    def derive(self) -> None:
+        """The values computed from this call's arguments (a Tensor made from an array)."""
+        env = self.env
+        for p, i, dtype in self.derived:
+            env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
 
     def _builder(self, t: Any) -> Callable[[], Any]:
         """A function building what the step returns: fresh Tensors holding copies."""
@@ -485,16 +318,6 @@ class Plan:
             items = [(k, self._builder(v)) for k, v in t.items()]
             return lambda: {k: f() for k, f in items}
         return lambda: t
-
-
-def _refs(v: Any) -> list[Ref]:
-    if isinstance(v, Ref):
-        return [v]
-    return [r for i in v for r in _refs(i)] if type(v) is tuple else []
-
-
-def _has_ref(v: Any) -> bool:
-    return bool(_refs(v))
 
 
 def _refs_in(v: Any) -> list[Ref]:

@@ -1,0 +1,104 @@
+"""A plan's fast entry: the signature, the guards and the kernel calls as one generated function.
+
+At the seed network's small sizes a replay's numpy work is a few dozen microseconds, so the
+Python around it counts: building a signature key and hashing it, looping over guards and
+kernels. :func:`fast_entry` writes, for one plan, a function that checks this call against
+the plan's own signature and guards with straight-line comparisons, then calls each kernel
+in turn; it returns :data:`MISS` (having changed nothing) whenever anything differs, and
+the caller takes the general path (:meth:`~.api.Jitted._call`), which looks the signature
+up, refreshes a rebound parameter, or traces again.
+
+The source is kept on the function (``entry.source``) for anyone who wants to read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine.anomaly import _state as _anomaly
+from ..engine.grad_mode import _grad_mode
+from ..engine.tensor import Tensor
+from ..ops.base import Op
+
+__all__ = ["MISS", "fast_entry"]
+
+MISS = object()  # returned by an entry when this call is not its plan's to replay
+
+
+def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any, ...]], Any]:
+    """The generated entry of ``plan`` for calls shaped like ``args`` (positional only).
+
+    Example: ``fast_entry(plan, (x, y), lock)((x, y))`` replays, or gives ``MISS``.
+    """
+    ns: dict[str, Any] = {
+        "MISS": MISS,
+        "Tensor": Tensor,
+        "ndarray": np.ndarray,
+        "Op": Op,
+        "GM": _grad_mode,
+        "AN": _anomaly,
+        "GRAD": _grad_mode.enabled,
+        "LOCK": lock,
+        "PLAN": plan,
+        "ENV": plan.env,
+        "GD": plan.guard_data,
+        "DERIVE": plan.derive,
+        "RESULT": plan.result,
+    }
+    check: list[str] = [f"len(args) != {len(args)}"]
+    bind: list[str] = []
+    unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            d = a.data
+            ns[f"S{i}"], ns[f"D{i}"], ns[f"C{i}"] = d.shape, d.dtype, type(a)
+            check.append(
+                f"type(a{i}) is not C{i} or a{i}.data.shape != S{i} "
+                f"or a{i}.data.dtype is not D{i} or a{i}.requires_grad is not {a.requires_grad}"
+            )
+            bind.append(f"ENV[{i}] = a{i}.data")
+        elif type(a) is np.ndarray:
+            ns[f"S{i}"], ns[f"D{i}"] = a.shape, a.dtype
+            check.append(
+                f"type(a{i}) is not ndarray or a{i}.shape != S{i} or a{i}.dtype is not D{i}"
+            )
+            bind.append(f"ENV[{i}] = a{i}")
+        else:
+            ns[f"V{i}"], ns[f"C{i}"] = a, type(a)
+            check.append(f"type(a{i}) is not C{i} or a{i} != V{i}")
+    check.append("Op._tracer is not None or AN.enabled or GM.tangents is not None")
+    check.append("GM.enabled is not GRAD")
+    for j, t in enumerate(plan.guard_tensors):
+        ns[f"T{j}"] = t
+        check.append(f"T{j}.data is not GD[{j}] or T{j}.requires_grad is not {plan.guard_rg[j]}")
+    for j, (opt, params, n) in enumerate(plan.opt_guards):
+        ns[f"O{j}"], ns[f"P{j}"] = opt, params
+        check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
+    calls = []
+    for k, kernel in enumerate(plan.kernels):
+        ns[f"K{k}"] = kernel
+        calls.append(f"K{k}()")
+    lines = [
+        "def entry(args):",
+        *[f"    if {c}:\n        return MISS" for c in check[:1]],
+        *([f"    {unpack} = args"] if args else []),
+        *[f"    if {c}:\n        return MISS" for c in check[1:]],
+        "    if not LOCK.acquire(False):",
+        "        return MISS  # another thread is replaying this plan",
+        "    try:",
+        *[f"        {b}" for b in bind],
+        "        PLAN.args = args",
+        *(["        DERIVE()"] if plan.derived else []),
+        *[f"        {c}" for c in calls],
+        "        return RESULT()",
+        "    finally:",
+        "        LOCK.release()",
+    ]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<tm.jit entry of {getattr(plan, 'name', 'a step')}>", "exec"), ns)
+    entry: Callable[[tuple[Any, ...]], Any] = ns["entry"]
+    entry.source = source  # type: ignore[attr-defined]
+    return entry

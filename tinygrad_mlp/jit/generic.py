@@ -1,0 +1,115 @@
+"""Generic kernels: any op replayed through its own ``forward`` and ``backward`` on arrays.
+
+Exact by construction: the same code runs on the same arrays as in eager mode, and the
+gradient it returns goes through the engine's own ``_conform`` (broadcasting undone, dtype
+cast) before it is summed or delivered (:mod:`.routing`). What a replay saves here is the
+Tensor objects, the graph and the sort, not the op's own work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..engine.backward import _conform
+from ..engine.tensor import Tensor
+from ..functional.losses import _check_target
+from ..ops.loss import CrossEntropy
+from . import kernels
+from .trace import JitError, OpRec, Ref
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+__all__ = ["generic_forward", "attributes", "generic_backward", "refs_of"]
+
+Kernel = Callable[[], None]
+
+
+def generic_forward(plan: Plan, p: int, rec: OpRec) -> Kernel:
+    """A fresh ``rec.cls`` object's forward on this call's arrays (kept for its backward)."""
+    env, ops = plan.env, plan.ops
+    ins = [plan.use(r) for r in rec.inputs]
+    cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
+    attrs = attributes(plan, rec, ins)
+    asarray = np.asarray
+
+    def run() -> None:
+        op = cls()
+        data = op.forward(*[env[i] for i in ins], **attrs())
+        if type(data) is not np.ndarray:
+            data = asarray(data)
+        if data.shape != shape or data.dtype != dtype:
+            raise JitError(
+                f"jit: {cls.__name__} gave shape {data.shape} {data.dtype} on replay, "
+                f"{shape} {dtype} when traced: its output depends on the data"
+            )
+        if needs is not None:
+            op.needs = needs
+            ops[p] = op
+        env[p] = data
+
+    return run
+
+
+def attributes(plan: Plan, rec: OpRec, ins: list[int]) -> Callable[[], dict[str, Any]]:
+    """The op's attributes on this call: refs replaced by the current arrays."""
+    env = plan.env
+    refs = {k: v for k, v in rec.attrs.items() if refs_of(v)}
+    if not refs:
+        static = dict(rec.attrs)
+        return lambda: static
+    if rec.cls is CrossEntropy and len(refs) == 1:
+        (ref,) = refs.values()
+        e = plan.trace.externs[ref.index] if ref.kind == "ext" else None
+        if e is not None and e.how == "derived" and e.source is not None:
+            i, zp = e.source[0], ins[0]  # checked and converted as cross_entropy does
+            return lambda: _check_target(Tensor._make(env[zp], False), plan.args[i])
+    for v in refs.values():
+        for r in refs_of(v):
+            plan.use(r)
+
+    def value(v: Any) -> Any:
+        if isinstance(v, Ref):
+            return env[plan.pos(v)]
+        return tuple(value(i) for i in v) if type(v) is tuple else v
+
+    return lambda: {k: value(v) for k, v in rec.attrs.items()}
+
+
+def generic_backward(
+    plan: Plan,
+    p: int,
+    ins: list[int],
+    needs: tuple[bool, ...],
+    sinks: list[kernels.Sink | None],
+    retain: bool,
+) -> Kernel:
+    """The engine's loop for one node: its rule, then each gradient conformed and sunk."""
+    env, grads, ops = plan.env, plan.grads, plan.ops
+    asarray = np.asarray
+
+    def run() -> None:
+        g = grads[p]
+        grads[p] = None
+        op = ops[p]
+        if g is not None:
+            in_grads = op.backward(asarray(g), [env[i] for i in ins], env[p])
+            for i, pg, need, sink in zip(ins, in_grads, needs, sinks, strict=True):
+                if pg is None or not need or sink is None:
+                    continue
+                pg, fresh = _conform(pg, g, env[i], False)
+                sink(pg, fresh)
+        if not retain:
+            ops[p] = None  # as Op.release: the saved arrays can go
+
+    return run
+
+
+def refs_of(v: Any) -> list[Ref]:
+    """The refs in an attribute value (a ref, or a tuple holding some)."""
+    if isinstance(v, Ref):
+        return [v]
+    return [r for i in v for r in refs_of(i)] if type(v) is tuple else []

@@ -1,0 +1,127 @@
+"""Where gradients go in a replay: into a slot, to a leaf, or into a buffer a leaf keeps.
+
+The engine sums a node's gradients in a dict and hands each leaf its gradient as its
+``.grad`` (a fresh array kept as is, anything else copied; later ones added in place). A
+replay does the same (:func:`sink`), with one shortcut proven safe by the trace
+(:func:`owned_deliveries`): a fused kernel's buffer may *be* the parameter's ``.grad``, and
+the buffers of one optimizer's parameters may be views into one array
+(:func:`flat_gradients`), so that SGD scales them all with one call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..engine.backward import _deliver
+from ..engine.tensor import Tensor
+from ..ops.nn import Linear, LinearReLU
+from . import kernels
+from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+__all__ = ["owned_deliveries", "flat_gradients", "sink", "owner"]
+
+
+def owned_deliveries(plan: Plan) -> set[tuple[int, int]]:
+    """(node, input) pairs whose gradient may become the leaf's ``.grad`` buffer itself.
+
+    True when the leaf's grad was set to None earlier in the step and this is its first
+    gradient in the step's only backward: then nothing else holds or adds to the buffer
+    before the next call overwrites it, and eager mode would also have set ``.grad``
+    to a fresh array here.
+    """
+    owned: set[tuple[int, int]] = set()
+    if sum(isinstance(r, BackwardRec) for r in plan.trace.records) != 1:
+        return owned
+    cleared: set[Ref] = set()
+    for rec in plan.trace.records:
+        if isinstance(rec, ZeroRec):
+            (cleared.add if rec.set_to_none else cleared.discard)(rec.target)
+        elif isinstance(rec, StepRec):
+            cleared.difference_update(rec.params)
+        elif isinstance(rec, BackwardRec):
+            for k in reversed(rec.order):
+                node = plan.trace.records[k]
+                assert isinstance(node, OpRec) and node.needs is not None
+                for j, (ref, need) in enumerate(zip(node.inputs, node.needs, strict=True)):
+                    if need and ref.kind != "slot":
+                        if ref in cleared:
+                            owned.add((k, j))
+                        cleared.discard(ref)
+    return owned
+
+
+def flat_gradients(plan: Plan, rec: StepRec) -> None:
+    """One array holding every gradient of ``rec.opt``'s parameters, as views.
+
+    Possible when each parameter gets its gradient from one owned delivery of a linear
+    node (a weight or a bias), all in one dtype. The fused kernels then write straight
+    into the views, and SGD computes lr * g for all parameters with one call. Each view
+    starts on a 64-byte boundary, like an array numpy allocates; the gaps stay zero.
+    """
+    where: dict[Ref, tuple[int, int]] = {}
+    for k, j in plan.owned:
+        node = plan.trace.records[k]
+        if isinstance(node, OpRec) and node.cls in (Linear, LinearReLU) and j in (1, 2):
+            where[node.inputs[j]] = (k, j)
+    metas = [plan.meta[plan.pos(r)] for r in rec.params]
+    if not all(r in where and r.kind == "ext" for r in rec.params):
+        return
+    if len({m[1] for m in metas if m}) != 1 or any(where[r] in plan.flat for r in rec.params):
+        return  # mixed dtypes, or a parameter already in another optimizer's array
+    dtype = metas[0][1]  # type: ignore[index]
+    step = max(1, 64 // dtype.itemsize)
+    sizes = [int(np.prod(m[0])) for m in metas]  # type: ignore[index]
+    starts = np.cumsum([0] + [-(-n // step) * step for n in sizes])
+    flat = np.zeros(int(starts[-1]), dtype=dtype)
+    views = []
+    for r, m, n, start in zip(rec.params, metas, sizes, starts[:-1], strict=True):
+        view = flat[start : start + n].reshape(m[0])  # type: ignore[index]
+        plan.flat[where[r]] = view
+        tensor = plan.trace.externs[r.index].tensor
+        assert tensor is not None  # an owned delivery goes to a parameter
+        views.append((tensor, view))
+    plan.flat_of[id(rec)] = (flat, views)
+
+
+def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
+    """Where input j of node k sends its gradient (already of the input's shape/dtype):
+    summed into a slot (``prev + g``, as the engine does), or delivered to a leaf.
+
+    ``fresh`` says the array belongs to this input alone (the engine's own notion).
+    A fused kernel's buffer is not fresh, since the next call writes into it again: a
+    leaf gets a copy, unless the delivery is *owned* (see :func:`owned_deliveries`).
+    """
+    grads = plan.grads
+    leaf = plan.leaf(ref)
+    if leaf is None:
+        p = plan.pos(ref)
+
+        def accumulate(g: np.ndarray, fresh: bool) -> None:
+            prev = grads[p]
+            grads[p] = g if prev is None else prev + g
+
+        return accumulate
+    get = leaf
+    if fused and (k, j) in plan.owned:
+
+        def own(g: np.ndarray, fresh: bool) -> None:
+            get().grad = g
+
+        return own
+
+    def deliver(g: np.ndarray, fresh: bool) -> None:
+        _deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
+
+    return deliver
+
+
+def owner(plan: Plan, k: int, j: int, ref: Ref) -> Tensor | None:
+    """The parameter whose ``.grad`` input j of fused node k may set to its buffer."""
+    if (k, j) in plan.owned and ref.kind == "ext":
+        return plan.trace.externs[ref.index].tensor
+    return None
