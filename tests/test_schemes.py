@@ -71,17 +71,16 @@ def test_complex_step_is_blind_to_kinks_a_real_step_would_cross():
     # relu decides by Re z, which the complex step never moves: an entry whose +-eps step
     # crosses a kink in a real difference is still exact here
     net = build([3, 4, 2], batch=5, seed=1)
-    pairs = net.pairs()
-    _, grads = closed_form.loss_and_grads(pairs, net.x, net.y)
+    _, grads = closed_form.loss_and_grads(net.params, net.x, net.target)
     ref = np.concatenate([g.ravel() for pair in grads for g in pair])
 
     def loss(*ps):
-        return closed_form.loss(list(zip(ps[0::2], ps[1::2], strict=True)), net.x, net.y)
+        return closed_form.loss(list(zip(ps[0::2], ps[1::2], strict=True)), net.x, net.target)
 
     flat = np.concatenate(
-        [g.ravel() for g in numerical_grad_arrays(loss, net.params, 0.5, "complex")]
+        [g.ravel() for g in numerical_grad_arrays(loss, net.flat_params, 0.5, "complex")]
     )
-    real = np.concatenate([g.ravel() for g in numerical_grad_arrays(loss, net.params, 0.5)])
+    real = np.concatenate([g.ravel() for g in numerical_grad_arrays(loss, net.flat_params, 0.5)])
     scale = np.max(np.abs(ref))
     # a step of 0.5 crosses kinks (central is off by > 1 %); the complex step's error at this
     # step is truncation h^2 |f'''| / 6 of the smooth pieces only, under 10 %
@@ -91,9 +90,9 @@ def test_complex_step_is_blind_to_kinks_a_real_step_would_cross():
 
 def test_the_oracle_is_unchanged_for_real_input_and_continues_to_complex():
     net = build([4, 5, 3], batch=6, seed=0)
-    pairs = net.pairs()
-    loss, _ = closed_form.loss_and_grads(pairs, net.x, net.y)
-    assert float(closed_form.loss(pairs, net.x, net.y)) == loss  # the same arithmetic
+    pairs = net.params
+    loss, _ = closed_form.loss_and_grads(pairs, net.x, net.target)
+    assert float(closed_form.loss(pairs, net.x, net.target)) == loss  # the same arithmetic
     z = np.array([-1.0, -0.0, 0.0, 2.0, np.nan, -np.inf])
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(closed_form.relu(z), np.maximum(z, 0))  # NaN kept
