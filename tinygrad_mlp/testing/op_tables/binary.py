@@ -123,7 +123,7 @@ ROWS: tuple[OpRow, ...] = (
         lambda c, a, b: F.where(c > 0, a, b),
         lambda c, a, b: a * (c > 0) + b * (c <= 0),
         shapes=((3, 4), (3, 4), (4,)),
-        smooth=False,
+        smooth=True,  # affine in a and b: the Hessian, 0, is checked through Where's rule
         kinks=(Kink(at=(0.0, 1.0, -1.0), grad=(0.0, 0.0, 1.0)),),  # c = 0: not c > 0
         dref=lambda c, a, b: (np.zeros_like(c), (c > 0) * 1.0, (c <= 0) * 1.0),
     ),
@@ -182,7 +182,7 @@ ROWS: tuple[OpRow, ...] = (
         lambda a, b: F.lerp(a, b, 0.3),
         lambda a, b: 0.7 * a + 0.3 * b,
         shapes=((3, 4), (3, 4)),
-        smooth=False,
+        smooth=True,  # affine: a Hessian of 0 through the rule
         dref=lambda a, b: (0.7 + 0 * a, 0.3 + 0 * b),
     ),
     OpRow(
