@@ -1,10 +1,14 @@
-"""'tinygrad-mlp gradcheck --order 2': the seed network's second-order table."""
+"""checks/seed_network.py: the seed network's first-order (three-way) and second-order checks.
+
+The command that prints them, ``tinygrad-mlp gradcheck [--order 2]``, is tested in
+tests/test_cli.py; here the checks themselves, and a rule bug the second order must catch.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tinygrad_mlp.checks.seed_network_order2 import format_table2, seed_network_check2
+from tinygrad_mlp.checks.seed_network import format_table2, seed_network_check, seed_network_check2
 from tinygrad_mlp.cli import main
 from tinygrad_mlp.ops import CrossEntropyGrad
 
@@ -43,3 +47,18 @@ def test_cli_order_2_passes_and_refuses_mixed_options(capsys):
         with pytest.raises(SystemExit) as exc:
             main(["gradcheck", "--order", "2", *extra])
         assert exc.value.code == 2
+
+
+def test_seed_network_check_passes_with_the_defaults():
+    """The check behind ``tinygrad-mlp gradcheck`` (the command itself: tests/test_cli.py)."""
+    rows = seed_network_check()
+    assert [r.name for r in rows] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+        "4.weight",
+        "4.bias",
+    ]
+    assert all(r.ok for r in rows)
+    assert all(r.err_closed_form < 1e-14 for r in rows)  # float64, a handful of terms

@@ -151,28 +151,31 @@ def test_module_entry_point_returns_the_status() -> None:
 # --- bench ----------------------------------------------------------------------------------
 
 
-def test_bench_runs_and_prints_a_row_with_a_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_runs_and_prints_a_row_with_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["bench", "--sizes", "tiny", "--dtypes", "float64", "--budget", "0.05"]
     status, out, err = run_cli(argv, capsys)
     assert status == 0 and err == ""
     header, *rows = out.splitlines()
-    assert header.split() == ["size", "dtype", "numpy", "ms", "engine", "ms", "ratio"]
+    assert header.split() == [
+        "size", "dtype", "numpy", "ms", "eager", "ms", "jit", "ms", "eager/np", "jit/np"
+    ]  # fmt: skip
     assert len(rows) == 1
     m = re.fullmatch(
-        r"tiny\s+float64\s+(\S+)\s+(\S+)\s+(\S+)\s+"
+        r"tiny\s+float64\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+"
         r"\(64-32-32-10, batch 32, (\d+) steps\)",
         rows[0],
     )
     assert m, rows[0]
-    numpy_ms, engine_ms, ratio = (float(v) for v in m.group(1, 2, 3))
-    steps = int(m.group(4))
-    assert all(np.isfinite(v) and v > 0 for v in (numpy_ms, engine_ms, ratio))
+    numpy_ms, eager_ms, jit_ms, eager_ratio, jit_ratio = (float(v) for v in m.group(1, 2, 3, 4, 5))
+    steps = int(m.group(6))
+    assert all(np.isfinite(v) and v > 0 for v in (numpy_ms, eager_ms, jit_ms))
     assert 10 <= steps <= 20000  # the calibration's clamp in cli/bench.py
-    # The ratio is engine / numpy. The printed ms are rounded to 0.0005 and the ratio to
-    # 0.005, so it must lie in the interval those roundings allow (no timing is asserted).
-    lo = (engine_ms - 5e-4) / (numpy_ms + 5e-4) - 5e-3
-    hi = (engine_ms + 5e-4) / max(numpy_ms - 5e-4, 1e-12) + 5e-3
-    assert lo <= ratio <= hi
+    # Each ratio is engine / numpy. The printed ms are rounded to 0.0005 and the ratios to
+    # 0.005, so each must lie in the interval those roundings allow (no timing is asserted).
+    for ms, ratio in ((eager_ms, eager_ratio), (jit_ms, jit_ratio)):
+        lo = (ms - 5e-4) / (numpy_ms + 5e-4) - 5e-3
+        hi = (ms + 5e-4) / max(numpy_ms - 5e-4, 1e-12) + 5e-3
+        assert lo <= ratio <= hi
 
 
 def test_a_closed_output_pipe_ends_quietly_with_the_sigpipe_status(monkeypatch):

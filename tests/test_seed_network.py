@@ -10,7 +10,7 @@ from hypothesis import given
 
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, closed_form, nn
-from tinygrad_mlp.checks.seed_network import seed_network_check
+from tinygrad_mlp.checks.seed_network import fd_off_kinks, relu_pattern
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st
@@ -37,26 +37,12 @@ def engine_grads(net: st.SeedNetwork) -> tuple[float, list[np.ndarray]]:
 
 def finite_differences(net: st.SeedNetwork) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Central differences of the oracle's loss, and where they are valid (no kink crossed)."""
-
-    def pattern() -> list[np.ndarray]:
-        return [z > 0 for z in closed_form.forward(net.params, net.x).zs[:-1]]
-
-    base = pattern()
-    grads, valid = [], []
-    for W, b in net.params:
-        for p in (W, b):
-            g, ok = np.zeros_like(p), np.ones(p.shape, dtype=bool)
-            for i in np.ndindex(p.shape):
-                orig, values = p[i], []
-                for step in (EPS, -EPS):
-                    p[i] = orig + step
-                    values.append(closed_form.loss_and_grads(net.params, net.x, net.target)[0])
-                    ok[i] &= all(map(np.array_equal, pattern(), base))
-                p[i] = orig
-                g[i] = (values[0] - values[1]) / (2 * EPS)
-            grads.append(g)
-            valid.append(ok)
-    return grads, valid
+    return fd_off_kinks(
+        lambda: Tensor(np.asarray(closed_form.loss(net.params, net.x, net.target))),
+        [Tensor.from_numpy(p) for p in net.flat_params],  # steps write into net.params
+        lambda: relu_pattern(net),
+        EPS,
+    )
 
 
 @given(st.seed_networks(depth=(1, 3)))
@@ -119,18 +105,3 @@ def test_closed_form_takes_relu_derivative_0_at_an_exact_kink():
         for g in (grads[2 * layer], grads[2 * layer + 1], *ref[layer]):
             assert np.all(g[1] == 0.0)
     assert_grads_close(grads, ref_flat, rtol=ORACLE_RTOL)
-
-
-def test_seed_network_check_passes_with_the_defaults():
-    """The check behind ``tinygrad-mlp gradcheck`` (the command itself: tests/test_cli.py)."""
-    rows = seed_network_check()
-    assert [r.name for r in rows] == [
-        "0.weight",
-        "0.bias",
-        "2.weight",
-        "2.bias",
-        "4.weight",
-        "4.bias",
-    ]
-    assert all(r.ok for r in rows)
-    assert all(r.err_closed_form < 1e-14 for r in rows)  # float64, a handful of terms

@@ -83,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_order2(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ..checks.seed_network_order2 import HVP_EPS, format_table2, seed_network_check2
+    from ..checks.seed_network import HVP_EPS, format_table2, seed_network_check2
 
     if args.engine != "tensor" or args.sweep_eps or args.kinks or args.out or args.plot:
         parser.error("--order 2 prints its own table: no --engine, experiments, --out or --plot")
