@@ -29,6 +29,7 @@ FD_TOL = 1e-6
 
 A = np.linspace(-1.0, 1.0, 12).reshape(3, 4)  # a constant operand beside the Tensor
 COND = np.array([[True, False, True, False]] * 3)
+IDX = np.array([[3, 0, 0, 1, 2], [1, 1, 1, 1, 1], [0, 2, 3, 2, 0]])  # repeats add up
 
 # name -> (the call, the input's shape)
 CASES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
@@ -76,6 +77,10 @@ CASES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
     "tile short reps": (lambda x: np.tile(x, 2), (3, 4)),
     "split sections": (lambda x: np.split(x, 2, axis=1), (3, 4)),
     "split indices": (lambda x: np.split(x, [1, 3]), (4, 3)),
+    "pad": (lambda x: np.pad(x, ((1, 0), (2, 1)), constant_values=1.5), (3, 4)),
+    "pad one width": (lambda x: np.pad(x, 1), (2, 3, 4)),
+    "take_along_axis": (lambda x: np.take_along_axis(x, IDX, axis=1), (3, 4)),
+    "take_along_axis flat": (lambda x: np.take_along_axis(x, IDX[0], axis=None), (3, 4)),
 }
 
 
@@ -154,6 +159,12 @@ def test_dot_of_higher_rank_arrays_is_refused_on_a_grad_tensor():
     x = Tensor(np.ones((2, 2, 2)), requires_grad=True)
     with pytest.raises(TypeError, match=r"numpy\.dot"):
         np.dot(x, np.ones((2, 2)))
+
+
+def test_pad_modes_other_than_constant_are_refused_on_a_grad_tensor():
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"numpy\.pad"):
+        np.pad(x, 1, mode="reflect")
 
 
 def test_split_sections_must_divide_the_axis():

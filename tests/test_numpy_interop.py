@@ -20,8 +20,8 @@ from hypothesis import given
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor, numerical_grad
-from tinygrad_mlp.engine import numpy_adapters as ad
 from tinygrad_mlp.engine import numpy_names as names
+from tinygrad_mlp.engine import numpy_support as ns
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st
@@ -353,7 +353,7 @@ def test_every_name_of_ours_in_the_table_exists():
     for name in ours:
         if getattr(Tensor, name, None) is None:
             try:
-                ad.function(name)
-            except ad.NotMapped:
+                ns.function(name)
+            except ns.NotMapped:
                 missing.append(name)
     assert not missing, f"numpy names map to ops that do not exist: {missing}"

@@ -3,37 +3,25 @@
 Each adapter takes the numpy function's name, *our* name for it (from the reviewed table in
 :mod:`.numpy_names`) and the call's arguments by parameter name; it translates numpy's
 keywords (``axis``, ``keepdims``, ``dtype``, ``ddof``, ...) to ours and refuses, by name, any
-it cannot honour. Our op is looked up by name when the call happens (:func:`method`,
-:func:`function`): a name with no op yet raises :class:`NotMapped`, which the dispatcher
-treats like an unsupported numpy function.
+it cannot honour (:func:`~.numpy_support.check_extras`).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import itertools
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..utils.axes import normalize_axis
-from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from .numpy_support import NotMapped, as_tensor, check_extras, function, method
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 __all__ = [
     "Adapter",
-    "NotMapped",
-    "OUT_MESSAGE",
-    "method",
-    "function",
-    "holds_tensor",
-    "as_tensor",
-    "check_extras",
-    "bind",
     "reduction",
     "cumsum",
     "reshape",
@@ -51,114 +39,11 @@ __all__ = [
     "flip",
     "tile",
     "split",
+    "pad",
+    "take_along_axis",
     "like",
 ]
 
-
-class NotMapped(Exception):
-    """This numpy call has no differentiable counterpart here (the message says why)."""
-
-
-def method(t: Tensor, name: str) -> Callable[..., Any]:
-    """The bound method ``t.<name>``, or :class:`NotMapped` if Tensor has none (yet)."""
-    if getattr(type(t), name, None) is None:
-        raise NotMapped(f"Tensor has no method {name!r}")
-    fn: Callable[..., Any] = getattr(t, name)
-    return fn
-
-
-def function(name: str) -> Callable[..., Any]:
-    """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
-    import tinygrad_mlp
-
-    from .. import functional
-
-    for module in (functional, tinygrad_mlp):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    raise NotMapped(f"tinygrad_mlp has no function {name!r}")
-
-
-def holds_tensor(x: Any) -> bool:
-    """Whether ``x`` is a Tensor or a list/tuple/dict with one inside (at any depth)."""
-    if isinstance(x, _tensor.Tensor):
-        return True
-    if isinstance(x, (list, tuple)):
-        return any(holds_tensor(i) for i in x)
-    if isinstance(x, dict):
-        return any(holds_tensor(i) for i in x.values())
-    return False
-
-
-def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """``x`` as a Tensor: Tensors as they are, arrays and numbers as constants.
-
-    Python numbers are weak (NEP 50): with ``like`` given they take its dtype where numpy
-    would (``2.0`` beside float32 stays float32). A list that holds Tensors is refused: numpy
-    would turn it into an array through ``__array__`` and drop its gradients.
-    """
-    if isinstance(x, _tensor.Tensor):
-        return x
-    if holds_tensor(x):
-        raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
-    if like is not None and type(x) in (bool, int, float):
-        arr = np.asarray(x, dtype=np.result_type(x, like.dtype))
-    else:
-        arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
-    return _tensor.Tensor._make(arr, False)
-
-
-def _is_default(name: str, value: Any) -> bool:
-    """Whether an argument has numpy's default value, so ignoring it changes nothing."""
-    if value is None or value is np._NoValue:
-        return True
-    if isinstance(value, dict):
-        return not value  # a **kwargs catch-all that caught nothing
-    if name == "where":
-        return value is True
-    if name == "subok":
-        return isinstance(value, bool)  # Tensors are never ndarray subclasses
-    if name in ("order", "casting") and isinstance(value, str):
-        return (name, value) in {("order", "K"), ("order", "C"), ("casting", "same_kind")}
-    return False
-
-
-OUT_MESSAGE = (
-    "numpy.{}(..., out=...) writes into an existing array: a Tensor's graph cannot follow "
-    "it there. Use the returned Tensor (y = numpy.{}(...)), or compute on the data "
-    "explicitly with np.asarray(t) or t.detach().numpy()"
-)
-
-
-def check_extras(fname: str, given: Mapping[str, Any], used: Collection[str]) -> None:
-    """Refuse, by name, every argument the adapter does not translate (unless a default)."""
-    for name, value in given.items():
-        if name in used or _is_default(name, value):
-            continue
-        if name == "out":
-            raise TypeError(OUT_MESSAGE.format(fname, fname))
-        raise TypeError(
-            f"numpy.{fname}: the argument {name}= has no counterpart for Tensors; call "
-            f"the Tensor method instead, or compute on np.asarray(t) without a gradient"
-        )
-
-
-@functools.cache
-def _signature(func: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(func)
-
-
-def bind(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The arguments of a numpy call by parameter name (only those actually passed)."""
-    return dict(_signature(func).bind(*args, **kwargs).arguments)
-
-
-# --- adapters: (numpy name, our name, the arguments by name) -> the result on the graph ------
 Adapter = Callable[[str, str, dict[str, Any]], Any]
 
 
@@ -348,3 +233,29 @@ def like(fname: str, ours: str, a: dict[str, Any]) -> Any:
     check_extras(fname, a, {"a", "fill_value", "dtype"})
     fill = [a["fill_value"]] if "fill_value" in a else []
     return function(ours)(_first(a), *fill, dtype=_given(a, "dtype"))
+
+
+def pad(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.pad(array, pad_width, constant_values=c) -> F.pad with torch's order of widths."""
+    check_extras(fname, a, {"array", "pad_width", "mode", "kwargs"})
+    x = _first(a)
+    mode, extra = a.get("mode", "constant"), dict(a.get("kwargs", {}))
+    value = extra.pop("constant_values", 0.0)
+    if mode != "constant" or extra or np.ndim(value) != 0:
+        raise NotMapped("numpy.pad with a mode other than one constant value")
+    widths = np.broadcast_to(np.asarray(a["pad_width"], dtype=np.int64), (x.ndim, 2))
+    flat = [int(w) for axis in reversed(range(x.ndim)) for w in widths[axis]]  # last axis first
+    return function(ours)(x, flat, value=float(value))
+
+
+def take_along_axis(fname: str, ours: str, a: dict[str, Any]) -> Any:
+    """np.take_along_axis(arr, indices, axis) -> arr.gather(axis, indices) (same shapes only)."""
+    check_extras(fname, a, {"arr", "indices", "axis"})
+    x, idx, axis = _first(a), np.asarray(a["indices"]), a.get("axis", -1)
+    if axis is None:  # numpy's flattened form
+        x, axis = method(x, "reshape")(-1), 0
+    axis = normalize_axis(axis, x.ndim, f"numpy.{fname}")
+    others = [d for d in range(x.ndim) if d != axis]
+    if idx.ndim != x.ndim or any(idx.shape[d] != x.shape[d] for d in others):
+        raise NotMapped("numpy.take_along_axis with broadcast indices (gather needs x's shape)")
+    return method(x, ours)(axis, idx)

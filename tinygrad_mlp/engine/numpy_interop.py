@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import numpy_adapters as ad
 from . import numpy_names as names
+from . import numpy_support as ns
 from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
 from .grad_mode import _grad_mode
 
@@ -141,7 +141,7 @@ def _dispatch_ufunc(
     name = ufunc.__name__
     label = name if method == "__call__" else f"{name}.{method}"
     if any(o is not None for o in kw.get("out", ())):
-        raise TypeError(ad.OUT_MESSAGE.format(label, label))
+        raise TypeError(ns.OUT_MESSAGE.format(label, label))
     if method == "at":
         raise TypeError(
             f"numpy.{label} works in place, which a Tensor's graph cannot record; write it "
@@ -151,21 +151,21 @@ def _dispatch_ufunc(
     try:
         if method == "__call__":
             if name in names.UFUNC_CONSTANT:
-                ad.check_extras(label, kw, ())
+                ns.check_extras(label, kw, ())
                 return _tensor.Tensor._make(np.asarray(ufunc(*_strip(inputs))), False)
             return _call(name, label, inputs, kw, tensors[0])
         if method in ("reduce", "accumulate"):
             table = names.UFUNC_REDUCE if method == "reduce" else names.UFUNC_ACCUMULATE
             if name not in table:
-                raise ad.NotMapped(f"no op for {label}")
-            ad.check_extras(label, kw, ("axis", "keepdims", "dtype"))
-            x = ad.as_tensor(inputs[0])
+                raise ns.NotMapped(f"no op for {label}")
+            ns.check_extras(label, kw, ("axis", "keepdims", "dtype"))
+            x = ns.as_tensor(inputs[0])
             if kw.get("dtype") is not None:
                 x = x.astype(kw["dtype"])
             extra = [bool(kw.get("keepdims", False))] if method == "reduce" else []
-            return ad.method(x, table[name])(kw.get("axis", 0), *extra)  # (axis, keepdims)
-        raise ad.NotMapped(f"the ufunc method {method!r} has no counterpart")
-    except ad.NotMapped as exc:
+            return ns.method(x, table[name])(kw.get("axis", 0), *extra)  # (axis, keepdims)
+        raise ns.NotMapped(f"the ufunc method {method!r} has no counterpart")
+    except ns.NotMapped as exc:
         why = str(exc)  # refused below, outside the handler: one clean traceback
     return _refuse_or_compute(
         f"numpy.{label}", tensors, why, lambda: getattr(ufunc, method)(*_strip(inputs), **kw)
@@ -176,16 +176,16 @@ def _call(name: str, label: str, inputs: tuple[Any, ...], kw: dict[str, Any], li
     """``ufunc(*inputs)`` as ``first.<ours>(*rest)``, the first operand lifted if needed."""
     ours = names.UFUNC_METHODS.get(name)
     if ours is None:
-        raise ad.NotMapped("not in the table of numpy names")
-    ad.check_extras(label, kw, ("dtype",))
+        raise ns.NotMapped("not in the table of numpy names")
+    ns.check_extras(label, kw, ("dtype",))
     dtype = kw.get("dtype")
     if dtype is not None:  # numpy computes in dtype: cast every operand to it first
-        inputs = tuple(ad.as_tensor(x).astype(dtype) for x in inputs)
-    first = ad.as_tensor(inputs[0], like=like)
+        inputs = tuple(ns.as_tensor(x).astype(dtype) for x in inputs)
+    first = ns.as_tensor(inputs[0], like=like)
     # numbers go to the method as they are (it applies its own weak-scalar rule); arrays and
     # lists become Tensors here, where a list that holds Tensors is refused
-    rest = [x if np.isscalar(x) else ad.as_tensor(x) for x in inputs[1:]]
-    return ad.method(first, ours)(*rest)
+    rest = [x if np.isscalar(x) else ns.as_tensor(x) for x in inputs[1:]]
+    return ns.method(first, ours)(*rest)
 
 
 def _dispatch_function(
@@ -199,10 +199,10 @@ def _dispatch_function(
     try:
         entry = names.FUNCTIONS.get(name)
         if entry is None:
-            raise ad.NotMapped("not in the table of numpy names")
+            raise ns.NotMapped("not in the table of numpy names")
         ours, adapter = entry
-        return adapter(name, ours, ad.bind(func, args, kwargs))
-    except ad.NotMapped as exc:
+        return adapter(name, ours, ns.bind(func, args, kwargs))
+    except ns.NotMapped as exc:
         why = str(exc)
     label = f"numpy.{name}" if module == "numpy" else name
     return _refuse_or_compute(label, tensors, why, lambda: func(*_strip(args), **_strip(kwargs)))

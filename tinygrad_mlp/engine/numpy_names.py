@@ -154,6 +154,8 @@ FUNCTIONS: dict[str, tuple[str, ad.Adapter]] = {
     "flip": ("flip", ad.flip),
     "tile": ("repeat", ad.tile),
     "split": ("split", ad.split),
+    "pad": ("pad", ad.pad),
+    "take_along_axis": ("gather", ad.take_along_axis),
     "zeros_like": ("zeros_like", ad.like),
     "ones_like": ("ones_like", ad.like),
     "full_like": ("full_like", ad.like),

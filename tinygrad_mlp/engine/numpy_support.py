@@ -1,0 +1,135 @@
+"""What routing a numpy call to a Tensor op needs: lookups by name, lifting, keyword checks.
+
+Our op for a numpy name is looked up when the call happens (:func:`method`,
+:func:`function`); a name with no op yet raises :class:`NotMapped`, which
+:mod:`.numpy_interop` treats like an unsupported numpy function.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = [
+    "NotMapped",
+    "OUT_MESSAGE",
+    "method",
+    "function",
+    "holds_tensor",
+    "as_tensor",
+    "is_default",
+    "check_extras",
+    "bind",
+]
+
+
+class NotMapped(Exception):
+    """This numpy call has no differentiable counterpart here (the message says why)."""
+
+
+def method(t: Tensor, name: str) -> Callable[..., Any]:
+    """The bound method ``t.<name>``, or :class:`NotMapped` if Tensor has none (yet)."""
+    if getattr(type(t), name, None) is None:
+        raise NotMapped(f"Tensor has no method {name!r}")
+    fn: Callable[..., Any] = getattr(t, name)
+    return fn
+
+
+def function(name: str) -> Callable[..., Any]:
+    """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
+    import tinygrad_mlp
+
+    from .. import functional
+
+    for module in (functional, tinygrad_mlp):
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    raise NotMapped(f"tinygrad_mlp has no function {name!r}")
+
+
+def holds_tensor(x: Any) -> bool:
+    """Whether ``x`` is a Tensor or a list/tuple/dict with one inside (at any depth)."""
+    if isinstance(x, _tensor.Tensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(holds_tensor(i) for i in x)
+    if isinstance(x, dict):
+        return any(holds_tensor(i) for i in x.values())
+    return False
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """``x`` as a Tensor: Tensors as they are, arrays and numbers as constants.
+
+    Python numbers are weak (NEP 50): with ``like`` given they take its dtype where numpy
+    would (``2.0`` beside float32 stays float32). A list that holds Tensors is refused: numpy
+    would turn it into an array through ``__array__`` and drop its gradients.
+    """
+    if isinstance(x, _tensor.Tensor):
+        return x
+    if holds_tensor(x):
+        raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
+    if like is not None and type(x) in (bool, int, float):
+        arr = np.asarray(x, dtype=np.result_type(x, like.dtype))
+    else:
+        arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
+    return _tensor.Tensor._make(arr, False)
+
+
+def is_default(name: str, value: Any) -> bool:
+    """Whether an argument has numpy's default value, so ignoring it changes nothing."""
+    if value is None or value is np._NoValue:
+        return True
+    if isinstance(value, dict):
+        return not value  # a **kwargs catch-all that caught nothing
+    if name == "where":
+        return value is True
+    if name == "subok":
+        return isinstance(value, bool)  # Tensors are never ndarray subclasses
+    if name in ("order", "casting") and isinstance(value, str):
+        return (name, value) in {("order", "K"), ("order", "C"), ("casting", "same_kind")}
+    return False
+
+
+OUT_MESSAGE = (
+    "numpy.{}(..., out=...) writes into an existing array: a Tensor's graph cannot follow "
+    "it there. Use the returned Tensor (y = numpy.{}(...)), or compute on the data "
+    "explicitly with np.asarray(t) or t.detach().numpy()"
+)
+
+
+def check_extras(fname: str, given: Mapping[str, Any], used: Collection[str]) -> None:
+    """Refuse, by name, every argument the adapter does not translate (unless a default)."""
+    for name, value in given.items():
+        if name in used or is_default(name, value):
+            continue
+        if name == "out":
+            raise TypeError(OUT_MESSAGE.format(fname, fname))
+        raise TypeError(
+            f"numpy.{fname}: the argument {name}= has no counterpart for Tensors; call "
+            f"the Tensor method instead, or compute on np.asarray(t) without a gradient"
+        )
+
+
+@functools.cache
+def _signature(func: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(func)
+
+
+def bind(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The arguments of a numpy call by parameter name (only those actually passed)."""
+    return dict(_signature(func).bind(*args, **kwargs).arguments)
