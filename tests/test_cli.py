@@ -168,14 +168,12 @@ def test_bench_runs_and_prints_a_row_with_its_ratios(capsys: pytest.CaptureFixtu
     assert m, rows[0]
     numpy_ms, eager_ms, jit_ms, eager_ratio, jit_ratio = (float(v) for v in m.group(1, 2, 3, 4, 5))
     steps = int(m.group(6))
+    # each ratio is the median of step-by-step ratios to the numpy step beside it
+    # (bench/tensor.py), not the ratio of the printed medians: no interval follows from
+    # the other columns, and no timing is asserted
     assert all(np.isfinite(v) and v > 0 for v in (numpy_ms, eager_ms, jit_ms))
+    assert all(np.isfinite(v) and v > 0 for v in (eager_ratio, jit_ratio))
     assert 10 <= steps <= 20000  # the calibration's clamp in cli/bench.py
-    # Each ratio is engine / numpy. The printed ms are rounded to 0.0005 and the ratios to
-    # 0.005, so each must lie in the interval those roundings allow (no timing is asserted).
-    for ms, ratio in ((eager_ms, eager_ratio), (jit_ms, jit_ratio)):
-        lo = (ms - 5e-4) / (numpy_ms + 5e-4) - 5e-3
-        hi = (ms + 5e-4) / max(numpy_ms - 5e-4, 1e-12) + 5e-3
-        assert lo <= ratio <= hi
 
 
 def test_a_closed_output_pipe_ends_quietly_with_the_sigpipe_status(monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["positive_int", "non_negative_int", "positive_float"]
+__all__ = ["positive_int", "non_negative_int", "positive_float", "non_negative_float", "fraction"]
 
 
 def _number(text: str, kind: type, what: str) -> float:
@@ -37,4 +37,20 @@ def positive_float(text: str) -> float:
     value = _number(text, float, "a positive number")
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0, for momentum and weight decay."""
+    value = _number(text, float, "a non-negative number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1, for a held-out share (0 would leave no test set)."""
+    value = _number(text, float, "a fraction in (0, 1)")
+    if not 0 < value < 1:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text}")
     return value

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import IO, Any, NoReturn
 
-from .argtypes import non_negative_int, positive_float, positive_int
+from .argtypes import fraction, non_negative_float, non_negative_int, positive_float, positive_int
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -34,23 +34,6 @@ EPILOG = """exit status:
 
 example:
   tinygrad-mlp train --hidden 128 64 --epochs 10 --seed 1 --save run.npz --plot run.svg"""
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _non_negative_float(text)
-    if not 0 < value < 1:  # 0 would leave no test set to report on
-        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="PATH",
             help=f"IDX file of {name.replace('-', ' ')} (--dataset idx)",
         )
-    add("--test-fraction", type=_fraction, metavar="F", help="held-out share (default: 0.2)")
+    add("--test-fraction", type=fraction, metavar="F", help="held-out share (default: 0.2)")
     add(
         "--hidden",
         type=positive_int,
@@ -78,8 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--batch-size", type=positive_int, help=f"(default: {d.batch_size})")
     add("--optimizer", choices=["sgd", "adam"], help=f"(default: {d.optimizer})")
     add("--lr", type=positive_float, help="learning rate (default: 0.05 for sgd, 0.001 for adam)")
-    add("--momentum", type=_non_negative_float, help=f"SGD momentum (default: {d.momentum})")
-    add("--weight-decay", type=_non_negative_float, help="L2 weight decay (default: 0)")
+    add("--momentum", type=non_negative_float, help=f"SGD momentum (default: {d.momentum})")
+    add("--weight-decay", type=non_negative_float, help="L2 weight decay (default: 0)")
     add(
         "--seed",
         type=non_negative_int,
