@@ -79,6 +79,7 @@ def linear_backward(
     """
     sx, sw, sb = sinks
     ow, ob = owners
+    xslot = getattr(sx, "slot", None)  # summing into a slot, inlined below
     (batch, width), xshape, _ = shapes
     mask = np.empty((batch, width), dtype=bool)
     gm = np.empty((batch, width), dtype=dtype)
@@ -90,7 +91,11 @@ def linear_backward(
 
     def run() -> None:
         g = grads[k]
-        if g is None:
+        if g is None:  # no gradient reached this node: its owned .grad stays None
+            if ow is not None:
+                ow.grad = None
+            if ob is not None:
+                ob.grad = None
             return
         grads[k] = None  # popped, as the engine pops a node's gradient
         if relu:
@@ -101,7 +106,11 @@ def linear_backward(
             gz = g
         if sx is not None:
             matmul(gz, env[wp], out=gx)
-            sx(gx, False)
+            if xslot is not None:
+                prev = grads[xslot]
+                grads[xslot] = gx if prev is None else prev + gx
+            else:
+                sx(gx, False)
         if sw is not None:
             matmul(gz.T, env[xp], out=gw)
             if ow is not None:
@@ -197,6 +206,7 @@ def cross_entropy_backward(
     d = np.empty_like(softmax)
     flat = d.ravel()
     multiply = np.multiply
+    slot = getattr(sink, "slot", None)  # summing into a slot, inlined below
 
     def run() -> None:
         g = grads[k]
@@ -206,6 +216,10 @@ def cross_entropy_backward(
         scale = float(g) / batch  # a Python float: it keeps the softmax's dtype
         multiply(softmax, scale, out=d)
         flat[labels.flat] -= scale  # d[b, label_b] -= scale
-        sink(d, False)
+        if slot is not None:
+            prev = grads[slot]
+            grads[slot] = d if prev is None else prev + d
+        else:
+            sink(d, False)
 
     return run

@@ -103,9 +103,25 @@ class Plan:
                 flat_gradients(self, step)
         for k, rec in enumerate(trace.records):
             self._compile(k, rec)
+        # parameters whose grad a fused linear kernel sets itself need no zeroing before
+        set_by_kernel = [
+            self.trace.externs[ref.index].tensor
+            for k, j in self.owned
+            if j in (1, 2) and self._fused_linear(k)
+            for ref in [trace.records[k].inputs[j]]  # type: ignore[union-attr]
+            if ref.kind == "ext"
+        ]
+        for kernel in self.kernels:
+            if isinstance(kernel, Zero):
+                kernel.drop([t for t in set_by_kernel if t is not None])
         for r in _refs_in(trace.result):
             self.use(r)
         self.result = self._builder(trace.result)
+
+    def _fused_linear(self, k: int) -> bool:
+        """Whether record k's backward is a fused linear kernel (which sets owned grads)."""
+        entry = self.fused.get(self.pos(Ref("slot", k)))
+        return entry is not None and entry[0] == "linear"
 
     # --- positions ----------------------------------------------------------------------
     def pos(self, ref: Ref) -> int:

@@ -105,6 +105,7 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
             prev = grads[p]
             grads[p] = g if prev is None else prev + g
 
+        accumulate.slot = p  # type: ignore[attr-defined]  # fused kernels inline this
         return accumulate
     get = leaf
     if fused and (k, j) in plan.owned:

@@ -83,7 +83,8 @@ def sgd_update(opt: SGD, flat: Flat | None = None) -> Kernel:
                 if flat is not None and all(map(is_, map(_grad, params), views)):
                     multiply(flat_g, lr, out=flat_b)
                     for p, b in steps:
-                        p.data -= b  # in place, as SGD's own p.data -= buf
+                        data = p.data
+                        data -= b  # in place, as SGD's own p.data -= buf
                     return
                 for p, b in plain:
                     g = p.grad
@@ -157,6 +158,12 @@ class Zero:
     def __init__(self) -> None:
         self.items: list[tuple[Callable[[], Tensor], bool]] = []
         self.tensors: list[Tensor] | None = []
+
+    def drop(self, tensors: list[Tensor]) -> None:
+        """Leave out setting these to None: a fused kernel sets their grad in this step
+        before anything reads it (to its buffer, or to None if no gradient reaches it)."""
+        if self.tensors is not None:
+            self.tensors = [t for t in self.tensors if all(t is not u for u in tensors)]
 
     def add(self, get: Callable[[], Tensor], set_to_none: bool, tensor: Tensor | None) -> None:
         self.items.append((get, set_to_none))
