@@ -473,3 +473,22 @@ def test_the_train_command_takes_no_jit(capsys):
         ]
 
     assert results(eager) and results(eager) == results(jitted)
+
+
+def test_a_hidden_layer_feeding_two_heads_sums_their_gradients_as_eagerly():
+    def make(model, opt):
+        head = tm.nn.Linear(7, 4, np.random.default_rng(11), np.float64)
+
+        def step(x, y):  # the hidden layer's output gets two gradients: prev + g
+            h = F.linear_relu(x, model[0].weight, model[0].bias)
+            logits = model[2](h) + head(h) * 0.5
+            loss = F.cross_entropy(logits, y) + F.cross_entropy(head(h), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    for name in ("sgd", "sgd-nesterov-decay", "adam"):
+        lockstep(make, opt=OPTIMIZERS[name])

@@ -94,6 +94,7 @@ class Plan:
         ]
         self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
         self.fresh: set[int] = set()  # slots whose kernel makes a new array on every call
+        self.scratch: dict[int, np.ndarray] = {}  # slot -> the fused buffer its gradient is
         self.kernels: list[Kernel] = []
         self.owned = owned_deliveries(self)
         self.flat: dict[tuple[int, int], np.ndarray] = {}
@@ -252,7 +253,7 @@ class Plan:
             width = rec.shape[1]
             s3 = [*sinks, None][:3]
             owners = [owner(self, k, j, r) for j, r in enumerate(rec.inputs)] + [None]
-            return kernels.linear_backward(
+            run, gx = kernels.linear_backward(
                 self.env,
                 self.grads,
                 p,
@@ -264,7 +265,12 @@ class Plan:
                 ((rec.shape[0], width), m[0], width),
                 rec.dtype,
                 (self.flat.get((k, 1)), self.flat.get((k, 2))),
+                self.scratch.get(p),
             )
+            xslot = getattr(s3[0], "slot", None)
+            if xslot is not None:  # the next kernel down may apply its mask in place
+                self.scratch[xslot] = gx
+            return run
         if fused is not None and sinks[0] is not None:
             _, softmax, flat = fused
             return kernels.cross_entropy_backward(self.grads, p, softmax, flat, sinks[0])
