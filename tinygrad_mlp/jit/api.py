@@ -187,6 +187,9 @@ class Jitted(Generic[P, R]):
                 "state. Run it without jit."
             )
             raise entry.refused
+        # the trace kept every tensor of call 2 (their ids named them): only objects
+        # compared by identity (a Generator) are still needed
+        resolved.keep = [k for k in resolved.keep if not isinstance(k, Tensor)]
         entry.trace, entry.plan = resolved, plan
         if not kwargs:  # the generated entry handles positional calls (see entry.py)
             entry.fast = self._fast = fast_entry(plan, flat, self._lock)
