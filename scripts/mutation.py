@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                     tests = list(dict.fromkeys(t for m in mutants for t in m.tests))
                     chunks = [(tuple(tests[i :: args.jobs]), 10 * args.timeout) for i in
                               range(args.jobs)]  # fmt: skip
+                    chunks = [c for c in chunks if c[0]]  # no args would run the suite
                     base = pool.map(run_baseline, chunks)
                     if any(o.verdict != "passed" for o in base):
                         print(_table(base), file=sys.stderr)
