@@ -21,6 +21,7 @@ from .anomaly import _state as _anomaly
 from .anomaly import backward_error, checked_backward
 from .grad_mode import enable_grad
 from .graph import toposort, unbroadcast
+from .saved import check as check_saved
 from .tensor import Tensor
 
 __all__ = ["backward", "grad"]
@@ -85,7 +86,7 @@ def _run(
                 continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
-            op._hold.check(parents, node)  # data rebound or updated in place since forward
+            check_saved(op, parents, node)  # data rebound or updated in place since forward
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
                 if anomaly:

@@ -9,7 +9,7 @@ backward). A write in between, ``x.data[...] = 0``, then fails at the write with
 "assignment destination is read-only" instead of giving a silently wrong gradient.
 
 Two changes are not writes into the array and are caught at backward instead
-(:meth:`Hold.check`): ``x.data`` rebound to another array, and a library in-place update
+(:func:`check`): ``x.data`` rebound to another array, and a library in-place update
 (an optimizer step, ``load_state_dict``) that went through :func:`unlock` while the graph
 was alive; the latter bumps the array's *version*, as torch's version counters do.
 
@@ -19,6 +19,7 @@ froze it (numpy's flag belongs to each array object, not to the memory).
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,80 +29,101 @@ import numpy as np
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["Hold", "hold", "unlock", "relock", "restoring", "MODIFIED"]
+__all__ = ["Hold", "hold", "check", "unlock", "relock", "restoring", "MODIFIED"]
 
 MODIFIED = (
     "one of the arrays needed for gradient computation has been modified by an in-place operation"
 )
 
-# id(array) -> [array, holders, version]; the entry keeps the array alive, so no id is reused
-_held: dict[int, list[Any]] = {}
-_lock = threading.Lock()  # graphs may be built and freed from several threads
+# id(array) -> how many live Holds froze it; each Hold keeps its arrays alive, so no id is
+# reused while counted
+_count: dict[int, int] = {}
+_held = _count  # the name tm.jit's update reads (jit/updates.py): empty means nothing is held
+# id(array) -> its version, bumped by unlock(); only arrays updated while held are listed
+_version: dict[int, int] = {}
+_lock = threading.RLock()  # graphs are built and freed from several threads, and a Hold may
+# be freed by the garbage collector inside a locked region of the same thread
 _epoch = [0]  # bumped by every unlock(): a Hold made after the last bump needs no version check
 
 
 class Hold:
-    """The arrays one recorded op saved, read-only until this object is dropped."""
+    """The arrays one recorded op froze; dropping this object (at release) unfreezes them."""
 
-    __slots__ = ("inputs", "out", "entries", "versions", "epoch", "name")
+    __slots__ = ("arrays", "versions", "epoch")
 
-    def __init__(self, name: str, inputs: tuple[np.ndarray, ...], out: np.ndarray) -> None:
-        self.name, self.inputs, self.out = name, inputs, out
-        self.entries: list[list[Any]] = []
-        self.versions: list[int] = []
+    def __init__(self, arrays: list[np.ndarray]) -> None:
+        self.arrays = arrays
+        self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
         self.epoch = _epoch[0]
 
-    def check(self, parents: Sequence[Tensor], node: Tensor) -> None:
-        """Raise if an input's or the output's data was rebound or updated in place since."""
-        for i, (p, a) in enumerate(zip(parents, self.inputs, strict=True)):
+    def check_versions(self, name: str) -> None:
+        """Raise if a library in-place update (:func:`unlock`) changed a frozen array."""
+        saved = self.versions or [0] * len(self.arrays)
+        for a, v in zip(self.arrays, saved, strict=True):
+            now = _version.get(id(a), 0)
+            if now != v:
+                raise RuntimeError(
+                    f"{MODIFIED}: an array of shape {a.shape} saved by {name} was "
+                    f"updated in place (version {v} -> {now}) after the forward pass, e.g. "
+                    "by an optimizer step between two backward passes through a retained graph"
+                )
+
+    def __del__(self) -> None:
+        count = _count
+        with _lock:
+            for a in self.arrays:
+                k = id(a)
+                n = count[k] - 1
+                if n:
+                    count[k] = n
+                    continue
+                del count[k]
+                if _version:
+                    _version.pop(k, None)
+                try:
+                    a.setflags(write=True)
+                except ValueError:
+                    pass  # a view whose base another live graph still holds: stays read-only
+
+
+_data = operator.attrgetter("data")
+
+
+def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> None:
+    """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
+    or a frozen array updated through :func:`unlock`, since the forward pass."""
+    arrays, out = op._saved
+    if not all(map(operator.is_, map(_data, parents), arrays)) or node.data is not out:
+        name = type(op).__name__
+        for i, (p, a) in enumerate(zip(parents, arrays, strict=True)):
             if p.data is not a:
                 raise RuntimeError(
-                    f"{self.name}: input {i}'s .data was replaced (an array of shape {a.shape} "
+                    f"{name}: input {i}'s .data was replaced (an array of shape {a.shape} "
                     f"by one of shape {p.data.shape}) after the graph used it and before "
                     "backward; rebind .data only when no graph that uses the tensor is alive"
                 )
-        if node.data is not self.out:
-            raise RuntimeError(f"{self.name}: the output's .data was replaced before backward")
-        if self.epoch != _epoch[0]:
-            for e, v in zip(self.entries, self.versions, strict=True):
-                if e[2] != v:
-                    raise RuntimeError(
-                        f"{MODIFIED}: an array of shape {e[0].shape} used by {self.name} was "
-                        f"updated in place (version {v} -> {e[2]}) after the forward pass, "
-                        "e.g. by an optimizer step between two backward passes through a "
-                        "retained graph"
-                    )
-
-    def __del__(self) -> None:
-        entries = self.entries
-        if not entries:
-            return
-        with _lock:
-            for e in entries:
-                e[1] -= 1
-                if e[1] == 0:
-                    del _held[id(e[0])]
-                    try:
-                        e[0].setflags(write=True)
-                    except ValueError:
-                        pass  # a view whose base another live graph still holds: stays read-only
+        raise RuntimeError(f"{name}: the output's .data was replaced before backward")
+    h = op._hold
+    if h is not None and h.epoch != _epoch[0]:
+        h.check_versions(type(op).__name__)
 
 
 def hold(
-    name: str,
     inputs: tuple[np.ndarray, ...],
     out: np.ndarray,
     attrs: dict[str, Any],
     saves: tuple[int | str, ...] | None,
-) -> Hold:
+) -> Hold | None:
     """Make what backward reads read-only for a graph: ``saves`` names it (see ``Op.saves``).
 
     None means everything: every input, the output ("out") and the array attributes
-    ("attrs", e.g. an index). Arrays that are read-only already are left alone.
+    ("attrs", e.g. an index). Arrays that are read-only already are left alone. Returns
+    None when nothing was frozen.
     """
-    h = Hold(name, inputs, out)
     if saves is None:
         arrays = [*inputs, out, *_attr_arrays(attrs)]
+    elif not saves:
+        return None
     else:
         arrays = []
         for s in saves:
@@ -111,21 +133,21 @@ def hold(
                 arrays += _attr_arrays(attrs)
             else:
                 arrays.append(inputs[s])  # type: ignore[index]
-    if not arrays:
-        return h
-    entries, versions = h.entries, h.versions
+    frozen = []
+    count = _count
     with _lock:
         for a in arrays:
-            e = _held.get(id(a))
-            if e is None:
+            k = id(a)
+            n = count.get(k)
+            if n is None:
                 if not a.flags.writeable:
                     continue
                 a.setflags(write=False)
-                e = _held[id(a)] = [a, 0, 0]
-            e[1] += 1
-            entries.append(e)
-            versions.append(e[2])
-    return h
+                count[k] = 1
+            else:
+                count[k] = n + 1
+            frozen.append(a)
+        return Hold(frozen) if frozen else None
 
 
 def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
@@ -144,18 +166,18 @@ def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
 
     Returns the arrays to pass to :func:`relock` afterwards (usually none: after a plain
     ``backward`` no graph holds the parameters). A graph that saved one of them then
-    refuses its backward (:meth:`Hold.check`).
+    refuses its backward (:func:`check`).
     """
-    if not _held:
+    if not _count:
         return []
     out = []
     with _lock:
         for a in arrays:
-            e = _held.get(id(a))
-            if e is not None:
-                e[2] += 1
+            k = id(a)
+            if k in _count:
+                _version[k] = _version.get(k, 0) + 1
                 _epoch[0] += 1
-                a.flags.writeable = True
+                a.setflags(write=True)
                 out.append(a)
     return out
 
@@ -166,8 +188,8 @@ def relock(arrays: list[np.ndarray]) -> None:
         return
     with _lock:
         for a in arrays:
-            if id(a) in _held:
-                a.flags.writeable = False
+            if id(a) in _count:
+                a.setflags(write=False)
 
 
 class restoring:
@@ -195,7 +217,7 @@ class restoring:
 
     def __enter__(self) -> None:
         with _lock:
-            self.opened = [a for a in self.arrays if id(a) in _held]
+            self.opened = [a for a in self.arrays if id(a) in _count]
             for a in self.opened:
                 a.flags.writeable = True
 

@@ -48,7 +48,10 @@ class Op:
 
     parents: tuple[Tensor, ...] | None = None  # set per instance while recorded
     needs: tuple[bool, ...] = ()
-    _hold: Hold  # the saved arrays, read-only while recorded (engine/saved.py)
+    # while recorded: the input and output arrays of the forward (to catch a rebound .data),
+    # and the Hold that keeps the arrays backward reads read-only (engine/saved.py)
+    _saved: tuple[tuple[np.ndarray, ...], np.ndarray]
+    _hold: Hold | None = None
     # Which arrays backward (on either path) reads: input indices, "out", "attrs" (array
     # attributes such as an index). They stay read-only while the graph is alive. None,
     # the safe default, means all of them; a narrower tuple is only an optimisation.
@@ -78,7 +81,10 @@ class Op:
                     out = Tensor._make(data, True)
                     out._ctx = op
                     # what backward will read stays unchanged until release (engine/saved.py)
-                    op._hold = hold(cls.__name__, arrays, data, attrs, cls.saves)
+                    op._saved = (arrays, data)
+                    frozen = hold(arrays, data, attrs, cls.saves)
+                    if frozen is not None:
+                        op._hold = frozen
                     break
         if out is None:
             out = Tensor._make(data, False)
