@@ -226,6 +226,31 @@ def test_wrong_count_from_a_rule_names_the_op_and_line_when_on() -> None:
     assert f"{HERE}:{line}" in str(info.value)
 
 
+class MyError(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(f"code {code}")
+        self.code = code
+
+
+class Raises(Op):
+    """A custom op whose rule raises the user's own exception type."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a + 1.0
+
+    def backward(self, g: np.ndarray, inputs: Sequence[np.ndarray], out: np.ndarray) -> tuple:
+        raise MyError(7)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11+")
+def test_a_custom_exception_keeps_its_type_and_gets_a_note() -> None:
+    a = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(MyError) as info:
+        Raises.apply(a).sum().backward()
+    assert info.value.code == 7  # the same object, not rebuilt from a message
+    assert any("backward of Raises" in note for note in info.value.__notes__)
+
+
 # --- tinygrad-mlp train --detect-anomaly ----------------------------------------------------
 
 SPIRALS = ["train", "--dataset", "spirals", "--hidden", "16", "--epochs", "1", "--detect-anomaly"]

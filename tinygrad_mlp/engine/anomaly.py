@@ -14,7 +14,7 @@ report (they would point into ``ops/``, not at the user's line). Off by default;
 per pass.
 
 Errors raised by a backward rule itself (a gradient of the wrong shape, the wrong count of
-gradients) are renamed whether the mode is on or off: :func:`backward_error` puts the op's
+gradients) are renamed whether the mode is on or off: :func:`raise_in_backward` puts the op's
 name, its inputs' shapes and, when known, its creation site in front of the message.
 """
 
@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
@@ -161,10 +161,12 @@ def checked_forward(op: Any, arrays: Sequence[np.ndarray], attrs: dict[str, Any]
     if not _finite(data) and all(_finite(a) for a in arrays):
         inside = _state.in_backward_of
         where = f" (recorded by the backward rule of {inside})" if inside else ""
-        raise FloatingPointError(
+        err = FloatingPointError(
             f"anomaly in forward: {type(op).__name__}{where} turned finite inputs into "
             f"{_what(data)}; input shapes {_shapes(arrays)}; created at {site}"
         )
+        setattr(err, _NAMED, True)  # complete as it is, even when raised inside a rule
+        raise err
     return data
 
 
@@ -190,25 +192,33 @@ def checked_backward(
                 err = FloatingPointError(
                     f"anomaly in backward: {name} returned {_what(pg)} in the gradient of its "
                     f"input {i} from a finite incoming gradient; input shapes "
-                    f"{_shapes(inputs)}; created at {op.__dict__.get(_SITE, '(unknown)')}"
+                    f"{_shapes(inputs)}; {_where(op)}"
                 )
                 setattr(err, _NAMED, True)
                 raise err
     return grads
 
 
-def backward_error(op: Any, parents: Sequence[Any] | None, exc: Exception) -> Exception:
-    """``exc`` from running ``op``'s backward, with the op's name and creation site in front.
+def _where(op: Any) -> str:
+    """Where the op was created, or how to find out (its forward ran outside anomaly mode)."""
+    site = getattr(op, "__dict__", {}).get(_SITE)
+    if site:
+        return f"created at {site}"
+    return "created outside anomaly mode: run the forward pass under tm.detect_anomaly() too"
 
-    The new exception has the same type when that type takes a single message (else it is a
-    RuntimeError); the original stays attached as its ``__cause__``.
+
+def raise_in_backward(op: Any, parents: Sequence[Any] | None, exc: Exception) -> NoReturn:
+    """Raise ``exc`` (from running ``op``'s backward) again, with the op's name, its inputs'
+    shapes and its creation site in front.
+
+    A built-in exception type is raised again as a new exception of that type with the
+    longer message (the original stays attached as its ``__cause__``). Other types may give
+    their constructor's argument another meaning, so the exception itself is kept and the
+    context is added as a note (shown under its traceback).
     """
     if getattr(exc, _NAMED, False):
-        return exc
-    site = op.__dict__.get(_SITE) if hasattr(op, "__dict__") else None
-    where = (
-        f"created at {site}" if site else "run under tm.detect_anomaly() to see where it was made"
-    )
+        raise exc  # already says everything (an anomaly found by the checks above)
+    where = _where(op)
     shapes = _shapes(parents) if parents is not None else "unknown"
     detail = str(exc)
     if isinstance(exc, ValueError) and detail.startswith("zip() argument 2 is"):
@@ -217,10 +227,14 @@ def backward_error(op: Any, parents: Sequence[Any] | None, exc: Exception) -> Ex
             f"it returned {'fewer' if 'shorter' in detail else 'more'} gradients than its {n} "
             "inputs (backward returns one per input, None where none is needed)"
         )
-    msg = f"in the backward of {type(op).__name__} (input shapes {shapes}; {where}): {detail}"
+    context = f"in the backward of {type(op).__name__} (input shapes {shapes}; {where})"
+    if type(exc).__module__ != "builtins":
+        add_note = getattr(exc, "add_note", None)  # Python 3.11+; 3.10 keeps exc unchanged
+        if add_note is not None:
+            add_note(context)
+        raise exc
     try:
-        new = type(exc)(msg)
-    except Exception:  # a type whose constructor wants more than a message
-        new = RuntimeError(msg)
-    setattr(new, _NAMED, True)
-    return new
+        new = type(exc)(f"{context}: {detail}")
+    except Exception:  # a built-in type whose constructor wants more than a message
+        new = RuntimeError(f"{context}: {detail}")
+    raise new from exc

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import _state as _anomaly
-from .anomaly import backward_error, checked_backward
+from .anomaly import checked_backward, raise_in_backward
 from .grad_mode import enable_grad
 from .graph import toposort, unbroadcast
 from .saved import check as check_saved
@@ -106,7 +106,7 @@ def _run(
                         prev = grads.get(id(p))
                         grads[id(p)] = pg if prev is None else prev + pg
             except Exception as e:
-                raise backward_error(op, parents, e) from e
+                raise_in_backward(op, parents, e)  # again, naming the op and its site
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
             op.release()
