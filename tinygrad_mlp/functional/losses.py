@@ -120,10 +120,9 @@ def cross_entropy(
             per_row = per_row - log_a.sum(axis=1) * (s / classes)
     else:
         t = checked["probs"] * (1.0 - s) + s / classes if s else checked["probs"]
-        terms = log_a * t
-        if not t.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf
-            terms = terms.where(t != 0, 0.0)
-        per_row = -terms.sum(axis=1)
+        if not t.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf:
+            log_a = log_a.where(t != 0, 0.0)  # so zero the log before the product
+        per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 
 
