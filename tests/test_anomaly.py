@@ -174,6 +174,12 @@ def test_per_thread() -> None:
     def other() -> None:
         inside.wait()
         seen.append(tm.is_anomaly_enabled())
+        try:
+            with np.errstate(divide="ignore"):  # log(0) here is meant: this thread is off
+                Tensor(np.array([0.0]), requires_grad=True).log()
+            seen.append(False)  # no FloatingPointError: this thread's ops are not checked
+        except FloatingPointError:
+            seen.append(True)
         release.set()
 
     t = threading.Thread(target=other)
@@ -182,7 +188,8 @@ def test_per_thread() -> None:
         inside.set()
         release.wait()
     t.join()
-    assert seen == [False]
+    assert seen == [False, False]
+    assert tm.engine.anomaly.active == 0  # no thread left with it on
 
 
 # --- errors raised by a rule name their op, mode on or off --------------------------------

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
-from .anomaly import _state as _anomaly
-from .anomaly import checked_backward, raise_in_backward
+from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
 from .grad_mode import enable_grad
 from .graph import toposort, unbroadcast
 from .saved import check as check_saved
@@ -69,7 +68,7 @@ def _run(
     captured tensors' gradients are collected there.
     """
     grads = seeds
-    anomaly = _anomaly.enabled  # read once per pass, not per node
+    anomaly = on_in_this_thread()  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
             _deliver(r, grads.pop(id(r)), False, create_graph, capture)

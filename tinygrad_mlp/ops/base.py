@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine.anomaly import _state as _anomaly
+from ..engine import anomaly as _anomaly
 from ..engine.anomaly import checked_forward
 from ..engine.grad_mode import _grad_mode
 from ..engine.saved import Hold, hold
@@ -66,7 +66,7 @@ class Op:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
         arrays = tuple([t.data for t in inputs])
-        if _anomaly.enabled:  # records the user's line, checks the output (engine/anomaly.py)
+        if _anomaly.active:  # records the user's line, checks the output (engine/anomaly.py)
             data = checked_forward(op, arrays, attrs)
         else:
             data = op.forward(*arrays, **attrs)
