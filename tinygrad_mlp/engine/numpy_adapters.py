@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 __all__ = [
-    "Adapter",
     "reduction",
     "cumsum",
     "reshape",
