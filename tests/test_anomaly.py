@@ -276,3 +276,21 @@ def test_train_with_anomaly_mode_names_the_first_overflow(
     (line,) = [ln for ln in err.splitlines() if "error:" in ln]
     assert "anomaly in" in line and "train/loop.py" in line  # the op and the loop's line
     assert "Traceback" not in err
+
+
+def test_train_with_anomaly_mode_runs_eagerly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tinygrad_mlp.train.loop as loop
+
+    seen: dict[str, object] = {}
+    real = loop.run
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs, anomaly=tm.is_anomaly_enabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "run", spy)
+    status, _, _ = run_cli(SPIRALS, capsys)
+    # a replayed step (tm.jit) never calls Op.apply, so it would bypass every check
+    assert status == 0 and seen == {"jit": False, "anomaly": True}

@@ -85,7 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add(
         "--detect-anomaly",
         action="store_true",
-        help="stop at the first op making NaN or inf, naming it and its line (slower)",
+        help="stop at the first op making NaN or inf, naming it and its line (slower; no jit)",
     )
     add(
         "--no-jit",
@@ -331,7 +331,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
         with limit_threads(args.threads or None), anomaly:
             result = train_run(
-                config, args.save, ckpt, progress.step, progress.epoch, jit=not args.no_jit
+                config,
+                args.save,
+                ckpt,
+                progress.step,
+                progress.epoch,
+                jit=not (args.no_jit or args.detect_anomaly),  # replay bypasses Op.apply's checks
             )
     except FloatingPointError as e:  # NonFiniteLossError, or what --detect-anomaly caught
         if progress.bar is not None:
