@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .methods_compare import CompareMethods
-from .methods_math import MathMethods
-from .methods_reduce import ReduceMethods
-from .methods_shape import ShapeMethods
+from .methods.compare import CompareMethods
+from .methods.math import MathMethods
+from .methods.reduce import ReduceMethods
+from .methods.shape import ShapeMethods
 from .numpy_interop import NumpyInterop
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
 
-    # Comparisons (== != < ...) give constant boolean tensors: engine/methods_compare.py.
+    # Comparisons (== != < ...) give constant boolean tensors: engine/methods/compare.py.
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
 
     # torch's names for the operators

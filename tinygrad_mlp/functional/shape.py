@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..engine.methods_reduce import pick_axis
+from ..engine.methods.reduce import pick_axis
 from ..engine.tensor import Tensor
 from ..utils.axes import normalize_axis
 

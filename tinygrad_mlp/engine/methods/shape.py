@@ -1,4 +1,4 @@
-"""Tensor methods for shape changes: each one applies one op (reductions: methods_reduce.py).
+"""Tensor methods for shape changes: each one applies one op (reductions: reduce.py).
 
 Where torch and numpy differ the method follows torch (``repeat`` tiles, ``squeeze(dim)``
 leaves a dimension that is not 1 alone, ``transpose(a, b)`` swaps two axes).
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ops as _ops
-from ..utils.axes import normalize_axis
+from ... import ops as _ops
+from ...utils.axes import normalize_axis
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 __all__ = ["ShapeMethods"]
 

@@ -1,9 +1,9 @@
 """Argument adapters for numpy calls on Tensors: numpy's parameters in, a Tensor op out.
 
 Each adapter takes the numpy function's name, *our* name for it (from the reviewed table in
-:mod:`.numpy_names`) and the call's arguments by parameter name; it translates numpy's
+:mod:`.names`) and the call's arguments by parameter name; it translates numpy's
 keywords (``axis``, ``keepdims``, ``dtype``, ``ddof``, ...) to ours and refuses, by name, any
-it cannot honour (:func:`~.numpy_support.check_extras`).
+it cannot honour (:func:`~.support.check_extras`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..utils.axes import normalize_axis
-from .numpy_support import NotMapped, as_tensor, check_extras, function, method
+from ...utils.axes import normalize_axis
+from .support import NotMapped, as_tensor, check_extras, function, method
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 __all__ = [
     "reduction",

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ops as _ops
-from ..utils.axes import normalize_axes, normalize_axis, reduced_count
+from ... import ops as _ops
+from ...utils.axes import normalize_axes, normalize_axis, reduced_count
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 __all__ = ["ReduceMethods", "pick_axis", "pick_keepdims"]
 

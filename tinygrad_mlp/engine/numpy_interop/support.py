@@ -2,7 +2,7 @@
 
 Our op for a numpy name is looked up when the call happens (:func:`method`,
 :func:`function`); a name with no op yet raises :class:`NotMapped`, which
-:mod:`.numpy_interop` treats like an unsupported numpy function.
+:mod:`tinygrad_mlp.engine.numpy_interop` treats like an unsupported numpy function.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from .. import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 __all__ = [
     "NotMapped",
@@ -48,7 +48,7 @@ def function(name: str) -> Callable[..., Any]:
     """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
     import tinygrad_mlp
 
-    from .. import functional
+    from ... import functional
 
     for module in (functional, tinygrad_mlp):
         fn = getattr(module, name, None)

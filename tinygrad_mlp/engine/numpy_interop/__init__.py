@@ -2,7 +2,7 @@
 
 Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs such as
 ``np.sin`` and ``np.add``, ``__array_function__`` for functions such as ``np.sum`` and
-``np.concatenate``). A call is routed by the reviewed table in :mod:`.numpy_names`:
+``np.concatenate``). A call is routed by the reviewed table in :mod:`.names`:
 
 - a numpy name with an op here returns a Tensor on the graph, exactly what the Tensor method
   (or ``functional`` function) returns: ``np.sin(x)`` is ``x.sin()``, ``a + x`` with ``a`` an
@@ -43,13 +43,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import numpy_names as names
-from . import numpy_support as ns
-from . import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
-from .grad_mode import _grad_mode
+from .. import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from ..grad_mode import _grad_mode
+from . import names
+from . import support as ns
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 __all__ = ["NumpyInterop", "needs_gradient"]
 
