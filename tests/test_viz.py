@@ -203,7 +203,7 @@ def _all_values(root: Value) -> tuple[Value, ...]:
 def test_scalar_mlp_names_every_weight_and_clusters_layers() -> None:
     net = ScalarMLP(2, [3], 2, rng=np.random.default_rng(1))
     for neuron in net.layers[0].neurons:
-        neuron.b.data = 10.0  # every hidden ReLU active: see test_scalar_dead_relu_input_is_kept
+        neuron.b.data = 10.0  # every hidden ReLU active, so every weight takes part
     loss = cross_entropy(net([0.5, -1.0]), 1)
     src = to_dot(loss, params=net, cluster=True)
     titles = {t.split("\n")[0] for t in labels(src).values()}
@@ -213,11 +213,6 @@ def test_scalar_mlp_names_every_weight_and_clusters_layers() -> None:
     assert 'label="0 (Layer)"' in src and 'label="2 (Layer)"' in src
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Value.relu keeps no edge to its input when the input is <= 0 (scalar/value.py): "
-    "the graph no longer holds that input, so no drawing can show it",
-)
 def test_scalar_dead_relu_input_is_kept() -> None:
     a = Value(-2.0)
     z = a * 3.0  # z = -6

@@ -203,8 +203,9 @@ class Value(ScalarMath, ScalarActivations):
             return Value._node(x, (self,), (1.0,), "relu")
         if x != x:  # NaN stays NaN, in the value and in the gradient
             return Value._node(x, (self,), (x,), "relu")
-        # the local partial is exactly 0: no edge, so backward never visits what lies below
-        return Value._node(0.0, (), (), "relu")
+        # the local partial is 0, but the edge is kept: the graph (and a drawing of it) shows
+        # every input, as the tensor engine's does
+        return Value._node(0.0, (self,), (0.0,), "relu")
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh^2 x."""
