@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +44,10 @@ _version: dict[int, int] = {}
 _lock = threading.RLock()  # graphs are built and freed from several threads, and a Hold may
 # be freed by the garbage collector inside a locked region of the same thread
 _epoch = [0]  # bumped by every unlock(): a Hold made after the last bump needs no version check
+# ndarray.setflags(write): numpy parses it given positionally in half the time it takes for
+# the keyword, which its type stubs do not declare; this runs for every array a graph
+# freezes and again when it is released
+_set_writeable: Callable[[np.ndarray, bool], None] = np.ndarray.setflags  # type: ignore[assignment]
 
 
 class Hold:
@@ -70,7 +74,8 @@ class Hold:
 
     def __del__(self) -> None:
         count = _count
-        with _lock:
+        _lock.acquire()  # not `with`: this runs once per recorded op, and `with` costs more
+        try:
             for a in self.arrays:
                 k = id(a)
                 n = count[k] - 1
@@ -81,9 +86,11 @@ class Hold:
                 if _version:
                     _version.pop(k, None)
                 try:
-                    a.setflags(write=True)
+                    _set_writeable(a, True)
                 except ValueError:
                     pass  # a view whose base another live graph still holds: stays read-only
+        finally:
+            _lock.release()
 
 
 _data = operator.attrgetter("data")
@@ -127,27 +134,32 @@ def hold(
     else:
         arrays = []
         for s in saves:
-            if s == "out":
+            if type(s) is int:
+                arrays.append(inputs[s])
+            elif s == "out":
                 arrays.append(out)
             elif s == "attrs":
                 arrays += _attr_arrays(attrs)
             else:
-                arrays.append(inputs[s])  # type: ignore[index]
+                raise ValueError(f"Op.saves: {s!r} is not an input index, 'out' or 'attrs'")
     frozen = []
     count = _count
-    with _lock:
+    _lock.acquire()  # not `with`: this runs once per recorded op, and `with` costs more
+    try:
         for a in arrays:
             k = id(a)
             n = count.get(k)
             if n is None:
                 if not a.flags.writeable:
                     continue
-                a.setflags(write=False)
+                _set_writeable(a, False)
                 count[k] = 1
             else:
                 count[k] = n + 1
             frozen.append(a)
         return Hold(frozen) if frozen else None
+    finally:
+        _lock.release()
 
 
 def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
