@@ -85,7 +85,8 @@ def _run(
                 continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
-            check_saved(op, parents, node)  # data rebound or updated in place since forward
+            # the forward's input arrays; raises if data was rebound or updated since
+            inputs = check_saved(op, parents, node)
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
                 if anomaly:
@@ -93,7 +94,7 @@ def _run(
                 elif create_graph:
                     in_grads = op.backward(g, parents, node)
                 else:
-                    in_grads = op.backward(np.asarray(g), [p.data for p in parents], node.data)
+                    in_grads = op.backward(np.asarray(g), inputs, node.data)
                 # 2. Accumulation: sum over the ops that use each input.
                 for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
                     if pg is None or not need:

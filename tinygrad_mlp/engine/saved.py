@@ -43,7 +43,6 @@ _held = _count  # the name tm.jit's update reads (jit/updates.py): empty means n
 _version: dict[int, int] = {}
 _lock = threading.RLock()  # graphs are built and freed from several threads, and a Hold may
 # be freed by the garbage collector inside a locked region of the same thread
-_epoch = [0]  # bumped by every unlock(): a Hold made after the last bump needs no version check
 # ndarray.setflags(write): numpy parses it given positionally in half the time it takes for
 # the keyword, which its type stubs do not declare; this runs for every array a graph
 # freezes and again when it is released
@@ -53,12 +52,11 @@ _set_writeable: Callable[[np.ndarray, bool], None] = np.ndarray.setflags  # type
 class Hold:
     """The arrays one recorded op froze; dropping this object (at release) unfreezes them."""
 
-    __slots__ = ("arrays", "versions", "epoch")
+    __slots__ = ("arrays", "versions")
 
     def __init__(self, arrays: list[np.ndarray]) -> None:
         self.arrays = arrays
         self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
-        self.epoch = _epoch[0]
 
     def check_versions(self, name: str) -> None:
         """Raise if a library in-place update (:func:`unlock`) changed a frozen array."""
@@ -96,9 +94,12 @@ class Hold:
 _data = operator.attrgetter("data")
 
 
-def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> None:
+def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray, ...]:
     """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
-    or a frozen array updated through :func:`unlock`, since the forward pass."""
+    or a frozen array updated through :func:`unlock`, since the forward pass.
+
+    Returns the forward's input arrays: the parents' ``.data``, as just checked.
+    """
     arrays, out = op._saved
     if not all(map(operator.is_, map(_data, parents), arrays)) or node.data is not out:
         name = type(op).__name__
@@ -110,9 +111,11 @@ def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> None:
                     "backward; rebind .data only when no graph that uses the tensor is alive"
                 )
         raise RuntimeError(f"{name}: the output's .data was replaced before backward")
-    h = op._hold
-    if h is not None and h.epoch != _epoch[0]:
-        h.check_versions(type(op).__name__)
+    if _version:  # some array a live graph holds was updated through unlock()
+        h = op._hold
+        if h is not None:
+            h.check_versions(type(op).__name__)
+    return arrays
 
 
 def hold(
@@ -188,7 +191,6 @@ def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
             k = id(a)
             if k in _count:
                 _version[k] = _version.get(k, 0) + 1
-                _epoch[0] += 1
                 a.setflags(write=True)
                 out.append(a)
     return out

@@ -18,6 +18,7 @@ Contract of a backward rule, ``backward(self, g, inputs, out)``:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +43,10 @@ __all__ = [
 
 Grad = Any  # numpy array on the plain path, Tensor when a graph of the gradient is built
 
+# C-level getters: Op.apply maps them over its inputs without a Python frame per op
+_data = attrgetter("data")
+_requires_grad = attrgetter("requires_grad")
+
 
 class Op:
     """Base class of every differentiable operation."""
@@ -65,28 +70,23 @@ class Op:
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
-        arrays = tuple([t.data for t in inputs])
+        arrays = tuple(map(_data, inputs))
         if _anomaly.active:  # records the user's line, checks the output (engine/anomaly.py)
             data = checked_forward(op, arrays, attrs)
         else:
             data = op.forward(*arrays, **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives scalars, not 0-d arrays, for 0-d results
-        out = None
-        if _grad_mode.enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    op.parents = inputs
-                    op.needs = tuple([t.requires_grad for t in inputs])
-                    out = Tensor._make(data, True)
-                    out._ctx = op
-                    # what backward will read stays unchanged until release (engine/saved.py)
-                    op._saved = (arrays, data)
-                    frozen = hold(arrays, data, attrs, cls.saves)
-                    if frozen is not None:
-                        op._hold = frozen
-                    break
-        if out is None:
+        needs = tuple(map(_requires_grad, inputs)) if _grad_mode.enabled else ()
+        if True in needs:  # recorded: some input requires grad
+            op.parents = inputs
+            op.needs = needs
+            out = Tensor._make(data, True)
+            out._ctx = op
+            # what backward will read stays unchanged until release (engine/saved.py)
+            op._saved = (arrays, data)
+            op._hold = hold(arrays, data, attrs, cls.saves)
+        else:
             out = Tensor._make(data, False)
         if _grad_mode.tangents is not None:
             _push_tangent(op, inputs, out)
