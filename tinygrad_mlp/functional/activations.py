@@ -1,8 +1,8 @@
 """Activation functions under torch's names: each applies one op and states its derivative.
 
-At a kink each takes torch's derivative (the branch torch's kernels choose), stated below:
-relu'(0) = 0, leaky_relu'(0) = slope, elu'(0) = alpha, hardtanh' = 0 at both bounds,
-hardsigmoid'(+-3) = 0, hardswish'(-3) = -1/2 and hardswish'(3) = 3/2.
+At a kink each states its derivative: relu'(0) = 0, leaky_relu'(0) = slope, elu'(0) =
+alpha, hardtanh' = 0 at both bounds, hardsigmoid'(+-3) = 0 (torch's choices, all), and
+hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (the middle branch; torch 2.14 gives 0 and 1).
 """
 
 from __future__ import annotations

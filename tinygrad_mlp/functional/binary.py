@@ -23,7 +23,7 @@ __all__ = ["clamp", "clip", "maximum", "minimum", "where", "lerp", "pow"]
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """min(max(x, min), max), bounds numbers or Tensors, either one None.
 
-    d/dx = 1 for min <= x <= max, bounds included (torch passes the gradient there), else 0;
+    d/dx = 1 for min <= x <= max, bounds included (torch 2.14 gives 0 at a bound), else 0;
     a Tensor bound gets the gradient where it is the output (:class:`~.ops.ClampTensor`).
 
     >>> F.clamp(Tensor(np.array([-2.0, 0.5, 3.0])), min=0.0, max=1.0).numpy()

@@ -1,9 +1,9 @@
 """Activations: relu (the seed's), tanh, sigmoid and the piecewise ones, one class each.
 
-Piecewise activations (leaky relu, elu, hardtanh, hardsigmoid, hardswish) take torch's
-derivative at their kinks, stated in each docstring: the branch is chosen with the same
-comparison as torch's kernels (``aten/src/ATen/native/cpu/Activation.cpp``), and that
-comparison is written once per class, shared by backward and jvp. The smooth activations
+Piecewise activations (leaky relu, elu, hardtanh, hardsigmoid, hardswish) state their
+derivative at each kink in their docstrings; all but hardswish take torch's (the branch
+torch's kernels choose), and the comparison is written once per class, shared by backward
+and jvp. The smooth activations
 built on softplus and erf are in :mod:`.activation_smooth`.
 """
 
@@ -179,8 +179,8 @@ class Hardsigmoid(Op):
 class Hardswish(Op):
     """x * min(max(x + 3, 0), 6) / 6: d/dx = 0 for x < -3, x/3 + 1/2 for -3 <= x <= 3, else 1.
 
-    Both kinks take the middle branch (torch's convention): hardswish'(-3) = -1/2,
-    hardswish'(3) = 3/2.
+    Both kinks take the middle branch: hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (torch 2.14
+    takes the outer ones, 0 and 1: measured in tests/test_against_torch.py).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -112,8 +112,9 @@ class Where(Op):
 class Clamp(Op):
     """min(max(x, lo), hi) for number bounds, either one None (absent).
 
-    d/dx = 1 for lo <= x <= hi, bounds included (torch passes the gradient at the bounds),
-    0 outside. With lo > hi every entry is hi (as numpy and torch) and d/dx = 0.
+    d/dx = 1 for lo <= x <= hi, bounds included (a subgradient; torch 2.14 gives 0 at a
+    bound, measured in tests/test_against_torch.py), 0 outside. With lo > hi every entry is
+    hi (as numpy and torch) and d/dx = 0.
     """
 
     def forward(
@@ -139,9 +140,10 @@ class ClampTensor(Op):
     """min(max(x, lo), hi) with tensor bounds (broadcast), either one absent.
 
     Inputs: x, then lo if ``has_min``, then hi if ``has_max``. Exactly one input gets the
-    gradient at each entry: x where lo <= x <= hi (bounds included, as torch), lo where
-    x < lo <= hi, hi where x > hi or lo > hi (the output is hi there). torch agrees except at
-    lo = hi > x, where it gives no input any gradient; here lo, which the output equals, does.
+    gradient at each entry: x where lo <= x <= hi (bounds included), lo where x < lo <= hi,
+    hi where x > hi or lo > hi (the output is hi there). torch 2.14 differs at ties: where
+    x equals a bound it splits the gradient 1/2, 1/2 between x and that bound, and at
+    lo = hi > x it gives no input any gradient; here lo, which the output equals, does.
     """
 
     def forward(
