@@ -1,8 +1,9 @@
 """Speed of one training step: the engine, eager and jitted, against hand-written numpy.
 
 One step is forward, softmax cross-entropy, backward and an SGD update of the seed network.
+Beside them runs the best exact numpy step (:mod:`.exact`), the floor of an exact replay.
 The reference is the seed's closed form written by hand for exactly this network (what a
-careful numpy programmer would write: no graph, no checks). The three run interleaved in
+careful numpy programmer would write: no graph, no checks). All four run interleaved in
 one process, step by step, with BLAS on one thread, and each step's time is divided by the
 numpy step's time next to it: the median of those ratios is robust to the machine's speed
 drifting during the run (and to other processes sharing it).
@@ -22,6 +23,7 @@ from ..jit import jit
 from ..nn import MLP
 from ..optim import SGD
 from ..utils.blas import limit_threads
+from .exact import exact_numpy_step
 
 __all__ = ["SIZES", "BenchResult", "numpy_step", "engine_step", "jit_step", "run_bench"]
 
@@ -36,15 +38,25 @@ SIZES: dict[str, tuple[int, list[int], int, int]] = {
 
 @dataclass
 class BenchResult:
-    """Median ms per step of each, and the median of the per-step ratios to numpy's."""
+    """Median ms per step of each side, and the median of the per-round ratios to numpy's.
+
+    ``exact`` is :func:`~.exact.exact_numpy_step`: the eager step's arithmetic in fixed buffers,
+    the floor for an exact replay on numpy. ``*_spread`` is the interquartile range of that
+    side's per-round ratios (how much the ratio moved from round to round).
+    """
 
     size: str
     dtype: str
     numpy_ms: float
     engine_ms: float
     jit_ms: float
-    ratio: float  # eager engine / numpy, step by step
-    jit_ratio: float  # jitted engine / numpy, step by step
+    ratio: float  # eager engine / numpy, round by round
+    jit_ratio: float  # jitted engine / numpy, round by round
+    exact_ms: float = float("nan")
+    exact_ratio: float = float("nan")  # best exact numpy / numpy, round by round
+    ratio_spread: float = float("nan")
+    jit_spread: float = float("nan")
+    exact_spread: float = float("nan")
 
 
 def numpy_step(
@@ -117,46 +129,65 @@ def jit_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Callable[[]
 def run_bench(
     size: str, dtype: type, steps: int, seed: int = 0, threads: int | None = 1, repeat: int = 5
 ) -> BenchResult:
-    """Median ms per step of the three, and the median ratio to numpy, over rounds.
+    """Median ms per step of the four sides, and the median ratio of each to numpy's.
 
-    Two phases in one run: rounds of numpy and eager, then rounds of numpy and jitted. A
-    round runs each of its pair ``repeat`` steps in a row (as the peers were measured), the
-    first of the pair alternating between rounds (measured: going first or second moves a
-    ratio by up to 0.03), and divides the engine's time by the numpy time beside it. A slow
-    second (another process, a frequency change) slows both sides of the round it falls in.
-    Not all three in turn: the eager step touches far more memory than the others and
-    leaves the cache cold for whatever runs after it, which would charge part of its cost
-    to the jitted step (measured: 0.05 to 0.1 of the ratio). ``threads`` caps BLAS (one: no
-    thread pool spins while another side runs).
+    The sides are the hand-written numpy step (the reference, ratio 1), the best exact numpy
+    step (:mod:`.exact`), the eager engine and the jitted engine. Every round runs each side
+    ``repeat`` steps in a row (as the peers were measured), and the order of the sides rotates
+    from round to round, so each side follows each other side equally often: a side that
+    leaves the cache cold (the eager step touches the most memory) charges the same share to
+    every other side, and no ratio depends on a phase order. Each side's time is divided by
+    the numpy time of the same round: a slow second (another process, a frequency change)
+    slows a whole round, and the median of the per-round ratios is robust to it. ``threads``
+    caps BLAS (one: no thread pool spins while another side runs).
     """
     n_in, hidden, n_out, batch = SIZES[size]
     rng = np.random.default_rng(seed)
     model = MLP(n_in, hidden, n_out, rng=rng, dtype=dtype)
     params = [p.data.copy() for p in model.parameters()]
+    exact_params = [p.data.copy() for p in model.parameters()]
     twin = MLP(n_in, hidden, n_out, rng=np.random.default_rng(seed), dtype=dtype)
     x: np.ndarray = rng.standard_normal((batch, n_in)).astype(dtype)
     y = rng.integers(0, n_out, batch)
     lr = 1e-3  # small, so weights barely move and all do the same arithmetic all run
-    sides = [numpy_step(params, x, y, lr), engine_step(model, x, y, lr), jit_step(twin, x, y, lr)]
+    sides = [
+        numpy_step(params, x, y, lr),
+        exact_numpy_step(exact_params, x, y, lr),
+        engine_step(model, x, y, lr),
+        jit_step(twin, x, y, lr),
+    ]
     clock = time.perf_counter
-    rounds = max(1, steps // (2 * repeat))
-    times = np.empty((4, rounds))  # numpy, eager, numpy, jitted
+    n = len(sides)
+    rounds = max(n, steps // (n * repeat))
+    times = np.empty((n, rounds))
     with limit_threads(threads):
-        for phase in (1, 2):
-            pair = (sides[0], sides[phase])
-            for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
-                for f in pair:
+        for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
+            for f in sides:
+                f()
+        for i in range(rounds):
+            for j in range(n):
+                k = (i + j) % n
+                f = sides[k]
+                t0 = clock()
+                for _ in range(repeat):
                     f()
-            for i in range(rounds):
-                for k in (0, 1) if i % 2 == 0 else (1, 0):
-                    f = pair[k]
-                    t0 = clock()
-                    for _ in range(repeat):
-                        f()
-                    times[2 * (phase - 1) + k, i] = (clock() - t0) / repeat
+                times[k, i] = (clock() - t0) / repeat
     ms = np.median(times, axis=1) * 1e3
-    numpy_ms = float(np.median(times[[0, 2]])) * 1e3
-    ratios = np.median(times[[1, 3]] / times[[0, 2]], axis=1)
+    ratios = times[1:] / times[0]
+    med = np.median(ratios, axis=1)
+    q75, q25 = np.percentile(ratios, [75, 25], axis=1)
+    spread = q75 - q25
     return BenchResult(
-        size, np.dtype(dtype).name, numpy_ms, float(ms[1]), float(ms[3]), *map(float, ratios)
+        size,
+        np.dtype(dtype).name,
+        float(ms[0]),
+        float(ms[2]),
+        float(ms[3]),
+        float(med[1]),
+        float(med[2]),
+        exact_ms=float(ms[1]),
+        exact_ratio=float(med[0]),
+        ratio_spread=float(spread[1]),
+        jit_spread=float(spread[2]),
+        exact_spread=float(spread[0]),
     )

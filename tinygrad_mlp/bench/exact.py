@@ -1,0 +1,92 @@
+"""The floor for an exact replay on numpy: the eager step's arithmetic, written by hand.
+
+:func:`exact_numpy_step` does, operation for operation, what the engine's eager step does for
+the seed network (``nn.MLP``, ``F.cross_entropy``, ``backward``, ``optim.SGD``): the same
+matrix products in the same orientation, the same reductions, the same scaling of the
+cross-entropy gradient and the same update ``p -= lr * g``. So its parameters stay bit for
+bit equal to the eager step's (``tests/test_bench.py`` checks that over many steps). What it
+leaves out is everything that is not arithmetic: no graph, no checks, and every buffer
+allocated once and written in place (``out=``). No replay of the eager step on numpy can be
+faster by more than noise without changing the arithmetic, which is what makes it the
+reference row of ``tinygrad-mlp bench``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["exact_numpy_step"]
+
+
+def exact_numpy_step(
+    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
+) -> Callable[[], float]:
+    """A step of the seed network bit for bit equal to the eager engine's, into fixed buffers.
+
+    ``params`` are ``[W1, b1, ..., WL, bL]`` (W of shape (fan_out, fan_in)), updated in place
+    by ``W -= lr * dE/dW``; ``x`` is (B, N), ``y`` holds B integer labels. Hidden layers are
+    ReLU, the last layer gives logits, the loss is the mean softmax cross-entropy:
+    dE/dz = (softmax(z) - onehot(y)) / B at the output, delta_j = (delta W) * 1[z_j > 0] below.
+
+    Example::
+
+        >>> rng = np.random.default_rng(0)
+        >>> ps = [rng.standard_normal((3, 4)), np.zeros(3), rng.standard_normal((2, 3))]
+        >>> ps.append(np.zeros(2))
+        >>> x, y = rng.standard_normal((5, 4)), np.array([0, 1, 0, 1, 1])
+        >>> loss = exact_numpy_step(ps, x, y, 0.1)()
+    """
+    weights, biases = params[0::2], params[1::2]
+    batch, dtype = x.shape[0], x.dtype
+    rows = np.arange(batch)
+    depth = len(weights)
+    acts = [np.empty((batch, w.shape[0]), dtype) for w in weights]  # z, then relu(z) in place
+    deltas = [np.empty((batch, w.shape[0]), dtype) for w in weights]  # dE/dz per layer
+    gws = [np.empty_like(w) for w in weights]
+    gbs = [np.empty_like(b) for b in biases]
+    upd = [np.empty_like(p) for p in params]  # lr * g, as optim.SGD computes it
+    grads = [g for pair in zip(gws, gbs, strict=True) for g in pair]  # params' order
+    masks = [np.empty((batch, w.shape[0]), bool) for w in weights[:-1]]
+    row_max = np.empty((batch, 1), dtype)
+    total = np.empty((batch, 1), dtype)
+    exps = np.empty((batch, weights[-1].shape[0]), dtype)
+    add, maximum = np.add.reduce, np.maximum.reduce
+    # the engine's CrossEntropyGrad scales by float(g) / B with g = 1 in the loss's dtype
+    scale = float(np.ones((), dtype)) / batch
+
+    def step() -> float:
+        a = x
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            z = acts[i]
+            np.matmul(a, w.T, out=z)
+            z += b
+            if i < depth - 1:
+                np.maximum(z, 0, out=z)
+            a = z
+        z = acts[-1]  # logits: the fused loss, as ops.loss.CrossEntropy computes it
+        maximum(z, axis=1, keepdims=True, out=row_max)
+        np.subtract(z, row_max, out=exps)
+        picked = exps[rows, y]
+        np.exp(exps, out=exps)
+        add(exps, axis=1, keepdims=True, out=total)
+        loss = (add(np.log(total), axis=None) - add(picked, axis=None)) / batch
+        d = deltas[-1]
+        np.divide(exps, total, out=exps)  # softmax
+        np.multiply(exps, scale, out=d)
+        d[rows, y] -= scale
+        for i in range(depth - 1, -1, -1):
+            d = deltas[i]
+            if i < depth - 1:  # (delta_{i+1} W_{i+1}) * 1[z_i > 0]; relu(z) > 0 iff z > 0
+                np.matmul(deltas[i + 1], weights[i + 1], out=d)
+                np.greater(acts[i], 0, out=masks[i])
+                np.multiply(d, masks[i], out=d)
+            np.matmul(d.T, acts[i - 1] if i else x, out=gws[i])
+            add(d, axis=0, out=gbs[i])
+        for p, g, u in zip(params, grads, upd, strict=True):
+            np.multiply(g, lr, out=u)
+            p -= u
+        return float(loss)
+
+    return step
