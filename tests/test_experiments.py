@@ -197,8 +197,81 @@ def test_the_sweep_figure_shows_reference_slopes_and_the_caption(tmp_path):
     path = tmp_path / "s.svg"
     plot_sweep(sweep, path)
     text = path.read_text()
-    for label in ("eps^1", "eps^2", "eps^4", "u/eps", "seed network 3-4-2"):
+    for label in ("ε¹", "ε²", "ε⁴", "u/ε", "seed network 3-4-2", "best ε of a curve"):
         assert label in text
+    assert "eps^" not in text  # typeset exponents, not raw carets
+
+
+def _extent(fig, artist):
+    """The artist's box in display pixels, after drawing the figure once."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    return artist.get_window_extent()
+
+
+def test_the_sweep_legend_hides_no_point_of_the_data(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_mlp.experiments.plots import plot_sweep
+
+    sweep = sweep_eps((3, 4, 2), batch=2, eps=list(eps_grid(8)), quiet=True,
+                      schemes=("central", "richardson"))  # fmt: skip
+    fig = plot_sweep(sweep, tmp_path / "s.png")
+    (ax,) = fig.axes
+    (legend,) = fig.legends
+    # every marker, best-eps stars included, is drawn inside the axes; the legend lies
+    # outside them, so it covers none of them
+    assert not _extent(fig, legend).overlaps(_extent(fig, ax))
+    stars = [line for line in ax.lines if line.get_marker() == "*"]
+    assert len(stars) == 4  # one per (scheme, dtype): each curve's best eps
+
+
+def test_the_kinks_figure_keeps_its_bars_within_0_and_100_percent(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_mlp.experiments.kink_stats import KinkRow, fraction_range
+    from tinygrad_mlp.experiments.plots import plot_kinks
+
+    # seeds with 0 and 6 kinks of 10: mean 30 %, sd 42 %, so mean - sd would be -12 %
+    rows = [KinkRow(4, 1, 10, (0, 6), (0, 3), 2.0), KinkRow(8, 1, 20, (1, 1), (0, 0), 0.5)]
+    low, high = fraction_range(rows)
+    assert low.tolist() == [[0.0], [0.05]] and high.tolist() == [[0.6], [0.05]]
+    fig = plot_kinks(rows, 1e-2, tmp_path / "k.svg")
+    left, right = fig.axes
+    assert left.get_ylim()[0] == 0  # nothing drawn below 0 %
+    for collection in left.collections:  # the error bars' segments, in percent
+        for segment in collection.get_segments():
+            assert segment[:, 1].min() >= 0 and segment[:, 1].max() <= 100
+    # the failures get their own panel instead of text beside the points (no overlaps)
+    assert [t for t in left.texts] == [] and right.lines[0].get_ydata().tolist() == [3, 0]
+    text = (tmp_path / "k.svg").read_text()
+    assert "+-" not in text and "min to max over seeds" in text
+
+
+def test_the_table_figure_marks_exact_zeros_and_draws_the_thresholds(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_mlp.checks.seed_network import CLOSED_FORM_RTOL, FD_RTOL
+    from tinygrad_mlp.experiments.figure_style import ZERO_LABEL
+    from tinygrad_mlp.experiments.plots import plot_table
+
+    rows = [
+        {"name": "0.weight", "err_closed_form": 1e-16, "err_fd": 3e-10},
+        {"name": "0.bias", "err_closed_form": 0.0, "err_fd": 2e-10},
+    ]
+    fig = plot_table(rows, tmp_path / "t.svg", {"seed": 0})
+    (ax,) = fig.axes
+    ymin = ax.get_ylim()[0]
+    points = [
+        y for line in ax.lines for y in np.atleast_1d(line.get_ydata()) if line.get_marker() == "o"
+    ]
+    assert np.nanmin(points) == 1e-16 and np.isnan(points[1])  # the 0 is no invented 1e-18
+    assert ymin > 1e-18
+    thresholds = {line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "--"}
+    assert thresholds == {CLOSED_FORM_RTOL, FD_RTOL}
+    text = (tmp_path / "t.svg").read_text()
+    for label in ("engine vs closed form", "engine vs finite differences", ZERO_LABEL,
+                  "pass threshold vs closed form: 1e-12"):  # fmt: skip
+        assert label in text
+    assert "err_" not in text and "closed_form" not in text  # no raw column keys
 
 
 def test_a_figure_with_an_unknown_extension_is_refused(tmp_path):

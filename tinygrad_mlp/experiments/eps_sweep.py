@@ -143,23 +143,28 @@ def format_sweep(sweep: EpsSweep) -> str:
     then each curve's best eps and error beside the theory's (constants taken as 1)."""
     curves = list(sweep.errors)
     best = {c: sweep.best(c[1], c[0])[0] for c in curves}
-    head = ["eps", *[f"{s} {d}" for s, d in curves]]
     lines = []
     for i, e in enumerate(sweep.eps):
         cells = [f"{e:.1e}"]
         for c in curves:
-            mark = " *" if e == best[c] else ""
+            mark = "*" if e == best[c] else " "
             cells.append(f"{sweep.errors[c][i]:.2e}{mark}")
         lines.append(cells)
-    out = render_table(head, lines, align="right")
+    # two header lines, scheme over dtype, so eight curves fit in 100 columns
+    out = render_table(["", *[s for s, _ in curves]], [["eps", *[d for _, d in curves]], *lines])
+    out[:3] = [out[0], out[2], "-" * max(len(line) for line in out)]
     out.append("* best eps of the column; error = max|FD - closed| / max|closed| (normwise)")
+    units = {d: float(np.finfo(d).eps) / 2 for _, d in curves}
     for scheme, dtype in curves:
-        u = float(np.finfo(dtype).eps) / 2
         e, err = sweep.best(dtype, scheme)
-        t_eps, t_err = theory(scheme, u)
+        t_eps, t_err = theory(scheme, units[dtype])
         where = f"eps <= {t_eps:.1e}" if scheme == "complex" else f"eps ~ {t_eps:.1e}"
         out.append(
             f"{scheme} {dtype}: best eps {e:.1e}, min rel error {err:.1e} "
-            f"(theory: {where}, error ~ {t_err:.1e}; u = {u:.1e})"
+            f"(theory: {where}, error ~ {t_err:.1e})"
         )
+    out.append(
+        "theory: constants taken as 1; unit round-off u = "
+        + ", ".join(f"{u:.1e} ({d})" for d, u in units.items())
+    )
     return "\n".join(out)

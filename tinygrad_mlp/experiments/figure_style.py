@@ -19,7 +19,7 @@ from ..utils.atomic import atomic_write
 
 __all__ = [
     "FORMATS", "INSTALL_HINT", "PlotUnavailable", "STYLE", "check_format", "require_matplotlib",
-    "caption_text", "draw",
+    "caption_text", "draw", "log_values", "mark_zeros", "ZERO_LABEL",
 ]  # fmt: skip
 
 FORMATS = (".png", ".pdf", ".svg")
@@ -39,6 +39,9 @@ STYLE: dict[str, Any] = {
     "pdf.fonttype": 42,  # TrueType in PDF, as journals ask
     "svg.hashsalt": "tinygrad-mlp",  # the same figure gives the same SVG bytes
 }
+
+
+ZERO_LABEL = "exactly 0 (on the bottom edge)"
 
 
 class PlotUnavailable(RuntimeError):
@@ -106,9 +109,10 @@ def draw(
     caption: str,
     size: tuple[float, float] = (6.4, 4.4),
     ncols: int = 1,
-) -> None:
+) -> Any:
     """Make a figure of ``ncols`` axes in the shared style, let ``build`` draw on the list of
-    axes, add the caption line at the bottom and save it atomically in the extension's format.
+    axes, add the caption line at the bottom, save it atomically in the extension's format
+    and return the matplotlib Figure (for a caller that wants to inspect or redraw it).
     """
     fmt = check_format(path)
     Figure = require_matplotlib()
@@ -126,3 +130,39 @@ def draw(
                 f, format=fmt, dpi=200 if fmt == "png" else None, metadata=metadata
             ),
         )
+    return fig
+
+
+def log_values(values: Any) -> Any:
+    """``values`` as floats with exact zeros replaced by NaN, so a log axis leaves a gap
+    there instead of inventing a tiny number; :func:`mark_zeros` then shows them.
+
+    Example::
+
+        >>> log_values([1e-3, 0.0]).tolist()
+        [0.001, nan]
+    """
+    import numpy as np
+
+    out = np.array(values, dtype=float)
+    out[out == 0] = np.nan
+    return out
+
+
+def mark_zeros(ax: Any, x: Any, values: Any, color: Any, label: str | None = None) -> bool:
+    """Draw each exact zero of ``values`` at its ``x`` as a hollow triangle on the bottom edge
+    of the (log-scaled) axes: the place below every positive number. True if any was drawn.
+    """
+    import numpy as np
+    from matplotlib.transforms import blended_transform_factory
+
+    values = np.asarray(values, dtype=float)
+    xs = np.asarray(x, dtype=float)[values == 0]
+    if xs.size == 0:
+        return False
+    edge = blended_transform_factory(ax.transData, ax.transAxes)  # x in data, y in axes
+    ax.plot(
+        xs, np.full(xs.shape, 0.0), "v", transform=edge, clip_on=False, ms=7, mfc="none",
+        mec=color, mew=1.4, label=label, zorder=5,
+    )  # fmt: skip
+    return True

@@ -20,7 +20,10 @@ from ..seed.network import build, loss
 from ..utils.table import render_table
 from .progress import Progress
 
-__all__ = ["KinkRow", "kink_stats", "format_kinks", "fraction_grid"]
+__all__ = [
+    "KinkRow", "kink_stats", "format_kinks", "failure_causes", "fraction_grid",
+    "fraction_range", "KINKS_LEGEND",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,19 @@ def kink_stats(
     return rows
 
 
+KINKS_LEGEND = (
+    "kinks: entries at a kink, mean per network; fraction: kinks / entries, mean over the\n"
+    "seeds, its sd and min-max; failing: seeds with a failed entry; worst: the largest\n"
+    "|a - n| / (atol + rtol |n|) over every entry (> 1 fails)"
+)
+
+
 def format_kinks(rows: Sequence[KinkRow]) -> str:
-    """The rows as a table: kink fraction mean +- spread over seeds, min-max, failures."""
+    """The rows as a table (within 100 columns; :data:`KINKS_LEGEND` names the columns):
+    kink fraction mean, sd and min-max over the seeds, failures, the worst error ratio."""
     head = (
-        "width", "batch", "entries", "seeds", "kinks (mean)", "fraction", "+- sd",
-        "min-max", "failed", "seeds failing", "worst err/tol",
+        "width", "batch", "entries", "seeds", "kinks", "fraction", "sd", "min-max", "failed",
+        "failing", "worst",
     )  # fmt: skip
     lines = []
     for r in rows:
@@ -140,7 +151,21 @@ def format_kinks(rows: Sequence[KinkRow]) -> str:
                 f"{r.seeds_failed}/{len(r.kinks)}", f"{r.worst_ratio:.1e}",
             )
         )  # fmt: skip
-    return "\n".join(render_table(head, lines, align="right"))
+    return "\n".join([*render_table(head, lines, align="right"), KINKS_LEGEND])
+
+
+def failure_causes(rows: Sequence[KinkRow]) -> tuple[int, int]:
+    """(entries that failed in networks with some entry at a kink, entries that failed in
+    networks with none), summed over every row and seed: only the first can be blamed on
+    kinks; the second are the difference's own error at this eps (truncation, round-off).
+
+    Example::
+
+        >>> failure_causes([KinkRow(4, 1, 10, (2, 0), (3, 1), 9.0)])
+        (3, 1)
+    """
+    at_kinks = sum(f for r in rows for k, f in zip(r.kinks, r.failed, strict=True) if k > 0)
+    return at_kinks, sum(r.failed_total for r in rows) - at_kinks
 
 
 def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
@@ -159,3 +184,20 @@ def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.nda
         grid[widths.index(r.width), batches.index(r.batch)] = r.fraction
         spread[widths.index(r.width), batches.index(r.batch)] = r.spread
     return widths, batches, grid, spread
+
+
+def fraction_range(rows: Sequence[KinkRow]) -> tuple[np.ndarray, np.ndarray]:
+    """(smallest, largest) kink fraction over the seeds, [width, batch] as in
+    :func:`fraction_grid`: the figure's error bars, which (unlike mean - sd) stay in [0, 1].
+
+    Example::
+
+        >>> fraction_range([KinkRow(4, 1, 10, (0, 4), (0, 0), 0.0)])
+        (array([[0.]]), array([[0.4]]))
+    """
+    widths, batches, grid, _ = fraction_grid(rows)
+    low, high = np.zeros_like(grid), np.zeros_like(grid)
+    for r in rows:
+        at = widths.index(r.width), batches.index(r.batch)
+        low[at], high[at] = r.fractions.min(), r.fractions.max()
+    return low, high
