@@ -4,8 +4,10 @@ thresholds, and figures in the format of their extension (train --plot t.svg is 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,35 @@ from .helpers import run_cli
 def test_version_is_the_package_version(capsys):
     status, out, _ = run_cli(["--version"], capsys)
     assert status == 0 and out.strip() == f"tinygrad-mlp {tm.__version__}"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_version_has_one_source_and_every_place_shows_it(capsys):
+    """pyproject's version is dynamic, read from tinygrad_mlp.__version__; CITATION.cff and
+    --version say the same."""
+    config = pytest.importorskip("setuptools.config.pyprojecttoml")
+    project = config.read_configuration(ROOT / "pyproject.toml")["project"]
+    raw = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in raw and 'attr = "tinygrad_mlp.__version__"' in raw
+    assert project["version"] == tm.__version__
+    cff = (ROOT / "CITATION.cff").read_text()
+    assert re.search(r"^cff-version: 1\.2\.0$", cff, re.M)
+    assert re.search(rf'^version: "{re.escape(tm.__version__)}"$', cff, re.M)
+    for key in ("message", "title", "authors", "license"):  # what CFF 1.2.0 asks for, + license
+        assert re.search(rf"^{key}:", cff, re.M), key
+    _, out, _ = run_cli(["--version"], capsys)
+    assert out.split() == ["tinygrad-mlp", tm.__version__]
+
+
+def test_the_license_file_is_mit_as_the_metadata_says():
+    config = pytest.importorskip("setuptools.config.pyprojecttoml")
+    project = config.read_configuration(ROOT / "pyproject.toml")["project"]
+    text = (ROOT / "LICENSE").read_text()
+    assert project["license"] == "MIT" and text.startswith("MIT License")
+    assert "Copyright (c) 2026 the tinygrad_mlp authors" in text
+    assert "urls" not in project  # no public repository yet: no made-up address
 
 
 def test_python_dash_m_tinygrad_mlp_runs_the_command():
