@@ -86,7 +86,6 @@ BAD_USAGE = {
     "size 0": (["gradcheck", "--sizes", "4", "0", "3"], r"--sizes: expected a positive integer"),
     "unknown option": (["gradcheck", "--bogus"], r"unrecognized arguments: --bogus"),
     "unknown subcommand": (["frobnicate"], r"invalid choice: '?frobnicate"),
-    "no subcommand": ([], r"required: COMMAND"),
     "unknown bench size": (["bench", "--sizes", "huge"], r"invalid choice: '?huge"),
     "one size": (["gradcheck", "--sizes", "3"], r"--sizes needs at least an input and an output"),
 }
@@ -194,3 +193,80 @@ def test_a_closed_output_pipe_ends_quietly_with_the_sigpipe_status(monkeypatch):
     finally:
         monkeypatch.undo()
         out.close()
+
+
+# --- the command as a whole: bare call, Ctrl-C, table widths, --kinks footer, --quiet ---------
+
+
+def test_a_bare_command_prints_the_help_and_exits_0(capsys):
+    """As pip does: nothing asked is no error; the usage and every command are shown."""
+    from tinygrad_mlp.cli import COMMANDS
+
+    status, out, err = run_cli([], capsys)
+    assert status == 0 and err == ""
+    assert out.startswith("usage: tinygrad-mlp")
+    for command in COMMANDS:
+        assert f"    {command.NAME}" in out and command.HELP.split()[0] in out
+
+
+def test_ctrl_c_ends_any_command_with_one_line_and_status_130(monkeypatch, capsys):
+    from tinygrad_mlp.cli import gradcheck
+
+    def interrupted(args, parser):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gradcheck, "run", interrupted)
+    status, out, err = run_cli(["gradcheck"], capsys)
+    assert status == 130 and out == ""
+    assert err.strip() == "tinygrad-mlp gradcheck: interrupted"  # no traceback
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gradcheck", "--engine", "both"],
+        ["gradcheck", "--order", "2"],
+        ["gradcheck", "--sweep-eps", "--points", "3", "--schemes", "forward", "central",
+         "richardson", "complex"],
+        ["gradcheck", "--kinks", "--widths", "4", "--batches", "1", "--seeds", "2"],
+        ["bench", "--sizes", "tiny", "--dtypes", "float64", "--budget", "0.01", "--runs", "1"],
+    ],
+)  # fmt: skip
+def test_every_table_fits_in_100_columns(argv, capsys):
+    status, out, _ = run_cli(argv, capsys)
+    assert status == 0
+    widest = max(out.splitlines(), key=len)
+    assert len(widest) <= 100, widest
+
+
+def test_the_bench_sizes_line_wraps_within_100_columns():
+    from tinygrad_mlp.cli.bench import SIZE_NAMES, sizes_lines
+
+    lines = sizes_lines(SIZE_NAMES)  # all four: 130 columns on one line
+    assert len(lines) == 2 and all(len(line) <= 100 for line in lines)
+    assert " ".join(" ".join(lines).split()).startswith("sizes: tiny 64-32-32-10 (batch 32), ")
+    assert "wide 784-1024-1024-10 (batch 256)" in " ".join(" ".join(lines).split())
+
+
+def test_the_kinks_footer_blames_kinks_only_where_there_were_kinks(capsys):
+    """At eps 1e-2, width 4, batch 1, seeds 0..4 have no entry at a kink, and one entry of
+    seed 2 fails anyway: its truncation error (ratio 1.02, falling as eps^2: 0.09 at
+    3e-3, 0.01 at 1e-3), which the footer must not put down to kinks."""
+    argv = ["gradcheck", "--kinks", "--widths", "4", "--batches", "1", "--seeds", "5"]
+    status, out, _ = run_cli(argv, capsys)
+    assert status == 0
+    row = next(line.split() for line in out.splitlines() if line.split()[:2] == ["4", "1"])
+    assert row[4] == "0.0" and row[8] == "1"  # no kinks, one failure
+    assert "in networks with entries at kinks" not in out
+    assert "1 entries failed in networks with no entry at a kink: not kinks" in out
+
+
+def test_train_quiet_prints_no_progress_only_the_results(capsys):
+    argv = ["train", "--dataset", "spirals", "--hidden", "8", "--epochs", "2"]
+    status, out, err = run_cli([*argv, "--quiet"], capsys)
+    assert status == 0 and err == ""
+    assert "test accuracy" in out
+    status, loud_out, loud_err = run_cli(argv, capsys)
+    assert status == 0 and "epoch 2/2" in loud_err  # without it: a line per epoch
+    strip = [line for line in out.splitlines() if not line.startswith("trained")]  # timings
+    assert strip == [line for line in loud_out.splitlines() if not line.startswith("trained")]

@@ -3,9 +3,11 @@
 A subcommand module has ``NAME``, ``HELP``, ``EPILOG`` (its exit statuses and one example,
 shown at the end of its ``--help``), ``add_arguments(parser)`` and
 ``run(args, parser) -> int``; :data:`COMMANDS` lists them in the order ``--help`` shows.
-``tinygrad-mlp --version`` prints the version; ``python -m tinygrad_mlp`` is the same command.
+``tinygrad-mlp --version`` prints the version; ``python -m tinygrad_mlp`` is the same command;
+a bare ``tinygrad-mlp`` prints the help (usage and the commands) and exits 0, as pip does.
 Exit status: 0 when everything passed, 1 when a check failed (or training diverged), 2 for
-bad usage or a file that could not be read or written, 141 when the output pipe closed.
+bad usage or a file that could not be read or written, 130 when interrupted (Ctrl-C), 141
+when the output pipe closed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: list[ModuleType] = [gradcheck, bench, scalarbench, train]
 PIPE_NOTE = "  141  the output pipe closed early (| head): stopped quietly"
+INTERRUPT_NOTE = "  130  interrupted (Ctrl-C)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,9 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         doc = (command.__doc__ or "").strip().replace("``", "")  # plain text, not reST
         epilog = getattr(command, "EPILOG", None)
-        if epilog is not None and "141" not in epilog:  # the pipe status is everyone's
+        if epilog is not None:  # the interrupt and pipe statuses are everyone's
             head, sep, tail = epilog.partition("\n\n")
-            epilog = f"{head}\n{PIPE_NOTE}{sep}{tail}"
+            notes = [
+                n for code, n in (("130", INTERRUPT_NOTE), ("141", PIPE_NOTE)) if code not in head
+            ]
+            epilog = "\n".join([head, *notes]) + sep + tail
         p = sub.add_parser(
             command.NAME,
             help=command.HELP,
@@ -57,9 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Example: ``main(["gradcheck", "--sizes", "4", "5", "4", "3"])`` returns 0.
     """
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv:  # nothing asked: show what there is to ask for (pip's choice), not an error
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    args.argv = ["tinygrad-mlp", *argv]  # the command line, for the provenance of output files
     try:
         status: int = args._command.run(args, args._parser)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the status shells report
+        print(f"\ntinygrad-mlp {args.command}: interrupted", file=sys.stderr)
+        return 128 + 2
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as cat does
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again

@@ -12,7 +12,7 @@ import numpy as np
 
 from .argtypes import non_negative_int, positive_float, positive_int
 
-__all__ = ["NAME", "HELP", "add_arguments", "run"]
+__all__ = ["NAME", "HELP", "add_arguments", "run", "sizes_lines"]
 
 NAME = "bench"
 HELP = "time a training step against hand-written numpy, side by side"
@@ -70,9 +70,33 @@ def _cell(values: list[float]) -> str:
     return f"{mid:.2f}±{half:.2f}"
 
 
+def sizes_lines(names: list[str]) -> list[str]:
+    """The networks of the sizes ``names``, wrapped to 100 columns like every table.
+
+    Example::
+
+        >>> sizes_lines(["tiny"])
+        ['sizes: tiny 64-32-32-10 (batch 32)']
+    """
+    from ..bench.tensor import SIZES
+
+    items = [
+        f"{s} {n}-{'-'.join(map(str, h))}-{k} (batch {b})"
+        for s, (n, h, k, b) in SIZES.items()
+        if s in names
+    ]
+    lines = ["sizes:"]
+    for i, item in enumerate(items):  # whole items per line, never one cut in two
+        text = item + ("," if i < len(items) - 1 else "")
+        if len(lines[-1]) + 1 + len(text) > 100:
+            lines.append("      ")
+        lines[-1] += " " + text
+    return lines
+
+
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Print one row per size and dtype; always 0 (speed is reported, not judged)."""
-    from ..bench.tensor import SIZES, run_bench
+    from ..bench.tensor import run_bench
 
     threads = args.threads if args.threads > 0 else None
     print(f"{'size':<8}{'dtype':<9}{'numpy ms':>9}{'exact/np':>11}{'eager/np':>11}{'jit/np':>11}")
@@ -97,11 +121,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 f"  {args.runs}x{steps} steps",
                 flush=True,
             )
-    shapes = ", ".join(
-        f"{s} {n}-{'-'.join(map(str, h))}-{k} (batch {b})"
-        for s, (n, h, k, b) in SIZES.items()
-        if s in args.sizes
-    )
-    print(f"sizes: {shapes}")
+    print("\n".join(sizes_lines(args.sizes)))
     print("ratio to the hand-written numpy step (lower is faster): median over runs ± half range")
     return 0

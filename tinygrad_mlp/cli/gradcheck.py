@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         n_in, hidden, n_out, args.batch, args.seed, args.eps, engine=args.engine
     )
     print(format_table(rows, engine=args.engine))
-    print(LEGEND)
+    print("\n".join(textwrap.wrap(LEGEND, 100)))  # within the 100 columns of every table
     failed = [r.name for r in rows if not r.ok]
     print("all gradients agree" if not failed else f"FAILED: {', '.join(failed)}")
     _emit_table(rows, args)

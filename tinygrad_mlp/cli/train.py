@@ -1,11 +1,11 @@
 """Train the seed network (default: 64-256-128-10 on the UCI digits) and report test accuracy.
 
 Progress (a bar while an epoch runs, then one line per epoch: loss, accuracy, samples per
-second) goes to stderr; the results go to stdout. Exit status: 0 when training finished,
-1 when the loss became NaN or infinite, 2 for bad usage or an unreadable data or checkpoint
-file. ``--resume`` continues a run saved with ``--save`` exactly where it stopped, with the
-checkpoint's settings (options that contradict them are refused); ``--epochs`` is the total
-to reach.
+second) goes to stderr, and ``--quiet`` drops it; the results go to stdout. Exit status: 0
+when training finished, 1 when the loss became NaN or infinite, 2 for bad usage or an
+unreadable data or checkpoint file, 130 when interrupted. ``--resume`` continues a run
+saved with ``--save`` exactly where it stopped, with the checkpoint's settings (options that
+contradict them are refused); ``--epochs`` is the total to reach.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ EPILOG = """exit status:
   0  trained (or nothing left to train)
   1  the loss became NaN or infinite
   2  bad usage, or a data, checkpoint or output file that could not be read or written
+  130  interrupted (Ctrl-C); the --save checkpoint holds the last finished epoch
 
 example:
   tinygrad-mlp train --hidden 128 64 --epochs 10 --seed 1 --save run.npz --plot run.svg"""
@@ -86,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--detect-anomaly",
         action="store_true",
         help="stop at the first op making NaN or inf, naming it and its line (slower; no jit)",
+    )
+    add(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress on stderr (no bar, no line per epoch): only the results and errors",
     )
     add(
         "--no-jit",
@@ -225,9 +232,9 @@ def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser
 class _Progress:
     """A bar on a terminal (tqdm when installed, else plain), then a line per epoch."""
 
-    def __init__(self, total_epochs: int, stream: IO[str]) -> None:
-        self.total, self.stream = total_epochs, stream
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+    def __init__(self, total_epochs: int, stream: IO[str], quiet: bool = False) -> None:
+        self.total, self.stream, self.quiet = total_epochs, stream, quiet
+        self.tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
         self.bar: Any = None
         self.tqdm: Any = None
         if self.tty:
@@ -252,6 +259,8 @@ class _Progress:
             self.stream.flush()
 
     def epoch(self, r: Any) -> None:
+        if self.quiet:
+            return
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -326,7 +335,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         + (f"; resuming after epoch {done}" if ckpt is not None else "")
     )
     sys.stdout.flush()
-    progress = _Progress(config.epochs, sys.stderr)
+    progress = _Progress(config.epochs, sys.stderr, quiet=args.quiet)
     try:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
         with limit_threads(args.threads or None), anomaly:
