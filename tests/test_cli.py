@@ -270,3 +270,27 @@ def test_train_quiet_prints_no_progress_only_the_results(capsys):
     assert status == 0 and "epoch 2/2" in loud_err  # without it: a line per epoch
     strip = [line for line in out.splitlines() if not line.startswith("trained")]  # timings
     assert strip == [line for line in loud_out.splitlines() if not line.startswith("trained")]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_bench_out_and_train_records_carry_their_provenance(suffix, tmp_path, capsys):
+    import platform
+
+    import tinygrad_mlp as tm
+    from tinygrad_mlp.experiments.results import read_results
+
+    bench = ["bench", "--sizes", "tiny", "--dtypes", "float64", "--budget", "0.01", "--runs", "1"]
+    train = ["train", "--dataset", "spirals", "--hidden", "8", "--epochs", "3", "-q"]
+    for argv, option, experiment, count in ((bench, "--out", "bench", 1),
+                                            (train, "--records", "train", 3)):  # fmt: skip
+        path = tmp_path / f"{experiment}{suffix}"
+        full = [*argv, option, str(path)]
+        assert run_cli(full, capsys)[0] == 0
+        doc = read_results(path)
+        assert doc["provenance"] == {
+            "tool": "tinygrad-mlp", "version": tm.__version__, "numpy": np.__version__,
+            "python": platform.python_version(), "command": " ".join(["tinygrad-mlp", *full]),
+        }  # fmt: skip
+        assert doc["experiment"] == experiment and len(doc["rows"]) == count
+    assert [int(r["epoch"]) for r in doc["rows"]] == [1, 2, 3]
+    assert doc["settings"]["dataset"] == "spirals" and doc["settings"]["hidden"] == [8]

@@ -10,14 +10,17 @@ from __future__ import annotations
 import csv
 import json
 import os
+import platform
+import shlex
 import sys
 
 import numpy as np
 import pytest
 
+import tinygrad_mlp as tm
 from tinygrad_mlp.experiments import kink_stats, sweep_eps
 from tinygrad_mlp.experiments.eps_sweep import eps_grid
-from tinygrad_mlp.experiments.results import write_results
+from tinygrad_mlp.experiments.results import read_results, write_results
 from tinygrad_mlp.utils.atomic import atomic_write
 
 from .helpers import run_cli
@@ -70,8 +73,51 @@ def test_kinks_command_writes_csv(tmp_path, capsys):
     argv = ["gradcheck", "--kinks", *SMALL, "--widths", "2", "3", "--batches", "1", "--out"]
     status, stdout, _ = run_cli([*argv, str(out)], capsys)
     assert status == 0 and "fraction" in stdout
-    rows = list(csv.DictReader(out.open()))
-    assert [(r["width"], r["batch"]) for r in rows] == [("2", "1"), ("3", "1")]
+    doc = read_results(out)
+    assert [(r["width"], r["batch"]) for r in doc["rows"]] == [("2", "1"), ("3", "1")]
+    assert doc["experiment"] == "kinks" and doc["settings"]["seeds"] == 3
+    assert doc["provenance"] == _provenance([*argv, str(out)])
+    # the provenance is a block of '# key: value' comments above the header: csv readers
+    # that skip comments see the plain table
+    lines = out.read_text().splitlines()
+    assert all(line.startswith("# ") for line in lines[:7]) and lines[7].startswith("width,")
+    plain = list(csv.DictReader(line for line in out.open() if not line.startswith("#")))
+    assert plain == doc["rows"]
+
+
+def _provenance(argv):
+    """What every results file must say about where it came from."""
+    return {
+        "tool": "tinygrad-mlp",
+        "version": tm.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "command": shlex.join(["tinygrad-mlp", *argv]),
+    }
+
+
+def test_every_json_output_starts_with_its_provenance(tmp_path, capsys):
+    out = tmp_path / "sweep.json"
+    argv = ["gradcheck", "--sweep-eps", *SMALL, "--points", "2", "--out", str(out)]
+    assert run_cli(argv, capsys)[0] == 0
+    doc = json.loads(out.read_text())
+    assert next(iter(doc)) == "provenance" and doc["provenance"] == _provenance(argv)
+    assert read_results(out)["provenance"] == doc["provenance"]
+
+
+def test_the_library_records_its_own_command_line_when_given_none(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["my script.py", "--flag"])
+    write_results(tmp_path / "r.json", "demo", {}, [{"a": 1}])
+    assert read_results(tmp_path / "r.json")["provenance"]["command"] == "'my script.py' --flag"
+
+
+def test_a_results_file_without_provenance_still_reads(tmp_path):
+    old = tmp_path / "old.csv"
+    old.write_text("eps,error\n0.1,0.5\n")
+    assert read_results(old) == {
+        "provenance": {}, "experiment": None, "settings": {},
+        "rows": [{"eps": "0.1", "error": "0.5"}],
+    }  # fmt: skip
 
 
 def test_the_table_writes_its_rows_too(tmp_path, capsys):

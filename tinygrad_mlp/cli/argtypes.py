@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from collections.abc import Callable
+from pathlib import Path
 
-__all__ = ["positive_int", "non_negative_int", "positive_float", "non_negative_float", "fraction"]
+__all__ = [
+    "positive_int", "non_negative_int", "positive_float", "non_negative_float", "fraction",
+    "output_path",
+]  # fmt: skip
 
 
 def _number(text: str, kind: type, what: str) -> float:
@@ -54,3 +60,26 @@ def fraction(text: str) -> float:
     if not 0 < value < 1:  # NaN fails this too
         raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text}")
     return value
+
+
+def output_path(suffixes: tuple[str, ...]) -> Callable[[str], str]:
+    """An argument type for a file to write: its suffix one of ``suffixes`` (any case), its
+    folder there and writable, checked before any work is done.
+
+    Example::
+
+        >>> output_path((".json", ".csv"))("results.csv")
+        'results.csv'
+    """
+
+    def check(text: str) -> str:
+        path = Path(text)
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
+        if not path.parent.is_dir():
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist")
+        if not os.access(path.parent, os.W_OK):
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} is not writable")
+        return text
+
+    return check

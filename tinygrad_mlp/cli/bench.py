@@ -10,7 +10,7 @@ import argparse
 
 import numpy as np
 
-from .argtypes import non_negative_int, positive_float, positive_int
+from .argtypes import non_negative_int, output_path, positive_float, positive_int
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "sizes_lines"]
 
@@ -18,7 +18,7 @@ NAME = "bench"
 HELP = "time a training step against hand-written numpy, side by side"
 EPILOG = """exit status:
   0  timed and reported (speed is reported, never judged)
-  2  bad usage
+  2  bad usage, or a results file that could not be written
 
 example:
   tinygrad-mlp bench --sizes tiny digits --dtypes float32"""
@@ -61,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="BLAS threads while timing (default: 1; 0 leaves BLAS alone)",
     )
+    parser.add_argument(
+        "--out",
+        type=output_path((".json", ".csv")),
+        default=None,
+        metavar="FILE",
+        help="also write the rows to FILE (.json or .csv, with the tool, numpy and python "
+        "versions and the command line), atomically",
+    )
 
 
 def _cell(values: list[float]) -> str:
@@ -99,6 +107,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ..bench.tensor import run_bench
 
     threads = args.threads if args.threads > 0 else None
+    rows: list[dict[str, object]] = []
     print(f"{'size':<8}{'dtype':<9}{'numpy ms':>9}{'exact/np':>11}{'eager/np':>11}{'jit/np':>11}")
     for size in args.sizes:
         for dtype in args.dtypes:
@@ -121,6 +130,24 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 f"  {args.runs}x{steps} steps",
                 flush=True,
             )
+            rows.append(
+                {"size": size, "dtype": results[0].dtype, "numpy_ms": numpy_ms,
+                 **_columns("exact_ratio", [r.exact_ratio for r in results]),
+                 **_columns("eager_ratio", [r.ratio for r in results]),
+                 **_columns("jit_ratio", [r.jit_ratio for r in results]),
+                 "runs": args.runs, "steps": steps}
+            )  # fmt: skip
     print("\n".join(sizes_lines(args.sizes)))
     print("ratio to the hand-written numpy step (lower is faster): median over runs ± half range")
+    if args.out is not None:
+        from ..experiments.results import write_results
+
+        settings = {"budget_s": args.budget, "runs": args.runs, "threads": args.threads}
+        write_results(args.out, "bench", settings, rows, getattr(args, "argv", None))
+        print(f"results written to {args.out}")
     return 0
+
+
+def _columns(name: str, values: list[float]) -> dict[str, float]:
+    """A ratio's median over the runs and half their range, as two columns of a results row."""
+    return {name: float(np.median(values)), f"{name}_half_range": (max(values) - min(values)) / 2}

@@ -17,15 +17,13 @@ matplotlib: pip install 'tinygrad-mlp[plot]')."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from ..checks.schemes import SCHEMES
-from .argtypes import non_negative_int, positive_float, positive_int
+from .argtypes import non_negative_int, output_path, positive_float, positive_int
 
 DEFAULT_EPS = 1e-6  # the table's step; --kinks uses KINKS_EPS
 KINKS_EPS = 1e-2  # large enough that kinks show up at these sizes (at 1e-6 there are ~none)
@@ -142,20 +140,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 # --- experiments: --sweep-eps, --kinks, and --out / --plot for every mode --------------------
 
 
-def _output_path(suffixes: tuple[str, ...]) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        path = Path(text)
-        if path.suffix.lower() not in suffixes:
-            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
-        if not path.parent.is_dir():
-            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist")
-        if not os.access(path.parent, os.W_OK):
-            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} is not writable")
-        return text
-
-    return check
-
-
 def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
@@ -191,14 +175,14 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out",
-        type=_output_path((".json", ".csv")),
+        type=output_path((".json", ".csv")),
         default=None,
         metavar="FILE",
         help="also write the rows to FILE (.json or .csv), atomically",
     )
     parser.add_argument(
         "--plot",
-        type=_output_path((".png", ".pdf", ".svg")),
+        type=output_path((".png", ".pdf", ".svg")),
         default=None,
         metavar="FILE",
         help="also draw a figure, in the format of FILE's extension: .png, .pdf or .svg "
@@ -249,7 +233,9 @@ def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -
             parser.error("--points needs at least 2 values")
         points = SWEEP_POINTS if args.points is None else args.points
         schemes = list(dict.fromkeys(args.schemes or ["central"]))  # each once, in order
-        return run_sweep(args.sizes, args.batch, args.seed, points, args.out, args.plot, schemes)
+        return run_sweep(
+            args.sizes, args.batch, args.seed, points, args.out, args.plot, schemes, _argv(args)
+        )
     if args.kinks:
         return run_kinks(
             args.sizes,
@@ -260,6 +246,7 @@ def _run_experiment(args: argparse.Namespace, parser: argparse.ArgumentParser) -
             args.out,
             args.plot,
             KINKS_SEEDS if args.seeds is None else args.seeds,
+            _argv(args),
         )
     return None
 
@@ -268,4 +255,10 @@ def _emit_table(rows: Sequence[Any], args: argparse.Namespace) -> None:
     from ..experiments.runner import emit_table_rows
 
     settings = {"sizes": args.sizes, "batch": args.batch, "seed": args.seed, "eps": args.eps}
-    emit_table_rows(rows, settings, args.out, args.plot)
+    settings["engine"] = args.engine  # names the engine in the figure
+    emit_table_rows(rows, settings, args.out, args.plot, _argv(args))
+
+
+def _argv(args: argparse.Namespace) -> list[str] | None:
+    """The command line main() recorded, for the results' provenance (None: sys.argv)."""
+    return getattr(args, "argv", None)

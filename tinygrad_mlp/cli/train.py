@@ -18,10 +18,17 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from typing import IO, Any, NoReturn
 
-from .argtypes import fraction, non_negative_float, non_negative_int, positive_float, positive_int
+from .argtypes import (
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+)
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -76,6 +83,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--plot",
         metavar="FILE",
         help="draw the loss and accuracy curves as .png, .pdf or .svg (needs matplotlib)",
+    )
+    add(
+        "--records",
+        type=output_path((".json", ".csv")),
+        metavar="FILE",
+        help="write one row per epoch (loss, accuracy, speed) to FILE (.json or .csv, with the "
+        "settings, tool, numpy and python versions and the command line) when training ends",
     )
     add(
         "--threads",
@@ -383,6 +397,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     if args.save:
         print(f"checkpoint: {args.save} (epoch {last.epoch})")
+    if args.records:
+        from ..experiments.results import write_results
+
+        rows = [asdict(r) for r in history.epochs]
+        write_results(args.records, "train", asdict(config), rows, getattr(args, "argv", None))
+        print(f"records: {args.records}")
     if args.plot:
         run = {"data": config.dataset, "network": sizes, "dtype": config.dtype, "optimizer": opt}
         run.update(batch=config.batch_size, seed=config.seed, epochs=last.epoch)

@@ -22,8 +22,10 @@ def run_sweep(
     out: Path,
     plot: Path,
     schemes: Sequence[str] = ("central",),
+    command: Sequence[str] | None = None,
 ) -> int:
-    """``gradcheck --sweep-eps``: the V-curves' table, then the results and the plot; returns 0.
+    """``gradcheck --sweep-eps``: the V-curves' table, then the results (with ``command`` in
+    their provenance) and the plot; returns 0.
 
     Example (progress goes to stderr)::
 
@@ -45,7 +47,7 @@ def run_sweep(
         for e, err in [sweep.best(d, s)]
     }
     if out is not None:
-        write_results(out, "sweep-eps", {**sweep.settings, "best": best}, sweep.rows())
+        write_results(out, "sweep-eps", {**sweep.settings, "best": best}, sweep.rows(), command)
         print(f"results written to {out}")
     if plot is not None:
         from .plots import plot_sweep
@@ -64,6 +66,7 @@ def run_kinks(
     out: Path,
     plot: Path,
     seeds: int = 1,
+    command: Sequence[str] | None = None,
 ) -> int:
     """``gradcheck --kinks``: kink statistics per width and batch over ``seeds`` networks
     each (mean, spread, failures); returns 0 (a measurement).
@@ -100,7 +103,7 @@ def run_kinks(
         )
     settings = {"sizes": list(sizes), "eps": eps, "seed": seed, "seeds": seeds}
     if out is not None:
-        write_results(out, "kinks", settings, [r.as_dict() for r in rows])
+        write_results(out, "kinks", settings, [r.as_dict() for r in rows], command)
         print(f"results written to {out}")
     if plot is not None:
         from .plots import plot_kinks
@@ -115,11 +118,18 @@ def run_kinks(
     return 0
 
 
-def emit_table_rows(rows: Sequence[Any], settings: dict[str, Any], out: Path, plot: Path) -> None:
-    """Write the three-way table's rows (dataclasses with an ``ok``) and draw their errors."""
+def emit_table_rows(
+    rows: Sequence[Any],
+    settings: dict[str, Any],
+    out: Path,
+    plot: Path,
+    command: Sequence[str] | None = None,
+) -> None:
+    """Write the three-way table's rows (dataclasses with an ``ok``) and draw their errors;
+    ``command``, the command line, goes into the results file's provenance."""
     dicts = [{**dataclasses.asdict(r), "ok": r.ok} for r in rows]
     if out is not None:
-        write_results(out, "three-way", settings, dicts)
+        write_results(out, "three-way", settings, dicts, command)
         print(f"results written to {out}")
     if plot is not None:
         from .plots import plot_table
