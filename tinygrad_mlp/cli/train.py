@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import math
 import os
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import asdict, fields, replace
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 from .argtypes import (
     fraction,
@@ -29,6 +26,7 @@ from .argtypes import (
     positive_float,
     positive_int,
 )
+from .train_support import Progress, check_checkpoint
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -137,7 +135,7 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[
                     "model, optimizer, epoch and history)"
                 )
             theirs = TrainConfig.from_dict(ckpt["config"])
-            _check_checkpoint(theirs, ckpt)
+            check_checkpoint(theirs, ckpt)
         except FileNotFoundError as e:
             parser.error(f"--resume: {e}")  # a wrong path: a usage error, with the synopsis
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -187,52 +185,6 @@ def _file_error(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _check_checkpoint(config: Any, ckpt: Mapping[str, Any]) -> None:
-    """Refuse a checkpoint whose settings or history no run could have written (ValueError)."""
-    import numpy as np
-
-    from ..train.loop import History
-
-    bad = []
-    for name in ("epochs", "batch_size"):
-        if getattr(config, name) < 1:
-            bad.append(f"{name} {getattr(config, name)} (must be >= 1)")
-    if not config.hidden or min(config.hidden) < 1:
-        bad.append(f"hidden {list(config.hidden)} (sizes must be >= 1)")
-    if not (math.isfinite(config.lr) and config.lr > 0):
-        bad.append(f"lr {config.lr} (must be > 0)")
-    if not 0 <= config.momentum < 1:
-        bad.append(f"momentum {config.momentum} (must lie in [0, 1))")
-    if not (math.isfinite(config.weight_decay) and config.weight_decay >= 0):
-        bad.append(f"weight_decay {config.weight_decay} (must be >= 0)")
-    if not 0 < config.test_fraction < 1:
-        bad.append(f"test_fraction {config.test_fraction} (must lie in (0, 1))")
-    if config.seed < 0:
-        bad.append(f"seed {config.seed} (must be >= 0)")
-    for name, allowed in (
-        ("dataset", ("digits", "spirals", "idx")),
-        ("optimizer", ("sgd", "adam")),
-        ("dtype", ("float32", "float64")),
-    ):
-        if getattr(config, name) not in allowed:
-            bad.append(f"{name} {getattr(config, name)!r} (one of {', '.join(allowed)})")
-    if bad:
-        raise ValueError(f"the checkpoint's config has {'; '.join(bad)}")
-    history = ckpt["history"]
-    if not isinstance(history, Mapping):
-        raise ValueError("the checkpoint's history is not a table of columns")
-    missing = sorted(set(History().to_dict()) - set(history))
-    if missing:
-        raise ValueError(f"the checkpoint's history lacks the column(s) {missing}")
-    try:
-        epochs = len(History.from_dict(history).epochs)
-    except (TypeError, ValueError):
-        raise ValueError("the checkpoint's history columns differ in length") from None
-    epoch = ckpt["epoch"]
-    if np.asarray(epoch).shape != () or int(epoch) != epochs:
-        raise ValueError(f"the checkpoint's epoch {epoch} disagrees with its {epochs} records")
-
-
 def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser) -> None:
     if path is None:
         return
@@ -241,52 +193,6 @@ def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser
         parser.error(f"{option} {path}: not a writable file path (is the folder there?)")
     if not os.access(folder, os.W_OK):
         parser.error(f"{option} {path}: the folder {folder} is not writable")
-
-
-class _Progress:
-    """A bar on a terminal (tqdm when installed, else plain), then a line per epoch."""
-
-    def __init__(self, total_epochs: int, stream: IO[str], quiet: bool = False) -> None:
-        self.total, self.stream, self.quiet = total_epochs, stream, quiet
-        self.tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
-        self.bar: Any = None
-        self.tqdm: Any = None
-        if self.tty:
-            try:  # the optional extra "progress"
-                self.tqdm = importlib.import_module("tqdm").tqdm
-            except ImportError:
-                pass
-
-    def step(self, epoch: int, step: int, steps: int, loss: float) -> None:
-        if not self.tty:
-            return
-        desc = f"epoch {epoch}/{self.total}"
-        if self.tqdm is not None:
-            if self.bar is None:
-                self.bar = self.tqdm(total=steps, desc=desc, file=self.stream, leave=False)
-            self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-            self.bar.update(1)
-        elif step % 5 == 0 or step == steps:
-            filled = 30 * step // steps
-            bar = "#" * filled + "." * (30 - filled)
-            self.stream.write(f"\r{desc} [{bar}] {step}/{steps} loss {loss:.4f}")
-            self.stream.flush()
-
-    def epoch(self, r: Any) -> None:
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        elif self.tty:
-            self.stream.write("\r\033[K")
-        width = len(str(self.total))
-        self.stream.write(
-            f"epoch {r.epoch:>{width}}/{self.total}  loss {r.train_loss:.4f}  "
-            f"acc {100 * r.train_accuracy:6.2f}%  test loss {r.test_loss:.4f}  "
-            f"test acc {100 * r.test_accuracy:6.2f}%  {r.samples_per_second:,.0f} samples/s\n"
-        )
-        self.stream.flush()
 
 
 def _plot(history: Any, path: str, settings: dict[str, Any]) -> None:
@@ -349,7 +255,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         + (f"; resuming after epoch {done}" if ckpt is not None else "")
     )
     sys.stdout.flush()
-    progress = _Progress(config.epochs, sys.stderr, quiet=args.quiet)
+    progress = Progress(config.epochs, sys.stderr, quiet=args.quiet)
     try:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
         with limit_threads(args.threads or None), anomaly:
