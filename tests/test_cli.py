@@ -207,6 +207,10 @@ def test_a_bare_command_prints_the_help_and_exits_0(capsys):
     assert out.startswith("usage: tinygrad-mlp")
     for command in COMMANDS:
         assert f"    {command.NAME}" in out and command.HELP.split()[0] in out
+    statuses = out.split("exit status:")[1]
+    for code in ("0", "1", "2", "130", "141"):
+        assert f"  {code}  " in statuses
+    assert run_cli(["--help"], capsys)[:2] == (0, out)  # the same help as asked for
 
 
 def test_ctrl_c_ends_any_command_with_one_line_and_status_130(monkeypatch, capsys):

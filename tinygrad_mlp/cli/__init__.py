@@ -25,6 +25,14 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: list[ModuleType] = [gradcheck, bench, scalarbench, train]
 PIPE_NOTE = "  141  the output pipe closed early (| head): stopped quietly"
 INTERRUPT_NOTE = "  130  interrupted (Ctrl-C)"
+EPILOG = f"""exit status:
+  0  everything passed (or was reported)
+  1  a check failed, or training diverged
+  2  bad usage, or a file that could not be read or written
+{INTERRUPT_NOTE}
+{PIPE_NOTE}
+
+'tinygrad-mlp COMMAND --help' tells more about each command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-mlp",
         description="Exact reverse-mode autodiff on numpy: checks, experiments, benchmarks.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tinygrad-mlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
