@@ -130,10 +130,15 @@ def test_unsupported_function_on_plain_data_computes_on_the_data():
     assert out == pytest.approx(5.5, rel=VALUE_TOL)
 
 
-def test_unsupported_function_inside_no_grad_computes_on_the_data():
+def test_unsupported_function_inside_no_grad_still_refuses_a_tensor_that_requires_grad():
+    # one rule in every grad mode, as torch's x.numpy() refuses inside no_grad too
     x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    with tm.no_grad(), pytest.raises(TypeError, match=r"linalg\.norm"):
+        np.linalg.norm(x)
     with tm.no_grad():
-        assert np.linalg.norm(x) == pytest.approx(5.0, rel=VALUE_TOL)
+        assert np.linalg.norm(x.detach()) == pytest.approx(5.0, rel=VALUE_TOL)
+        y = x * 2.0  # made inside no_grad: off the graph, so it converts freely
+        assert np.linalg.norm(y) == pytest.approx(10.0, rel=VALUE_TOL)
 
 
 def test_unsupported_function_inside_jvp_raises_instead_of_dropping_the_tangent():
@@ -313,11 +318,13 @@ def test_functions_without_a_gradient_run_on_the_data():
     np.testing.assert_array_equal(np.argsort(x, axis=-1), [[1, 2, 0]])
 
 
-def test_asarray_and_numpy_are_the_explicit_ways_out():
+def test_numpy_and_detach_are_the_explicit_ways_out():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-    assert type(np.asarray(x)) is np.ndarray and x.numpy() is x.data
-    np.testing.assert_array_equal(np.asarray(x), x.data)
+    assert x.numpy() is x.data and x.detach().numpy() is x.data
+    np.testing.assert_array_equal(np.asarray(x.detach()), x.data)
     np.testing.assert_array_equal(np.linalg.det(np.diag(x.detach().numpy())), 2.0)
+    with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\)\.numpy\(\)"):
+        np.asarray(x)  # implicit: it would drop the gradient (torch refuses it too)
 
 
 def test_a_list_of_tensors_beside_a_tensor_is_refused_not_flattened():

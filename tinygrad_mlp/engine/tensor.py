@@ -16,7 +16,7 @@ from .methods.compare import CompareMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
-from .numpy_interop import NumpyInterop
+from .numpy_interop import NumpyInterop, conversion_message, keeps_gradient
 
 if TYPE_CHECKING:
     from ..ops import Op
@@ -142,10 +142,29 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return Tensor._make(self.data, False)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """``numpy.asarray(t)``: the data (no graph), as torch tensors convert."""
+        """``numpy.asarray(t)``: the data, for a tensor off the graph; refused on one on it.
+
+        Every implicit conversion (``np.asarray``, ``arr[...] = t``, ``np.mean([x, y])``,
+        ``W.dot(x)``, ...) lands here. A tensor that requires grad (in any grad mode, as in
+        torch) or carries a ``tm.jvp`` tangent raises RuntimeError instead of silently
+        dropping its gradient; ``t.detach().numpy()`` is the explicit way out.
+
+        Example::
+
+            >>> np.asarray(Tensor(np.array([1.0, 2.0])))
+            array([1., 2.])
+        """
+        if keeps_gradient(self):
+            raise RuntimeError(conversion_message("a numpy array"))
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
+
+    def __buffer__(self, flags: int) -> memoryview:
+        """``memoryview(t)`` (Python 3.12+): the data's buffer, under ``__array__``'s rule."""
+        if keeps_gradient(self):
+            raise RuntimeError(conversion_message("a memoryview"))
+        return self.data.data  # the array's memoryview
 
     def __len__(self) -> int:
         return len(self.data)

@@ -106,7 +106,7 @@ def is_default(name: str, value: Any) -> bool:
 OUT_MESSAGE = (
     "numpy.{}(..., out=...) writes into an existing array: a Tensor's graph cannot follow "
     "it there. Use the returned Tensor (y = numpy.{}(...)), or compute on the data "
-    "explicitly with np.asarray(t) or t.detach().numpy()"
+    "explicitly with t.detach().numpy()"
 )
 
 
@@ -119,7 +119,7 @@ def check_extras(fname: str, given: Mapping[str, Any], used: Collection[str]) ->
             raise TypeError(OUT_MESSAGE.format(fname, fname))
         raise TypeError(
             f"numpy.{fname}: the argument {name}= has no counterpart for Tensors; call "
-            f"the Tensor method instead, or compute on np.asarray(t) without a gradient"
+            f"the Tensor method instead, or compute on t.detach().numpy() without a gradient"
         )
 
 
