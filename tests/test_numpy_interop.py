@@ -225,6 +225,49 @@ def test_numpy_promotion_rules_hold(expr, dtype):
     assert isinstance(out, Tensor) and out.dtype == dtype
 
 
+PROMOTION_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "a + s": lambda a, s: a + s,
+    "s - a": lambda a, s: s - a,
+    "a * s": lambda a, s: a * s,
+    "s / a": lambda a, s: s / a,
+    "a ** s": lambda a, s: a**s,
+    "s ** a": lambda a, s: s**a,
+    "np.power(a, s)": np.power,
+    "np.power(s, a)": lambda a, s: np.power(s, a),
+    "np.add(s, a)": lambda a, s: np.add(s, a),
+    "np.maximum(a, s)": np.maximum,
+    "np.clip(a, s, None)": lambda a, s: np.clip(a, s, None),
+    "np.where(a > 1, a, s)": lambda a, s: np.where(a > 1, a, s),
+}
+PROMOTION_SCALARS = [2, 2.5, True, np.float16(2.5), np.float32(2.5), np.float64(2.5)]
+PROMOTION_SCALARS += [np.int8(2), np.int32(2), np.int64(2), np.bool_(True)]
+
+
+@pytest.mark.parametrize("op", PROMOTION_OPS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64])
+def test_every_path_promotes_a_scalar_as_numpy_does(op, dtype):
+    # one rule (NEP 50: Python numbers weak, numpy scalars strong) for operators, pow and
+    # numpy's functions: the table against numpy's own result dtype on the data
+    data = np.array([1.5, 2.0]).astype(dtype)
+    fn = PROMOTION_OPS[op]
+    for scalar in PROMOTION_SCALARS:
+        expected = fn(data, scalar)
+        got = fn(Tensor(data.copy()), scalar)
+        why = (op, type(scalar).__name__, got.dtype, expected.dtype)
+        assert isinstance(got, Tensor) and got.dtype == expected.dtype, why
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-3)  # float16's epsilon
+
+
+def test_pow_by_a_numpy_scalar_casts_first_and_the_gradient_comes_back_in_the_leafs_dtype():
+    x = Tensor(np.array([1.5, 2.0], dtype=np.float32), requires_grad=True)
+    y = np.power(x, np.float64(2.5))  # the issue: this stayed float32
+    assert y.dtype == (x.data ** np.float64(2.5)).dtype == np.float64
+    (g,) = tm.grad(y.sum(), [x])
+    assert g.dtype == np.float32
+    exact = 2.5 * x.data.astype(np.float64) ** 1.5  # d/dx x^2.5
+    np.testing.assert_allclose(g.numpy(), exact, rtol=1e-6)  # float32 rounding of the grad
+
+
 # --- ufunc methods and keywords ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("call", "method"),

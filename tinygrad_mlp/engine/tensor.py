@@ -39,6 +39,11 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
+def _promoted(dtype: np.dtype[Any], scalar: Any) -> np.dtype[Any]:
+    """numpy's result dtype for an array of ``dtype`` with ``scalar`` (NEP 50 rules)."""
+    return np.result_type(dtype, scalar)
+
+
 class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
@@ -198,10 +203,11 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         """Turn an operand into a Tensor; Python scalars take this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        # Python numbers are "weak" (NEP 50): they take the tensor's dtype. numpy scalars and
-        # arrays keep theirs and promote as numpy does (float32 * np.float64(2) is float64).
-        if type(other) in (int, float, bool) and self.data.dtype.kind == "f":
-            return Tensor._make(np.asarray(other, dtype=self.data.dtype), False)
+        # numpy's promotion (NEP 50), the one rule for every operator, method and numpy call:
+        # Python numbers are "weak" (float32 * 2.5 is float32, int32 + 1 is int32); numpy
+        # scalars and arrays keep their dtype and promote (float32 * np.float64(2) is float64).
+        if type(other) in (int, float) or (type(other) is bool and self.data.dtype.kind == "f"):
+            return Tensor._make(np.asarray(other, dtype=_promoted(self.data.dtype, other)), False)
         if isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
             return Tensor._make(np.asarray(other), False)
         raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
@@ -237,10 +243,13 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return _ops.MatMul.apply(self._lift(other), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
-            return _ops.Pow.apply(self, exponent=int(exponent))
-        if isinstance(exponent, (float, np.floating)):
-            return _ops.Pow.apply(self, exponent=float(exponent))
+        if isinstance(exponent, (int, float, np.integer, np.floating)):
+            # _lift's rule (float32 ** np.float64(2.5) is float64, float32 ** 2.5 float32, as in
+            # numpy): cast the base to that dtype first (a Cast node), then a number exponent
+            base = self.astype(_promoted(self.data.dtype, exponent))
+            if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
+                return _ops.Pow.apply(base, exponent=int(exponent))
+            return _ops.Pow.apply(base, exponent=float(exponent))
         return _ops.Power.apply(self, self._lift(exponent))  # a tensor exponent
 
     def __rpow__(self, base: Any) -> Tensor:

@@ -80,9 +80,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if holds_tensor(x):
         raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
     if like is not None and type(x) in (bool, int, float):
-        arr = np.asarray(x, dtype=np.result_type(x, like.dtype))
-    else:
-        arr = np.asarray(x)
+        return like._lift(x)  # the operators' promotion rule, so every path agrees
+    arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
     return _tensor.Tensor._make(arr, False)
