@@ -206,7 +206,10 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         # numpy's promotion (NEP 50), the one rule for every operator, method and numpy call:
         # Python numbers are "weak" (float32 * 2.5 is float32, int32 + 1 is int32); numpy
         # scalars and arrays keep their dtype and promote (float32 * np.float64(2) is float64).
-        if type(other) in (int, float) or (type(other) is bool and self.data.dtype.kind == "f"):
+        kind = type(other)
+        if kind in (int, float, bool) and self.data.dtype.kind == "f":  # the hot path
+            return Tensor._make(np.asarray(other, dtype=self.data.dtype), False)
+        if kind in (int, float):  # beside an int or bool tensor
             return Tensor._make(np.asarray(other, dtype=_promoted(self.data.dtype, other)), False)
         if isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
             return Tensor._make(np.asarray(other), False)
@@ -246,7 +249,9 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         if isinstance(exponent, (int, float, np.integer, np.floating)):
             # _lift's rule (float32 ** np.float64(2.5) is float64, float32 ** 2.5 float32, as in
             # numpy): cast the base to that dtype first (a Cast node), then a number exponent
-            base = self.astype(_promoted(self.data.dtype, exponent))
+            base = self
+            if type(exponent) not in (int, float) or self.data.dtype.kind != "f":
+                base = self.astype(_promoted(self.data.dtype, exponent))
             if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
                 return _ops.Pow.apply(base, exponent=int(exponent))
             return _ops.Pow.apply(base, exponent=float(exponent))
