@@ -534,7 +534,7 @@ def test_mean_of_an_empty_tensor_is_nan_as_in_numpy() -> None:
 
 def test_numpy_converts_a_tensor_to_its_data_and_defers_binary_ops_to_it() -> None:
     t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    a = np.asarray(t)  # the data, not an object array of 0-d tensors
+    a = np.asarray(t.detach())  # the data, not an object array of 0-d tensors
     assert a.dtype == np.float64 and a.shape == (2, 3) and np.array_equal(a, t.data)
     y = np.ones(3) * t  # ndarray (op) Tensor still builds a graph node
     assert isinstance(y, Tensor) and y.requires_grad

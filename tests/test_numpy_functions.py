@@ -77,6 +77,19 @@ CASES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
     "tile short reps": (lambda x: np.tile(x, 2), (3, 4)),
     "split sections": (lambda x: np.split(x, 2, axis=1), (3, 4)),
     "split indices": (lambda x: np.split(x, [1, 3]), (4, 3)),
+    # numpy's indices are slice bounds: negative ones count from the end, a decreasing pair
+    # gives an empty piece and the next piece starts over (pieces overlap: gradients add up)
+    "split negative index": (lambda x: np.split(x, [-1], axis=1), (3, 4)),
+    "split decreasing indices": (lambda x: np.split(x, [3, 1], axis=1), (3, 4)),
+    "split index past the end": (lambda x: np.split(x, [2, 9]), (4, 3)),
+    "split negative then positive": (lambda x: np.split(x, [-3, 3], axis=-1), (2, 5)),
+    "array_split uneven sections": (lambda x: np.array_split(x, 3, axis=1), (2, 5)),
+    "array_split more sections than rows": (lambda x: np.array_split(x, 4), (3, 2)),
+    "array_split indices": (lambda x: np.array_split(x, [-2, 1]), (4, 3)),
+    "hsplit": (lambda x: np.hsplit(x, [1, -1]), (3, 4)),
+    "hsplit 1-D": (lambda x: np.hsplit(x, 2), (4,)),
+    "vsplit": (lambda x: np.vsplit(x, 2), (4, 3)),
+    "dsplit": (lambda x: np.dsplit(x, [-1]), (2, 2, 3)),
     "pad": (lambda x: np.pad(x, ((1, 0), (2, 1)), constant_values=1.5), (3, 4)),
     "pad one width": (lambda x: np.pad(x, 1), (2, 3, 4)),
     "take_along_axis": (lambda x: np.take_along_axis(x, IDX, axis=1), (3, 4)),
@@ -170,3 +183,30 @@ def test_pad_modes_other_than_constant_are_refused_on_a_grad_tensor():
 def test_split_sections_must_divide_the_axis():
     with pytest.raises(ValueError, match="sections"):
         np.split(Tensor(np.ones((3, 4)), requires_grad=True), 3, axis=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: np.array_split(x, 0), "sections must be positive"),
+        (lambda x: np.vsplit(x[0], 1), "at least 2 dimensions"),
+        (lambda x: np.dsplit(x, 1), "at least 3 dimensions"),
+    ],
+)
+def test_split_arguments_numpy_refuses_are_refused(call, message):
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    with pytest.raises(ValueError, match=message):
+        call(x)
+    with pytest.raises(ValueError):
+        call(np.ones((3, 4)))  # numpy refuses the same call
+
+
+def test_tensor_split_keeps_torchs_sizes_meaning_beside_numpys_indices():
+    data = np.arange(12.0).reshape(3, 4)
+    x = Tensor(data, requires_grad=True)
+    assert [p.shape for p in x.split([3, 1], dim=1)] == [(3, 3), (3, 1)]  # sizes
+    assert [p.shape for p in tm.split(x, 3, dim=1)] == [(3, 3), (3, 1)]  # size of each
+    assert [p.shape for p in np.split(x, [3], axis=1)] == [(3, 3), (3, 1)]  # an index
+    assert [p.shape for p in np.split(x, [-1], axis=1)] == [(3, 3), (3, 1)]
+    with pytest.raises(ValueError, match="add up"):
+        x.split([3, -1], dim=1)  # torch refuses negative sizes too

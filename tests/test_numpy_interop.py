@@ -130,10 +130,15 @@ def test_unsupported_function_on_plain_data_computes_on_the_data():
     assert out == pytest.approx(5.5, rel=VALUE_TOL)
 
 
-def test_unsupported_function_inside_no_grad_computes_on_the_data():
+def test_unsupported_function_inside_no_grad_still_refuses_a_tensor_that_requires_grad():
+    # one rule in every grad mode, as torch's x.numpy() refuses inside no_grad too
     x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    with tm.no_grad(), pytest.raises(TypeError, match=r"linalg\.norm"):
+        np.linalg.norm(x)
     with tm.no_grad():
-        assert np.linalg.norm(x) == pytest.approx(5.0, rel=VALUE_TOL)
+        assert np.linalg.norm(x.detach()) == pytest.approx(5.0, rel=VALUE_TOL)
+        y = x * 2.0  # made inside no_grad: off the graph, so it converts freely
+        assert np.linalg.norm(y) == pytest.approx(10.0, rel=VALUE_TOL)
 
 
 def test_unsupported_function_inside_jvp_raises_instead_of_dropping_the_tangent():
@@ -218,6 +223,49 @@ def test_numpy_promotion_rules_hold(expr, dtype):
     t = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     out = expr(t)
     assert isinstance(out, Tensor) and out.dtype == dtype
+
+
+PROMOTION_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "a + s": lambda a, s: a + s,
+    "s - a": lambda a, s: s - a,
+    "a * s": lambda a, s: a * s,
+    "s / a": lambda a, s: s / a,
+    "a ** s": lambda a, s: a**s,
+    "s ** a": lambda a, s: s**a,
+    "np.power(a, s)": np.power,
+    "np.power(s, a)": lambda a, s: np.power(s, a),
+    "np.add(s, a)": lambda a, s: np.add(s, a),
+    "np.maximum(a, s)": np.maximum,
+    "np.clip(a, s, None)": lambda a, s: np.clip(a, s, None),
+    "np.where(a > 1, a, s)": lambda a, s: np.where(a > 1, a, s),
+}
+PROMOTION_SCALARS = [2, 2.5, True, np.float16(2.5), np.float32(2.5), np.float64(2.5)]
+PROMOTION_SCALARS += [np.int8(2), np.int32(2), np.int64(2), np.bool_(True)]
+
+
+@pytest.mark.parametrize("op", PROMOTION_OPS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64])
+def test_every_path_promotes_a_scalar_as_numpy_does(op, dtype):
+    # one rule (NEP 50: Python numbers weak, numpy scalars strong) for operators, pow and
+    # numpy's functions: the table against numpy's own result dtype on the data
+    data = np.array([1.5, 2.0]).astype(dtype)
+    fn = PROMOTION_OPS[op]
+    for scalar in PROMOTION_SCALARS:
+        expected = fn(data, scalar)
+        got = fn(Tensor(data.copy()), scalar)
+        why = (op, type(scalar).__name__, got.dtype, expected.dtype)
+        assert isinstance(got, Tensor) and got.dtype == expected.dtype, why
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-3)  # float16's epsilon
+
+
+def test_pow_by_a_numpy_scalar_casts_first_and_the_gradient_comes_back_in_the_leafs_dtype():
+    x = Tensor(np.array([1.5, 2.0], dtype=np.float32), requires_grad=True)
+    y = np.power(x, np.float64(2.5))  # the issue: this stayed float32
+    assert y.dtype == (x.data ** np.float64(2.5)).dtype == np.float64
+    (g,) = tm.grad(y.sum(), [x])
+    assert g.dtype == np.float32
+    exact = 2.5 * x.data.astype(np.float64) ** 1.5  # d/dx x^2.5
+    np.testing.assert_allclose(g.numpy(), exact, rtol=1e-6)  # float32 rounding of the grad
 
 
 # --- ufunc methods and keywords ------------------------------------------------------------
@@ -313,11 +361,13 @@ def test_functions_without_a_gradient_run_on_the_data():
     np.testing.assert_array_equal(np.argsort(x, axis=-1), [[1, 2, 0]])
 
 
-def test_asarray_and_numpy_are_the_explicit_ways_out():
+def test_numpy_and_detach_are_the_explicit_ways_out():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-    assert type(np.asarray(x)) is np.ndarray and x.numpy() is x.data
-    np.testing.assert_array_equal(np.asarray(x), x.data)
+    assert x.numpy() is x.data and x.detach().numpy() is x.data
+    np.testing.assert_array_equal(np.asarray(x.detach()), x.data)
     np.testing.assert_array_equal(np.linalg.det(np.diag(x.detach().numpy())), 2.0)
+    with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\)\.numpy\(\)"):
+        np.asarray(x)  # implicit: it would drop the gradient (torch refuses it too)
 
 
 def test_a_list_of_tensors_beside_a_tensor_is_refused_not_flattened():

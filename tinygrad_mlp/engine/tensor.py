@@ -16,7 +16,7 @@ from .methods.compare import CompareMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
-from .numpy_interop import NumpyInterop
+from .numpy_interop import NumpyInterop, conversion_message, keeps_gradient
 
 if TYPE_CHECKING:
     from ..ops import Op
@@ -37,6 +37,11 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor needs numbers (bool, int or float), got dtype {arr.dtype}")
     return arr
+
+
+def _promoted(dtype: np.dtype[Any], scalar: Any) -> np.dtype[Any]:
+    """numpy's result dtype for an array of ``dtype`` with ``scalar`` (NEP 50 rules)."""
+    return np.result_type(dtype, scalar)
 
 
 class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
@@ -142,10 +147,29 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return Tensor._make(self.data, False)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """``numpy.asarray(t)``: the data (no graph), as torch tensors convert."""
+        """``numpy.asarray(t)``: the data, for a tensor off the graph; refused on one on it.
+
+        Every implicit conversion (``np.asarray``, ``arr[...] = t``, ``np.mean([x, y])``,
+        ``W.dot(x)``, ...) lands here. A tensor that requires grad (in any grad mode, as in
+        torch) or carries a ``tm.jvp`` tangent raises RuntimeError instead of silently
+        dropping its gradient; ``t.detach().numpy()`` is the explicit way out.
+
+        Example::
+
+            >>> np.asarray(Tensor(np.array([1.0, 2.0])))
+            array([1., 2.])
+        """
+        if keeps_gradient(self):
+            raise RuntimeError(conversion_message("a numpy array"))
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
+
+    def __buffer__(self, flags: int) -> memoryview:
+        """``memoryview(t)`` (Python 3.12+): the data's buffer, under ``__array__``'s rule."""
+        if keeps_gradient(self):
+            raise RuntimeError(conversion_message("a memoryview"))
+        return self.data.data  # the array's memoryview
 
     def __len__(self) -> int:
         return len(self.data)
@@ -179,10 +203,14 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         """Turn an operand into a Tensor; Python scalars take this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        # Python numbers are "weak" (NEP 50): they take the tensor's dtype. numpy scalars and
-        # arrays keep theirs and promote as numpy does (float32 * np.float64(2) is float64).
-        if type(other) in (int, float, bool) and self.data.dtype.kind == "f":
+        # numpy's promotion (NEP 50), the one rule for every operator, method and numpy call:
+        # Python numbers are "weak" (float32 * 2.5 is float32, int32 + 1 is int32); numpy
+        # scalars and arrays keep their dtype and promote (float32 * np.float64(2) is float64).
+        kind = type(other)
+        if kind in (int, float, bool) and self.data.dtype.kind == "f":  # the hot path
             return Tensor._make(np.asarray(other, dtype=self.data.dtype), False)
+        if kind in (int, float):  # beside an int or bool tensor
+            return Tensor._make(np.asarray(other, dtype=_promoted(self.data.dtype, other)), False)
         if isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
             return Tensor._make(np.asarray(other), False)
         raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
@@ -218,10 +246,15 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return _ops.MatMul.apply(self._lift(other), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
-            return _ops.Pow.apply(self, exponent=int(exponent))
-        if isinstance(exponent, (float, np.floating)):
-            return _ops.Pow.apply(self, exponent=float(exponent))
+        if isinstance(exponent, (int, float, np.integer, np.floating)):
+            # _lift's rule (float32 ** np.float64(2.5) is float64, float32 ** 2.5 float32, as in
+            # numpy): cast the base to that dtype first (a Cast node), then a number exponent
+            base = self
+            if type(exponent) not in (int, float) or self.data.dtype.kind != "f":
+                base = self.astype(_promoted(self.data.dtype, exponent))
+            if isinstance(exponent, (int, np.integer)):  # int ** int stays int, as in numpy
+                return _ops.Pow.apply(base, exponent=int(exponent))
+            return _ops.Pow.apply(base, exponent=float(exponent))
         return _ops.Power.apply(self, self._lift(exponent))  # a tensor exponent
 
     def __rpow__(self, base: Any) -> Tensor:

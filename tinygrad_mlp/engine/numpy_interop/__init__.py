@@ -14,19 +14,17 @@ Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs
 - functions whose result holds no gradient (``np.shape``, ``np.allclose``, ...) run on the
   data;
 - any other numpy function refuses with a TypeError naming it whenever a gradient would be
-  lost: a Tensor argument requires grad while grad mode is on, or carries a forward-mode
-  tangent inside ``tm.jvp``. Otherwise (plain data, or inside ``no_grad()``) nothing can be
-  lost, and it computes on the data and returns numpy's own result, as ``np.asarray`` would.
+  lost: a Tensor argument requires grad (in any grad mode, as torch's ``.numpy()`` refuses
+  inside ``no_grad`` too), or carries a forward-mode tangent inside ``tm.jvp``. Otherwise
+  nothing can be lost, and it computes on the data and returns numpy's own result.
 - ``out=`` is always refused: writing into an array would leave the graph behind.
 
-The explicit ways out of the graph stay ``np.asarray(t)`` and ``t.numpy()`` (the data, no
-gradient), and ``t.detach()`` (a Tensor cut off from the graph).
-
-Limit: numpy dispatches on the arguments themselves, not on what a list holds, so a call
-whose only Tensors sit inside a list (``np.sin([x, y])``, ``np.mean([x, y])``) never reaches
-this module: numpy converts the list through ``__array__``. Make one Tensor first
-(``tm.stack([x, y])``). Where a Tensor argument does bring the call here, a list holding
-Tensors is refused like an unsupported function.
+Everything else that turns a Tensor into an array goes through ``Tensor.__array__``
+(``np.asarray(t)``, ``arr[...] = t``, ``ndarray.dot(t)``, ``np.vectorize``, a list of
+Tensors as in ``np.mean([x, y])``, ...). It follows the same rule (:func:`keeps_gradient`):
+the data of a Tensor off the graph, a RuntimeError (torch's) for one that requires grad.
+The explicit ways out are ``t.detach()`` (a Tensor cut off from the graph) and
+``t.numpy()`` / ``t.detach().numpy()`` (the data, no gradient).
 
 Example::
 
@@ -51,7 +49,7 @@ from . import support as ns
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ["NumpyInterop", "needs_gradient"]
+__all__ = ["NumpyInterop", "needs_gradient", "keeps_gradient", "conversion_message"]
 
 
 class NumpyInterop:
@@ -78,21 +76,49 @@ class NumpyInterop:
         return _dispatch_function(func, args, kwargs)
 
 
+def keeps_gradient(t: Tensor) -> bool:
+    """Whether ``t`` would lose a gradient or a tangent by becoming a plain array.
+
+    True when ``t`` requires grad, whatever the grad mode (torch refuses ``.numpy()`` on such
+    a tensor inside ``no_grad`` too), or carries a forward-mode tangent inside ``tm.jvp``.
+
+    Example::
+
+        >>> keeps_gradient(Tensor(np.ones(2), requires_grad=True))
+        True
+    """
+    if t.requires_grad:
+        return True
+    tangents = _grad_mode.tangents
+    return tangents is not None and id(t) in tangents
+
+
 def needs_gradient(tensors: Iterable[Tensor]) -> bool:
     """Whether leaving the graph with these tensors would lose a gradient or a tangent.
 
     Example::
 
-        >>> needs_gradient([Tensor(np.ones(2), requires_grad=True)])
+        >>> needs_gradient([Tensor(np.ones(2)), Tensor(np.ones(2), requires_grad=True)])
         True
     """
-    tangents = _grad_mode.tangents
-    for t in tensors:
-        if t.requires_grad and _grad_mode.enabled:
-            return True
-        if tangents is not None and id(t) in tangents:
-            return True
-    return False
+    return any(keeps_gradient(t) for t in tensors)
+
+
+def conversion_message(target: str) -> str:
+    """The refusal for an implicit conversion of a tensor that keeps a gradient to ``target``.
+
+    Example::
+
+        >>> conversion_message("a numpy array").startswith("can't convert")
+        True
+    """
+    return (
+        f"can't convert a Tensor that requires grad to {target}: the result would silently "
+        f"drop its gradient (numpy.asarray(t), arr[...] = t, numpy on a list of Tensors, "
+        f"ndarray.dot(t), ... all convert). Use t.detach().numpy() (or t.numpy()) to take "
+        f"the data on purpose, or stay on the graph with Tensor ops (tm.stack([x, y]) for a "
+        f"list of Tensors, W @ x for W.dot(x))"
+    )
 
 
 def _foreign(x: Any) -> bool:
@@ -130,7 +156,7 @@ def _refuse_or_compute(label: str, tensors: list[Tensor], why: str, run: Callabl
             f"{label} has no differentiable counterpart in tinygrad_mlp ({why}); on a "
             f"Tensor that requires grad it would drop the gradient. Write it with Tensor ops "
             f"(docs/ops.md lists them), or leave the graph on purpose: pass t.detach() or "
-            f"t.numpy() (np.asarray(t)) to compute on the data without a gradient"
+            f"t.detach().numpy() to compute on the data without a gradient"
         )
     return run()
 
@@ -145,7 +171,7 @@ def _dispatch_ufunc(
     if method == "at":
         raise TypeError(
             f"numpy.{label} works in place, which a Tensor's graph cannot record; write it "
-            f"with Tensor ops (x[index], where, ...), or use np.asarray(t) to work on the data"
+            f"with Tensor ops (x[index], where, ...), or use t.detach().numpy() to work on the data"
         )
     tensors = _tensors(inputs)
     try:

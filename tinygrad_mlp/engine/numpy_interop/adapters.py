@@ -209,22 +209,53 @@ def tile(fname: str, ours: str, a: dict[str, Any]) -> Any:
     return method(x, ours)((1,) * (x.ndim - len(reps)) + reps)
 
 
+# the axis each split variant works on (None: the axis= argument), and the fewest dimensions
+_SPLIT_AXIS = {"split": None, "array_split": None, "vsplit": 0, "hsplit": 1, "dsplit": 2}
+_SPLIT_MIN_NDIM = {"hsplit": 1, "vsplit": 2, "dsplit": 3}
+
+
 def split(fname: str, ours: str, a: dict[str, Any]) -> Any:
-    """np.split(ary, sections or indices, axis) -> split(sizes, axis), as numpy's list."""
+    """np.split / array_split / hsplit / vsplit / dsplit -> numpy's list of pieces.
+
+    Indices mean what they mean in numpy: piece k is ``ary[i_k:i_(k+1)]`` along the axis
+    (with 0 and the axis length at the ends), Python slices, so a negative index counts from
+    the end and a decreasing pair gives an empty piece (pieces may then overlap; their
+    gradients add up). Sections must divide the axis for split; array_split gives the first
+    ``n % sections`` pieces one more element, as numpy does.
+    """
     check_extras(fname, a, {"ary", "indices_or_sections", "axis"})
     x = _first(a)
-    axis = normalize_axis(a.get("axis", 0), x.ndim, f"numpy.{fname}")
+    if x.ndim < _SPLIT_MIN_NDIM.get(fname, 0):
+        raise ValueError(
+            f"numpy.{fname} needs at least {_SPLIT_MIN_NDIM[fname]} dimensions, got {x.ndim}"
+        )
+    fixed = _SPLIT_AXIS[fname]
+    axis = _given(a, "axis", 0) if fixed is None else fixed
+    axis = 0 if fname == "hsplit" and x.ndim == 1 else axis  # numpy's 1-D hsplit
+    axis = normalize_axis(axis, x.ndim, f"numpy.{fname}")
     n, cut = x.shape[axis], a["indices_or_sections"]
     if np.ndim(cut) == 0:
-        if int(cut) <= 0 or n % int(cut):
-            raise ValueError(f"numpy.{fname}: {cut} sections do not divide an axis of {n}")
-        sizes = [n // int(cut)] * int(cut)
+        k = int(cut)
+        if k <= 0:
+            raise ValueError(f"numpy.{fname}: the number of sections must be positive, got {k}")
+        if fname != "array_split" and n % k:
+            raise ValueError(f"numpy.{fname}: {k} sections do not divide an axis of {n}")
+        size, extra = divmod(n, k)
+        ends = list(itertools.accumulate([size + 1] * extra + [size] * (k - extra), initial=0))
+        bounds = list(itertools.pairwise(ends))
     else:
-        bounds = [0, *(min(max(int(i), 0), n) for i in cut), n]
-        sizes = [hi - lo for lo, hi in itertools.pairwise(bounds)]
-        if min(sizes) < 0:
-            raise NotMapped("numpy.split with decreasing indices")
-    return list(method(x, ours)(sizes, axis))
+        points = [0, *(int(i) for i in np.asarray(cut).ravel().tolist()), n]
+        bounds = [slice(lo, hi).indices(n)[:2] for lo, hi in itertools.pairwise(points)]
+    if (
+        all(lo <= hi for lo, hi in bounds)
+        and all(h == lo for (_, h), (lo, _) in itertools.pairwise(bounds))
+        and (bounds[0][0], bounds[-1][1]) == (0, n)
+    ):  # back-to-back pieces: one split op
+        return list(method(x, ours)([hi - lo for lo, hi in bounds], axis))
+    boxes = [[slice(None)] * x.ndim for _ in bounds]
+    for box, (lo, hi) in zip(boxes, bounds, strict=True):
+        box[axis] = slice(lo, max(lo, hi))
+    return [x[tuple(box)] for box in boxes]
 
 
 def like(fname: str, ours: str, a: dict[str, Any]) -> Any:

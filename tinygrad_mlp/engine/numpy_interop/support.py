@@ -80,9 +80,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if holds_tensor(x):
         raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
     if like is not None and type(x) in (bool, int, float):
-        arr = np.asarray(x, dtype=np.result_type(x, like.dtype))
-    else:
-        arr = np.asarray(x)
+        return like._lift(x)  # the operators' promotion rule, so every path agrees
+    arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
     return _tensor.Tensor._make(arr, False)
@@ -106,7 +105,7 @@ def is_default(name: str, value: Any) -> bool:
 OUT_MESSAGE = (
     "numpy.{}(..., out=...) writes into an existing array: a Tensor's graph cannot follow "
     "it there. Use the returned Tensor (y = numpy.{}(...)), or compute on the data "
-    "explicitly with np.asarray(t) or t.detach().numpy()"
+    "explicitly with t.detach().numpy()"
 )
 
 
@@ -119,7 +118,7 @@ def check_extras(fname: str, given: Mapping[str, Any], used: Collection[str]) ->
             raise TypeError(OUT_MESSAGE.format(fname, fname))
         raise TypeError(
             f"numpy.{fname}: the argument {name}= has no counterpart for Tensors; call "
-            f"the Tensor method instead, or compute on np.asarray(t) without a gradient"
+            f"the Tensor method instead, or compute on t.detach().numpy() without a gradient"
         )
 
 
