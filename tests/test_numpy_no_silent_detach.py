@@ -165,6 +165,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "mean of a list": lambda x: np.mean([x, x]),
     "sin of a list": lambda x: np.sin([x, x]),
     "array of a list": lambda x: np.array([x, 2.0 * x]),
+    "Tensor of a list": lambda x: Tensor([x, x]),  # copies through numpy: the same rule
 }
 if sys.version_info >= (3, 12):  # memoryview asks the class (__buffer__) from 3.12 on
     CALLS["memoryview"] = memoryview
