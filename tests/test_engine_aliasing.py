@@ -146,3 +146,25 @@ def test_a_rule_returning_its_input_array_is_copied_not_kept(shape: tuple[int, .
     _GivesInput.apply(a, b).sum().backward()  # accumulates into .grad, not into the data
     np.testing.assert_array_equal(a.grad, np.full(shape, 6.0))
     np.testing.assert_array_equal(b.data, np.full(shape, 3.0))
+
+
+# --- item 2: a 0-d tensor is not a sequence ----------------------------------------------
+
+
+@pytest.mark.parametrize("use", [list, sum, len, tuple, iter, lambda t: [v for v in t]], ids=repr)
+def test_iterating_a_0d_tensor_raises_as_in_torch(use: Callable[[Any], Any]) -> None:
+    for t in (torch.tensor(3.0), Tensor(np.array(3.0))):  # torch first: the same error
+        with pytest.raises(TypeError, match="0-d tensor"):
+            use(t)
+
+
+def test_iterating_a_tensor_gives_its_rows_and_the_gradient_flows_through_them() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    rows = list(x)
+    assert [r.shape for r in rows] == [(3,), (3,)]
+    total = sum(rows)
+    assert isinstance(total, Tensor)
+    np.testing.assert_array_equal(total.data, [3.0, 5.0, 7.0])
+    (total * Tensor(np.array([1.0, 2.0, 3.0]))).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    assert list(Tensor(np.zeros((0, 2)))) == []  # an empty first axis: nothing, no error

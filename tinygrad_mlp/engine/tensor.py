@@ -8,6 +8,7 @@ leaves walks the computation graph; :mod:`tinygrad_mlp.engine.backward` does tha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -148,7 +149,19 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return self.data.copy() if copy else self.data
 
     def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, ``self[0], self[1], ...``, as in torch.
+
+        A 0-d tensor has no first axis: iterating it raises TypeError (without this method
+        Python would fall back on ``__getitem__`` and see an empty sequence, ``sum(t) == 0``).
+        """
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
