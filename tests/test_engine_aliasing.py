@@ -168,3 +168,34 @@ def test_iterating_a_tensor_gives_its_rows_and_the_gradient_flows_through_them()
     (total * Tensor(np.array([1.0, 2.0, 3.0]))).sum().backward()
     np.testing.assert_array_equal(x.grad, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
     assert list(Tensor(np.zeros((0, 2)))) == []  # an empty first axis: nothing, no error
+
+
+# --- item 3: Tensor(list of Tensors) does not silently detach -----------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda a: [a * 2, a * 3],
+        lambda a: (a * 2, a * 3),
+        lambda a: [[a * 2], [a * 3]],
+        lambda a: (1.0, [2.0, (a,)]),  # deep inside, next to plain numbers
+    ],
+)
+def test_a_list_holding_a_tensor_that_requires_grad_is_refused_naming_stack(
+    build: Callable[[Tensor], Any],
+) -> None:
+    a = Tensor(np.array(1.0), requires_grad=True)
+    with pytest.raises(TypeError, match=r"tm\.stack"):
+        Tensor(build(a))
+
+
+def test_a_list_of_tensors_without_grad_converts_keeping_their_dtype() -> None:
+    a = Tensor(np.array(1.5))  # float64, no grad
+    t = Tensor([a * 2, a])
+    assert t.dtype == np.float64 and not t.requires_grad  # torch keeps float64 too
+    np.testing.assert_array_equal(t.data, [3.0, 1.5])
+    assert t.dtype == torch.tensor([torch.tensor(3.0, dtype=torch.float64)]).numpy().dtype
+    rows = Tensor([[Tensor(np.ones(2, dtype=np.float32))], [[2.0, 3.0]]])
+    assert rows.dtype == np.float32 and rows.shape == (2, 1, 2)
+    assert Tensor([1.0, 2.0]).dtype == np.float32  # Python floats: float32, as before
