@@ -199,3 +199,67 @@ def test_a_list_of_tensors_without_grad_converts_keeping_their_dtype() -> None:
     rows = Tensor([[Tensor(np.ones(2, dtype=np.float32))], [[2.0, 3.0]]])
     assert rows.dtype == np.float32 and rows.shape == (2, 1, 2)
     assert Tensor([1.0, 2.0]).dtype == np.float32  # Python floats: float32, as before
+
+
+# --- item 5: an index list changed after the forward does not move the gradient ----------
+
+
+def _index_then_mutate(index: Any, change: Callable[[], None], shape: tuple[int, ...]) -> Any:
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    y = x[index]
+    change()  # between the forward and the backward
+    (y * Tensor(np.arange(1.0, y.size + 1).reshape(y.shape))).sum().backward()
+    return x.grad
+
+
+def test_a_list_index_changed_after_the_forward_keeps_the_gradient_in_place() -> None:
+    i = [0, 2]
+    got = _index_then_mutate(i, lambda: i.__setitem__(0, 1), (4,))
+    np.testing.assert_array_equal(got, [1.0, 0.0, 2.0, 0.0])  # used to be [0, 1, 2, 0]
+    i = [0, 2]
+    tx = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    ty = tx[i]
+    i[0] = 1
+    (ty * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum().backward()
+    assert tx.grad is not None
+    np.testing.assert_array_equal(got, tx.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ([0, 2],),  # a list inside a tuple
+        lambda: (slice(None), [0, 2]),  # after a slice
+        lambda: ([[0, 1], [1, 1]], [0, 2]),  # nested lists, two advanced indices
+        lambda: [True, False, True],  # a boolean list (a mask)
+    ],
+)
+def test_lists_anywhere_in_an_index_are_copied_at_the_forward(make: Callable[[], Any]) -> None:
+    index = make()
+    want = _index_then_mutate(make(), lambda: None, (3, 3))
+
+    def scramble() -> None:  # every list in the index, at any depth, changed in place
+        stack = list(index) if isinstance(index, tuple) else [index]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, list):
+                for k, e in enumerate(v):
+                    if isinstance(e, list):
+                        stack.append(e)
+                    else:
+                        v[k] = 1 if not isinstance(e, bool) else not e
+
+    got = _index_then_mutate(index, scramble, (3, 3))
+    np.testing.assert_array_equal(got, want)
+    assert want.any()  # the case says something: some gradient landed
+
+
+def test_the_index_op_itself_copies_a_list_given_to_it_directly() -> None:
+    from tinygrad_mlp.ops import Index
+
+    x = Tensor(np.zeros(4), requires_grad=True)
+    i = [0, 2]
+    y = Index.apply(x, index=i)  # not through x[...]: the op owns its index at the root
+    i[0] = 1
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
