@@ -17,7 +17,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_mlp import Tensor
+from tinygrad_mlp import Tensor, grad, optim
 from tinygrad_mlp.ops import Op
 
 from .strategies import arrays
@@ -263,3 +263,72 @@ def test_the_index_op_itself_copies_a_list_given_to_it_directly() -> None:
     i[0] = 1
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
+
+
+# --- item 6: an update of a weight used through a view is caught -------------------------
+
+VIEWS = {
+    "transpose": lambda w: w.T.T,
+    "slice": lambda w: w[0:1],
+    "reshape": lambda w: w.reshape(2, 1).reshape(1, 2),
+}
+
+
+def _update(kind: str, w: Any) -> None:
+    """An in-place change of w's values between the forward and the backward."""
+    if kind == "raw":
+        w.data[...] = [[11.0, 12.0]]
+        return
+    w.grad = np.full((1, 2), -10.0)
+    opt = optim.SGD([w], lr=1.0) if kind == "sgd" else optim.Adam([w], lr=10.0)
+    opt.step()
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam", "raw"])
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_updating_a_weight_used_through_a_view_is_refused_as_torch_refuses(
+    view: str, kind: str
+) -> None:
+    w = Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    x = Tensor(np.array([[1.0]]), requires_grad=True)
+    y = (x @ VIEWS[view](w)).sum()  # dy/dx = [[1, 2]], from the weight's forward values
+    if kind == "raw":  # a write into memory a live graph reads fails at the write
+        with pytest.raises(ValueError, match="read-only"):
+            _update(kind, w)
+        np.testing.assert_array_equal(grad(y, [x])[0].data, [[3.0]])  # 1 + 2
+        return
+    _update(kind, w)  # the library's own update goes through (versions bumped)
+    assert w.data[0, 0] > 5  # it did change the weight
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        grad(y, [x])  # used to give [[23]] from the updated weight
+    tw = torch.tensor([[1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+    tx = torch.tensor([[1.0]], dtype=torch.float64, requires_grad=True)
+    ty = (tx @ VIEWS[view](tw)).sum()
+    with torch.no_grad():
+        tw.add_(10.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.autograd.grad(ty, [tx])
+
+
+def test_updating_a_leaf_that_is_a_view_of_a_held_array_is_refused() -> None:
+    base = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = Tensor.from_numpy(base, requires_grad=True)
+    row = Tensor.from_numpy(base[0:1], requires_grad=True)  # shares w's memory
+    x = Tensor(np.array([[1.0, 1.0]]), requires_grad=True)
+    y = (x @ w).sum()  # holds w.data, the memory behind row too
+    row.grad = np.ones((1, 2))
+    optim.SGD([row], lr=1.0).step()  # writes into w's memory through the view
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_a_view_made_after_the_forward_cannot_write_into_held_memory() -> None:
+    w = Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    x = Tensor(np.array([[1.0]]), requires_grad=True)
+    y = (x @ w.T.T).sum()
+    later = w.data[0:1]  # a view made while the graph holds the memory: read-only
+    with pytest.raises(ValueError, match="read-only"):
+        later[...] = 0.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [[3.0]])
+    w.data[...] = 0.0  # released: the weight is the caller's again
