@@ -332,3 +332,47 @@ def test_a_view_made_after_the_forward_cannot_write_into_held_memory() -> None:
     y.backward()
     np.testing.assert_array_equal(x.grad, [[3.0]])
     w.data[...] = 0.0  # released: the weight is the caller's again
+
+
+# --- item 4: a backward that raises part-way changes no .grad ----------------------------
+
+
+class _Fails(Op):
+    """y = 2 x whose backward raises (a bug in a user's rule, or a resource error)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return 2 * x
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        raise ArithmeticError("the rule failed")
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("had_grad", [False, True])
+def test_a_backward_that_raises_part_way_leaves_every_grad_as_it_was(
+    had_grad: bool, create_graph: bool
+) -> None:
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    c = Tensor(np.array([5.0, 6.0]), requires_grad=True)
+    before = np.array([7.0, 8.0])
+    if had_grad:
+        a.grad = before.copy()
+    # Add's rule runs first and reaches a and c (leaves); _Fails's rule runs after it
+    loss = ((a * c) + _Fails.apply(b)).sum()
+    with pytest.raises(ArithmeticError, match="the rule failed"):
+        loss.backward(create_graph=create_graph)
+    if had_grad:
+        np.testing.assert_array_equal(a.grad, before)  # used to be [12, 14]: half applied
+    else:
+        assert a.grad is None
+    assert b.grad is None and c.grad is None
+
+
+def test_a_successful_pass_adds_into_an_existing_grad_in_place() -> None:
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    buffer = np.array([10.0, 20.0])
+    a.grad = buffer
+    (a * a + a * 3).sum().backward()  # three contributions: a, a (from a * a) and 3
+    assert a.grad is buffer  # accumulated into the same array, as before
+    np.testing.assert_array_equal(buffer, [10.0 + 5.0, 20.0 + 7.0])  # 2 a + 3

@@ -65,13 +65,16 @@ def _run(
     """The backward loop: the chain rule node by node, accumulation, release.
 
     Leaves get ``.grad`` unless ``capture`` (id -> gradient) is given, in which case only the
-    captured tensors' gradients are collected there.
+    captured tensors' gradients are collected there. Leaf gradients are gathered during the
+    pass and written to ``.grad`` only once it has succeeded: a rule that raises part-way
+    leaves every ``.grad`` as it was (no half-applied backward).
     """
     grads = seeds
+    pending: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, first, fresh, later ones]
     anomaly = on_in_this_thread()  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
-            _deliver(r, grads.pop(id(r)), False, create_graph, capture)
+            _gather(r, grads.pop(id(r)), False, create_graph, pending, capture)
     order = toposort(roots)
     needed = set() if capture is None else _leading_to(order, capture)
     while order:
@@ -104,7 +107,7 @@ def _run(
                     fresh = owned is not None and owned[j]
                     pg, fresh = _conform_owned(pg, fresh, p.data, create_graph)
                     if p._ctx is None:
-                        _deliver(p, pg, fresh, create_graph, capture)
+                        _gather(p, pg, fresh, create_graph, pending, capture)
                     else:
                         prev = grads.get(id(p))
                         grads[id(p)] = pg if prev is None else prev + pg
@@ -113,6 +116,8 @@ def _run(
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
             op.release()
+    # 4. The whole pass succeeded: only now does any leaf's .grad change.
+    _apply(pending, create_graph)
 
 
 def _owned(
@@ -202,6 +207,44 @@ def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
         if any(id(p) in capture or id(p) in needed for p in op.parents):
             needed.add(id(node))
     return needed
+
+
+def _gather(
+    leaf: Tensor,
+    g: Any,
+    fresh: bool,
+    create_graph: bool,
+    pending: dict[int, list[Any]],
+    capture: dict[int, Any] | None,
+) -> None:
+    """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
+
+    The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
+    after the pass (:func:`_apply`), with the arithmetic an immediate delivery had
+    (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
+    replay checks that).
+    """
+    if capture is not None:
+        _deliver(leaf, g, fresh, create_graph, capture)
+        return
+    if not leaf.requires_grad:
+        return
+    entry = pending.get(id(leaf))
+    if entry is None:
+        pending[id(leaf)] = [leaf, g, fresh, None]
+    elif entry[3] is None:
+        entry[3] = [g]
+    else:
+        entry[3].append(g)
+
+
+def _apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
+    """Deliver what :func:`_gather` kept: the first gradient, then each later one added."""
+    for leaf, g, fresh, more in pending.values():
+        _deliver(leaf, g, fresh, create_graph, None)
+        if more is not None:
+            for h in more:
+                _deliver(leaf, h, False, create_graph, None)
 
 
 def _deliver(
