@@ -376,3 +376,55 @@ def test_a_successful_pass_adds_into_an_existing_grad_in_place() -> None:
     (a * a + a * 3).sum().backward()  # three contributions: a, a (from a * a) and 3
     assert a.grad is buffer  # accumulated into the same array, as before
     np.testing.assert_array_equal(buffer, [10.0 + 5.0, 20.0 + 7.0])  # 2 a + 3
+
+
+# --- item 7: one per-node step, the one the eager loop runs -----------------------------
+
+
+def test_node_step_conforms_each_gradient_and_says_which_are_fresh() -> None:
+    from tinygrad_mlp.engine.chain import node_step
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    y = x + b  # b broadcast over rows and promoted to float64
+    op = y._ctx
+    g = np.arange(6.0).reshape(2, 3)
+    steps = node_step(op, g, [x.data, b.data], y.data, [x.data, b.data])
+    assert [j for j, _, _ in steps] == [0, 1]
+    (_, gx, fresh_x), (_, gb, fresh_b) = steps
+    assert gx is g and not fresh_x  # Add hands g on: not the leaf's to keep
+    np.testing.assert_array_equal(gb, [3.0, 5.0, 7.0])  # rows summed (unbroadcast)
+    assert gb.dtype == np.float32 and fresh_b  # a new array, b's alone
+
+
+def test_accumulate_sums_out_of_place_into_a_dict_or_a_list() -> None:
+    from tinygrad_mlp.engine.chain import accumulate
+
+    first = np.ones(2)
+    d: dict[str, Any] = {}
+    accumulate(d, "k", first)
+    accumulate(d, "k", np.ones(2))
+    np.testing.assert_array_equal(d["k"], [2.0, 2.0])
+    np.testing.assert_array_equal(first, [1.0, 1.0])  # never written into
+    slots: list[Any] = [None, None]
+    accumulate(slots, 1, first)
+    accumulate(slots, 1, first)
+    assert slots[0] is None
+    np.testing.assert_array_equal(slots[1], [2.0, 2.0])
+
+
+def test_the_eager_loop_runs_node_step_once_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinygrad_mlp.engine import backward as engine_backward
+    from tinygrad_mlp.engine import chain
+
+    calls: list[str] = []
+
+    def counting(op: Any, *args: Any) -> Any:
+        calls.append(type(op).__name__)
+        return chain.node_step(op, *args)
+
+    monkeypatch.setattr(engine_backward, "node_step", counting)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    ((x * x).sum() + x.sum()).backward()
+    assert sorted(calls) == ["Add", "Mul", "Sum", "Sum"]
+    np.testing.assert_array_equal(x.grad, [3.0, 5.0])  # 2 x + 1

@@ -18,12 +18,15 @@ import numpy as np
 
 from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
+from .chain import _conform as _conform  # tm.jit imports _conform and _deliver from here
+from .chain import _deliver as _deliver
+from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
-from .graph import toposort, unbroadcast
+from .graph import toposort
 from .saved import check as check_saved
 from .tensor import Tensor
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "node_step", "accumulate"]  # the last two: from .chain
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -74,7 +77,7 @@ def _run(
     anomaly = on_in_this_thread()  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
-            _gather(r, grads.pop(id(r)), False, create_graph, pending, capture)
+            gather(r, grads.pop(id(r)), False, create_graph, pending, capture)
     order = toposort(roots)
     needed = set() if capture is None else _leading_to(order, capture)
     while order:
@@ -91,110 +94,31 @@ def _run(
             # the forward's input arrays; raises if data was rebound or updated since
             inputs = check_saved(op, parents, node)
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
+                rule = None
+                if anomaly:  # the rule's call with its gradients checked (engine/anomaly.py)
+
+                    def rule(h: Any, op: Any = op, parents: Any = parents, n: Any = node) -> Any:
+                        return checked_backward(op, h, parents, n, create_graph)
+
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
-                if anomaly:
-                    in_grads = checked_backward(op, g, parents, node, create_graph)
-                elif create_graph:
-                    in_grads = op.backward(g, parents, node)
+                if create_graph:
+                    steps = node_step(op, g, parents, node, inputs, True, rule)
                 else:
-                    g = np.asarray(g)  # what the rule sees: `fresh` compares against it
-                    in_grads = op.backward(g, inputs, node.data)
+                    steps = node_step(op, g, inputs, node.data, inputs, False, rule)
                 # 2. Accumulation: sum over the ops that use each input.
-                owned = _owned(in_grads, g, inputs, node.data) if not create_graph else None
-                for j, (p, pg, need) in enumerate(zip(parents, in_grads, op.needs, strict=True)):
-                    if pg is None or not need:
-                        continue
-                    fresh = owned is not None and owned[j]
-                    pg, fresh = _conform_owned(pg, fresh, p.data, create_graph)
+                for j, pg, fresh in steps:
+                    p = parents[j]
                     if p._ctx is None:
-                        _gather(p, pg, fresh, create_graph, pending, capture)
+                        gather(p, pg, fresh, create_graph, pending, capture)
                     else:
-                        prev = grads.get(id(p))
-                        grads[id(p)] = pg if prev is None else prev + pg
+                        accumulate(grads, id(p), pg)
             except Exception as e:
                 raise_in_backward(op, parents, e)  # again, naming the op and its site
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
             op.release()
     # 4. The whole pass succeeded: only now does any leaf's .grad change.
-    _apply(pending, create_graph)
-
-
-def _owned(
-    in_grads: Sequence[Any], g: np.ndarray, inputs: Sequence[np.ndarray], out: np.ndarray
-) -> list[bool]:
-    """For each gradient a rule returned (plain path): is it an array nobody else holds?
-
-    Only such an array may become a leaf's ``.grad`` without a copy (a later backward adds
-    into ``.grad`` in place). The engine decides this itself rather than trust the rule: an
-    array is *owned* when it is a writeable ``ndarray`` that owns its memory (not a view),
-    is none of the arrays the rule was given (``g``, an input, the output) and is returned
-    for one input only. Everything else is copied on its first delivery to a leaf. The
-    0-d case is the classic trap: numpy turns 0-d results into scalars, so ``g`` handed to
-    the rule is a new array each time, and ``Add``'s ``(g, g)`` is one array for two leaves.
-    """
-    owned = []
-    for pg in in_grads:
-        ok = (
-            type(pg) is np.ndarray
-            and pg.base is None
-            and pg is not g
-            and pg is not out
-            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
-        )
-        if ok:  # plain loops: a handful of identity tests, cheaper than sets or generators
-            for x in inputs:
-                if pg is x:
-                    ok = False
-            n = 0
-            for q in in_grads:
-                if q is pg:
-                    n += 1
-            if n > 1:  # one array for two inputs: it belongs to neither
-                ok = False
-        owned.append(ok)
-    return owned
-
-
-def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
-    """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
-    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy).
-
-    ``owned`` says the rule's array is fresh already (:func:`_owned`); a reshaping sum or a
-    dtype conversion here allocates a new array, which is fresh whatever ``owned`` said.
-    """
-    fresh = owned
-    if create_graph:
-        fresh = False
-        if not isinstance(pg, Tensor):
-            pg = Tensor._make(np.asarray(pg), False)
-    elif type(pg) is not np.ndarray:  # a numpy scalar (0-d result) or a list: a new array
-        pg, fresh = np.array(pg), True
-    if pg.shape != data.shape:
-        pg = unbroadcast(pg, data.shape)
-        if not create_graph:
-            pg, fresh = np.array(pg, copy=None), True  # a sum allocates; np.array: 0-d too
-    if pg.dtype != data.dtype:
-        pg, fresh = pg.astype(data.dtype), not create_graph
-    return pg, fresh
-
-
-def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
-    """:func:`_conform_owned` for a rule that was given ``g`` (kept for tm.jit's generic path).
-
-    Without the rule's other gradients at hand this can only say *owned* for an ndarray
-    that owns its memory and is not ``g``; a ``g`` that is not an ndarray (a numpy scalar,
-    which the rule saw as a new 0-d array) makes it say not owned (a copy, never a shared
-    buffer).
-    """
-    owned = (
-        type(g) is np.ndarray
-        and type(pg) is np.ndarray
-        and pg is not g
-        and pg.base is None
-        and pg.flags.writeable
-    )
-    return _conform_owned(pg, owned, data, create_graph)
+    apply(pending, create_graph)
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
@@ -207,63 +131,6 @@ def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
         if any(id(p) in capture or id(p) in needed for p in op.parents):
             needed.add(id(node))
     return needed
-
-
-def _gather(
-    leaf: Tensor,
-    g: Any,
-    fresh: bool,
-    create_graph: bool,
-    pending: dict[int, list[Any]],
-    capture: dict[int, Any] | None,
-) -> None:
-    """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
-
-    The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
-    after the pass (:func:`_apply`), with the arithmetic an immediate delivery had
-    (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
-    replay checks that).
-    """
-    if capture is not None:
-        _deliver(leaf, g, fresh, create_graph, capture)
-        return
-    if not leaf.requires_grad:
-        return
-    entry = pending.get(id(leaf))
-    if entry is None:
-        pending[id(leaf)] = [leaf, g, fresh, None]
-    elif entry[3] is None:
-        entry[3] = [g]
-    else:
-        entry[3].append(g)
-
-
-def _apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
-    """Deliver what :func:`_gather` kept: the first gradient, then each later one added."""
-    for leaf, g, fresh, more in pending.values():
-        _deliver(leaf, g, fresh, create_graph, None)
-        if more is not None:
-            for h in more:
-                _deliver(leaf, h, False, create_graph, None)
-
-
-def _deliver(
-    leaf: Tensor, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
-) -> None:
-    """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
-    if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
-        return
-    if not leaf.requires_grad:
-        return
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else g + leaf.grad
-    elif leaf.grad is None:
-        leaf.grad = g if fresh else np.array(g, copy=True)
-    else:
-        leaf.grad += g
 
 
 def backward(
