@@ -5,8 +5,14 @@ returns: :func:`accumulate` into the slot of an input made by an op, or, for a l
 what the pass delivers to ``.grad`` once it has succeeded (:func:`gather`, :func:`apply`).
 tm.jit's generic path can call the same functions rather than repeat them.
 
-Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*) is decided here,
-by the engine (:func:`_owned`), never trusted to a rule.
+Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
+decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
+in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
+``ndarray`` that owns its memory (not a view), is none of the arrays the rule was given
+(``g``, an input, the output) and is returned for one input only; anything else is copied
+on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d results
+into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)``
+is one array for two leaves.
 """
 
 from __future__ import annotations
@@ -51,15 +57,32 @@ def node_step(
         ...     [x.data, np.ones(3)], y.data, [x.data, np.ones(3)])][1]
         (1, [2.0, 2.0, 2.0])
     """
-    if not create_graph:
-        g = np.asarray(g)  # what the rule sees: freshness is judged against this array
+    if create_graph:
+        in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+        return [
+            (j, *_conform_owned(pg, False, like[j], True))
+            for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
+            if pg is not None and need
+        ]
+    g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
-    owned = None if create_graph else _owned(in_grads, g, inputs, out)
     steps = []
     for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
         if pg is None or not need:
             continue
-        pg, fresh = _conform_owned(pg, owned is not None and owned[j], like[j], create_graph)
+        # owned (see the module docstring): checked here, inline, for every gradient of a pass
+        fresh = (
+            type(pg) is np.ndarray
+            and pg.base is None  # not a view
+            and pg is not g
+            and pg is not out
+            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
+            and id(pg) not in map(id, inputs)
+            and (len(in_grads) == 1 or list(map(id, in_grads)).count(id(pg)) == 1)
+        )
+        x = like[j]
+        if type(pg) is not np.ndarray or pg.shape != x.shape or pg.dtype != x.dtype:
+            pg, fresh = _conform_owned(pg, fresh, x, False)
         steps.append((j, pg, fresh))
     return steps
 
@@ -81,47 +104,11 @@ def accumulate(grads: Any, key: Any, g: Any) -> None:
     grads[key] = g if prev is None else prev + g
 
 
-def _owned(
-    in_grads: Sequence[Any], g: np.ndarray, inputs: Sequence[np.ndarray], out: np.ndarray
-) -> list[bool]:
-    """For each gradient a rule returned (plain path): is it an array nobody else holds?
-
-    Only such an array may become a leaf's ``.grad`` without a copy (a later backward adds
-    into ``.grad`` in place). The engine decides this itself rather than trust the rule: an
-    array is *owned* when it is a writeable ``ndarray`` that owns its memory (not a view),
-    is none of the arrays the rule was given (``g``, an input, the output) and is returned
-    for one input only. Everything else is copied on its first delivery to a leaf. The
-    0-d case is the classic trap: numpy turns 0-d results into scalars, so ``g`` handed to
-    the rule is a new array each time, and ``Add``'s ``(g, g)`` is one array for two leaves.
-    """
-    owned = []
-    for pg in in_grads:
-        ok = (
-            type(pg) is np.ndarray
-            and pg.base is None
-            and pg is not g
-            and pg is not out
-            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
-        )
-        if ok:  # plain loops: a handful of identity tests, cheaper than sets or generators
-            for x in inputs:
-                if pg is x:
-                    ok = False
-            n = 0
-            for q in in_grads:
-                if q is pg:
-                    n += 1
-            if n > 1:  # one array for two inputs: it belongs to neither
-                ok = False
-        owned.append(ok)
-    return owned
-
-
 def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
     """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
     (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy).
 
-    ``owned`` says the rule's array is fresh already (:func:`_owned`); a reshaping sum or a
+    ``owned`` says the rule's array is fresh already (module docstring); a reshaping sum or a
     dtype conversion here allocates a new array, which is fresh whatever ``owned`` said.
     """
     fresh = owned
