@@ -25,7 +25,7 @@ import numpy as np
 from .graph import unbroadcast
 from .tensor import Tensor
 
-__all__ = ["node_step", "accumulate", "gather", "apply", "deliver"]
+__all__ = ["node_step", "accumulate"]  # gather, apply, deliver: the eager loop's own
 
 
 def node_step(
