@@ -18,12 +18,15 @@ import numpy as np
 
 from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
+from .chain import _conform as _conform  # tm.jit imports _conform and _deliver from here
+from .chain import _deliver as _deliver
+from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
-from .graph import toposort, unbroadcast
+from .graph import toposort
 from .saved import check as check_saved
 from .tensor import Tensor
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "node_step", "accumulate"]  # the last two: from .chain
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -65,13 +68,16 @@ def _run(
     """The backward loop: the chain rule node by node, accumulation, release.
 
     Leaves get ``.grad`` unless ``capture`` (id -> gradient) is given, in which case only the
-    captured tensors' gradients are collected there.
+    captured tensors' gradients are collected there. Leaf gradients are gathered during the
+    pass and written to ``.grad`` only once it has succeeded: a rule that raises part-way
+    leaves every ``.grad`` as it was (no half-applied backward).
     """
     grads = seeds
+    pending: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, first, fresh, later ones]
     anomaly = on_in_this_thread()  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
-            _deliver(r, grads.pop(id(r)), False, create_graph, capture)
+            gather(r, grads.pop(id(r)), False, create_graph, pending, capture)
     order = toposort(roots)
     needed = set() if capture is None else _leading_to(order, capture)
     while order:
@@ -88,48 +94,31 @@ def _run(
             # the forward's input arrays; raises if data was rebound or updated since
             inputs = check_saved(op, parents, node)
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
+                rule = None
+                if anomaly:  # the rule's call with its gradients checked (engine/anomaly.py)
+
+                    def rule(h: Any, op: Any = op, parents: Any = parents, n: Any = node) -> Any:
+                        return checked_backward(op, h, parents, n, create_graph)
+
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
-                if anomaly:
-                    in_grads = checked_backward(op, g, parents, node, create_graph)
-                elif create_graph:
-                    in_grads = op.backward(g, parents, node)
+                if create_graph:
+                    steps = node_step(op, g, parents, node, inputs, True, rule)
                 else:
-                    in_grads = op.backward(np.asarray(g), inputs, node.data)
+                    steps = node_step(op, g, inputs, node.data, inputs, False, rule)
                 # 2. Accumulation: sum over the ops that use each input.
-                for p, pg, need in zip(parents, in_grads, op.needs, strict=True):
-                    if pg is None or not need:
-                        continue
-                    pg, fresh = _conform(pg, g, p.data, create_graph)
+                for j, pg, fresh in steps:
+                    p = parents[j]
                     if p._ctx is None:
-                        _deliver(p, pg, fresh, create_graph, capture)
+                        gather(p, pg, fresh, create_graph, pending, capture)
                     else:
-                        prev = grads.get(id(p))
-                        grads[id(p)] = pg if prev is None else prev + pg
+                        accumulate(grads, id(p), pg)
             except Exception as e:
                 raise_in_backward(op, parents, e)  # again, naming the op and its site
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.
         if not retain_graph:
             op.release()
-
-
-def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
-    """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
-    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy)."""
-    if create_graph:
-        fresh = False
-        if not isinstance(pg, Tensor):
-            pg = Tensor._make(np.asarray(pg), False)
-    elif type(pg) is not np.ndarray:
-        pg, fresh = np.asarray(pg), True
-    else:
-        fresh = pg is not g and pg.base is None
-    if pg.shape != data.shape:
-        pg, fresh = unbroadcast(pg, data.shape), True
-        if not create_graph:
-            pg = np.asarray(pg)
-    if pg.dtype != data.dtype:
-        pg, fresh = pg.astype(data.dtype), True
-    return pg, fresh
+    # 4. The whole pass succeeded: only now does any leaf's .grad change.
+    apply(pending, create_graph)
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
@@ -142,25 +131,6 @@ def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
         if any(id(p) in capture or id(p) in needed for p in op.parents):
             needed.add(id(node))
     return needed
-
-
-def _deliver(
-    leaf: Tensor, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
-) -> None:
-    """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
-    if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
-        return
-    if not leaf.requires_grad:
-        return
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else g + leaf.grad
-    elif leaf.grad is None:
-        leaf.grad = g if fresh else np.array(g, copy=True)
-    else:
-        leaf.grad += g
 
 
 def backward(

@@ -13,8 +13,15 @@ Two changes are not writes into the array and are caught at backward instead
 (an optimizer step, ``load_state_dict``) that went through :func:`unlock` while the graph
 was alive; the latter bumps the array's *version*, as torch's version counters do.
 
-What is not caught: writes through another view of the same memory made before the graph
-froze it (numpy's flag belongs to each array object, not to the memory).
+A view shares its memory with its *base* (the array that owns the memory: ``W.data`` behind
+``W.T``, ``W[0:2]``, ``W.reshape(...)``), so holding a view holds its base too: the base is
+frozen and counted alongside, an update of the base through :func:`unlock` (``SGD.step``)
+bumps the version a graph that saved the view checks, and an update through :func:`unlock`
+of a view whose base a graph holds bumps the base's version.
+
+What is not caught: a raw write through another view of the same memory made before the
+graph froze it (numpy's flag belongs to each array object, not to the memory, and an array
+does not know its views).
 """
 
 from __future__ import annotations
@@ -150,6 +157,19 @@ def hold(
     _lock.acquire()  # not `with`: this runs once per recorded op, and `with` costs more
     try:
         for a in arrays:
+            if a.base is not None:  # a view: its memory's owner is held first (released first)
+                root = _root(a)
+                if root is not None:
+                    k = id(root)
+                    n = count.get(k)
+                    if n is None:
+                        if root.flags.writeable:
+                            _set_writeable(root, False)
+                            count[k] = 1
+                            frozen.append(root)
+                    else:
+                        count[k] = n + 1
+                        frozen.append(root)
             k = id(a)
             n = count.get(k)
             if n is None:
@@ -163,6 +183,27 @@ def hold(
         return Hold(frozen) if frozen else None
     finally:
         _lock.release()
+
+
+def _root(a: np.ndarray) -> np.ndarray | None:
+    """The ndarray that owns the memory a view ``a`` looks into (None if no ndarray does)."""
+    b = a.base
+    root = None
+    while isinstance(b, np.ndarray):
+        root, b = b, b.base
+    return root
+
+
+def _with_roots(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
+    """Each array preceded by the array owning its memory, if it is a view (bases first)."""
+    out = []
+    for a in arrays:
+        if a.base is not None:
+            root = _root(a)
+            if root is not None:
+                out.append(root)
+        out.append(a)
+    return out
 
 
 def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
@@ -188,11 +229,16 @@ def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
     out = []
     with _lock:
         for a in arrays:
-            k = id(a)
-            if k in _count:
-                _version[k] = _version.get(k, 0) + 1
-                a.setflags(write=True)
-                out.append(a)
+            group = _with_roots([a])  # a view's base first: a view is writeable only then
+            if not any(id(b) in _count for b in group):
+                continue
+            for b in group:  # memory shared with a held array: the held one's version moves
+                k = id(b)
+                if k in _count:
+                    _version[k] = _version.get(k, 0) + 1
+                if not b.flags.writeable:
+                    b.setflags(write=True)
+                    out.append(b)
     return out
 
 
@@ -201,8 +247,8 @@ def relock(arrays: list[np.ndarray]) -> None:
     if not arrays:
         return
     with _lock:
-        for a in arrays:
-            if id(a) in _count:
+        for a in arrays:  # held, or a view of a held base (read-only before unlock too)
+            if any(id(b) in _count for b in _with_roots([a])):
                 a.setflags(write=False)
 
 
@@ -231,9 +277,14 @@ class restoring:
 
     def __enter__(self) -> None:
         with _lock:
-            self.opened = [a for a in self.arrays if id(a) in _count]
-            for a in self.opened:
-                a.flags.writeable = True
+            self.opened = []
+            for a in self.arrays:
+                group = _with_roots([a])  # a view's base first, as in unlock
+                if any(id(b) in _count for b in group):
+                    for b in group:
+                        if not b.flags.writeable:
+                            b.flags.writeable = True
+                            self.opened.append(b)
 
     def __exit__(self, *exc: object) -> None:
         relock(self.opened)

@@ -8,6 +8,7 @@ leaves walks the computation graph; :mod:`tinygrad_mlp.engine.backward` does tha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,9 +32,12 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
         arr = np.array(data, dtype=dtype, copy=True, order="C")
     else:
+        holds_float64 = False
+        if isinstance(data, (list, tuple)):
+            data, holds_float64 = _unwrap(data)  # numpy cannot read a list of 0-d Tensors
         arr = np.array(data, dtype=dtype, order="C")
-        if dtype is None and arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+        if dtype is None and arr.dtype == np.float64 and not holds_float64:
+            arr = arr.astype(np.float32)  # Python floats; a float64 Tensor in a list stays
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor needs numbers (bool, int or float), got dtype {arr.dtype}")
     return arr
@@ -42,6 +46,36 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
 def _promoted(dtype: np.dtype[Any], scalar: Any) -> np.dtype[Any]:
     """numpy's result dtype for an array of ``dtype`` with ``scalar`` (NEP 50 rules)."""
     return np.result_type(dtype, scalar)
+
+
+def _unwrap(data: list[Any] | tuple[Any, ...]) -> tuple[list[Any], bool]:
+    """A (nested) list or tuple with each Tensor in it replaced by its array, and whether
+    one of them was float64 (then the result stays float64, as in torch); raise if one of
+    them requires grad.
+
+    ``Tensor([a * 2, a * 3])`` copies the numbers and would silently cut them from the graph
+    (torch only warns): the differentiable way is ``tm.stack``.
+    """
+    wide = False
+    out: list[Any] = []
+    for v in data:
+        if isinstance(v, Tensor):
+            if v.requires_grad:
+                raise TypeError(
+                    "Tensor(a list holding a Tensor that requires grad) would copy its values "
+                    "and detach them from the graph: use tm.stack([...]) (or tm.cat) to build "
+                    "a tensor from tensors with gradients, or .detach() the elements to copy "
+                    "the values on purpose"
+                )
+            out.append(v.data)
+            wide = wide or v.data.dtype == np.float64
+        elif isinstance(v, (list, tuple)):
+            inner, inner_wide = _unwrap(v)
+            out.append(inner)
+            wide = wide or inner_wide
+        else:
+            out.append(v)
+    return out, wide
 
 
 class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
@@ -172,7 +206,19 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return self.data.data  # the array's memoryview
 
     def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, ``self[0], self[1], ...``, as in torch.
+
+        A 0-d tensor has no first axis: iterating it raises TypeError (without this method
+        Python would fall back on ``__getitem__`` and see an empty sequence, ``sum(t) == 0``).
+        """
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")

@@ -7,17 +7,46 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.tensor import Tensor
 from .base import Grad, Op, call
 
 __all__ = ["Index", "ScatterAdd", "plain_index", "gather_index"]
 
 
 def plain_index(index: Any) -> Any:
-    """``index`` with every Tensor in it replaced by its array (numpy's indexing rules apply)."""
-    if isinstance(index, tuple):
-        return tuple(plain_index(i) for i in index)
+    """``index`` as the op keeps it: each Tensor replaced by its array, each list by a new array.
+
+    A list is mutable: kept as given, a change to it between the forward and the backward
+    would move the gradient (``i = [0, 2]; y = x[i]; i[0] = 1``). numpy reads a list index
+    as an array (since numpy 1.23), so converting it changes nothing but ownership; an empty
+    list becomes an empty integer array, as numpy takes it. An ndarray is kept: while a graph
+    holds it it is read-only (engine/saved.py), so a write to it fails at the write.
+
+    Example::
+
+        >>> plain_index((slice(None), [0, 2]))[1]
+        array([0, 2])
+    """
+    if type(index) is tuple:
+        return tuple(map(plain_index, index))
+    if isinstance(index, list):
+        try:
+            arr = np.array(_unwrap(index))
+        except ValueError as e:  # ragged: numpy's own indexing would refuse it too
+            raise IndexError(f"index {index!r}: {e}") from None
+        if arr.dtype.kind == "f" and arr.size == 0:
+            arr = arr.astype(np.intp)  # numpy indexes by [] as by an empty integer array
+        return arr
     data = getattr(index, "data", None)
     return data if isinstance(data, np.ndarray) else index
+
+
+def _unwrap(index: list[Any]) -> list[Any]:
+    """A list index with each Tensor in it (at any depth) replaced by its array."""
+    return [
+        _unwrap(i) if isinstance(i, list) else i.data if isinstance(i, Tensor) else i
+        for i in index
+    ]
 
 
 def gather_index(shape: tuple[int, ...], axis: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -67,6 +96,7 @@ class Index(Op):
     """y = x[index] (numpy's basic and advanced indexing): dE/dx is dE/dy added back at index."""
 
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
+        index = plain_index(index)  # a list the caller may change later: own a copy
         self.index, self.shape = index, x.shape
         try:
             return np.asarray(x[index])

@@ -1,0 +1,205 @@
+"""One node of the backward pass: its rule, its gradients conformed, summed or delivered.
+
+The eager loop (:mod:`.backward`) calls :func:`node_step` for every node and routes what it
+returns: :func:`accumulate` into the slot of an input made by an op, or, for a leaf, into
+what the pass delivers to ``.grad`` once it has succeeded (:func:`gather`, :func:`apply`).
+tm.jit's generic path can call the same functions rather than repeat them.
+
+Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
+decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
+in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
+``ndarray`` that owns its memory (not a view), is none of the arrays the rule was given
+(``g``, an input, the output) and is returned for one input only; anything else is copied
+on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d results
+into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)``
+is one array for two leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .graph import unbroadcast
+from .tensor import Tensor
+
+__all__ = ["node_step", "accumulate"]  # gather, apply, deliver: the eager loop's own
+
+
+def node_step(
+    op: Any,
+    g: Any,
+    inputs: Sequence[Any],
+    out: Any,
+    like: Sequence[np.ndarray],
+    create_graph: bool = False,
+    rule: Callable[[Any], Sequence[Any]] | None = None,
+) -> list[tuple[int, Any, bool]]:
+    """One node of the backward pass: the op's rule, then each input's gradient conformed.
+
+    Formula: dE/d(input j) = rule_j(dE/d(out)), with broadcasting undone (:func:`unbroadcast`)
+    and cast to input j's dtype. ``g`` is dE/d(out); ``inputs`` and ``out`` are what the rule
+    reads (arrays, or Tensors when ``create_graph``); ``like`` are the input arrays, whose
+    shapes and dtypes the gradients take. ``rule(g)``, if given, runs instead of
+    ``op.backward(g, inputs, out)`` (anomaly mode's checked call). Returns ``(j, gradient,
+    fresh)`` for each input j that needs a gradient (``op.needs``) and got one; *fresh* means
+    the array belongs to input j alone (a leaf may keep it as its ``.grad``). The caller sums
+    each into input j's slot with :func:`accumulate`, or hands it to a leaf.
+
+    Example::
+
+        >>> from tinygrad_mlp import Tensor
+        >>> x = Tensor(np.ones((2, 3)), requires_grad=True)
+        >>> y = x + Tensor(np.ones(3), requires_grad=True)
+        >>> [(j, g.tolist()) for j, g, _ in node_step(y._ctx, np.ones((2, 3)),
+        ...     [x.data, np.ones(3)], y.data, [x.data, np.ones(3)])][1]
+        (1, [2.0, 2.0, 2.0])
+    """
+    if create_graph:
+        in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+        return [
+            (j, *_conform_owned(pg, False, like[j], True))
+            for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
+            if pg is not None and need
+        ]
+    g = np.asarray(g)  # what the rule sees: freshness is judged against this array
+    in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+    steps = []
+    for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
+        if pg is None or not need:
+            continue
+        # owned (see the module docstring): checked here, inline, for every gradient of a pass
+        fresh = (
+            type(pg) is np.ndarray
+            and pg.base is None  # not a view
+            and pg is not g
+            and pg is not out
+            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
+            and id(pg) not in map(id, inputs)
+            and (len(in_grads) == 1 or list(map(id, in_grads)).count(id(pg)) == 1)
+        )
+        x = like[j]
+        if type(pg) is not np.ndarray or pg.shape != x.shape or pg.dtype != x.dtype:
+            pg, fresh = _conform_owned(pg, fresh, x, False)
+        steps.append((j, pg, fresh))
+    return steps
+
+
+def accumulate(grads: Any, key: Any, g: Any) -> None:
+    """Add ``g`` into ``grads[key]``, out of place: gradients summed over a node's consumers.
+
+    Formula: dE/dx = sum over the ops f that use x of dE/dx through f. ``grads`` is a dict
+    (a missing key means no gradient yet) or a list of slots (None means none yet); the sum
+    is a new array, so no gradient handed out earlier is ever written into.
+
+    Example::
+
+        >>> d = {}
+        >>> accumulate(d, "x", np.ones(2)); accumulate(d, "x", np.ones(2)); d["x"]
+        array([2., 2.])
+    """
+    prev = grads.get(key) if type(grads) is dict else grads[key]
+    grads[key] = g if prev is None else prev + g
+
+
+def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
+    """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
+    (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy).
+
+    ``owned`` says the rule's array is fresh already (module docstring); a reshaping sum or a
+    dtype conversion here allocates a new array, which is fresh whatever ``owned`` said.
+    """
+    fresh = owned
+    if create_graph:
+        fresh = False
+        if not isinstance(pg, Tensor):
+            pg = Tensor._make(np.asarray(pg), False)
+    elif type(pg) is not np.ndarray:  # a numpy scalar (0-d result) or a list: a new array
+        pg, fresh = np.array(pg), True
+    if pg.shape != data.shape:
+        pg = unbroadcast(pg, data.shape)
+        if not create_graph:
+            pg, fresh = np.array(pg, copy=None), True  # a sum allocates; np.array: 0-d too
+    if pg.dtype != data.dtype:
+        pg, fresh = pg.astype(data.dtype), not create_graph
+    return pg, fresh
+
+
+def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
+    """:func:`_conform_owned` for a rule that was given ``g`` (kept for tm.jit's generic path).
+
+    Without the rule's other gradients at hand this can only say *owned* for an ndarray
+    that owns its memory and is not ``g``; a ``g`` that is not an ndarray (a numpy scalar,
+    which the rule saw as a new 0-d array) makes it say not owned (a copy, never a shared
+    buffer).
+    """
+    owned = (
+        type(g) is np.ndarray
+        and type(pg) is np.ndarray
+        and pg is not g
+        and pg.base is None
+        and pg.flags.writeable
+    )
+    return _conform_owned(pg, owned, data, create_graph)
+
+
+def gather(
+    leaf: Tensor,
+    g: Any,
+    fresh: bool,
+    create_graph: bool,
+    pending: dict[int, list[Any]],
+    capture: dict[int, Any] | None,
+) -> None:
+    """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
+
+    The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
+    after the pass (:func:`apply`), with the arithmetic an immediate delivery had
+    (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
+    replay checks that).
+    """
+    if capture is not None:
+        deliver(leaf, g, fresh, create_graph, capture)
+        return
+    if not leaf.requires_grad:
+        return
+    entry = pending.get(id(leaf))
+    if entry is None:
+        pending[id(leaf)] = [leaf, g, fresh, None]
+    elif entry[3] is None:
+        entry[3] = [g]
+    else:
+        entry[3].append(g)
+
+
+def apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
+    """Deliver what :func:`gather` kept: the first gradient, then each later one added."""
+    for leaf, g, fresh, more in pending.values():
+        deliver(leaf, g, fresh, create_graph, None)
+        if more is not None:
+            for h in more:
+                deliver(leaf, h, False, create_graph, None)
+
+
+def deliver(
+    leaf: Tensor, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
+) -> None:
+    """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
+    if capture is not None:
+        if id(leaf) in capture:
+            prev = capture[id(leaf)]
+            capture[id(leaf)] = g if prev is None else prev + g
+        return
+    if not leaf.requires_grad:
+        return
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else g + leaf.grad
+    elif leaf.grad is None:
+        leaf.grad = g if fresh else np.array(g, copy=True)
+    else:
+        leaf.grad += g
+
+
+_deliver = deliver  # the name tm.jit imports today (jit/routing.py)
