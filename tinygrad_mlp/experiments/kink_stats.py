@@ -1,7 +1,7 @@
 """How often a gradient check meets a ReLU kink, as the network gets wider and the batch larger.
 
 An entry of W or b sits "at a kink" when moving it by +-eps moves some ReLU input z across
-0, so its one-sided differences disagree and :func:`~tinygrad_mlp.gradcheck` checks it as a
+0, so its one-sided differences disagree and ``gradcheck`` checks it as a
 subgradient. A weight of a layer touches the ReLUs of its own layer for every sample and,
 through them, those of the layers above: the chance grows about like eps x batch x width.
 """

@@ -1,4 +1,4 @@
-"""Writing an experiment's rows as JSON or CSV, atomically (:mod:`tinygrad_mlp.atomic`)."""
+"""Writing an experiment's rows as JSON or CSV, atomically (``tinygrad_mlp.atomic``)."""
 
 from __future__ import annotations
 

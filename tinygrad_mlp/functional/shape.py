@@ -48,7 +48,7 @@ def cat(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = No
 def concatenate(
     tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None
 ) -> Tensor:
-    """numpy's name (and argument order) for :func:`cat`."""
+    """numpy's name (and argument order) for ``cat``."""
     return cat(tensors, dim, axis=axis)
 
 

@@ -1,8 +1,8 @@
 """Seeing the graph: DOT source for a Tensor's or a scalar Value's graph, and pictures of it.
 
-- :mod:`.walk`: the graph as a flat list of nodes, inputs first, with parameter names;
-- :mod:`.dot`: :func:`to_dot`, the Graphviz source;
-- :mod:`.graphviz`: :func:`draw`, a .svg/.png/.pdf through Graphviz's ``dot`` program when it
+- ``walk``: the graph as a flat list of nodes, inputs first, with parameter names;
+- ``dot``: ``to_dot``, the Graphviz source;
+- ``graphviz``: ``draw``, a .svg/.png/.pdf through Graphviz's ``dot`` program when it
   is installed (the library itself needs numpy alone).
 
 Example::

@@ -1,7 +1,7 @@
 """Rendering DOT source to .svg, .png or .pdf through Graphviz's ``dot`` program, if installed.
 
 The library depends on numpy alone: Graphviz is an optional program, found on the PATH with
-:func:`shutil.which` when a picture is asked for, never imported.
+``shutil.which`` when a picture is asked for, never imported.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def render(source: str, fmt: str) -> bytes:
 def draw(root: Any, path: str | os.PathLike[str], **options: Any) -> None:
     """Draw the graph behind ``root`` into ``path``; its suffix picks .svg, .png, .pdf or .dot.
 
-    ``options`` are :func:`to_dot`'s (``params``, ``show_data``, ``show_grad``, ``cluster``,
+    ``options`` are ``to_dot``'s (``params``, ``show_data``, ``show_grad``, ``cluster``,
     ...). The file is written atomically; a .dot path needs no Graphviz.
 
     Example::

@@ -2,7 +2,7 @@
 
 Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs such as
 ``np.sin`` and ``np.add``, ``__array_function__`` for functions such as ``np.sum`` and
-``np.concatenate``). A call is routed by the reviewed table in :mod:`.names`:
+``np.concatenate``). A call is routed by the reviewed table in ``names``:
 
 - a numpy name with an op here returns a Tensor on the graph, exactly what the Tensor method
   (or ``functional`` function) returns: ``np.sin(x)`` is ``x.sin()``, ``a + x`` with ``a`` an
@@ -55,7 +55,7 @@ __all__ = ["NumpyInterop", "needs_gradient"]
 
 
 class NumpyInterop:
-    """numpy's override protocols for :class:`~.tensor.Tensor` (see the module docstring)."""
+    """numpy's override protocols for ``Tensor`` (see the module docstring)."""
 
     __slots__ = ()
 
