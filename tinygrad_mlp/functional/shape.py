@@ -79,7 +79,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
-    """``x.gather(dim, index)``: out[i][j] = x[index[i][j]][j] for dim 0, and alike."""
+    """``x.gather(dim, index)``: ``out[i][j] = x[index[i][j]][j]`` for dim 0, and alike."""
     return x.gather(dim, index)
 
 

@@ -225,7 +225,7 @@ class ShapeMethods:
         return self.split(max(-(-n // int(chunks)), 1), dim)
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """out[i][j] = x[index[i][j]][j] for dim 0 (torch's ``gather``); repeats add up in the
+        """``out[i][j] = x[index[i][j]][j]`` for dim 0 (torch's ``gather``); repeats add up in the
         gradient. ``index``: ints, x's number of dimensions, in [0, size along ``dim``).
 
         Example::
