@@ -187,7 +187,12 @@ def page() -> Iterator[Page]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-MATH_DONE = "window.MathJax && MathJax.startup && MathJax.startup.promise.then(() => true)"
+# typeset, and the web fonts it asked for loaded (a screenshot before that shows blank math)
+MATH_DONE = (
+    "window.MathJax && MathJax.startup && MathJax.startup.promise"
+    ".then(() => document.fonts.ready).then(() => true)"
+)
+FONT_ERRORS = "[...document.fonts].filter(f => f.status === 'error').map(f => f.family)"
 MATH_STATE = """(() => {
   const spans = [...document.querySelectorAll('.arithmatex')];
   return {
@@ -198,6 +203,15 @@ MATH_STATE = """(() => {
     raw: spans.filter(s => !s.querySelector('mjx-container')).map(s => s.textContent).slice(0, 3),
   };
 })()"""
+# prose (not code, not typeset math) that still holds TeX delimiters or commands
+LEAKED_TEX = r"""(() => {
+  const article = document.querySelector('article').cloneNode(true);
+  article.querySelectorAll('pre, code, mjx-container, script, .highlight').forEach(e => e.remove());
+  const text = article.textContent;
+  return ['$', '\\(', '\\[', '\\frac', '\\partial', '\\sum', '\\text']
+    .filter(s => text.includes(s))
+    .map(s => text.slice(Math.max(0, text.indexOf(s) - 40), text.indexOf(s) + 40));
+})()"""
 IMAGES = """[...document.querySelectorAll('article img')].map(
   i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}))"""
 
@@ -207,11 +221,16 @@ def test_page_renders(path: str, server: str, page: Page) -> None:
     has_math, has_images = PAGES[path]
     page.goto(server + path)
     page.wait_for(MATH_DONE)
+    time.sleep(0.5)  # fonts are requested at layout, after typesetting: let them start
+    page.wait_for("document.fonts.ready.then(() => document.fonts.status === 'loaded')")
     math = page.evaluate(MATH_STATE)
+    leaked = page.evaluate(LEAKED_TEX)
+    assert not leaked, f"{path}: TeX shown as text (not typeset): {leaked}"
     if has_math:
         assert math["formulas"] > 0 and math["containers"] > 0, f"{path}: no formula typeset"
     assert math["typeset"] == math["formulas"], f"{path}: formulas left raw: {math['raw']}"
     assert not math["errors"], f"{path}: TeX errors: {math['errors']}"
+    assert not page.evaluate(FONT_ERRORS), f"{path}: fonts failed: {page.evaluate(FONT_ERRORS)}"
     images = page.evaluate(IMAGES)
     if has_images:
         assert images, f"{path}: no image"
