@@ -200,6 +200,9 @@ MATH_STATE = """(() => {
     typeset: spans.filter(s => s.querySelector('mjx-container')).length,
     containers: document.querySelectorAll('mjx-container').length,
     errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent),
+    // each glyph is drawn by a ::before rule; without its style the formula shows blank
+    blank: [...document.querySelectorAll('mjx-c')].slice(0, 300)
+      .filter(c => getComputedStyle(c, '::before').content === 'none').length,
     raw: spans.filter(s => !s.querySelector('mjx-container')).map(s => s.textContent).slice(0, 3),
   };
 })()"""
@@ -230,6 +233,7 @@ def test_page_renders(path: str, server: str, page: Page) -> None:
         assert math["formulas"] > 0 and math["containers"] > 0, f"{path}: no formula typeset"
     assert math["typeset"] == math["formulas"], f"{path}: formulas left raw: {math['raw']}"
     assert not math["errors"], f"{path}: TeX errors: {math['errors']}"
+    assert not math["blank"], f"{path}: {math['blank']} glyphs have no style (blank math)"
     assert not page.evaluate(FONT_ERRORS), f"{path}: fonts failed: {page.evaluate(FONT_ERRORS)}"
     images = page.evaluate(IMAGES)
     if has_images:

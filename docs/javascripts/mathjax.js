@@ -14,15 +14,6 @@ window.MathJax = {
     ignoreHtmlClass: "no-math|highlight|md-search",
   },
 };
-
-// Material's instant navigation swaps pages without a reload: typeset each new page.
-if (typeof document$ !== "undefined") {
-  document$.subscribe(() => {
-    if (window.MathJax && MathJax.typesetPromise) {
-      MathJax.startup.output.clearCache();
-      MathJax.typesetClear();
-      MathJax.texReset();
-      MathJax.typesetPromise();
-    }
-  });
-}
+// Every page is a full load (navigation.instant is off), so MathJax's own startup typesets it.
+// Re-typesetting on Material's document$ as well raced with that startup: when it ran after
+// it, clearCache() dropped the glyph styles and the math showed blank.
