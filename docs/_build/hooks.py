@@ -74,9 +74,9 @@ def _render_notebook(path: Path) -> tuple[str, dict[str, bytes]]:
     from nbconvert import MarkdownExporter
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={
-        "metadata": {"path": str(REPO)}
-    }).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    ).execute()
     exporter = MarkdownExporter()
     body, resources = exporter.from_notebook_node(
         nb, resources={"output_files_dir": f"{path.stem}_files"}
