@@ -7,6 +7,7 @@ import doctest
 import importlib
 import inspect
 import pkgutil
+import re
 import typing
 
 import numpy as np
@@ -79,3 +80,16 @@ def test_public_names_have_docstrings(name):
         if callable(obj):
             doc = obj.__doc__
             assert doc and doc != _generated_doc(obj), f"{name}.{public} has no docstring"
+
+
+SPHINX_ROLE = re.compile(r":(?:func|mod|class|data|meth|attr|exc|obj|ref):`")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_no_raw_sphinx_role_in_a_docstring(name):
+    """The API pages render docstrings as Markdown (mkdocstrings), where a reST role such as
+    ``:func:`x``` shows up as raw text: docstrings write names in double backticks instead."""
+    module = importlib.import_module(name)
+    source = inspect.getsource(module)
+    found = [line.strip() for line in source.splitlines() if SPHINX_ROLE.search(line)]
+    assert not found, f"raw Sphinx roles in {name}: {found[:3]}"

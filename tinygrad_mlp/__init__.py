@@ -1,17 +1,17 @@
 """tinygrad_mlp: a small, exact and fast autodiff framework on numpy.
 
-- :mod:`.engine`: the Tensor, its graph, backward, grad mode, forward mode, higher order;
-- :mod:`.ops`: every differentiable operation, one class each, forward and backward side by side;
-- :mod:`.functional` and :mod:`.nn`: what a network is built from, under PyTorch's names;
-- :mod:`.seed`: the seed network and its closed-form oracle (``tinygrad_mlp.closed_form``);
-- :mod:`.checks`: gradient checks (finite differences, reports, kinks, the seed network's);
-- :mod:`.experiments`: gradient-check experiments (eps sweeps, kink statistics, figures);
-- :mod:`.train`, :mod:`.optim`, :mod:`.data`: training, optimizers, data sets;
-- :mod:`.jit`: ``tm.jit`` traces a training step once and replays it as straight numpy;
-- :mod:`.scalar`: the scalar engine, one graph node per number;
-- :mod:`.cli`: the ``tinygrad-mlp`` command; :mod:`.bench`: benchmarks;
-- :mod:`.viz`: the graph drawn (Graphviz DOT); ``detect_anomaly`` finds the first NaN;
-- :mod:`.utils`: small shared utilities; :mod:`.testing`: strategies and asserts for tests.
+- ``engine``: the Tensor, its graph, backward, grad mode, forward mode, higher order;
+- ``ops``: every differentiable operation, one class each, forward and backward side by side;
+- ``functional`` and ``nn``: what a network is built from, under PyTorch's names;
+- ``seed``: the seed network and its closed-form oracle (``tinygrad_mlp.closed_form``);
+- ``checks``: gradient checks (finite differences, reports, kinks, the seed network's);
+- ``experiments``: gradient-check experiments (eps sweeps, kink statistics, figures);
+- ``train``, ``optim``, ``data``: training, optimizers, data sets;
+- ``jit``: ``tm.jit`` traces a training step once and replays it as straight numpy;
+- ``scalar``: the scalar engine, one graph node per number;
+- ``cli``: the ``tinygrad-mlp`` command; ``bench``: benchmarks;
+- ``viz``: the graph drawn (Graphviz DOT); ``detect_anomaly`` finds the first NaN;
+- ``utils``: small shared utilities; ``testing``: strategies and asserts for tests.
 """
 
 import sys

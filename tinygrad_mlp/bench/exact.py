@@ -1,6 +1,6 @@
 """The floor for an exact replay on numpy: the eager step's arithmetic, written by hand.
 
-:func:`exact_numpy_step` does, operation for operation, what the engine's eager step does for
+``exact_numpy_step`` does, operation for operation, what the engine's eager step does for
 the seed network (``nn.MLP``, ``F.cross_entropy``, ``backward``, ``optim.SGD``): the same
 matrix products in the same orientation, the same reductions, the same scaling of the
 cross-entropy gradient and the same update ``p -= lr * g``. So its parameters stay bit for

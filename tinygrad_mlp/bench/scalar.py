@@ -3,7 +3,7 @@
 The step: a 2-16-16-2 MLP, a batch of 32, softmax cross-entropy averaged over the batch,
 backward, SGD. When micrograd (0.1.0) is importable, the same step with the same weights
 runs in it too, blocks of steps alternating between the engines in one process. micrograd
-has no ``exp`` or ``log``; :func:`_patch_micrograd` adds both, written the way micrograd
+has no ``exp`` or ``log``; ``_patch_micrograd`` adds both, written the way micrograd
 writes its ops, for this comparison only. micrograd is never a dependency of this package.
 
 Each block starts with an untimed ``gc.collect()``, so one engine's garbage is not collected

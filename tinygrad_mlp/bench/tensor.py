@@ -1,7 +1,7 @@
 """Speed of one training step: the engine, eager and jitted, against hand-written numpy.
 
 One step is forward, softmax cross-entropy, backward and an SGD update of the seed network.
-Beside them runs the best exact numpy step (:mod:`.exact`), the floor of an exact replay.
+Beside them runs the best exact numpy step (``exact``), the floor of an exact replay.
 The reference is the seed's closed form written by hand for exactly this network (what a
 careful numpy programmer would write: no graph, no checks). All four run interleaved in
 one process, step by step, with BLAS on one thread, and each step's time is divided by the
@@ -40,7 +40,7 @@ SIZES: dict[str, tuple[int, list[int], int, int]] = {
 class BenchResult:
     """Median ms per step of each side, and the median of the per-round ratios to numpy's.
 
-    ``exact`` is :func:`~.exact.exact_numpy_step`: the eager step's arithmetic in fixed buffers,
+    ``exact`` is ``exact_numpy_step``: the eager step's arithmetic in fixed buffers,
     the floor for an exact replay on numpy. ``*_spread`` is the interquartile range of that
     side's per-round ratios (how much the ratio moved from round to round).
     """
@@ -132,7 +132,7 @@ def run_bench(
     """Median ms per step of the four sides, and the median ratio of each to numpy's.
 
     The sides are the hand-written numpy step (the reference, ratio 1), the best exact numpy
-    step (:mod:`.exact`), the eager engine and the jitted engine. Every round runs each side
+    step (``exact``), the eager engine and the jitted engine. Every round runs each side
     ``repeat`` steps in a row (as the peers were measured), and the order of the sides rotates
     from round to round, so each side follows each other side equally often: a side that
     leaves the cache cold (the eager step touches the most memory) charges the same share to

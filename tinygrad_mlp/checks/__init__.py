@@ -1,15 +1,15 @@
 """Gradient checks: finite differences, ``gradcheck`` with its report, kinks, tolerances.
 
-- :mod:`.check_grads`: ``check_grads``, reverse and forward mode to any order (JAX's way),
-  its report in :mod:`.check_report`, the higher orders' VJP map in :mod:`.vjp_map`;
-- :mod:`.numerical`: ``numerical_grad``, central, one-sided or Richardson differences;
-- :mod:`.schemes`: every scheme's error terms, and the complex step on numpy functions;
-- :mod:`.checker`: ``gradcheck`` in mode "full" (every entry of the Jacobian) or
-  "projection" (random directions and output weights), its Jacobians in :mod:`.jacobian`;
-- :mod:`.gradgrad`: ``gradgradcheck``, the same check one order up;
-- :mod:`.report`: ``GradcheckReport``, printed as a table, and ``GradcheckError``;
-- :mod:`.kinks`: how a kink is told from a smooth point, and checked as a subgradient;
-- :mod:`.tolerances`: the default eps, atol and rtol per dtype, with their reasons.
+- ``check_grads``: ``check_grads``, reverse and forward mode to any order (JAX's way),
+  its report in ``check_report``, the higher orders' VJP map in ``vjp_map``;
+- ``numerical``: ``numerical_grad``, central, one-sided or Richardson differences;
+- ``schemes``: every scheme's error terms, and the complex step on numpy functions;
+- ``checker``: ``gradcheck`` in mode "full" (every entry of the Jacobian) or
+  "projection" (random directions and output weights), its Jacobians in ``jacobian``;
+- ``gradgrad``: ``gradgradcheck``, the same check one order up;
+- ``report``: ``GradcheckReport``, printed as a table, and ``GradcheckError``;
+- ``kinks``: how a kink is told from a smooth point, and checked as a subgradient;
+- ``tolerances``: the default eps, atol and rtol per dtype, with their reasons.
 """
 
 from .check_grads import check_grads

@@ -54,14 +54,14 @@ def check_grads(
     vector e_i when x has at most ``full_limit`` entries), with D(v) the central difference
     (f(x + eps v) - f(x - eps v)) / (2 eps):
 
-    - "rev": <J^T u, v> against <u, D(v)>, for a random output weight u;
+    - "rev": ⟨J^T u, v⟩ against ⟨u, D(v)⟩, for a random output weight u;
     - "fwd": J v against D(v), entry by entry over the output.
 
     Entrywise rule |a - n| <= atol + rtol |n| with gradcheck's defaults per dtype, and its
     kink handling (one-sided differences, subgradients). Directions and weights come from
     ``rng`` (default ``numpy.random.default_rng(0)``). ``fn`` takes Tensors and returns a
     Tensor of any shape; ``args`` are Tensors or arrays (copied: the caller's are untouched).
-    Raises :class:`GradcheckError` naming the order, mode, input and worst entry, or, with
+    Raises ``GradcheckError`` naming the order, mode, input and worst entry, or, with
     ``raise_exception=False``, returns the report. An output that does not depend on any
     input raises (or warns with ``raise_exception=False``) instead of passing 0 against 0.
 
@@ -186,7 +186,7 @@ def _compare(
     vjp_i: np.ndarray | None,
     tol: Tolerances,
 ) -> list[tuple[tuple[int, ...] | None, float, Verdict]]:
-    """Input i along v: one verdict for "rev" (<u, J v>), one per output entry for "fwd"."""
+    """Input i along v: one verdict for "rev" (⟨u, J v⟩), one per output entry for "fwd"."""
     cache: dict[float, _Sided] = {}
     steps: list[np.ndarray] = []
 

@@ -1,7 +1,7 @@
-"""What :func:`~tinygrad_mlp.check_grads` found: one row per order, mode and input.
+"""What ``check_grads`` found: one row per order, mode and input.
 
-Every comparison is entrywise, the rule of :func:`~tinygrad_mlp.gradcheck`
-(:data:`~.tolerances.ENTRYWISE`): |a - n| <= atol + rtol |n|, a analytic, n numeric. The
+Every comparison is entrywise, the rule of ``gradcheck``
+(``ENTRYWISE``): |a - n| <= atol + rtol |n|, a analytic, n numeric. The
 worst comparison of a row is the one with the largest |a - n| / (atol + rtol |n|).
 """
 
@@ -21,7 +21,7 @@ class CheckRow:
     ``what`` names the map checked: "VJP" (rev, order 1), "JVP" (fwd, order 1), and at
     order k the same of the order k-1 VJP map ("JVP of VJP", "VJP of VJP", ...).
     ``worst_direction`` is "e(i, j)" for a unit direction or "rand k" for a random one;
-    ``worst_output`` the output entry (fwd) or None (rev compares one number, <u, J v>).
+    ``worst_output`` the output entry (fwd) or None (rev compares one number, ⟨u, J v⟩).
     """
 
     order: int
@@ -46,7 +46,7 @@ class CheckRow:
 
 @dataclass(frozen=True)
 class CheckGradsReport:
-    """Everything :func:`~tinygrad_mlp.check_grads` compared; ``print(report)`` shows it.
+    """Everything ``check_grads`` compared; ``print(report)`` shows it.
 
     Example::
 

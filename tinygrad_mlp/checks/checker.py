@@ -53,20 +53,20 @@ def gradcheck(
     (one reverse pass per output entry) against the central difference
     (f_k(x + eps e_i) - f_k(x - eps e_i)) / (2 eps); 2 evaluations of fn per input entry.
     mode="projection": for ``n_directions`` random unit directions v per input and, for a
-    vector output, random output weights u, <J^T u, v> against
-    <u, f(x + eps v) - f(x - eps v)> / (2 eps) (u = 1 for a scalar output): the cost does
+    vector output, random output weights u, ⟨J^T u, v⟩ against
+    ⟨u, f(x + eps v) - f(x - eps v)⟩ / (2 eps) (u = 1 for a scalar output): the cost does
     not grow with the sizes. Directions come from ``rng``, or from
     ``numpy.random.default_rng(0)`` when it is None.
 
     An entry passes when |a - n| <= atol + rtol |n| (the entrywise rule,
-    :data:`.tolerances.ENTRYWISE`). Defaults (eps, atol, rtol) are (1e-6, 1e-6, 1e-5) for
+    ``tolerances.ENTRYWISE``). Defaults (eps, atol, rtol) are (1e-6, 1e-6, 1e-5) for
     float64; float32 inputs raise TypeError unless ``allow_float32=True``, which uses
-    (1e-3, 1e-2, 1e-2) (see :mod:`.tolerances`). Entries whose one-sided differences
+    (1e-3, 1e-2, 1e-2) (see ``tolerances``). Entries whose one-sided differences
     disagree sit at a kink; they pass when the analytic value lies between the two (see
-    :mod:`.kinks`) and are counted in the report. A failure raises :class:`GradcheckError`
+    ``kinks``) and are counted in the report. A failure raises ``GradcheckError``
     (its message holds the report's table) unless ``raise_exception=False``. An output that
     depends on no input (no graph joins them) raises too, or with ``raise_exception=False``
-    warns (:class:`GradcheckWarning`) and returns a report that is not ok: 0 against 0 is
+    warns (``GradcheckWarning``) and returns a report that is not ok: 0 against 0 is
     no check. Inputs are perturbed in place and restored; their ``.grad`` is left as it was.
 
     Example::
@@ -102,7 +102,7 @@ def _gradcheck(
     kind: str = "gradcheck",
     constant_ok: bool = False,
 ) -> GradcheckReport:
-    """:func:`gradcheck`, with the report's ``kind`` ("gradgradcheck" one order up).
+    """``gradcheck``, with the report's ``kind`` ("gradgradcheck" one order up).
 
     ``constant_ok``: an output without a graph is a constant map, its derivative 0, checked
     against finite differences like any other (gradgradcheck: the gradient of an affine fn).
@@ -244,7 +244,7 @@ def _projection(
     rng: np.random.Generator,
     who: str,
 ) -> list[Found]:
-    """<J^T u, v> against <u, D(v)> for random unit directions v of input n. For a scalar fn
+    """⟨J^T u, v⟩ against ⟨u, D(v)⟩ for random unit directions v of input n. For a scalar fn
     u = 1 and ``g`` is its gradient; otherwise u is drawn after each v, J^T u computed anew."""
     x = inputs[n]
     if x.size == 0:

@@ -30,11 +30,11 @@ def gradgradcheck(
     """Check the Hessian of the scalar ``fn`` through the gradient's own gradient.
 
     Formula: with fixed random weights u (one array per input, from ``rng``, by default
-    ``numpy.random.default_rng(0)``), the scalar h(x) = <grad fn(x), u> has gradient
-    H u (the Hessian times u). :func:`gradcheck` compares that gradient, computed by
+    ``numpy.random.default_rng(0)``), the scalar h(x) = ⟨grad fn(x), u⟩ has gradient
+    H u (the Hessian times u). ``gradcheck`` compares that gradient, computed by
     differentiating the engine's gradient (``create_graph=True``), with finite differences
     of h, i.e. of the first-order gradient. Same report (headed "gradgradcheck"), modes,
-    tolerances and kink handling as :func:`gradcheck` (``options`` are passed on to it).
+    tolerances and kink handling as ``gradcheck`` (``options`` are passed on to it).
     An fn affine in its inputs has a constant gradient (no graph): its Hessian 0 is checked
     against finite differences of the gradient like any other (they must vanish too).
 

@@ -10,7 +10,7 @@ float64 and 6.0e-8 for float32):
 
 Their sum is smallest near eps ~ u^(1/3) for central differences (about 5e-6 in float64,
 4e-3 in float32), near u^(1/2) for one-sided ones and near u^(1/5) for Richardson's
-fourth-order one. :mod:`.schemes` tabulates every scheme, the complex step included (which
+fourth-order one. ``schemes`` tabulates every scheme, the complex step included (which
 needs complex input, so it works on numpy functions, not Tensors).
 ``tinygrad-mlp gradcheck --sweep-eps --schemes ...`` measures the V-shaped curves.
 """
@@ -83,7 +83,7 @@ def numerical_grad(
     richardson: (4 D(eps) - D(2 eps)) / 3 with D the central difference, error O(eps^4)
     from truncation (4 evaluations per entry).
     The complex step works on numpy functions only (Tensors are real): see
-    :func:`~tinygrad_mlp.checks.schemes.numerical_grad_arrays`.
+    ``numerical_grad_arrays``.
     ``fn`` must return a one-element Tensor. Inputs are perturbed in place and restored.
     The gradients come back in each input's dtype.
 

@@ -56,7 +56,7 @@ class InputReport:
 
 @dataclass(frozen=True)
 class GradcheckReport:
-    """Everything :func:`~tinygrad_mlp.gradcheck` compared; ``print(report)`` shows a table.
+    """Everything ``gradcheck`` compared; ``print(report)`` shows a table.
 
     Example::
 
@@ -151,10 +151,10 @@ def _index(index: tuple[int, ...], mode: str) -> str:
 
 
 class GradcheckError(RuntimeError):
-    """Raised by :func:`~tinygrad_mlp.gradcheck` and :func:`~tinygrad_mlp.check_grads` when a
+    """Raised by ``gradcheck`` and ``check_grads`` when a
     gradient is out of tolerance, or when the output does not depend on any input.
 
-    ``err.report`` is the report (a :class:`GradcheckReport` or a ``CheckGradsReport``);
+    ``err.report`` is the report (a ``GradcheckReport`` or a ``CheckGradsReport``);
     ``str(err)`` contains its table, or ``message`` when given.
     """
 

@@ -16,7 +16,7 @@ Richardson extrapolation cancels the h^2 term of two central differences, D(h) a
 truncation alone until that falls below round-off of g' itself, and any smaller h is as good.
 It needs an f that accepts complex input and is analytic there (``closed_form`` is).
 With error C1 h^p + C2 u / h, the best step is h ~ u^(1/(p+1)) and the error there
-~ u^(p/(p+1)) (taking the constants as 1): what :func:`theory` returns.
+~ u^(p/(p+1)) (taking the constants as 1): what ``theory`` returns.
 """
 
 from __future__ import annotations

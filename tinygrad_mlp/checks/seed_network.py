@@ -1,12 +1,12 @@
 """The seed network's gradients checked, first and second order.
 
-First order (:func:`seed_network_check`, ``tinygrad-mlp gradcheck``): each parameter of
+First order (``seed_network_check``, ``tinygrad-mlp gradcheck``): each parameter of
 ``nn.MLP(N, hidden, K)`` gets its dE/dW from the engine's backward, from
-:func:`closed_form.loss_and_grads`, and from central differences of the loss. Entries whose
+``closed_form.loss_and_grads``, and from central differences of the loss. Entries whose
 perturbation by +-eps changes some ReLU's on/off pattern sit on a kink, where a finite
 difference does not converge to either side; they are counted and left out of the FD column.
 
-Second order (:func:`seed_network_check2`, ``tinygrad-mlp gradcheck --order 2``):
+Second order (``seed_network_check2``, ``tinygrad-mlp gradcheck --order 2``):
 
 - the Hessian of the loss in the output logits, from the engine (reverse over reverse),
   against the closed form: block diagonal, block b = sum(t_b) (diag(a_b) - a_b a_b^T) / B;
@@ -151,11 +151,11 @@ def seed_network_check(
     eps: float = 1e-6,
     engine: str = "tensor",
 ) -> list[ParamCheck]:
-    """Check every dW and db of a seeded float64 seed network (:func:`~..seed.build`)
+    """Check every dW and db of a seeded float64 seed network (``build``)
     three ways.
 
     ``engine``: whose gradients fill the engine columns, "tensor" or "scalar"
-    (:mod:`.scalar`); "both" keeps the tensor engine's and adds the scalar engine's
+    (``scalar``); "both" keeps the tensor engine's and adds the scalar engine's
     error against the closed form as ``err_scalar``.
 
     Example::

@@ -1,6 +1,6 @@
 """The VJP map x -> J(x)^T u of a function, as a function again: what higher orders check.
 
-:func:`~tinygrad_mlp.check_grads` checks order k by differentiating this map of order k-1,
+``check_grads`` checks order k by differentiating this map of order k-1,
 in reverse mode (reverse over reverse) and in forward mode (forward over reverse).
 """
 
@@ -23,7 +23,7 @@ Fn = Callable[..., Tensor]
 def vjp_map(f: Fn, u: np.ndarray) -> Fn:
     """x -> J(x)^T u, every input's part flattened into one vector, differentiable again.
 
-    Formula: vjp_map(f, u)(x) = concat_i vec(d<u, f(x)>/dx_i), built with
+    Formula: vjp_map(f, u)(x) = concat_i vec(d⟨u, f(x)⟩/dx_i), built with
     ``create_graph=True``, so reverse mode and ``tm.jvp`` both go through it.
 
     Example::

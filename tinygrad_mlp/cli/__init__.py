@@ -2,7 +2,7 @@
 
 A subcommand module has ``NAME``, ``HELP``, ``EPILOG`` (its exit statuses and one example,
 shown at the end of its ``--help``), ``add_arguments(parser)`` and
-``run(args, parser) -> int``; :data:`COMMANDS` lists them in the order ``--help`` shows.
+``run(args, parser) -> int``; ``COMMANDS`` lists them in the order ``--help`` shows.
 ``tinygrad-mlp --version`` prints the version; ``python -m tinygrad_mlp`` is the same command;
 a bare ``tinygrad-mlp`` prints the help (usage and the commands) and exits 0, as pip does.
 Exit status: 0 when everything passed, 1 when a check failed (or training diverged), 2 for

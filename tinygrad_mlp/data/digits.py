@@ -46,7 +46,7 @@ def load_digits(
 
     x has shape (n, 64) (rows of the 8x8 image, flattened), values in [0, 1] (the raw
     counts 0..16 divided by 16), in ``dtype``; y holds labels 0..9. The split is
-    :func:`train_test_split` with ``rng``; without one, ``np.random.default_rng(0)``, so
+    ``train_test_split`` with ``rng``; without one, ``np.random.default_rng(0)``, so
     the default split is the same on every call. ``test_fraction=0`` gives an empty test set.
 
     Example::

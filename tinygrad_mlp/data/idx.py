@@ -56,7 +56,7 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
 def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (raw or gzipped) into a native-byte-order array of its type and shape.
 
-    Checks, each with an :class:`IdxError` naming the file: the magic number (0, 0, type,
+    Checks, each with an ``IdxError`` naming the file: the magic number (0, 0, type,
     d), a known type code, d >= 1, a complete header, and a body of exactly
     prod(sizes) * itemsize bytes (shorter: truncated; longer: trailing bytes).
 

@@ -1,13 +1,13 @@
 """The engine: the Tensor, its graph, reverse mode, grad mode, forward mode and higher order.
 
-- :mod:`.tensor`: the Tensor, a numpy array that remembers the op that made it;
-- :mod:`.grad_mode`: ``no_grad`` / ``enable_grad``, per thread;
-- :mod:`.graph`: the topological sort, and ``unbroadcast`` (the one place broadcasting is undone);
-- :mod:`.backward`: the backward loop, ``Tensor.backward`` and ``grad``;
-- :mod:`.forward_ad`: forward mode, ``jvp``;
-- :mod:`.higher_order`: ``hvp`` and ``hessian``, reverse over reverse.
+- ``tensor``: the Tensor, a numpy array that remembers the op that made it;
+- ``grad_mode``: ``no_grad`` / ``enable_grad``, per thread;
+- ``graph``: the topological sort, and ``unbroadcast`` (the one place broadcasting is undone);
+- ``backward``: the backward loop, ``Tensor.backward`` and ``grad``;
+- ``forward_ad``: forward mode, ``jvp``;
+- ``higher_order``: ``hvp`` and ``hessian``, reverse over reverse.
 
-The ops themselves, one class each, are in :mod:`tinygrad_mlp.ops`.
+The ops themselves, one class each, are in ``tinygrad_mlp.ops``.
 """
 
 from .backward import grad

@@ -1,8 +1,8 @@
 """Anomaly mode: find the op that made the first NaN or inf, and the user's line that made it.
 
-While :func:`detect_anomaly` is on (per thread, like grad mode), every op records where the
+While ``detect_anomaly`` is on (per thread, like grad mode), every op records where the
 user's code created it: the file and line of the first stack frame outside this package.
-The first non-finite value then raises :class:`FloatingPointError`:
+The first non-finite value then raises ``FloatingPointError``:
 
 - in forward, when an op's output holds a NaN or inf while all its inputs are finite;
 - in backward, when a rule returns a non-finite gradient while the incoming one is finite.
@@ -10,11 +10,11 @@ The first non-finite value then raises :class:`FloatingPointError`:
 Either message names the op, the direction, the inputs' shapes and the creation site.
 numpy's RuntimeWarnings are silenced inside the checked region, so the error is the one
 report (they would point into ``ops/``, not at the user's line). Off by default; when off,
-:meth:`tinygrad_mlp.ops.Op.apply` pays one module-attribute test per op and the backward loop
+``tinygrad_mlp.ops.Op.apply`` pays one module-attribute test per op and the backward loop
 one per pass.
 
 Errors raised by a backward rule itself (a gradient of the wrong shape, the wrong count of
-gradients) are renamed whether the mode is on or off: :func:`raise_in_backward` puts the op's
+gradients) are renamed whether the mode is on or off: ``raise_in_backward`` puts the op's
 name, its inputs' shapes and, when known, its creation site in front of the message.
 """
 
@@ -68,7 +68,7 @@ _active_lock = threading.Lock()
 
 
 def _set_enabled(mode: bool) -> None:
-    """Set this thread's flag, keeping :data:`active` in step."""
+    """Set this thread's flag, keeping ``active`` in step."""
     global active
     if mode != _state.enabled:
         with _active_lock:
@@ -82,12 +82,12 @@ def on_in_this_thread() -> bool:
 
 
 def is_anomaly_enabled() -> bool:
-    """True while :func:`detect_anomaly` is on in the calling thread."""
+    """True while ``detect_anomaly`` is on in the calling thread."""
     return _state.enabled
 
 
 class _SetAnomaly:
-    """The object :func:`detect_anomaly` returns: a context manager and a decorator."""
+    """The object ``detect_anomaly`` returns: a context manager and a decorator."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = mode

@@ -1,12 +1,12 @@
 """Reverse mode: sort the graph, then run each node's backward rule from the loss down.
 
-The sort and :func:`~.graph.unbroadcast` (the one place broadcasting is undone) live in
-:mod:`.graph`. After a node's backward has run, its op drops its inputs and saved buffers unless
+The sort and ``unbroadcast`` (the one place broadcasting is undone) live in
+``graph``. After a node's backward has run, its op drops its inputs and saved buffers unless
 ``retain_graph=True``, so intermediate tensors are freed by reference counting alone.
 
 Two modes share one loop: on the plain path gradients are numpy arrays; with
 ``create_graph=True`` the same rules run on Tensors, so the gradient has a graph of its own
-and can be differentiated again (:func:`grad`).
+and can be differentiated again (``grad``).
 """
 
 from __future__ import annotations

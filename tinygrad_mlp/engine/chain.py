@@ -1,8 +1,8 @@
 """One node of the backward pass: its rule, its gradients conformed, summed or delivered.
 
-The eager loop (:mod:`.backward`) calls :func:`node_step` for every node and routes what it
-returns: :func:`accumulate` into the slot of an input made by an op, or, for a leaf, into
-what the pass delivers to ``.grad`` once it has succeeded (:func:`gather`, :func:`apply`).
+The eager loop (``backward``) calls ``node_step`` for every node and routes what it
+returns: ``accumulate`` into the slot of an input made by an op, or, for a leaf, into
+what the pass delivers to ``.grad`` once it has succeeded (``gather``, ``apply``).
 tm.jit's generic path can call the same functions rather than repeat them.
 
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
@@ -39,14 +39,14 @@ def node_step(
 ) -> list[tuple[int, Any, bool]]:
     """One node of the backward pass: the op's rule, then each input's gradient conformed.
 
-    Formula: dE/d(input j) = rule_j(dE/d(out)), with broadcasting undone (:func:`unbroadcast`)
+    Formula: dE/d(input j) = rule_j(dE/d(out)), with broadcasting undone (``unbroadcast``)
     and cast to input j's dtype. ``g`` is dE/d(out); ``inputs`` and ``out`` are what the rule
     reads (arrays, or Tensors when ``create_graph``); ``like`` are the input arrays, whose
     shapes and dtypes the gradients take. ``rule(g)``, if given, runs instead of
     ``op.backward(g, inputs, out)`` (anomaly mode's checked call). Returns ``(j, gradient,
     fresh)`` for each input j that needs a gradient (``op.needs``) and got one; *fresh* means
     the array belongs to input j alone (a leaf may keep it as its ``.grad``). The caller sums
-    each into input j's slot with :func:`accumulate`, or hands it to a leaf.
+    each into input j's slot with ``accumulate``, or hands it to a leaf.
 
     Example::
 
@@ -128,7 +128,7 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
 
 
 def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
-    """:func:`_conform_owned` for a rule that was given ``g`` (kept for tm.jit's generic path).
+    """``_conform_owned`` for a rule that was given ``g`` (kept for tm.jit's generic path).
 
     Without the rule's other gradients at hand this can only say *owned* for an ndarray
     that owns its memory and is not ``g``; a ``g`` that is not an ndarray (a numpy scalar,
@@ -156,7 +156,7 @@ def gather(
     """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
 
     The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
-    after the pass (:func:`apply`), with the arithmetic an immediate delivery had
+    after the pass (``apply``), with the arithmetic an immediate delivery had
     (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
     replay checks that).
     """
@@ -175,7 +175,7 @@ def gather(
 
 
 def apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
-    """Deliver what :func:`gather` kept: the first gradient, then each later one added."""
+    """Deliver what ``gather`` kept: the first gradient, then each later one added."""
     for leaf, g, fresh, more in pending.values():
         deliver(leaf, g, fresh, create_graph, None)
         if more is not None:

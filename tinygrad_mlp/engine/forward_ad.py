@@ -1,7 +1,7 @@
 """Forward mode: push a tangent through a function alongside its value (J v in one pass).
 
 Every op has a tangent rule (``Op.jvp``) written from its own derivative, independently of
-its backward rule. :func:`jvp` runs ``fn`` once with tangents attached to the inputs.
+its backward rule. ``jvp`` runs ``fn`` once with tangents attached to the inputs.
 """
 
 from __future__ import annotations

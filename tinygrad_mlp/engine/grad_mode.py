@@ -1,6 +1,6 @@
 """Grad mode: whether ops record a graph, per thread; ``no_grad`` and ``enable_grad``.
 
-It also holds the forward-mode tangent table while :func:`tinygrad_mlp.jvp` runs. This is
+It also holds the forward-mode tangent table while ``tinygrad_mlp.jvp`` runs. This is
 the engine's only module-level state; randomness never lives here.
 """
 
@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _GradMode(threading.local):
     """Whether ops record the graph: per thread, like torch's grad mode (not randomness).
 
-    ``tangents`` is set only inside :func:`tinygrad_mlp.forward_ad.jvp`: the tangent of each
+    ``tangents`` is set only inside ``tinygrad_mlp.forward_ad.jvp``: the tangent of each
     tensor computed there, by id (``alive`` keeps those tensors, so no id is reused).
     """
 

@@ -3,7 +3,7 @@
 A non-leaf Tensor's ``_ctx`` is the op that made it, and the op's ``parents`` are its input
 Tensors: following them from a loss back to the leaves walks the graph. The sort is
 iterative (an explicit stack), so a chain of any depth works without touching Python's
-recursion limit. :func:`unbroadcast` is the one place in the engine where broadcasting is
+recursion limit. ``unbroadcast`` is the one place in the engine where broadcasting is
 undone.
 """
 

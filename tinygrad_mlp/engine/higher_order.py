@@ -38,7 +38,7 @@ def _scalar_output(fn: Callable[..., Any], xs: list[Tensor], who: str) -> Tensor
 
 
 def _one_input(fn: Callable[..., Any], x: Any) -> None:
-    """Refuse several inputs to :func:`hessian`: it differentiates a function of one tensor."""
+    """Refuse several inputs to ``hessian``: it differentiates a function of one tensor."""
     if isinstance(x, (list, tuple)) and any(isinstance(i, (Tensor, np.ndarray)) for i in x):
         raise TypeError(
             f"hessian: x must be one tensor, got a {type(x).__name__} of {len(x)}; for a "
@@ -65,7 +65,7 @@ def hvp(
 ) -> list[np.ndarray]:
     """Hessian-vector products H v of a scalar ``fn`` at ``inputs``, one array per input.
 
-    Formula: H v = d/dx <df/dx, v>: differentiate the gradient (built with
+    Formula: H v = d/dx ⟨df/dx, v⟩: differentiate the gradient (built with
     ``create_graph=True``) along v, without ever forming H.
 
     Example::

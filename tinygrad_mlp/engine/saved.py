@@ -9,14 +9,14 @@ backward). A write in between, ``x.data[...] = 0``, then fails at the write with
 "assignment destination is read-only" instead of giving a silently wrong gradient.
 
 Two changes are not writes into the array and are caught at backward instead
-(:func:`check`): ``x.data`` rebound to another array, and a library in-place update
-(an optimizer step, ``load_state_dict``) that went through :func:`unlock` while the graph
+(``check``): ``x.data`` rebound to another array, and a library in-place update
+(an optimizer step, ``load_state_dict``) that went through ``unlock`` while the graph
 was alive; the latter bumps the array's *version*, as torch's version counters do.
 
 A view shares its memory with its *base* (the array that owns the memory: ``W.data`` behind
 ``W.T``, ``W[0:2]``, ``W.reshape(...)``), so holding a view holds its base too: the base is
-frozen and counted alongside, an update of the base through :func:`unlock` (``SGD.step``)
-bumps the version a graph that saved the view checks, and an update through :func:`unlock`
+frozen and counted alongside, an update of the base through ``unlock`` (``SGD.step``)
+bumps the version a graph that saved the view checks, and an update through ``unlock``
 of a view whose base a graph holds bumps the base's version.
 
 What is not caught: a raw write through another view of the same memory made before the
@@ -66,7 +66,7 @@ class Hold:
         self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
 
     def check_versions(self, name: str) -> None:
-        """Raise if a library in-place update (:func:`unlock`) changed a frozen array."""
+        """Raise if a library in-place update (``unlock``) changed a frozen array."""
         saved = self.versions or [0] * len(self.arrays)
         for a, v in zip(self.arrays, saved, strict=True):
             now = _version.get(id(a), 0)
@@ -103,7 +103,7 @@ _data = operator.attrgetter("data")
 
 def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray, ...]:
     """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
-    or a frozen array updated through :func:`unlock`, since the forward pass.
+    or a frozen array updated through ``unlock``, since the forward pass.
 
     Returns the forward's input arrays: the parents' ``.data``, as just checked.
     """
@@ -220,9 +220,9 @@ def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
 def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
     """Make held arrays writeable for a library in-place update, bumping their versions.
 
-    Returns the arrays to pass to :func:`relock` afterwards (usually none: after a plain
+    Returns the arrays to pass to ``relock`` afterwards (usually none: after a plain
     ``backward`` no graph holds the parameters). A graph that saved one of them then
-    refuses its backward (:func:`check`).
+    refuses its backward (``check``).
     """
     if not _count:
         return []
@@ -243,7 +243,7 @@ def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
 
 
 def relock(arrays: list[np.ndarray]) -> None:
-    """Read-only again, after :func:`unlock`, the arrays a graph still holds."""
+    """Read-only again, after ``unlock``, the arrays a graph still holds."""
     if not arrays:
         return
     with _lock:

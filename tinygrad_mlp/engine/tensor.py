@@ -1,9 +1,9 @@
 """The Tensor: a numpy array that remembers the op that made it.
 
 A Tensor holds ``data`` (a numpy array), ``grad`` (a numpy array of the same shape and dtype,
-or None), ``requires_grad``, and ``_ctx``: the op (see :mod:`tinygrad_mlp.ops`) that produced
+or None), ``requires_grad``, and ``_ctx``: the op (see ``tinygrad_mlp.ops``) that produced
 it, which in turn holds the op's input Tensors. Following ``_ctx`` from a loss back to the
-leaves walks the computation graph; :mod:`tinygrad_mlp.engine.backward` does that walk.
+leaves walks the computation graph; ``tinygrad_mlp.engine.backward`` does that walk.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
     Python numbers and lists become float32 (or int64 for integers), as in torch.
-    Use :meth:`from_numpy` to share memory instead.
+    Use ``from_numpy`` to share memory instead.
 
     Example::
 

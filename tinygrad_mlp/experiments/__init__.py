@@ -1,13 +1,13 @@
 """Gradient-check experiments behind ``tinygrad-mlp gradcheck --sweep-eps`` and ``--kinks``.
 
-- :mod:`.eps_sweep`: error of each numerical scheme (forward, central, Richardson, complex
+- ``eps_sweep``: error of each numerical scheme (forward, central, Richardson, complex
   step) against the closed form as eps shrinks;
-- :mod:`.kink_stats`: how many entries sit within eps of a ReLU kink as width and batch grow,
+- ``kink_stats``: how many entries sit within eps of a ReLU kink as width and batch grow,
   over several seeds (mean, spread, failures);
-- :mod:`.results`: writing rows as JSON or CSV, atomically;
-- :mod:`.plots`: the figures (matplotlib, the ``plot`` extra), in the style and the
-  format-by-extension of :mod:`.figure_style`; :mod:`.runner` ties them to the command;
-- :mod:`.progress`: progress of a long sweep on stderr.
+- ``results``: writing rows as JSON or CSV, atomically;
+- ``plots``: the figures (matplotlib, the ``plot`` extra), in the style and the
+  format-by-extension of ``figure_style``; ``runner`` ties them to the command;
+- ``progress``: progress of a long sweep on stderr.
 """
 
 from .eps_sweep import EpsSweep, sweep_eps

@@ -1,6 +1,6 @@
 """The V-curves: error of each numerical scheme against the closed form as eps shrinks.
 
-For each eps (log-spaced from 1e-1 to 1e-12), dtype and scheme (:mod:`..checks.schemes`),
+For each eps (log-spaced from 1e-1 to 1e-12), dtype and scheme (``checks.schemes``),
 every parameter entry of a seeded seed network gets its numerical derivative; the error is
 max_i |fd_i - g_i| / max_i |g_i| against the closed form g in float64, at the same
 (dtype-rounded) weights. forward, central and richardson difference the engine's loss in

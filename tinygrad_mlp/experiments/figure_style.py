@@ -2,7 +2,7 @@
 
 The format follows the file's extension: ``.png`` (raster, 200 dpi), ``.pdf`` and ``.svg``
 (vector, for papers). Anything else is refused before any work is done
-(:func:`check_format`), so the command line can turn it into a usage error (exit 2).
+(``check_format``), so the command line can turn it into a usage error (exit 2).
 matplotlib is imported only when a figure is drawn (``pip install 'tinygrad-mlp[plot]'``);
 figures use the object-oriented API (no pyplot global state) inside ``rc_context``, so the
 style does not leak into the caller's matplotlib settings.
@@ -135,7 +135,7 @@ def draw(
 
 def log_values(values: Any) -> Any:
     """``values`` as floats with exact zeros replaced by NaN, so a log axis leaves a gap
-    there instead of inventing a tiny number; :func:`mark_zeros` then shows them.
+    there instead of inventing a tiny number; ``mark_zeros`` then shows them.
 
     Example::
 

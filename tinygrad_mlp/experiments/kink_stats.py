@@ -1,7 +1,7 @@
 """How often a gradient check meets a ReLU kink, as the network gets wider and the batch larger.
 
 An entry of W or b sits "at a kink" when moving it by +-eps moves some ReLU input z across
-0, so its one-sided differences disagree and :func:`~tinygrad_mlp.gradcheck` checks it as a
+0, so its one-sided differences disagree and ``gradcheck`` checks it as a
 subgradient. A weight of a layer touches the ReLUs of its own layer for every sample and,
 through them, those of the layers above: the chance grows about like eps x batch x width.
 """
@@ -134,7 +134,7 @@ KINKS_LEGEND = (
 
 
 def format_kinks(rows: Sequence[KinkRow]) -> str:
-    """The rows as a table (within 100 columns; :data:`KINKS_LEGEND` names the columns):
+    """The rows as a table (within 100 columns; ``KINKS_LEGEND`` names the columns):
     kink fraction mean, sd and min-max over the seeds, failures, the worst error ratio."""
     head = (
         "width", "batch", "entries", "seeds", "kinks", "fraction", "sd", "min-max", "failed",
@@ -188,7 +188,7 @@ def fraction_grid(rows: Sequence[KinkRow]) -> tuple[list[int], list[int], np.nda
 
 def fraction_range(rows: Sequence[KinkRow]) -> tuple[np.ndarray, np.ndarray]:
     """(smallest, largest) kink fraction over the seeds, [width, batch] as in
-    :func:`fraction_grid`: the figure's error bars, which (unlike mean - sd) stay in [0, 1].
+    ``fraction_grid``: the figure's error bars, which (unlike mean - sd) stay in [0, 1].
 
     Example::
 

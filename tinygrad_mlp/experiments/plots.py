@@ -1,7 +1,7 @@
 """The figures: eps sweep, kink statistics, the three-way table, a training run.
 
 Each takes the path to write; its extension picks the format (png, pdf, svg) and anything
-else is refused (:mod:`.figure_style`, which also holds the shared style and caption line).
+else is refused (``figure_style``, which also holds the shared style and caption line).
 """
 
 from __future__ import annotations

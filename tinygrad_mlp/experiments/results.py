@@ -1,4 +1,4 @@
-"""Writing an experiment's rows as JSON or CSV, atomically (:mod:`tinygrad_mlp.atomic`), with
+"""Writing an experiment's rows as JSON or CSV, atomically (``tinygrad_mlp.atomic``), with
 their provenance (tool and its version, numpy's, python's, the command line), and reading
 them back.
 
@@ -58,7 +58,7 @@ def write_results(
     rows: Sequence[Mapping[str, Any]],
     command: Sequence[str] | None = None,
 ) -> None:
-    """Write ``rows`` to ``path``: JSON or CSV by the suffix, with :func:`provenance`.
+    """Write ``rows`` to ``path``: JSON or CSV by the suffix, with ``provenance``.
 
     JSON holds ``{"provenance", "experiment", "settings", "rows"}``; CSV holds ``# key: value``
     lines (the provenance, the experiment, the settings as JSON), then the rows under a header
@@ -102,7 +102,7 @@ def write_results(
 
 
 def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a file of :func:`write_results` (or an older one without provenance) back as
+    """Read a file of ``write_results`` (or an older one without provenance) back as
     ``{"provenance", "experiment", "settings", "rows"}``; CSV cells stay strings.
 
     Example::

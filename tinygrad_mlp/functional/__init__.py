@@ -1,11 +1,11 @@
 """Functions of tensors, under PyTorch's names (``import tinygrad_mlp.functional as F``).
 
-- :mod:`.activations`: relu, tanh, sigmoid, leaky_relu, gelu, softplus, ...;
-- :mod:`.elementwise`: sqrt, sin, log1p, erf, ...;
-- :mod:`.binary`: clamp, maximum, minimum, where, lerp, pow;
-- :mod:`.layers`: softmax, log_softmax, linear, linear_relu;
-- :mod:`.losses`: cross_entropy, nll_loss; :mod:`.pointwise_losses`: mse, l1, huber, bce, ...;
-- :mod:`.shape`: cat, stack, split, chunk, gather, pad.
+- ``activations``: relu, tanh, sigmoid, leaky_relu, gelu, softplus, ...;
+- ``elementwise``: sqrt, sin, log1p, erf, ...;
+- ``binary``: clamp, maximum, minimum, where, lerp, pow;
+- ``layers``: softmax, log_softmax, linear, linear_relu;
+- ``losses``: cross_entropy, nll_loss; ``pointwise_losses``: mse, l1, huber, bce, ...;
+- ``shape``: cat, stack, split, chunk, gather, pad.
 """
 
 from .activations import (

@@ -1,7 +1,7 @@
 """Elementwise functions of several tensors: F.maximum, F.minimum, F.where, F.clamp, F.lerp,
 F.pow.
 
-Each applies one op (:mod:`tinygrad_mlp.ops.binary`), broadcasting and promoting dtypes as
+Each applies one op (``tinygrad_mlp.ops.binary``), broadcasting and promoting dtypes as
 numpy does. Where torch and numpy differ these follow torch: ``where`` wants a bool
 condition, ``clamp`` passes the gradient at its bounds, ``maximum``/``minimum`` split it
 1/2, 1/2 at a tie.
@@ -24,7 +24,7 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """min(max(x, min), max), bounds numbers or Tensors, either one None.
 
     d/dx = 1 for min <= x <= max, bounds included (torch 2.14 gives 0 at a bound), else 0;
-    a Tensor bound gets the gradient where it is the output (:class:`~.ops.ClampTensor`).
+    a Tensor bound gets the gradient where it is the output (``ClampTensor``).
 
     >>> F.clamp(Tensor(np.array([-2.0, 0.5, 3.0])), min=0.0, max=1.0).numpy()
     array([0. , 0.5, 1. ])
@@ -33,7 +33,7 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 
 def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """The same as :func:`clamp` (torch's alias).
+    """The same as ``clamp`` (torch's alias).
 
     >>> F.clip(Tensor(np.array([-2.0, 3.0])), max=1.0).numpy()
     array([-2.,  1.])

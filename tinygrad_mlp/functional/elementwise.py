@@ -1,6 +1,6 @@
 """Unary elementwise math under torch's names: F.sqrt, F.sin, F.log1p, F.erf, ...
 
-Each function applies one op (:mod:`tinygrad_mlp.ops`); the op's docstring has the formula of
+Each function applies one op (``tinygrad_mlp.ops``); the op's docstring has the formula of
 its derivative. Where torch and numpy differ these follow torch: ``reciprocal`` of integers
 is a true division (numpy's integer reciprocal rounds to 0). Otherwise dtypes follow numpy:
 a float32 input stays float32, an integer input of sqrt, sin, ... gives float64.

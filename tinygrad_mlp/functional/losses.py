@@ -1,7 +1,7 @@
 """Classification losses: softmax cross-entropy (one fused node) and nll_loss, targets checked
 at the call. Each takes ``reduction="mean" | "sum" | "none"``, as torch.
 
-The elementwise losses (mse, l1, huber, binary cross-entropy) are in :mod:`.pointwise_losses`.
+The elementwise losses (mse, l1, huber, binary cross-entropy) are in ``pointwise_losses``.
 """
 
 from __future__ import annotations

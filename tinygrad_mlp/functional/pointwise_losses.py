@@ -126,7 +126,7 @@ def binary_cross_entropy(
 
     As torch: each log is floored at -100 (finite at p = 0 or 1), d/dp is
     (p - y) / max(p (1 - p), 1e-12), d/dy is log(1 - p) - log p. For logits use
-    :func:`binary_cross_entropy_with_logits` (exact, no floor needed).
+    ``binary_cross_entropy_with_logits`` (exact, no floor needed).
 
     Example::
 

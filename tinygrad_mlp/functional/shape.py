@@ -48,7 +48,7 @@ def cat(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = No
 def concatenate(
     tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None
 ) -> Tensor:
-    """numpy's name (and argument order) for :func:`cat`."""
+    """numpy's name (and argument order) for ``cat``."""
     return cat(tensors, dim, axis=axis)
 
 
@@ -79,7 +79,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
-    """``x.gather(dim, index)``: out[i][j] = x[index[i][j]][j] for dim 0, and alike."""
+    """``x.gather(dim, index)``: ``out[i][j] = x[index[i][j]][j]`` for dim 0, and alike."""
     return x.gather(dim, index)
 
 

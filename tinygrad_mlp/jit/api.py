@@ -3,13 +3,13 @@
 Per *signature* (the shapes, dtypes and ``requires_grad`` of the Tensor and array arguments,
 the values of the others, and whether grad mode is on):
 
-1. The first call runs the step eagerly while :mod:`.capture` records it.
+1. The first call runs the step eagerly while ``capture`` records it.
 2. The second call *verifies*: it snapshots the state the step changes, runs the step
    eagerly again (a second trace), and requires both traces to be the same program. The
-   two traces together tell what each extern is (:func:`.trace.resolve`). Then it puts the
-   state back, runs the compiled :class:`~.plan.Plan` instead, and requires the replay to
+   two traces together tell what each extern is (``trace.resolve``). Then it puts the
+   state back, runs the compiled ``Plan`` instead, and requires the replay to
    match the eager run bit for bit: parameters, gradients, optimizer state and what the
-   step returned. Any difference is refused with a :class:`~.trace.JitError`.
+   step returned. Any difference is refused with a ``JitError``.
 3. Later calls replay: guards, then the kernels. No Tensor, graph, sort or op object.
 
 Anomaly mode, forward mode (``tm.jvp``) and a call from inside another trace run the step
@@ -69,7 +69,7 @@ def _arg_key(a: Any) -> tuple[Any, Any, Any]:
 
 
 class Jitted(Generic[P, R]):
-    """A step that is traced on its first calls and replayed afterwards (see :func:`jit`)."""
+    """A step that is traced on its first calls and replayed afterwards (see ``jit``)."""
 
     def __init__(self, fn: Callable[P, R], cache_size: int = 8) -> None:
         if not callable(fn):

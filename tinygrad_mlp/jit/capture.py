@@ -1,15 +1,15 @@
 """Recording a step while it runs eagerly: the hooks the engine calls during a trace.
 
-While :func:`tracing` is active, ``Op._tracer`` is a :class:`Tracer`. The engine calls it
+While ``tracing`` is active, ``Op._tracer`` is a ``Tracer``. The engine calls it
 from ``Op.apply`` (every op's forward), ``backward()``, ``tm.grad``, ``zero_grad`` and the
-optimizers' ``step``; each call appends a record to the :class:`~.trace.Trace` (or refuses
-with a :class:`~.trace.JitError`). The step runs exactly as without jit: the tracer only
+optimizers' ``step``; each call appends a record to the ``Trace`` (or refuses
+with a ``JitError``). The step runs exactly as without jit: the tracer only
 watches.
 
 A replay never runs the step's Python, so a step whose Python reads tensor *values*
 (``loss.item()``, ``float(t)``, ``if t > 0``, ``t.numpy()``, ``t.data`` outside this
 package) cannot be replayed. The tracer catches those reads: the tensors the step computes
-(and its Tensor arguments) are given the class :class:`_Traced` for the duration of the
+(and its Tensor arguments) are given the class ``_Traced`` for the duration of the
 call, whose value-reading methods raise. Their class is restored when the trace ends.
 """
 
@@ -110,7 +110,7 @@ for _name in ("detach", "__gt__", "__lt__", "__ge__", "__le__"):
 
 
 class Tracer:
-    """Receives the engine's events during one traced call and builds its :class:`Trace`."""
+    """Receives the engine's events during one traced call and builds its ``Trace``."""
 
     def __init__(self, args: Sequence[Any]) -> None:
         self.thread = threading.get_ident()

@@ -2,10 +2,10 @@
 
 At the seed network's small sizes a replay's numpy work is a few dozen microseconds, so the
 Python around it counts: building a signature key and hashing it, looping over guards and
-kernels. :func:`fast_entry` writes, for one plan, a function that checks this call against
+kernels. ``fast_entry`` writes, for one plan, a function that checks this call against
 the plan's own signature and guards with straight-line comparisons, then calls each kernel
-in turn; it returns :data:`MISS` (having changed nothing) whenever anything differs, and
-the caller takes the general path (:meth:`~.api.Jitted._call`), which looks the signature
+in turn; it returns ``MISS`` (having changed nothing) whenever anything differs, and
+the caller takes the general path (``_call``), which looks the signature
 up, refreshes a rebound parameter, or traces again.
 
 The source is kept on the function (``entry.source``) for anyone who wants to read it.

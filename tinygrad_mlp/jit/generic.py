@@ -2,7 +2,7 @@
 
 Exact by construction: the same code runs on the same arrays as in eager mode, and the
 gradient it returns goes through the engine's own ``_conform`` (broadcasting undone, dtype
-cast) before it is summed or delivered (:mod:`.routing`). What a replay saves here is the
+cast) before it is summed or delivered (``routing``). What a replay saves here is the
 Tensor objects, the graph and the sort, not the op's own work.
 """
 

@@ -5,17 +5,17 @@ externs (parameters read live, constants, values derived from arguments), then o
 op output. Gradients flowing backward have a parallel list, ``grads``. Compiling turns each
 record into a kernel (a closure):
 
-- an op's forward: fused (:mod:`.kernels`) for Linear, LinearReLU and CrossEntropy on 2-D
+- an op's forward: fused (``kernels``) for Linear, LinearReLU and CrossEntropy on 2-D
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
 - ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
   when traced, each repeating the engine's loop for that node (``engine/backward.py``):
   the rule, the gradient brought to its input's shape and dtype (``_conform``), then summed
   into a slot or delivered to a leaf (``_deliver``);
-- ``zero_grad`` and ``opt.step()``: :mod:`.updates`.
+- ``zero_grad`` and ``opt.step()``: ``updates``.
 
-Before any kernel runs, :meth:`Plan.run` checks what the trace assumed and the signature
+Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature
 does not cover: every parameter still has its shape, dtype and ``requires_grad``, and every
-optimizer the same parameter list. A failed check raises :class:`Stale` before anything
+optimizer the same parameter list. A failed check raises ``Stale`` before anything
 changed, and the caller traces again.
 """
 

@@ -2,10 +2,10 @@
 
 The engine sums a node's gradients in a dict and hands each leaf its gradient as its
 ``.grad`` (a fresh array kept as is, anything else copied; later ones added in place). A
-replay does the same (:func:`sink`), with one shortcut proven safe by the trace
-(:func:`owned_deliveries`): a fused kernel's buffer may *be* the parameter's ``.grad``, and
+replay does the same (``sink``), with one shortcut proven safe by the trace
+(``owned_deliveries``): a fused kernel's buffer may *be* the parameter's ``.grad``, and
 the buffers of one optimizer's parameters may be views into one array
-(:func:`flat_gradients`), so that SGD scales them all with one call.
+(``flat_gradients``), so that SGD scales them all with one call.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
 
     ``fresh`` says the array belongs to this input alone (the engine's own notion).
     A fused kernel's buffer is not fresh, since the next call writes into it again: a
-    leaf gets a copy, unless the delivery is *owned* (see :func:`owned_deliveries`).
+    leaf gets a copy, unless the delivery is *owned* (see ``owned_deliveries``).
     """
     grads = plan.grads
     leaf = plan.leaf(ref)

@@ -1,6 +1,6 @@
 """The state a step changes, snapshotted, restored and compared bit for bit.
 
-Verifying a trace (:mod:`.api`) runs the step twice from the same state, once eagerly and
+Verifying a trace (``api``) runs the step twice from the same state, once eagerly and
 once replayed, and compares the results: every parameter's data and grad, every optimizer's
 state, every random Generator an op used, and what the step returned. This module holds
 those snapshots.

@@ -1,16 +1,16 @@
 """What one traced call of a step did, as data: its ops, backward passes and updates.
 
-A :class:`Trace` is a list of records in the order the step made them: :class:`OpRec` (an op's
-forward), :class:`BackwardRec` (``loss.backward()``), :class:`ZeroRec` (a gradient set to
-None or zero) and :class:`StepRec` (``opt.step()``). Records name their operands by
-:class:`Ref`: the output of an earlier op (``slot``), the data of an argument of the step
+A ``Trace`` is a list of records in the order the step made them: ``OpRec`` (an op's
+forward), ``BackwardRec`` (``loss.backward()``), ``ZeroRec`` (a gradient set to
+None or zero) and ``StepRec`` (``opt.step()``). Records name their operands by
+``Ref``: the output of an earlier op (``slot``), the data of an argument of the step
 (``arg``), or an *extern* (``ext``): a leaf tensor or an array attribute that came from
-elsewhere, described by an :class:`Extern`.
+elsewhere, described by an ``Extern``.
 
 One trace cannot tell what an extern is: a parameter that lives across calls, a constant made
-inside the step, or a value computed from an argument. Two traces can: :func:`resolve`
+inside the step, or a value computed from an argument. Two traces can: ``resolve``
 compares the first call's trace with the second's and decides, or refuses with a
-:class:`JitError`. The same comparison (:func:`first_difference`) detects a graph whose
+``JitError``. The same comparison (``first_difference``) detects a graph whose
 structure changed between calls.
 """
 
@@ -57,7 +57,7 @@ class Extern:
 
     ``value`` is a copy taken when the trace first met it; ``matches`` lists the arguments
     whose data, converted to this dtype, equals it bit for bit: the candidates it was
-    computed from. :func:`resolve` sets ``how`` to ``live`` (the same object on every
+    computed from. ``resolve`` sets ``how`` to ``live`` (the same object on every
     call: read it when replaying), ``derived`` (argument ``source[0]`` converted to
     ``source[1]``) or ``const`` (the same value on every call).
     """
@@ -209,7 +209,7 @@ def first_difference(first: Trace, second: Trace) -> str:
 def resolve(first: Trace, second: Trace) -> Trace:
     """``second`` with every extern decided from how it compares with ``first``'s.
 
-    Raises :class:`JitError` for a tensor requiring grad that is new on every call, and for a
+    Raises ``JitError`` for a tensor requiring grad that is new on every call, and for a
     value that changes between calls without coming from an argument: replaying either
     would silently give a different result.
     """

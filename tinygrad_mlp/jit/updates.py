@@ -1,6 +1,6 @@
 """Replaying ``opt.step()`` and ``zero_grad``: state and hyperparameters read on every call.
 
-:func:`sgd_update` repeats ``SGD.step`` call for call (``optim/sgd.py``), with its
+``sgd_update`` repeats ``SGD.step`` call for call (``optim/sgd.py``), with its
 temporaries in buffers kept between calls; every hyperparameter (``lr``, ``momentum``,
 ``weight_decay``, ``nesterov``) and the velocity are read from the optimizer when the kernel
 runs, so a learning rate changed between calls takes effect exactly as in eager mode. Any

@@ -1,9 +1,9 @@
 """Modules under PyTorch's names (``from tinygrad_mlp import nn``).
 
-- :mod:`.module`: ``Module``, parameters with dotted names and state dicts;
-- :mod:`.layers`: ``Linear``, ``Sequential`` and the seed network ``MLP``;
-- :mod:`.activations`: ``ReLU``, ``Tanh``, ``Sigmoid``, ...;
-- :mod:`.losses`: loss modules wrapping :mod:`tinygrad_mlp.functional`'s losses.
+- ``module``: ``Module``, parameters with dotted names and state dicts;
+- ``layers``: ``Linear``, ``Sequential`` and the seed network ``MLP``;
+- ``activations``: ``ReLU``, ``Tanh``, ``Sigmoid``, ...;
+- ``losses``: loss modules wrapping ``tinygrad_mlp.functional``'s losses.
 """
 
 from .activations import (

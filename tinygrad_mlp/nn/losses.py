@@ -37,7 +37,7 @@ class _Loss(Module):
 
 
 class CrossEntropyLoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.cross_entropy` as a module.
+    """``cross_entropy`` as a module.
 
     Example::
 
@@ -57,28 +57,28 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.nll_loss` as a module."""
+    """``nll_loss`` as a module."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.nll_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.mse_loss` as a module."""
+    """``mse_loss`` as a module."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """:func:`~tinygrad_mlp.functional.l1_loss` as a module."""
+    """``l1_loss`` as a module."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.huber_loss` as a module."""
+    """``huber_loss`` as a module."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -89,7 +89,7 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    """:func:`~tinygrad_mlp.functional.smooth_l1_loss` as a module."""
+    """``smooth_l1_loss`` as a module."""
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -106,7 +106,7 @@ def _weight_array(weight: Any) -> np.ndarray | None:
 
 
 class BCELoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.binary_cross_entropy` as a module."""
+    """``binary_cross_entropy`` as a module."""
 
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -117,7 +117,7 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """:func:`~tinygrad_mlp.functional.binary_cross_entropy_with_logits` as a module."""
+    """``binary_cross_entropy_with_logits`` as a module."""
 
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)

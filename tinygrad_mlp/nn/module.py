@@ -43,7 +43,7 @@ class Module:
                 yield from value.named_parameters(prefix + name + ".")
 
     def parameters(self) -> list[Tensor]:
-        """Every parameter, in the order of :meth:`named_parameters`."""
+        """Every parameter, in the order of ``named_parameters``."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -1,19 +1,19 @@
 """Every differentiable operation, one class each, forward and backward side by side.
 
-- :mod:`.base`: the ``Op`` node and the helpers a backward rule may use;
-- :mod:`.math`: ``+ - * / ** @``, negation, exp, log, cast;
-- :mod:`.activation`: relu, tanh, sigmoid and the piecewise activations (leaky relu, elu, ...);
-- :mod:`.activation_smooth`: softplus, logsigmoid, silu, mish, gelu;
-- :mod:`.elementwise`, :mod:`.trig`: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
-- :mod:`.binary`: maximum, minimum, where, clamp, lerp, tensor ** tensor;
-- :mod:`.reduce`: sum, max, min, prod, var, logsumexp, cumsum;
-- :mod:`.shape`: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
-- :mod:`.index`: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
-- :mod:`.nn`: softmax, log-softmax, fused linear and linear+ReLU;
-- :mod:`.loss`: softmax cross-entropy fused into one node, and its gradient as an op;
-- :mod:`.bce`: binary cross-entropy on probabilities and on logits, one node each.
+- ``base``: the ``Op`` node and the helpers a backward rule may use;
+- ``math``: ``+ - * / ** @``, negation, exp, log, cast;
+- ``activation``: relu, tanh, sigmoid and the piecewise activations (leaky relu, elu, ...);
+- ``activation_smooth``: softplus, logsigmoid, silu, mish, gelu;
+- ``elementwise``, ``trig``: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
+- ``binary``: maximum, minimum, where, clamp, lerp, tensor ** tensor;
+- ``reduce``: sum, max, min, prod, var, logsumexp, cumsum;
+- ``shape``: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
+- ``index``: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
+- ``nn``: softmax, log-softmax, fused linear and linear+ReLU;
+- ``loss``: softmax cross-entropy fused into one node, and its gradient as an op;
+- ``bce``: binary cross-entropy on probabilities and on logits, one node each.
 
-How to write one: :mod:`.base` states the contract; ``docs/ops.md`` walks through it.
+How to write one: ``base`` states the contract; ``docs/ops.md`` walks through it.
 """
 
 from .activation import (

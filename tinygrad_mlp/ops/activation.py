@@ -4,7 +4,7 @@ Piecewise activations (leaky relu, elu, hardtanh, hardsigmoid, hardswish) state 
 derivative at each kink in their docstrings; all but hardswish take torch's (the branch
 torch's kernels choose), and the comparison is written once per class, shared by backward
 and jvp. The smooth activations
-built on softplus and erf are in :mod:`.activation_smooth`.
+built on softplus and erf are in ``activation_smooth``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 All are computed without overflow for any finite input: softplus as
 max(z, 0) + log1p(e^{-|z|}) (the exponent is never positive), sigmoid by its stable form
-(:class:`~.activation.Sigmoid`), gelu from erfc (no cancellation in 1 + erf(x) for
+(``Sigmoid``), gelu from erfc (no cancellation in 1 + erf(x) for
 negative x). Their backward rules call the ops they are made of, so they differentiate again.
 """
 

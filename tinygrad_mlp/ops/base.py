@@ -6,11 +6,11 @@ Contract of a backward rule, ``backward(self, g, inputs, out)``:
   plain path they are numpy arrays; when gradients are themselves differentiated
   (``create_graph=True``) they are Tensors. A rule is written once for both: with operators
   (``+ - * / @``), the methods arrays and Tensors share (``reshape``, ``sum``, ``swapaxes``,
-  ``astype``, ``shape``), :func:`call` for any other op, and :func:`data_of` for a
+  ``astype``, ``shape``), ``call`` for any other op, and ``data_of`` for a
   constant such as a mask. A rule never asks which of the two it was given.
 - It returns one gradient per input, None where ``self.needs[i]`` is False. A gradient may be
   shaped like the *broadcast* input: the engine undoes broadcasting, in one place
-  (:func:`tinygrad_mlp.engine.graph.unbroadcast`). No rule sums axes for that purpose itself.
+  (``tinygrad_mlp.engine.graph.unbroadcast``). No rule sums axes for that purpose itself.
 - It never mutates ``g`` and never returns the same new array for two inputs: the engine
   hands freshly allocated gradients to leaves without copying them.
 """
@@ -106,7 +106,7 @@ class Op:
         """Forward mode: the output's tangent from the inputs' tangents (zeros for constants).
 
         Written from the op's own derivative, not by transposing ``backward``, so that
-        <u, J v> (forward) against <J^T u, v> (reverse) is a real check of both.
+        ⟨u, J v⟩ (forward) against ⟨J^T u, v⟩ (reverse) is a real check of both.
         """
         raise NotImplementedError(f"{type(self).__name__} has no forward-mode (jvp) rule")
 

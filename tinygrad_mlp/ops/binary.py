@@ -3,7 +3,7 @@
 Every op broadcasts as numpy does and promotes dtypes as numpy does; gradients come back
 shaped like the broadcast inputs and the engine sums them down (``engine/graph.py``).
 Selections (which input a tie or a mask sends the gradient to) are constants of the rule,
-read with :func:`~.base.data_of`; where a masked-out branch could hold inf or NaN, the
+read with ``data_of``; where a masked-out branch could hold inf or NaN, the
 input is replaced by a harmless constant *before* the arithmetic, never multiplied by 0
 afterwards (inf * 0 is NaN, in the gradient and in its gradient).
 """

@@ -1,8 +1,8 @@
 """Unary elementwise math (abs, sqrt, powers of 2 and 10, log1p, expm1, erf), one class each.
 
-Each rule is written once for arrays and Tensors (see :mod:`.base`): the derivative is built
-from operators, :func:`~.base.call` of other ops, and constants taken with
-:func:`~.base.data_of`, so it can be differentiated again. Constants are Python floats, which
+Each rule is written once for arrays and Tensors (see ``base``): the derivative is built
+from operators, ``call`` of other ops, and constants taken with
+``data_of``, so it can be differentiated again. Constants are Python floats, which
 are "weak" (NEP 50): a float32 input stays float32 all the way through.
 Integer inputs follow numpy (``sqrt`` of an int64 array is float64), except ``reciprocal``,
 which follows torch (a true division, 1 / 2 = 0.5, where numpy's integer reciprocal gives 0).
@@ -56,7 +56,7 @@ def _float_dtype(x: np.ndarray) -> np.dtype[Any]:
 def erf_array(x: np.ndarray) -> np.ndarray:
     """erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt, elementwise, exact to float64 round-off.
 
-    numpy has no erf and scipy is not a dependency: this applies :func:`math.erf` (the C
+    numpy has no erf and scipy is not a dependency: this applies ``math.erf`` (the C
     library's) to every entry, in float64, and casts back to x's float dtype.
 
     Example::

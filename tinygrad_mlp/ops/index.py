@@ -52,9 +52,9 @@ def _unwrap(index: list[Any]) -> list[Any]:
 def gather_index(shape: tuple[int, ...], axis: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
     """The numpy index that makes ``x[...]`` torch's ``gather(x, axis, index)``.
 
-    out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and alike for the other axes):
+    ``out[i][j][k] = x[index[i][j][k]][j][k]`` for axis 0 (and alike for the other axes):
     ``index`` has x's number of dimensions, at most x's size along every other axis, and
-    entries in [0, shape[axis]). Gathering is indexing, so :class:`Index` records it and
+    entries in [0, shape[axis]). Gathering is indexing, so ``Index`` records it and
     its backward adds the gradient back at the gathered places (repeats add up).
 
     Example::

@@ -2,7 +2,7 @@
 
 Fusing keeps per-step overhead low: the loss is one node whose backward is the seed's closed
 form dE/dz_k = a_k sum(t) - t_k (eq. 3), instead of a chain of six. That gradient is itself
-the op :class:`CrossEntropyGrad`, so one rule serves the plain path (arrays, fast) and
+the op ``CrossEntropyGrad``, so one rule serves the plain path (arrays, fast) and
 ``create_graph=True`` (a node whose own backward gives second and higher derivatives).
 """
 

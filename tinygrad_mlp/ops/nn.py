@@ -1,7 +1,7 @@
 """The network's own nodes: softmax, log-softmax, fused linear and linear+ReLU.
 
 Fusing is what keeps per-step overhead low: a linear layer is one node instead of three
-(transpose, matmul, add). Softmax cross-entropy, fused the same way, is in :mod:`.loss`.
+(transpose, matmul, add). Softmax cross-entropy, fused the same way, is in ``loss``.
 """
 
 from __future__ import annotations

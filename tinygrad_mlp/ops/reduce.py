@@ -78,7 +78,7 @@ class Max(Op):
 
 
 class Min(Max):
-    """Minimum over axes. Ties share the gradient equally, as in :class:`Max`."""
+    """Minimum over axes. Ties share the gradient equally, as in ``Max``."""
 
     pick = staticmethod(_min)
     name = "min"
@@ -112,7 +112,7 @@ class ProdOthers(Op):
     """e_i = prod_{j != i} x_j along the last axis: the gradient of a product, exact at zeros.
 
     de_i/dx_k = prod_{j not in {i, k}} x_j for k != i and 0 for k = i: a symmetric matrix,
-    itself the exclusive products of the rows of :func:`_pair_rows`, so the backward calls
+    itself the exclusive products of the rows of ``_pair_rows``, so the backward calls
     this op again, one axis longer, and every order of derivative is exact.
     """
 

@@ -2,7 +2,7 @@
 
 Each moves or copies elements without arithmetic, so each backward moves the gradient back:
 the adjoint pairs are cat/crop, crop/pad, flip/flip, broadcast_to/sum (done by the engine)
-and repeat/its block sum. Reductions (sum, max, ...) are in :mod:`.reduce`.
+and repeat/its block sum. Reductions (sum, max, ...) are in ``reduce``.
 """
 
 from __future__ import annotations

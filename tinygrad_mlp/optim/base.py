@@ -133,7 +133,7 @@ class Optimizer:
         return out
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore hyperparameters and buffers from :meth:`state_dict` (or ``tm.load``).
+        """Restore hyperparameters and buffers from ``state_dict`` (or ``tm.load``).
 
         Every check (type, parameter count, keys, shapes, dtypes, values) runs before
         anything changes, so a refused state dict leaves the optimizer as it was.

@@ -1,11 +1,11 @@
 """The scalar engine: the seed network neuron by neuron, one graph node per number.
 
-:class:`Value` (:mod:`.value`) is a float that records how it was computed, with the
-elementwise math (:mod:`.elementwise`: ``v.sqrt()``, ``v.sin()``, ``v.maximum(w)``, ...) and
-activations (:mod:`.activations`: ``v.sigmoid()``, ``v.softplus()``, ``v.gelu()``, ...) of
+``Value`` (``value``) is a float that records how it was computed, with the
+elementwise math (``elementwise``: ``v.sqrt()``, ``v.sin()``, ``v.maximum(w)``, ...) and
+activations (``activations``: ``v.sigmoid()``, ``v.softplus()``, ``v.gelu()``, ...) of
 the tensor engine, with the same derivatives at kinks;
-:mod:`.nn` builds ``Neuron``, ``Layer`` and the seed ``MLP`` from Values, and
-:mod:`.functional` the stable softmax and cross-entropy. Gradients agree with the tensor
+``nn`` builds ``Neuron``, ``Layer`` and the seed ``MLP`` from Values, and
+``functional`` the stable softmax and cross-entropy. Gradients agree with the tensor
 engine and the closed form to float64 round-off; weights move between the engines through
 ``state_dict``. Slower than the tensor engine by far, but every number is inspectable.
 

@@ -1,8 +1,8 @@
 """Activations on a ``Value``: ``v.sigmoid()``, ``v.softplus()``, ``v.leaky_relu()``, ...
 
-Mixed into :class:`~.value.Value`, one node per call with its local partial as a float.
-Values and derivatives are the tensor engine's (:mod:`tinygrad_mlp.ops.activation` and
-:mod:`~tinygrad_mlp.ops.activation_smooth`), the same stable formulas and the same
+Mixed into ``Value``, one node per call with its local partial as a float.
+Values and derivatives are the tensor engine's (``tinygrad_mlp.ops.activation`` and
+``activation_smooth``), the same stable formulas and the same
 derivative at every kink: leaky_relu'(0) = slope, elu'(0) = alpha, hardtanh' = 0 at its
 bounds, hardsigmoid'(+-3) = 0, hardswish'(-3) = -1/2 and hardswish'(3) = 3/2.
 """
@@ -37,7 +37,7 @@ def softplus(z: float) -> float:
 
 
 class ScalarActivations:
-    """Activation functions as methods of a scalar :class:`~.value.Value`."""
+    """Activation functions as methods of a scalar ``Value``."""
 
     __slots__ = ()
 

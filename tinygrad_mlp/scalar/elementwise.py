@@ -1,9 +1,9 @@
 """Elementwise math on a ``Value``: ``v.sqrt()``, ``v.sin()``, ``v.maximum(w)``, ...
 
-Mixed into :class:`~.value.Value`. Each method computes the number and its local partial
+Mixed into ``Value``. Each method computes the number and its local partial
 derivative as floats, in the forward pass, and makes one node: the same design as Value's
 own ops (no closures, no cycles). Derivatives and kink conventions are the tensor engine's
-(:mod:`tinygrad_mlp.ops`): abs'(0) = 0, a tie in maximum/minimum splits the gradient 1/2,
+(``tinygrad_mlp.ops``): abs'(0) = 0, a tie in maximum/minimum splits the gradient 1/2,
 1/2, clamp passes it at its bounds. A number outside a function's domain raises a
 ValueError naming the function and the number, never a NaN.
 """
@@ -33,7 +33,7 @@ def checked(fn: Callable[[float], float], x: float, name: str, domain: str) -> f
 
 
 class ScalarMath:
-    """Unary math and maximum/minimum/clamp as methods of a scalar :class:`~.value.Value`."""
+    """Unary math and maximum/minimum/clamp as methods of a scalar ``Value``."""
 
     __slots__ = ()
 

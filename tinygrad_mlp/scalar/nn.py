@@ -1,6 +1,6 @@
 """The seed network neuron by neuron: ``Neuron``, ``Layer``, ``MLP`` built from ``Value``.
 
-Each neuron computes z = sum_j w_j a_j + b as one node (:func:`~.value.dot`) and, in a
+Each neuron computes z = sum_j w_j a_j + b as one node (``dot``) and, in a
 hidden layer, a = relu(z) as a second node; the output layer's neurons give the logits z_k
 (softmax lives in the loss). Weights use the tensor engine's layout and initialisation, so
 ``MLP(N, hidden, K, rng)`` here and ``nn.MLP(N, hidden, K, rng, dtype=np.float64)`` start
@@ -73,9 +73,9 @@ class Neuron:
 
 
 def _layer_forward(neurons: Sequence[Neuron], xs: Sequence[Any]) -> list[Value]:
-    """Every neuron's z = w . x + b (one node each, as :func:`~.value.dot`), then its relu.
+    """Every neuron's z = w . x + b (one node each, as ``dot``), then its relu.
 
-    An input row of numbers (the first layer) goes through :func:`~.value.dot` itself. A row
+    An input row of numbers (the first layer) goes through ``dot`` itself. A row
     of nodes (every later layer) is the same node built with the work on x shared by all the
     neurons (x's data and its edges, once per layer, not per neuron). Measured on a 2-16-16-2
     training step of 32 rows (CPU time, best of 7): 4.7 ms this way, 6.7 ms with ``dot``

@@ -7,8 +7,8 @@ Backward multiplies each local partial by the node's gradient and adds it to the
 (the chain rule, accumulated with ``+=``), visiting nodes in reverse creation order: a node
 is always created after its parents, so that order is topological, and no recursion is used.
 
-Ops that are one unit in the seed's diagram are one node with n parents: :func:`dot` is a
-neuron's sum_j w_j x_j + b, :func:`vsum` a sum of n terms.
+Ops that are one unit in the seed's diagram are one node with n parents: ``dot`` is a
+neuron's sum_j w_j x_j + b, ``vsum`` a sum of n terms.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class Value(ScalarMath, ScalarActivations):
 
     Ops: ``+ - * / **`` with Values or numbers on either side, unary ``-``, ``exp``,
     ``log``, ``relu``, ``tanh``; elementwise math (``sqrt``, ``sin``, ``log1p``, ``erf``,
-    ``maximum``, ``clamp``, ...: :mod:`.elementwise`) and activations (``sigmoid``,
-    ``softplus``, ``leaky_relu``, ``gelu``, ...: :mod:`.activations`).
+    ``maximum``, ``clamp``, ...: ``elementwise``) and activations (``sigmoid``,
+    ``softplus``, ``leaky_relu``, ``gelu``, ...: ``activations``).
     ``backward()`` fills ``grad`` of every node it reaches.
 
     Example::

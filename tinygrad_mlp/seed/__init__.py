@@ -2,11 +2,11 @@
 
 The *seed network* is the network this project grew from: input N, hidden I (ReLU), hidden J
 (ReLU), output K (softmax), trained with cross-entropy by gradient descent (``docs/derivation.md``
-derives it). :class:`tinygrad_mlp.nn.MLP` builds it from the engine's ops;
+derives it). ``tinygrad_mlp.nn.MLP`` builds it from the engine's ops;
 
-- :mod:`.closed_form`: its forward pass and hand-derived gradients in plain numpy, the oracle
+- ``closed_form``: its forward pass and hand-derived gradients in plain numpy, the oracle
   every engine gradient is checked against;
-- :mod:`.network`: the network as data (:class:`SeedNetwork`: sizes, weights, a batch, its
+- ``network``: the network as data (``SeedNetwork``: sizes, weights, a batch, its
   targets), built seeded for checks and experiments, its loss, its parameters' names.
 """
 

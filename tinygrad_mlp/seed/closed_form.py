@@ -7,7 +7,7 @@ z = a_prev W^T + b, a = relu(z) on hidden layers, a = softmax(z) on the output l
 The loss is the batch mean of the cross-entropy, so every gradient carries a factor 1/B.
 
 Complex input (for the complex-step derivative Im f(x + ih) / h, ``docs/gradcheck.md``):
-:func:`forward`, :func:`softmax` and :func:`loss` take complex arrays too. ReLU and the
+``forward``, ``softmax`` and ``loss`` take complex arrays too. ReLU and the
 softmax's max shift then decide by the real part, the analytic continuation of the real
 function near the point; real input goes through exactly the same numpy calls as before.
 """

@@ -1,8 +1,8 @@
 """The seed network as data: layer sizes, weights, a batch and its targets, and its loss.
 
 One definition serves the checks, the experiments and the tests (whose hypothesis strategy
-``testing.strategies.seed_networks`` draws these): :class:`SeedNetwork`, built seeded by
-:func:`build`, and :func:`param_names`, the one place the parameters' names are spelled.
+``testing.strategies.seed_networks`` draws these): ``SeedNetwork``, built seeded by
+``build``, and ``param_names``, the one place the parameters' names are spelled.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class SeedNetwork:
     """A seed network N -> hidden... (relu) -> K with its weights, a batch and its targets.
 
     ``params`` holds one (W, b) pair per layer, W of shape (fan_out, fan_in), as
-    :mod:`tinygrad_mlp.closed_form` takes them; ``target`` holds int labels of shape (B,) or
+    ``tinygrad_mlp.closed_form`` takes them; ``target`` holds int labels of shape (B,) or
     probability rows of shape (B, K), as ``F.cross_entropy`` takes them.
     """
 
@@ -54,7 +54,7 @@ class SeedNetwork:
 
     @property
     def flat_params(self) -> list[np.ndarray]:
-        """W1, b1, W2, b2, ...: the order :meth:`loss_fn` and :attr:`names` use."""
+        """W1, b1, W2, b2, ...: the order ``loss_fn`` and ``names`` use."""
         return [p for pair in self.params for p in pair]
 
     @property

@@ -1,8 +1,8 @@
 """Training: the loop, its records, and checkpoints.
 
-- :mod:`.loop`: ``TrainConfig`` in, epochs of mini-batch gradient descent out (``fit``, ``run``);
-- :mod:`.records`: the run's configuration, epoch records and failure, as saved;
-- :mod:`.checkpoint`: ``save``/``load`` of nested dicts of arrays, atomic and pickle-free.
+- ``loop``: ``TrainConfig`` in, epochs of mini-batch gradient descent out (``fit``, ``run``);
+- ``records``: the run's configuration, epoch records and failure, as saved;
+- ``checkpoint``: ``save``/``load`` of nested dicts of arrays, atomic and pickle-free.
 """
 
 from . import checkpoint

@@ -193,9 +193,9 @@ def _check_key(key: str, name: str) -> list[str]:
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save`: nested dicts; 0-d arrays as numpy scalars.
+    """Read a checkpoint written by ``save``: nested dicts; 0-d arrays as numpy scalars.
 
-    Refuses, with a :class:`CheckpointError` naming the file, anything that is not a whole
+    Refuses, with a ``CheckpointError`` naming the file, anything that is not a whole
     checkpoint: a truncated or corrupt file, an .npz from elsewhere, an object array.
 
     Example: ``ckpt = tm.load("ckpt.npz"); model.load_state_dict(ckpt["model"])``.

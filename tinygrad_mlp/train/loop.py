@@ -1,8 +1,8 @@
 """Training end to end: the seed's update rule Delta W = -eta dE/dW, looped over mini-batches.
 
-:class:`TrainConfig` says what to train; :func:`build` makes the model and optimizer from
-it; :func:`fit` runs epochs (reporting through callbacks, stopping on a non-finite loss);
-:func:`run` adds data loading, a checkpoint after every epoch and resumption, and is what
+``TrainConfig`` says what to train; ``build`` makes the model and optimizer from
+it; ``fit`` runs epochs (reporting through callbacks, stopping on a non-finite loss);
+``run`` adds data loading, a checkpoint after every epoch and resumption, and is what
 ``tinygrad-mlp train`` calls. Every random draw comes from a Generator made from
 ``config.seed``: the split from ``default_rng([seed, 0])``, the initial weights from
 ``default_rng([seed, 1])``, epoch e's shuffle from ``default_rng([seed, 2, e])``. So the
@@ -51,7 +51,7 @@ __all__ = [
 
 
 def load_dataset(config: TrainConfig) -> Dataset:
-    """The data ``config`` names (:func:`tinygrad_mlp.data.load_dataset`), split or drawn
+    """The data ``config`` names (``tinygrad_mlp.data.load_dataset``), split or drawn
     with ``default_rng([seed, 0])``.
 
     Example: ``load_dataset(TrainConfig()).x_train.shape`` is ``(1438, 64)``.
@@ -119,7 +119,7 @@ def fit(
     """Train from the epoch after ``history``'s last up to ``config.epochs``; return the history.
 
     Each step: E = cross_entropy(model(x_batch), y_batch); backward; ``opt.step()``
-    (for SGD without momentum, W -= lr dE/dW). Raises :class:`NonFiniteLossError`
+    (for SGD without momentum, W -= lr dE/dW). Raises ``NonFiniteLossError``
     before stepping on a NaN or infinite loss. With ``jit`` the forward and backward pass
     are replayed by ``tm.jit`` (the same results bit for bit, faster); on a non-finite loss
     the gradients then hold that step's, where eagerly they would still hold the last one's.
@@ -196,7 +196,7 @@ def _fit(
 
 @dataclass
 class Result:
-    """What :func:`run` trained: the model, its optimizer, the history, the data and config."""
+    """What ``run`` trained: the model, its optimizer, the history, the data and config."""
 
     model: MLP
     optimizer: Optimizer
@@ -215,7 +215,7 @@ def run(
 ) -> Result:
     """Load the data, build (or restore from the loaded checkpoint ``resume``) and fit.
 
-    ``jit``: replay each step's forward and backward with ``tm.jit`` (see :func:`fit`).
+    ``jit``: replay each step's forward and backward with ``tm.jit`` (see ``fit``).
     With ``save``, a checkpoint {"config", "model", "optimizer", "epoch", "history"} is
     written atomically after every epoch. ``resume`` must come from a run with the same
     config apart from ``epochs`` (the total to reach).

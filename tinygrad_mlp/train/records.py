@@ -1,7 +1,7 @@
 """What a training run is: its configuration, its per-epoch records, and how it can fail.
 
 These are plain data, saved in checkpoints (``to_dict`` / ``from_dict``) so that a resumed
-run knows what it was doing; :mod:`tinygrad_mlp.train` runs them.
+run knows what it was doing; ``tinygrad_mlp.train`` runs them.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
-        """The inverse of :meth:`to_dict`, accepting the numpy scalars ``tm.load`` returns."""
+        """The inverse of ``to_dict``, accepting the numpy scalars ``tm.load`` returns."""
         kinds = {f.name: f.type for f in fields(cls)}
         unknown = sorted(set(values) - set(kinds))
         if unknown:
@@ -91,7 +91,7 @@ class History:
     epochs: list[EpochRecord] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, np.ndarray]:
-        """Column arrays: ``step_loss`` and one array per :class:`EpochRecord` field."""
+        """Column arrays: ``step_loss`` and one array per ``EpochRecord`` field."""
         out = {"step_loss": np.asarray(self.step_loss, dtype=np.float64)}
         for f in fields(EpochRecord):
             kind = np.int64 if f.name == "epoch" else np.float64
@@ -100,7 +100,7 @@ class History:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> History:
-        """The inverse of :meth:`to_dict`."""
+        """The inverse of ``to_dict``."""
         cols = {f.name: np.asarray(values[f.name]).tolist() for f in fields(EpochRecord)}
         records = [EpochRecord(*row) for row in zip(*cols.values(), strict=True)]
         return cls(np.asarray(values["step_loss"]).tolist(), records)

@@ -2,7 +2,7 @@
 
 The seed network's matrices are small (at most a few hundred wide); splitting each product
 over threads costs more than it saves, and on a busy machine spinning BLAS threads can make
-an epoch tens of times slower. :func:`limit_threads` caps the thread count while it is
+an epoch tens of times slower. ``limit_threads`` caps the thread count while it is
 active, through threadpoolctl when it is installed, else by calling OpenBLAS's own
 ``openblas_set_num_threads`` (in the build numpy ships, or a system one) found among the
 loaded libraries. It is best effort: with another BLAS, or off Linux, it changes nothing.

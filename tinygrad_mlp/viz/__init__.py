@@ -1,9 +1,10 @@
 """Seeing the graph: DOT source for a Tensor's or a scalar Value's graph, and pictures of it.
 
-- :mod:`.walk`: the graph as a flat list of nodes, inputs first, with parameter names;
-- :mod:`.dot`: :func:`to_dot`, the Graphviz source;
-- :mod:`.graphviz`: :func:`draw`, a .svg/.png/.pdf through Graphviz's ``dot`` program when it
-  is installed (the library itself needs numpy alone).
+- ``walk``: the graph as a flat list of nodes, inputs first, with parameter names;
+- ``dot``: ``to_dot``, the Graphviz source;
+- ``graphviz``: ``draw``, a .svg/.png/.pdf through Graphviz's ``dot`` program when it
+  is installed (the library itself needs numpy alone), and ``show``, a ``Drawing`` that
+  Jupyter displays inline (``draw`` returns one too).
 
 Example::
 
@@ -15,6 +16,6 @@ Example::
 """
 
 from .dot import to_dot
-from .graphviz import FORMATS, GraphvizNotFoundError, draw
+from .graphviz import FORMATS, Drawing, GraphvizNotFoundError, draw, show
 
-__all__ = ["to_dot", "draw", "GraphvizNotFoundError", "FORMATS"]
+__all__ = ["to_dot", "draw", "show", "Drawing", "GraphvizNotFoundError", "FORMATS"]

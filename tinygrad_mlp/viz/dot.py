@@ -32,7 +32,7 @@ def to_dot(
     name: str = "graph",
 ) -> str:
     """The Graphviz DOT source of the graph behind ``root`` (a Tensor, a scalar Value, or a
-    list of either); render it with :func:`draw` or the ``dot`` program.
+    list of either); render it with ``draw`` or the ``dot`` program.
 
     One node per graph node: an op shows its name, output shape and dtype; a leaf its
     parameter name (from ``params``: a Module, a scalar MLP, or a mapping name -> Tensor or

@@ -1,7 +1,7 @@
 """Rendering DOT source to .svg, .png or .pdf through Graphviz's ``dot`` program, if installed.
 
 The library depends on numpy alone: Graphviz is an optional program, found on the PATH with
-:func:`shutil.which` when a picture is asked for, never imported.
+``shutil.which`` when a picture is asked for, never imported.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from ..utils.atomic import atomic_write
 from .dot import to_dot
 
-__all__ = ["draw", "render", "GraphvizNotFoundError", "FORMATS"]
+__all__ = ["draw", "show", "Drawing", "render", "GraphvizNotFoundError", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf", "dot")  # "dot" writes the source itself, no Graphviz needed
 
@@ -39,11 +39,63 @@ def render(source: str, fmt: str) -> bytes:
     return proc.stdout
 
 
-def draw(root: Any, path: str | os.PathLike[str], **options: Any) -> None:
+class Drawing:
+    """A drawn graph: its DOT source and the file written, if any; shows inline in Jupyter.
+
+    Jupyter displays an object through its ``_repr_svg_``: here the source rendered by
+    Graphviz's ``dot -Tsvg`` (rendered once, on first display). ``str(drawing)`` is the source.
+
+    Example::
+
+        >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> drawing = show((x * x).sum())
+        >>> drawing.source.startswith("digraph"), drawing.path is None
+        (True, True)
+    """
+
+    def __init__(self, source: str, path: str | None = None) -> None:
+        self.source = source
+        self.path = path
+        self._svg: str | None = None
+
+    def svg(self) -> str:
+        """The SVG text of the picture (needs Graphviz's ``dot``)."""
+        if self._svg is None:
+            self._svg = render(self.source, "svg").decode()
+        return self._svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        where = f", written to {self.path!r}" if self.path else ""
+        nodes = self.source.count('[label="')  # every node has a quoted label; edges do not
+        return f"<Drawing of {nodes} nodes{where}>"
+
+
+def show(root: Any, **options: Any) -> Drawing:
+    """The graph behind ``root`` as a ``Drawing``, which Jupyter displays inline (no file).
+
+    ``options`` are ``to_dot``'s. Formula: ``show(root, **o).source == to_dot(root, **o)``.
+
+    Example::
+
+        >>> x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        >>> show((x * 3).relu().sum())
+        <Drawing of 5 nodes>
+    """
+    return Drawing(to_dot(root, **options))
+
+
+def draw(root: Any, path: str | os.PathLike[str], **options: Any) -> Drawing:
     """Draw the graph behind ``root`` into ``path``; its suffix picks .svg, .png, .pdf or .dot.
 
-    ``options`` are :func:`to_dot`'s (``params``, ``show_data``, ``show_grad``, ``cluster``,
-    ...). The file is written atomically; a .dot path needs no Graphviz.
+    ``options`` are ``to_dot``'s (``params``, ``show_data``, ``show_grad``, ``cluster``,
+    ...). The file is written atomically; a .dot path needs no Graphviz. Returns the
+    ``Drawing``, so a notebook cell ending in ``tm.viz.draw(...)`` also shows the picture.
 
     Example::
 
@@ -51,6 +103,7 @@ def draw(root: Any, path: str | os.PathLike[str], **options: Any) -> None:
         >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
         >>> path = os.path.join(tempfile.mkdtemp(), "g.dot")
         >>> draw((x * x).sum(), path)
+        <Drawing of 3 nodes, written to '...g.dot'>
         >>> open(path).read().startswith('digraph')
         True
     """
@@ -66,3 +119,7 @@ def draw(root: Any, path: str | os.PathLike[str], **options: Any) -> None:
     source = to_dot(root, **options)
     content = source.encode() if fmt == "dot" else render(source, fmt)
     atomic_write(target, lambda f: f.write(content))
+    drawing = Drawing(source, target)
+    if fmt == "svg":
+        drawing._svg = content.decode()
+    return drawing

@@ -1,6 +1,6 @@
 """The graph behind a Tensor or a scalar ``Value``, as a flat list of nodes for drawing.
 
-Every node of the graph becomes one :class:`Node`, inputs before the ops that use them (data-
+Every node of the graph becomes one ``Node``, inputs before the ops that use them (data-
 flow order), each with the indices of its inputs in argument order. Nothing is pruned: a
 ReLU's input is kept whatever the ReLU's output, constants are kept, and a tensor used twice
 by one op gives two edges. Parameter names come from a Module, a scalar MLP or a mapping.

@@ -1,7 +1,7 @@
 """Tensor methods for elementwise math and activations: each one applies one op.
 
 Formulas, derivatives and the convention at each kink are in the op classes
-(:mod:`tinygrad_mlp.ops`) and in :mod:`tinygrad_mlp.functional`, whose functions these
+(``tinygrad_mlp.ops``) and in ``tinygrad_mlp.functional``, whose functions these
 methods are; names and defaults follow torch.
 """
 
@@ -24,7 +24,7 @@ def _number_or_none(b: Any) -> bool:
 
 
 class MathMethods:
-    """Elementwise math and activations, mixed into :class:`~.tensor.Tensor`."""
+    """Elementwise math and activations, mixed into ``Tensor``."""
 
     __slots__ = ()
 
@@ -157,7 +157,7 @@ class MathMethods:
         )
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        """The same as :meth:`clamp` (torch's alias)."""
+        """The same as ``clamp`` (torch's alias)."""
         return self.clamp(min, max)
 
     def maximum(self, other: Any) -> Tensor:

@@ -54,7 +54,7 @@ def pick_keepdims(keepdims: bool | None, keepdim: bool | None, who: str) -> bool
 
 
 class ReduceMethods:
-    """Reductions, mixed into :class:`~.tensor.Tensor`."""
+    """Reductions, mixed into ``Tensor``."""
 
     __slots__ = ()
 
@@ -108,7 +108,7 @@ class ReduceMethods:
         """Maximum over ``axis``; on ties the gradient is split equally among the maxima.
 
         Returns the values only (numpy's ``max``, torch's ``amax``); torch's ``max(dim)``
-        also returns indices: use :meth:`argmax` for those.
+        also returns indices: use ``argmax`` for those.
         """
         axis, keep = pick_axis(axis, dim, "max"), pick_keepdims(keepdims, keepdim, "max")
         return _ops.Max.apply(self, axis=axis, keepdims=keep)
@@ -123,7 +123,7 @@ class ReduceMethods:
     ) -> Tensor:
         """Minimum over ``axis``; on ties the gradient is split equally among the minima.
 
-        Values only, as numpy's ``min`` and torch's ``amin`` (see :meth:`max`).
+        Values only, as numpy's ``min`` and torch's ``amin`` (see ``max``).
 
         Example::
 

@@ -28,7 +28,7 @@ def _shape_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 class ShapeMethods:
-    """Shape changes, mixed into :class:`~.tensor.Tensor`."""
+    """Shape changes, mixed into ``Tensor``."""
 
     __slots__ = ()
 
@@ -48,7 +48,7 @@ class ShapeMethods:
     def transpose(self, *axes: int) -> Tensor:
         """No arguments: reverse the axes. Two: swap them (torch). Three or more: permute.
 
-        ``x.transpose(0, 1)`` swaps axes 0 and 1, as ``torch.transpose``; use :meth:`permute`
+        ``x.transpose(0, 1)`` swaps axes 0 and 1, as ``torch.transpose``; use ``permute``
         for numpy's ``transpose(axes)`` with a full permutation.
         """
         axes = _shape_args(axes)
@@ -83,7 +83,7 @@ class ShapeMethods:
         return _ops.BroadcastTo.apply(self, shape=tuple(shape))
 
     def view(self, *shape: Any) -> Tensor:
-        """The same data in a new shape: :meth:`reshape` (no contiguity rule, unlike torch)."""
+        """The same data in a new shape: ``reshape`` (no contiguity rule, unlike torch)."""
         return self.reshape(*shape)
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
@@ -225,7 +225,7 @@ class ShapeMethods:
         return self.split(max(-(-n // int(chunks)), 1), dim)
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """out[i][j] = x[index[i][j]][j] for dim 0 (torch's ``gather``); repeats add up in the
+        """``out[i][j] = x[index[i][j]][j]`` for dim 0 (torch's ``gather``); repeats add up in the
         gradient. ``index``: ints, x's number of dimensions, in [0, size along ``dim``).
 
         Example::

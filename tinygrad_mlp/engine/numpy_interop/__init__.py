@@ -2,7 +2,7 @@
 
 Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs such as
 ``np.sin`` and ``np.add``, ``__array_function__`` for functions such as ``np.sum`` and
-``np.concatenate``). A call is routed by the reviewed table in :mod:`.names`:
+``np.concatenate``). A call is routed by the reviewed table in ``names``:
 
 - a numpy name with an op here returns a Tensor on the graph, exactly what the Tensor method
   (or ``functional`` function) returns: ``np.sin(x)`` is ``x.sin()``, ``a + x`` with ``a`` an
@@ -21,7 +21,7 @@ Tensor implements numpy's two override protocols (``__array_ufunc__`` for ufuncs
 
 Everything else that turns a Tensor into an array goes through ``Tensor.__array__``
 (``np.asarray(t)``, ``arr[...] = t``, ``ndarray.dot(t)``, ``np.vectorize``, a list of
-Tensors as in ``np.mean([x, y])``, ...). It follows the same rule (:func:`keeps_gradient`):
+Tensors as in ``np.mean([x, y])``, ...). It follows the same rule (``keeps_gradient``):
 the data of a Tensor off the graph, a RuntimeError (torch's) for one that requires grad.
 The explicit ways out are ``t.detach()`` (a Tensor cut off from the graph) and
 ``t.numpy()`` / ``t.detach().numpy()`` (the data, no gradient).
@@ -53,7 +53,7 @@ __all__ = ["NumpyInterop", "needs_gradient", "keeps_gradient", "conversion_messa
 
 
 class NumpyInterop:
-    """numpy's override protocols for :class:`~.tensor.Tensor` (see the module docstring)."""
+    """numpy's override protocols for ``Tensor`` (see the module docstring)."""
 
     __slots__ = ()
 

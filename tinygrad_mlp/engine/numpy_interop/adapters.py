@@ -1,9 +1,9 @@
 """Argument adapters for numpy calls on Tensors: numpy's parameters in, a Tensor op out.
 
 Each adapter takes the numpy function's name, *our* name for it (from the reviewed table in
-:mod:`.names`) and the call's arguments by parameter name; it translates numpy's
+``names``) and the call's arguments by parameter name; it translates numpy's
 keywords (``axis``, ``keepdims``, ``dtype``, ``ddof``, ...) to ours and refuses, by name, any
-it cannot honour (:func:`~.support.check_extras`).
+it cannot honour (``check_extras``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What routing a numpy call to a Tensor op needs: lookups by name, lifting, keyword checks.
 
-Our op for a numpy name is looked up when the call happens (:func:`method`,
-:func:`function`); a name with no op yet raises :class:`NotMapped`, which
-:mod:`tinygrad_mlp.engine.numpy_interop` treats like an unsupported numpy function.
+Our op for a numpy name is looked up when the call happens (``method``,
+``function``); a name with no op yet raises ``NotMapped``, which
+``tinygrad_mlp.engine.numpy_interop`` treats like an unsupported numpy function.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class NotMapped(Exception):
 
 
 def method(t: Tensor, name: str) -> Callable[..., Any]:
-    """The bound method ``t.<name>``, or :class:`NotMapped` if Tensor has none (yet)."""
+    """The bound method ``t.<name>``, or ``NotMapped`` if Tensor has none (yet)."""
     if getattr(type(t), name, None) is None:
         raise NotMapped(f"Tensor has no method {name!r}")
     fn: Callable[..., Any] = getattr(t, name)

@@ -1,6 +1,6 @@
 """Op tables (the minitorch layout): rows of ops that one set of tests runs on both engines.
 
-Each module holds one family's rows; :data:`ALL_ROWS` gathers them. A row says what the op
+Each module holds one family's rows; ``ALL_ROWS`` gathers them. A row says what the op
 is, what it should compute (a numpy reference) and what its derivative is at its kinks;
 ``tests/test_op_tables.py`` holds the checks, written once.
 """

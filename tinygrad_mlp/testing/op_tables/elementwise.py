@@ -4,7 +4,7 @@ References are the same functions written another way (sin as Im e^{ix}, asinh a
 erf as its Taylor series, independent of the C library's erf that the op calls), and every
 row with a closed-form derivative (``dref``) has it checked against both engines.
 Conventions at kinks follow torch: abs'(0) = 0 and sign'(x) = 0. Ops of several tensors
-are in :mod:`.binary`.
+are in ``binary``.
 """
 
 from __future__ import annotations
