@@ -67,6 +67,8 @@ def node_step(
     g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
     steps = []
+    n = len(in_grads)  # below: no array returned twice (then, and only then, count each)
+    unique = n == 1 or len(set(map(id, in_grads))) == n
     for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
         if pg is None or not need:
             continue
@@ -78,7 +80,7 @@ def node_step(
             and pg is not out
             and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
             and id(pg) not in map(id, inputs)
-            and (len(in_grads) == 1 or list(map(id, in_grads)).count(id(pg)) == 1)
+            and (unique or list(map(id, in_grads)).count(id(pg)) == 1)
         )
         x = like[j]
         if type(pg) is not np.ndarray or pg.shape != x.shape or pg.dtype != x.dtype:
