@@ -127,6 +127,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "cross_entropy(none, probs, smoothing)": lambda z: TF.cross_entropy(
         z, _f64(np.full((3, 4), 0.25)), reduction="none", label_smoothing=0.3
     ),
+    "cross_entropy(probs target requires grad)": TF.cross_entropy,
     "mse_loss": TF.mse_loss,
     "mse_loss(none)": lambda a, b: TF.mse_loss(a, b, reduction="none"),
     "l1_loss(none)": lambda a, b: TF.l1_loss(a, b, reduction="none"),

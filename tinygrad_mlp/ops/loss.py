@@ -40,13 +40,14 @@ class CrossEntropy(Op):
     """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
 
     ``labels`` (ints, shape (B,)) or ``probs`` (shape (B, K)) is the target; it is a
-    constant, not an input, so no gradient flows to it.
+    constant, not an input, so no gradient flows to it (``functional.cross_entropy`` builds
+    the loss from log_softmax instead when a probability target requires grad).
     """
 
     # backward reads its own softmax and the target, a private copy made by
-    # functional.cross_entropy; the logits only under create_graph, through
-    # CrossEntropyGrad, which holds them itself
-    saves = ()
+    # functional.cross_entropy, and hands the logits to CrossEntropyGrad, whose backward
+    # (create_graph) differentiates softmax(z) afresh: z must still be the forward's then
+    saves = (0,)
 
     def forward(
         self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
