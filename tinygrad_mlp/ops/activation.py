@@ -14,7 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .base import Grad, Op, call, data_of
+from .binary import Where
 from .elementwise import Abs
+from .math import Exp
 
 __all__ = [
     "ReLU",
@@ -56,29 +58,39 @@ class ReLU(Op):
 
 
 class Tanh(Op):
-    """tanh(x): d/dx = 1 - tanh(x)^2, written with the output so nothing is recomputed."""
+    """tanh(x): d/dx = 1 - tanh(x)^2 = sech^2 x = 4 sigmoid(2x) sigmoid(-2x).
+
+    The last form keeps full relative precision for large |x|: 1 - out^2 is 0 as soon as
+    tanh(x) rounds to +-1 (|x| > 19 in float64), while sech^2 x is 4 e^{-2|x|} there.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        return (g * (1.0 - out * out),)  # on Tensors, out is a node: tanh'' comes for free
+        x2 = inputs[0] * 2.0  # on Tensors, nodes: tanh'' comes from Sigmoid's own rule
+        return (g * (call(Sigmoid, x2) * call(Sigmoid, -x2) * 4.0),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] / np.cosh(inputs[0]) ** 2  # sech^2 x, from the input this time
+        s = Sigmoid().forward  # sech^2 x from the input, as backward (cosh^2 overflows)
+        return t[0] * (s(inputs[0] * 2.0) * s(inputs[0] * -2.0) * 4.0)
 
 
 class Sigmoid(Op):
-    """s(x) = 1 / (1 + e^-x), computed without overflow: d/dx = s(x) (1 - s(x))."""
+    """s(x) = 1 / (1 + e^-x), computed without overflow: d/dx = s(x) (1 - s(x)) = s(x) s(-x).
+
+    The derivative is taken as s(x) s(-x): 1 - s(x) is 0 once s(x) rounds to 1 (x > 37 in
+    float64), while s(-x) keeps e^{-x} to full relative precision.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))  # <= 1: no overflow on either side
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        return (g * out * (1.0 - out),)
+        return (g * out * call(Sigmoid, -inputs[0]),)  # both nodes on Tensors: s'' follows
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -114,9 +126,11 @@ class ELU(Op):
     """scale * x for x > 0, scale * alpha * (e^(input_scale x) - 1) otherwise.
 
     elu is (alpha, 1, 1), selu (SELU_ALPHA, SELU_SCALE, 1), celu (alpha, 1, 1/alpha), as in
-    torch. d/dx = scale for x > 0, else input_scale * scale * alpha * e^(input_scale x)
-    = input_scale * (out + scale * alpha). At x = 0 the second branch is taken (torch's
-    ``x <= 0``): elu'(0) = alpha, selu'(0) = SELU_SCALE * SELU_ALPHA, celu'(0) = 1.
+    torch. d/dx = scale for x > 0, else input_scale * scale * alpha * e^(input_scale x),
+    computed from e^(input_scale x) itself: ``out + scale * alpha`` would lose every digit
+    to cancellation for x << 0 (at x = -40 in float64 it is exactly 0). At x = 0 the second
+    branch is taken (torch's ``x <= 0``): elu'(0) = alpha, selu'(0) = SELU_SCALE * SELU_ALPHA,
+    celu'(0) = 1; at NaN the first (``x <= 0`` is false), as torch: d/dx = scale.
     """
 
     def forward(
@@ -128,15 +142,19 @@ class ELU(Op):
         return np.where(x > 0, x * scale, neg)
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
-        pos = data_of(inputs[0]) > 0
-        # from the output, so the negative branch stays differentiable: d = c (out + s a)
-        neg = (out + self.scale * self.alpha) * _in_dtype_of(~pos * self.input_scale, g)
-        return (g * (neg + _in_dtype_of(pos * self.scale, g)),)
+        x = inputs[0]
+        neg = data_of(x) <= 0
+        c = self.input_scale
+        # x replaced by 0 off the negative branch (a large x would overflow e^(c x)), then
+        # e^(c x) <= 1 as a node of x, so the second derivative c^2 s a e^(c x) follows
+        e = call(Exp, call(Where, neg, x, np.zeros((), dtype=data_of(x).dtype)) * c)
+        d = e * _in_dtype_of(neg * (c * self.scale * self.alpha), g)
+        return (g * (d + _in_dtype_of(~neg * self.scale, g)),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         x, c = inputs[0], self.input_scale
         neg = (c * self.scale * self.alpha) * np.exp(np.minimum(x, 0) * c)
-        return np.where(x > 0, self.scale, neg) * t[0]
+        return np.where(x <= 0, neg, self.scale) * t[0]
 
 
 class Hardtanh(Op):
