@@ -15,6 +15,7 @@ import numpy as np
 from .activation import Sigmoid
 from .base import Grad, Op, call, data_of
 from .math import Log
+from .tangents import plus, times
 
 __all__ = ["BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "LOG_FLOOR", "DENOM_EPS"]
 
@@ -61,7 +62,7 @@ class BinaryCrossEntropy(Op):
         p, y = inputs
         log_p, log_q = _floored_logs(p)
         slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)
-        return slope * t[0] + (log_q - log_p) * t[1]
+        return plus(times(slope, t[0]), times(log_q - log_p, t[1]))
 
 
 class BinaryCrossEntropyWithLogits(Op):
@@ -86,4 +87,4 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y = inputs
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid without overflow
-        return (s - y) * t[0] - x * t[1]
+        return plus(times(s - y, t[0]), times(-x, t[1]))

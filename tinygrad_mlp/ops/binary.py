@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import Grad, Op, call, data_of
 from .math import Log
+from .tangents import plus, times, zero_if_none
 
 __all__ = ["Maximum", "Minimum", "Where", "Clamp", "ClampTensor", "Lerp", "Power"]
 
@@ -58,7 +59,8 @@ class Maximum(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        return np.where(a > b, t[0], np.where(a < b, t[1], 0.5 * (t[0] + t[1])))
+        ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
+        return np.where(a > b, ta, np.where(a < b, tb, 0.5 * (ta + tb)))
 
 
 class Minimum(Op):
@@ -77,7 +79,8 @@ class Minimum(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        return np.where(a < b, t[0], np.where(a > b, t[1], 0.5 * (t[0] + t[1])))
+        ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
+        return np.where(a < b, ta, np.where(a > b, tb, 0.5 * (ta + tb)))
 
 
 class Where(Op):
@@ -106,7 +109,7 @@ class Where(Op):
         return None, ga, gb
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
-        return np.where(inputs[0], t[1], t[2])
+        return np.where(inputs[0], zero_if_none(t[1], inputs[1]), zero_if_none(t[2], inputs[2]))
 
 
 class Clamp(Op):
@@ -177,7 +180,11 @@ class ClampTensor(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         masks = self._masks(inputs)
-        return sum((np.where(m, ti, 0.0) for m, ti in zip(masks, t, strict=True)), np.zeros(()))
+        # a selection: an input without a tangent contributes nothing
+        terms = [
+            None if ti is None else np.where(m, ti, 0.0) for m, ti in zip(masks, t, strict=True)
+        ]
+        return plus(*terms)
 
 
 class Lerp(Op):
@@ -204,7 +211,7 @@ class Lerp(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         start, end, w = inputs
-        return t[0] + w * (t[1] - t[0]) + (end - start) * t[2]
+        return plus(times(1.0 - w, t[0]), times(w, t[1]), times(end - start, t[2]))
 
 
 class Power(Op):
@@ -245,4 +252,4 @@ class Power(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             da = np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
             db = np.where((a == 0) & (b >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
-        return da * t[0] + db * t[1]
+        return plus(times(da, t[0]), times(db, t[1]))

@@ -14,6 +14,7 @@ import numpy as np
 
 from .base import Grad, Op, call
 from .nn import Softmax
+from .tangents import lift, plus, times
 
 __all__ = ["CrossEntropy", "CrossEntropyGrad"]
 
@@ -150,5 +151,6 @@ class CrossEntropyGrad(Op):
         a = self.softmax
         tsum = _target_sum(batch, a.dtype, self.probs)
         target = _dense_target(a.shape, a.dtype, self.labels, self.probs)
-        da = a * (dz - (a * dz).sum(axis=1, keepdims=True))  # the softmax's tangent
-        return (dg * (a * tsum - target) + g * tsum * da) / batch
+        # the softmax's tangent a (dz - sum a dz), for the term of z
+        da = lift(lambda v: a * (v - (a * v).sum(axis=1, keepdims=True)), dz)
+        return plus(times(a * tsum - target, dg), times(g * tsum, da)) / batch
