@@ -132,6 +132,30 @@ def test_huber_and_l1_conventions_at_their_kinks():
     np.testing.assert_array_equal(x.grad, [0.0, -1.0, 1.0])  # sign(0) = 0, as torch
 
 
+@pytest.mark.parametrize("loss", ["huber_loss", "smooth_l1_loss"])
+def test_huber_and_smooth_l1_second_derivative_is_torchs_at_and_off_the_switch(loss):
+    # at |d| = delta torch's second derivative is 0 (the linear branch's), 1 (or 1/beta)
+    # strictly inside, 0 outside: the Hessian is diagonal, read off grad(sum(grad))
+    torch = pytest.importorskip("torch")
+    d = np.array([0.7, -0.7, 0.3, -0.2, 1.5, -2.0, 0.0])
+    x = Tensor(d, requires_grad=True)
+    kw = {"delta": 0.7} if loss == "huber_loss" else {"beta": 0.7}
+    (g,) = tm.grad(getattr(F, loss)(x, np.zeros(7), reduction="sum", **kw), [x], create_graph=True)
+    (h,) = tm.grad(g.sum(), [x])
+    xt = torch.tensor(d, requires_grad=True)
+    lt = getattr(torch.nn.functional, loss)(
+        xt, torch.zeros(7, dtype=xt.dtype), reduction="sum", **kw
+    )
+    (gt,) = torch.autograd.grad(lt, xt, create_graph=True)
+    (ht,) = torch.autograd.grad(gt.sum(), xt)
+    # 0, 1 or 1/0.7 computed by one or two roundings either side
+    np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-15)
+    _, jv = tm.jvp(lambda a: getattr(F, loss)(a, np.zeros(7), reduction="none", **kw).sum(),
+                   [Tensor(d)], [np.ones(7)])  # fmt: skip
+    np.testing.assert_allclose(jv, gt.detach().numpy().sum(), rtol=1e-15)
+
+
 # --- cross_entropy and nll_loss ------------------------------------------------------------
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     m = z.max(axis=1, keepdims=True)
