@@ -105,6 +105,32 @@ def test_bce_with_logits_is_finite_and_exact_at_large_logits():
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, -1.0, 0.0, 0.75])  # sigmoid(x) - y
 
 
+def test_bce_with_logits_at_infinite_logits_is_the_limit_and_its_gradient_is_torchs():
+    torch = pytest.importorskip("torch")
+    inf = np.inf
+    x = np.array([inf, inf, inf, -inf, -inf, -inf, 1e308, -1e308])
+    y = np.array([0.0, 1.0, 0.3, 0.0, 1.0, 0.3, 0.0, 0.0])
+    a, b = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(a, b, reduction="none")
+    loss.sum().backward()
+    # the limits of log(1 + e^x) - y x: inf unless the coefficient of x is 0 (y = 1 at +inf,
+    # y = 0 at -inf), where it is 0; torch agrees except there (0 * inf = NaN in torch)
+    np.testing.assert_array_equal(loss.numpy(), [inf, 0.0, inf, 0.0, inf, inf, 1e308, 0.0])
+    xt, yt = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+    lt = torch.nn.functional.binary_cross_entropy_with_logits(xt, yt, reduction="none")
+    lt.sum().backward()
+    theirs = lt.detach().numpy()
+    assert_equal_where = ~np.isnan(theirs)
+    np.testing.assert_array_equal(loss.numpy()[assert_equal_where], theirs[assert_equal_where])
+    # sigmoid(+-inf) - y and -x: exact, so equal
+    np.testing.assert_array_equal(a.grad, xt.grad.numpy())
+    np.testing.assert_array_equal(b.grad, yt.grad.numpy())
+    # y a constant: its partial -x = -inf must not meet a zero tangent (ops/tangents.py)
+    _, jv = tm.jvp(lambda p: F.binary_cross_entropy_with_logits(p, y, reduction="none"),
+                   [Tensor(x)], [np.ones_like(x)])  # fmt: skip
+    np.testing.assert_array_equal(jv, xt.grad.numpy())  # d/dx times tangent 1
+
+
 def test_bce_with_logits_has_no_kink_at_zero():
     x = Tensor(np.zeros(2), requires_grad=True)
     F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0]), reduction="sum").backward()

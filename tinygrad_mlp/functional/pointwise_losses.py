@@ -149,8 +149,9 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """log(1 + e^x) - y x for logits x = ``input``: BCE of sigmoid(x), exact for any x.
 
-    Computed as max(x, 0) - y x + log1p(e^{-|x|}), so |x| = 1000 gives a finite, exact
-    loss; d/dx = sigmoid(x) - y (smooth: 1/2 - y at x = 0), d/dy = -x.
+    Computed as c x + log1p(e^{-|x|}), c = 1 - y for x > 0 else -y, so |x| = 1000 gives a
+    finite, exact loss and x = +-inf its limit (inf, or 0 where c = 0; torch gives NaN
+    there); d/dx = sigmoid(x) - y (smooth: 1/2 - y at x = 0), d/dy = -x, as torch.
 
     Example::
 
