@@ -240,3 +240,49 @@ def test_derivative_at_each_kink_is_torchs(name, k):
     shape = row.shapes[0]
     xs = tuple(np.full(shape, v, dtype=np.float64) for v in row.kinks[k].at)
     _compare(row, xs, k)
+
+
+# --- NaN inputs ----------------------------------------------------------------------------
+# Each elementwise row at NaN (every argument NaN, then each one alone), one entry per
+# argument: torch's scalar kernels. Its vectorised kernels (8 float64 entries and more)
+# choose differently at NaN for hardtanh, relu6, elu/selu/celu and hardswish (0 or NaN
+# instead of the scalar kernels' x <= 0 ? ... : scale branch), so a single entry is the
+# definition compared against; ours is the same at every size.
+def _elementwise_arity(row: OpRow) -> int | None:
+    """The number of arguments if the row maps one entry per argument to one entry."""
+    n = len(row.inputs(np.random.default_rng(0)))
+    try:
+        out = row.fn(*[Tensor(np.full((1,), 0.5)) for _ in range(n)])
+    except (TypeError, ValueError):
+        return None
+    return n if out.shape == (1,) else None
+
+
+_NAN_POINTS = [
+    pytest.param(name, point, id=f"{name}-{point}")
+    for name, row in ROWS.items()
+    if (row.kinks or row.dref is not None) and (n := _elementwise_arity(row))
+    for point in [(np.nan,) * n, *([tuple(0.5 if i != j else np.nan for i in range(n))
+                                    for j in range(n)] if n > 1 else [])]
+]  # fmt: skip
+# (row name) -> why our value at NaN is not torch's
+NAN_DIFFERS = {"sign": "numpy's sign(nan) is nan (kept: Tensor.sign is numpy's); torch's is 0"}
+
+
+@pytest.mark.parametrize(("name", "point"), _NAN_POINTS)
+def test_value_and_gradient_at_nan_are_torchs(name, point, request):
+    if name in NAN_DIFFERS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NAN_DIFFERS[name]))
+    row = ROWS[name]
+    xs = tuple(np.full((1,), v) for v in point)
+    try:
+        value, grads = _ours(row, xs, 0)
+    except ValueError:  # refused with a clear error (bce: not a probability): torch too
+        with pytest.raises(RuntimeError):
+            _theirs(row, xs, 0)
+        return
+    t_value, t_grads = _theirs(row, xs, 0)
+    np.testing.assert_array_equal(value, t_value)  # NaN equals NaN here
+    for i, (g, t) in enumerate(zip(grads, t_grads, strict=True)):
+        # each gradient is 0, NaN or c times a constant of the op: the same products
+        np.testing.assert_allclose(g, t, rtol=1e-15, atol=0, err_msg=f"d/d input {i}")

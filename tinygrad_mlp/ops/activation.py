@@ -41,7 +41,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class ReLU(Op):
-    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention)."""
+    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention; 1 at NaN, as torch's
+    threshold_backward, which zeroes only where out <= 0)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
@@ -49,12 +50,12 @@ class ReLU(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # relu'(0) is taken as 0 (the seed's convention, and torch's): the mask is x > 0,
         # not x >= 0. The mask is a constant, so relu's second derivative is 0 off the kink.
-        return (g * (data_of(out) > 0),)
+        return (g * ~(data_of(out) <= 0),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] * (inputs[0] > 0)  # the same convention at 0: the one-sided slope 0
+        return t[0] * ~(inputs[0] <= 0)  # the same conventions at 0 (slope 0) and NaN
 
 
 class Tanh(Op):
@@ -158,7 +159,9 @@ class ELU(Op):
 
 
 class Hardtanh(Op):
-    """clip(x, lo, hi): d/dx = 1 for lo < x < hi, 0 outside and at the bounds (as torch).
+    """clip(x, lo, hi): d/dx = 1 for lo < x < hi, 0 outside and at the bounds, 1 at NaN (as
+    torch's scalar kernel, which zeroes where x <= lo or x >= hi; its vectorised one, used
+    for 8 float64 entries and more, gives 0 at NaN instead).
 
     relu6 is hardtanh(x, 0, 6), as in torch, so relu6'(0) = relu6'(6) = 0.
     """
@@ -170,7 +173,7 @@ class Hardtanh(Op):
         return np.clip(x, min_val, max_val)
 
     def _inside(self, x: np.ndarray) -> np.ndarray:
-        return (x > self.lo) & (x < self.hi)  # open interval: torch's hardtanh_backward
+        return ~((x <= self.lo) | (x >= self.hi))  # open interval: torch's hardtanh_backward
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         return (g * self._inside(data_of(inputs[0])),)
@@ -197,8 +200,9 @@ class Hardsigmoid(Op):
 class Hardswish(Op):
     """x * min(max(x + 3, 0), 6) / 6: d/dx = 0 for x < -3, x/3 + 1/2 for -3 <= x <= 3, else 1.
 
-    Both kinks take the middle branch: hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (torch 2.14
-    takes the outer ones, 0 and 1: measured in tests/test_against_torch.py).
+    Both kinks take the middle branch: hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (torch 2.13
+    and 2.14 take the outer ones, 0 and 1: measured in tests/test_against_torch.py). At NaN
+    it is 1 (torch's scalar kernel: x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -207,13 +211,16 @@ class Hardswish(Op):
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         x = inputs[0]
         xd = data_of(x)
-        middle, above = (xd >= -3) & (xd <= 3), xd > 3
-        # x/3 + 1/2 stays a function of x: hardswish'' = 1/3 in the middle
-        return (g * ((x / 3.0 + 0.5) * middle + above),)
+        middle = (xd >= -3) & (xd <= 3)
+        above = ~(xd < -3) & ~middle  # x > 3, and NaN
+        # x/3 + 1/2 stays a function of x (hardswish'' = 1/3 in the middle), selected, not
+        # multiplied by the mask: NaN * 0 would be NaN
+        zero = np.zeros((), dtype=xd.dtype)
+        return (g * (call(Where, middle, x / 3.0 + 0.5, zero) + _in_dtype_of(above, g)),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         x = inputs[0]
-        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3.0 + 0.5, 1.0)) * t[0]
+        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3.0 + 0.5, 1.0)) * t[0]  # NaN: 1
 
 
 class Softsign(Op):

@@ -29,9 +29,21 @@ def _broadcast_error(name: str, *arrays: np.ndarray) -> ValueError:
     return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
 
 
-def _share(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray, like: Grad) -> np.ndarray:
-    """The share of the gradient that goes to ``a``: 1 where it wins, 1/2 at a tie, else 0."""
-    return np.where(a == b, 0.5, a_wins).astype(data_of(like).dtype, copy=False)
+def _share(a: np.ndarray, b: np.ndarray, a_loses: np.ndarray, like: Grad) -> np.ndarray:
+    """The share of the gradient that goes to ``a``: 0 where it loses, 1/2 at a tie, else 1.
+
+    "Else" includes a NaN in a or b (no comparison holds): both get all of it, as torch.
+    """
+    return np.where(a == b, 0.5, ~a_loses).astype(data_of(like).dtype, copy=False)
+
+
+def _select(
+    a: np.ndarray, b: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray, t: Arrays
+) -> np.ndarray:
+    """The tangent of max or min: the winner's, the mean at a tie, both added at a NaN
+    (the same weights as backward), selected rather than multiplied."""
+    ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
+    return np.where(a == b, 0.5 * (ta + tb), np.where(a_loses, tb, np.where(b_loses, ta, ta + tb)))
 
 
 def _substitute(mask: np.ndarray, value: float, x: Grad) -> Grad:
@@ -43,7 +55,8 @@ class Maximum(Op):
     """max(a, b) elementwise (NaN propagates, as numpy and torch).
 
     d/da = 1 where a > b, 0 where a < b, and 1/2 at a tie a = b (torch's choice: the
-    gradient is split equally between the two; d/db likewise).
+    gradient is split equally between the two; d/db likewise). Where a or b is NaN both
+    get 1 (torch: neither is masked, as no comparison holds).
     """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -54,17 +67,17 @@ class Maximum(Op):
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         a, b = data_of(inputs[0]), data_of(inputs[1])
-        wa = _share(a, b, a > b, g)
-        return (g * wa if self.needs[0] else None), (g * (1.0 - wa) if self.needs[1] else None)
+        ga = g * _share(a, b, a < b, g) if self.needs[0] else None
+        return ga, (g * _share(b, a, b < a, g) if self.needs[1] else None)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
-        return np.where(a > b, ta, np.where(a < b, tb, 0.5 * (ta + tb)))
+        return _select(a, b, a < b, b < a, t)
 
 
 class Minimum(Op):
-    """min(a, b) elementwise: d/da = 1 where a < b, 0 where a > b, 1/2 at a tie (as torch)."""
+    """min(a, b) elementwise: d/da = 1 where a < b, 0 where a > b, 1/2 at a tie, and 1 to
+    both where either is NaN (as torch)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
@@ -74,13 +87,12 @@ class Minimum(Op):
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         a, b = data_of(inputs[0]), data_of(inputs[1])
-        wa = _share(a, b, a < b, g)
-        return (g * wa if self.needs[0] else None), (g * (1.0 - wa) if self.needs[1] else None)
+        ga = g * _share(a, b, a > b, g) if self.needs[0] else None
+        return ga, (g * _share(b, a, b > a, g) if self.needs[1] else None)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
-        return np.where(a < b, ta, np.where(a > b, tb, 0.5 * (ta + tb)))
+        return _select(a, b, a > b, b > a, t)
 
 
 class Where(Op):
@@ -168,7 +180,8 @@ class ClampTensor(Op):
             lo, hi = bounds
             inside = (x >= lo) & (x <= hi)
             below = (x < lo) & (lo <= hi)
-            return inside, below, ~(inside | below)
+            # not ~(inside | below): where a NaN is involved no input gets it, as torch
+            return inside, below, (x > hi) | (lo > hi)
         if self.has_min:
             return x >= bounds[0], x < bounds[0]
         return x <= bounds[0], x > bounds[0]
