@@ -153,21 +153,36 @@ TORCH: dict[str, Callable[..., Any]] = {
 # 1e-7 covers float32's unit round-off (6e-8) and still catches any wrong formula.
 TORCH_IMPRECISE: dict[str, float] = {"hardsigmoid": 1e-7, "celu(alpha=0.7)": 1e-7}
 
-# Kinks (row name, the point) where our derivative is not torch's (torch 2.14.1), with the
-# reason. Marked as strict expected failures: a fix, or a torch that agrees, turns them into
-# errors, and the entry is removed.
-_BOUND = "torch 2.14 gives d/dx = 0 at a number bound; ours passes 1 (bound included)"
+# Kinks (row name, the point) where our derivative is not torch's, with the reason, for the
+# torch installed: marked as strict expected failures, so a fix, or a torch that agrees,
+# turns them into errors and the entry is revisited.
+# clamp changed between 2.13 and 2.14 (pytorch/pytorch#195931, "Clamp gradient behaves
+# differently in PyTorch 2.14"): 2.13 passes the gradient at a number bound (the closed
+# interval, as ours) and gives a tensor bound's tie to x (as ours); 2.14 gives 0 at a number
+# bound and splits a tie 1/2, 1/2 (measured with 2.14.1 when this table was written, and with
+# 2.13.0 for this version split). hardswish at +-3 takes the outer branches in both.
+_BOUND = "torch 2.14 gives d/dx = 0 at a number bound; ours passes 1 (bound included, as 2.13)"
 _TIE = "torch 2.14 splits the gradient 1/2, 1/2 between x and a tensor bound it equals"
+TORCH_VERSION = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
 KINK_DIFFERS: dict[tuple[str, tuple[float, ...]], str] = {
-    ("clamp(-0.5, 1)", (-0.5,)): _BOUND,
-    ("clamp(-0.5, 1)", (1.0,)): _BOUND,
-    ("F.clamp(min=0.25)", (0.25,)): _BOUND,
-    ("clamp(tensor lo, tensor hi)", (-0.5, -0.5, 1.0)): _TIE,
-    ("clamp(tensor lo, tensor hi)", (1.0, -0.5, 1.0)): _TIE,
-    ("clamp(max=tensor)", (0.5, 0.5)): _TIE,
-    ("hardswish", (-3.0,)): "torch 2.14 gives hardswish'(-3) = 0 (ours: -1/2)",
-    ("hardswish", (3.0,)): "torch 2.14 gives hardswish'(3) = 1 (ours: 3/2)",
+    ("hardswish", (-3.0,)): "torch 2.13 and 2.14 give hardswish'(-3) = 0 (ours: -1/2)",
+    ("hardswish", (3.0,)): "torch 2.13 and 2.14 give hardswish'(3) = 1 (ours: 3/2)",
+    ("clamp(tensor lo, tensor hi)", (0.0, 0.5, 0.5)): (
+        "at lo = hi > x torch (2.13 measured) gives no input the gradient; ours gives it to "
+        "lo, which the output equals"
+    ),
 }
+if TORCH_VERSION >= (2, 14):
+    KINK_DIFFERS.update(
+        {
+            ("clamp(-0.5, 1)", (-0.5,)): _BOUND,
+            ("clamp(-0.5, 1)", (1.0,)): _BOUND,
+            ("F.clamp(min=0.25)", (0.25,)): _BOUND,
+            ("clamp(tensor lo, tensor hi)", (-0.5, -0.5, 1.0)): _TIE,
+            ("clamp(tensor lo, tensor hi)", (1.0, -0.5, 1.0)): _TIE,
+            ("clamp(max=tensor)", (0.5, 0.5)): _TIE,
+        }
+    )
 
 
 def _torch_fn(row: OpRow) -> Callable[..., Any]:

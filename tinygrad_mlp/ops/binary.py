@@ -127,9 +127,9 @@ class Where(Op):
 class Clamp(Op):
     """min(max(x, lo), hi) for number bounds, either one None (absent).
 
-    d/dx = 1 for lo <= x <= hi, bounds included (a subgradient; torch 2.14 gives 0 at a
-    bound, measured in tests/test_against_torch.py), 0 outside. With lo > hi every entry is
-    hi (as numpy and torch) and d/dx = 0.
+    d/dx = 1 for lo <= x <= hi, bounds included (a subgradient, torch 2.13's; torch 2.14
+    gives 0 at a bound, pytorch/pytorch#195931: tests/test_against_torch.py), 0 outside.
+    With lo > hi every entry is hi (as numpy and torch) and d/dx = 0.
     """
 
     def forward(
@@ -156,9 +156,10 @@ class ClampTensor(Op):
 
     Inputs: x, then lo if ``has_min``, then hi if ``has_max``. Exactly one input gets the
     gradient at each entry: x where lo <= x <= hi (bounds included), lo where x < lo <= hi,
-    hi where x > hi or lo > hi (the output is hi there). torch 2.14 differs at ties: where
-    x equals a bound it splits the gradient 1/2, 1/2 between x and that bound, and at
-    lo = hi > x it gives no input any gradient; here lo, which the output equals, does.
+    hi where x > hi or lo > hi (the output is hi there), none where a NaN is involved (as
+    torch). torch 2.13 agrees at x equal to a bound (x gets it); 2.14 splits the gradient
+    1/2, 1/2 between x and that bound. At lo = hi > x torch gives no input any gradient;
+    here lo, which the output equals, does.
     """
 
     def forward(
