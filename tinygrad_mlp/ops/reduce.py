@@ -180,11 +180,8 @@ class Prod(Op):
 
 
 def _centered(x: Grad, axes: tuple[int, ...], count: int) -> Grad:
-    """x - mean(x) over ``axes``, exactly 0 where the entries are all equal.
-
-    The first entry of each group is subtracted first (a constant: the difference does not
-    change), so equal entries give exact zeros rather than the round-off of sum(x) / N.
-    """
+    """x - mean(x) over ``axes``, each group's first entry subtracted first (a constant: the
+    difference is unchanged), so equal entries give exact zeros, not sum(x) / N's round-off."""
     first = data_of(x)[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
     d = x - first
     return d - d.sum(axis=axes, keepdims=True) * (1.0 / count)
@@ -194,7 +191,7 @@ class Var(Op):
     """sum (x - mean)^2 / (N - correction) over axes: d/dx_i = 2 (x_i - mean) / (N - correction).
 
     ``correction=1`` (the default of the methods, as torch) is Bessel's unbiased estimate.
-    Equal entries give exactly 0 (the mean is taken after subtracting one of them).
+    Equal entries give exactly 0 (see ``_centered``).
     """
 
     def forward(self, x: np.ndarray, axis: Axis, keepdims: bool, correction: float) -> np.ndarray:
@@ -210,9 +207,8 @@ class Var(Op):
         return np.asarray(np.sum(c * c, axis=self.axes, keepdims=keepdims) / self.dof)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        x = inputs[0]
+        x = inputs[0]  # no term for the mean's dependence on x: sum_i (x_i - mean) = 0
         centered = _centered(x, self.axes, self.count)
-        # no term for the mean's own dependence on x: sum_i (x_i - mean) = 0 cancels it
         return (g.reshape(keep_shape(x.shape, self.axes)) * centered * (2.0 / self.dof),)
 
     def jvp(
@@ -249,8 +245,7 @@ class Std(Var):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         dvar = super().jvp(t, inputs, out)  # 2 sum (x - mean) dx / (N - c)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0.0, dvar / (2 * np.where(out == 0, 1.0, out)))
+        return np.where(out == 0, 0.0, dvar / (2 * np.where(out == 0, 1.0, out)))
 
 
 class LogSumExp(Op):
