@@ -265,5 +265,6 @@ class Power(Op):
         a, b = inputs
         with np.errstate(divide="ignore", invalid="ignore"):
             da = np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
-            db = np.where((a == 0) & (b >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
+            zero = (a == 0) & (b >= 0)  # as backward: log 0 kept for b < 0 (inf * -inf = -inf)
+            db = np.where(zero, 0.0, out * np.log(np.where(zero, 1.0, a)))
         return plus(times(da, t[0]), times(db, t[1]))
