@@ -127,6 +127,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "cross_entropy(none, probs, smoothing)": lambda z: TF.cross_entropy(
         z, _f64(np.full((3, 4), 0.25)), reduction="none", label_smoothing=0.3
     ),
+    "cross_entropy(probs target requires grad)": TF.cross_entropy,
     "mse_loss": TF.mse_loss,
     "mse_loss(none)": lambda a, b: TF.mse_loss(a, b, reduction="none"),
     "l1_loss(none)": lambda a, b: TF.l1_loss(a, b, reduction="none"),
@@ -152,21 +153,36 @@ TORCH: dict[str, Callable[..., Any]] = {
 # 1e-7 covers float32's unit round-off (6e-8) and still catches any wrong formula.
 TORCH_IMPRECISE: dict[str, float] = {"hardsigmoid": 1e-7, "celu(alpha=0.7)": 1e-7}
 
-# Kinks (row name, the point) where our derivative is not torch's (torch 2.14.1), with the
-# reason. Marked as strict expected failures: a fix, or a torch that agrees, turns them into
-# errors, and the entry is removed.
-_BOUND = "torch 2.14 gives d/dx = 0 at a number bound; ours passes 1 (bound included)"
+# Kinks (row name, the point) where our derivative is not torch's, with the reason, for the
+# torch installed: marked as strict expected failures, so a fix, or a torch that agrees,
+# turns them into errors and the entry is revisited.
+# clamp changed between 2.13 and 2.14 (pytorch/pytorch#195931, "Clamp gradient behaves
+# differently in PyTorch 2.14"): 2.13 passes the gradient at a number bound (the closed
+# interval, as ours) and gives a tensor bound's tie to x (as ours); 2.14 gives 0 at a number
+# bound and splits a tie 1/2, 1/2 (measured with 2.14.1 when this table was written, and with
+# 2.13.0 for this version split). hardswish at +-3 takes the outer branches in both.
+_BOUND = "torch 2.14 gives d/dx = 0 at a number bound; ours passes 1 (bound included, as 2.13)"
 _TIE = "torch 2.14 splits the gradient 1/2, 1/2 between x and a tensor bound it equals"
+TORCH_VERSION = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
 KINK_DIFFERS: dict[tuple[str, tuple[float, ...]], str] = {
-    ("clamp(-0.5, 1)", (-0.5,)): _BOUND,
-    ("clamp(-0.5, 1)", (1.0,)): _BOUND,
-    ("F.clamp(min=0.25)", (0.25,)): _BOUND,
-    ("clamp(tensor lo, tensor hi)", (-0.5, -0.5, 1.0)): _TIE,
-    ("clamp(tensor lo, tensor hi)", (1.0, -0.5, 1.0)): _TIE,
-    ("clamp(max=tensor)", (0.5, 0.5)): _TIE,
-    ("hardswish", (-3.0,)): "torch 2.14 gives hardswish'(-3) = 0 (ours: -1/2)",
-    ("hardswish", (3.0,)): "torch 2.14 gives hardswish'(3) = 1 (ours: 3/2)",
+    ("hardswish", (-3.0,)): "torch 2.13 and 2.14 give hardswish'(-3) = 0 (ours: -1/2)",
+    ("hardswish", (3.0,)): "torch 2.13 and 2.14 give hardswish'(3) = 1 (ours: 3/2)",
+    ("clamp(tensor lo, tensor hi)", (0.0, 0.5, 0.5)): (
+        "at lo = hi > x torch (2.13 measured) gives no input the gradient; ours gives it to "
+        "lo, which the output equals"
+    ),
 }
+if TORCH_VERSION >= (2, 14):
+    KINK_DIFFERS.update(
+        {
+            ("clamp(-0.5, 1)", (-0.5,)): _BOUND,
+            ("clamp(-0.5, 1)", (1.0,)): _BOUND,
+            ("F.clamp(min=0.25)", (0.25,)): _BOUND,
+            ("clamp(tensor lo, tensor hi)", (-0.5, -0.5, 1.0)): _TIE,
+            ("clamp(tensor lo, tensor hi)", (1.0, -0.5, 1.0)): _TIE,
+            ("clamp(max=tensor)", (0.5, 0.5)): _TIE,
+        }
+    )
 
 
 def _torch_fn(row: OpRow) -> Callable[..., Any]:
@@ -239,3 +255,49 @@ def test_derivative_at_each_kink_is_torchs(name, k):
     shape = row.shapes[0]
     xs = tuple(np.full(shape, v, dtype=np.float64) for v in row.kinks[k].at)
     _compare(row, xs, k)
+
+
+# --- NaN inputs ----------------------------------------------------------------------------
+# Each elementwise row at NaN (every argument NaN, then each one alone), one entry per
+# argument: torch's scalar kernels. Its vectorised kernels (8 float64 entries and more)
+# choose differently at NaN for hardtanh, relu6, elu/selu/celu and hardswish (0 or NaN
+# instead of the scalar kernels' x <= 0 ? ... : scale branch), so a single entry is the
+# definition compared against; ours is the same at every size.
+def _elementwise_arity(row: OpRow) -> int | None:
+    """The number of arguments if the row maps one entry per argument to one entry."""
+    n = len(row.inputs(np.random.default_rng(0)))
+    try:
+        out = row.fn(*[Tensor(np.full((1,), 0.5)) for _ in range(n)])
+    except (TypeError, ValueError):
+        return None
+    return n if out.shape == (1,) else None
+
+
+_NAN_POINTS = [
+    pytest.param(name, point, id=f"{name}-{point}")
+    for name, row in ROWS.items()
+    if (row.kinks or row.dref is not None) and (n := _elementwise_arity(row))
+    for point in [(np.nan,) * n, *([tuple(0.5 if i != j else np.nan for i in range(n))
+                                    for j in range(n)] if n > 1 else [])]
+]  # fmt: skip
+# (row name) -> why our value at NaN is not torch's
+NAN_DIFFERS = {"sign": "numpy's sign(nan) is nan (kept: Tensor.sign is numpy's); torch's is 0"}
+
+
+@pytest.mark.parametrize(("name", "point"), _NAN_POINTS)
+def test_value_and_gradient_at_nan_are_torchs(name, point, request):
+    if name in NAN_DIFFERS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NAN_DIFFERS[name]))
+    row = ROWS[name]
+    xs = tuple(np.full((1,), v) for v in point)
+    try:
+        value, grads = _ours(row, xs, 0)
+    except ValueError:  # refused with a clear error (bce: not a probability): torch too
+        with pytest.raises(RuntimeError):
+            _theirs(row, xs, 0)
+        return
+    t_value, t_grads = _theirs(row, xs, 0)
+    np.testing.assert_array_equal(value, t_value)  # NaN equals NaN here
+    for i, (g, t) in enumerate(zip(grads, t_grads, strict=True)):
+        # each gradient is 0, NaN or c times a constant of the op: the same products
+        np.testing.assert_allclose(g, t, rtol=1e-15, atol=0, err_msg=f"d/d input {i}")

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 from tinygrad_mlp.closed_form import one_hot
 
+import tinygrad_mlp as tm
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, numerical_grad
 from tinygrad_mlp.testing import assert_grads_close
@@ -119,3 +120,59 @@ def test_the_target_is_copied_so_later_changes_do_not_reach_backward():
     # uniform a = 1/3 against the original targets: (a - t) / 2 for the labels, 0 for probs
     expected = (np.full((2, 3), 1 / 3) - np.eye(3)[[0, 1]]) / 2
     np.testing.assert_allclose(z.grad, expected, rtol=1e-15)
+
+
+@given(st.logits(magnitude=30.0), st.seeds, hs.sampled_from(["mean", "sum", "none"]))
+def test_a_probability_target_that_requires_grad_gets_minus_log_softmax(z, seed, reduction):
+    # d/dt_bk of -sum_k t_bk log a_bk is -log a_bk (/ B for the mean), as torch gives
+    t = np.random.default_rng(seed).uniform(0.0, 1.0, size=z.shape)
+    logits, target = Tensor(z, requires_grad=True), Tensor(t, requires_grad=True)
+    loss = F.cross_entropy(logits, target, reduction=reduction)
+    w = np.linspace(0.5, 1.5, loss.data.size)  # distinct weights: rows cannot swap
+    (loss * w.reshape(loss.shape)).sum().backward()
+    weight = w.reshape(-1, 1) if reduction == "none" else w[0]
+    _, a, _ = reference(z, np.zeros_like(z))
+    log_a = z - z.max(axis=1, keepdims=True)
+    log_a = log_a - np.log(np.exp(log_a).sum(axis=1, keepdims=True))
+    expected = -log_a * weight / (z.shape[0] if reduction == "mean" else 1)
+    # each entry is one log-sum-exp (K terms, a few ulps each) times a weight: 1e-13 of
+    # the entry's size (|log a| <= 60 + log 8 for logits up to 30) is far above that
+    assert target.grad is not None
+    assert_grads_close(target.grad, expected, rtol=1e-13, atol=1e-13)
+    dz = (a * t.sum(axis=1, keepdims=True) - t) * weight
+    dz = dz / (z.shape[0] if reduction == "mean" else 1)
+    assert_grads_close(logits.grad, dz, rtol=1e-13, atol=1e-13)
+
+
+def test_a_probability_target_gradient_is_torchs():
+    torch = pytest.importorskip("torch")
+    z, p = np.array([[1.0, 2.0, 0.5]]), np.array([[0.2, 0.3, 0.5]])
+    target = Tensor(p, requires_grad=True)
+    F.cross_entropy(Tensor(z, requires_grad=True), target).backward()
+    tt = torch.tensor(p, requires_grad=True)
+    torch.nn.functional.cross_entropy(torch.tensor(z), tt).backward()
+    # [1.464, 0.464, 1.964]: -log softmax(z), one log-sum-exp of 3 terms each side
+    np.testing.assert_allclose(target.grad, tt.grad.numpy(), rtol=1e-14)
+
+
+def test_the_logits_stay_read_only_while_the_loss_graph_is_alive():
+    # the fused node's create_graph backward differentiates softmax(z) at backward time:
+    # a write into z between forward and backward would give a wrong Hessian, so it is
+    # refused at the write, as for every other op that saves its input
+    z = Tensor(np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]]), requires_grad=True)
+    t = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    loss = F.cross_entropy(z, t)
+    with pytest.raises(ValueError, match="read-only"):
+        z.data[...] = 0.0
+    (g,) = tm.grad(loss, [z], create_graph=True)
+    (hess_row,) = tm.grad(g[0, 0], [z])
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(z.data, requires_grad=True)
+    (gt,) = torch.autograd.grad(
+        torch.nn.functional.cross_entropy(zt, torch.tensor(t)), zt, create_graph=True
+    )
+    (ht,) = torch.autograd.grad(gt[0, 0], zt)
+    # second derivatives of softmax: products of a few terms of size <= 1, a few ulps each
+    np.testing.assert_allclose(hess_row, ht.numpy(), rtol=1e-13, atol=1e-15)
+    loss.backward()
+    z.data[...] = 0.0  # released: writeable again

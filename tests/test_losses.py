@@ -105,6 +105,32 @@ def test_bce_with_logits_is_finite_and_exact_at_large_logits():
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, -1.0, 0.0, 0.75])  # sigmoid(x) - y
 
 
+def test_bce_with_logits_at_infinite_logits_is_the_limit_and_its_gradient_is_torchs():
+    torch = pytest.importorskip("torch")
+    inf = np.inf
+    x = np.array([inf, inf, inf, -inf, -inf, -inf, 1e308, -1e308])
+    y = np.array([0.0, 1.0, 0.3, 0.0, 1.0, 0.3, 0.0, 0.0])
+    a, b = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(a, b, reduction="none")
+    loss.sum().backward()
+    # the limits of log(1 + e^x) - y x: inf unless the coefficient of x is 0 (y = 1 at +inf,
+    # y = 0 at -inf), where it is 0; torch agrees except there (0 * inf = NaN in torch)
+    np.testing.assert_array_equal(loss.numpy(), [inf, 0.0, inf, 0.0, inf, inf, 1e308, 0.0])
+    xt, yt = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+    lt = torch.nn.functional.binary_cross_entropy_with_logits(xt, yt, reduction="none")
+    lt.sum().backward()
+    theirs = lt.detach().numpy()
+    assert_equal_where = ~np.isnan(theirs)
+    np.testing.assert_array_equal(loss.numpy()[assert_equal_where], theirs[assert_equal_where])
+    # sigmoid(+-inf) - y and -x: exact, so equal
+    np.testing.assert_array_equal(a.grad, xt.grad.numpy())
+    np.testing.assert_array_equal(b.grad, yt.grad.numpy())
+    # y a constant: its partial -x = -inf must not meet a zero tangent (ops/tangents.py)
+    _, jv = tm.jvp(lambda p: F.binary_cross_entropy_with_logits(p, y, reduction="none"),
+                   [Tensor(x)], [np.ones_like(x)])  # fmt: skip
+    np.testing.assert_array_equal(jv, xt.grad.numpy())  # d/dx times tangent 1
+
+
 def test_bce_with_logits_has_no_kink_at_zero():
     x = Tensor(np.zeros(2), requires_grad=True)
     F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0]), reduction="sum").backward()
@@ -130,6 +156,30 @@ def test_huber_and_l1_conventions_at_their_kinks():
     x.grad = None
     F.l1_loss(x, np.array([0.0, 1.0, -1.0]), reduction="sum").backward()
     np.testing.assert_array_equal(x.grad, [0.0, -1.0, 1.0])  # sign(0) = 0, as torch
+
+
+@pytest.mark.parametrize("loss", ["huber_loss", "smooth_l1_loss"])
+def test_huber_and_smooth_l1_second_derivative_is_torchs_at_and_off_the_switch(loss):
+    # at |d| = delta torch's second derivative is 0 (the linear branch's), 1 (or 1/beta)
+    # strictly inside, 0 outside: the Hessian is diagonal, read off grad(sum(grad))
+    torch = pytest.importorskip("torch")
+    d = np.array([0.7, -0.7, 0.3, -0.2, 1.5, -2.0, 0.0])
+    x = Tensor(d, requires_grad=True)
+    kw = {"delta": 0.7} if loss == "huber_loss" else {"beta": 0.7}
+    (g,) = tm.grad(getattr(F, loss)(x, np.zeros(7), reduction="sum", **kw), [x], create_graph=True)
+    (h,) = tm.grad(g.sum(), [x])
+    xt = torch.tensor(d, requires_grad=True)
+    lt = getattr(torch.nn.functional, loss)(
+        xt, torch.zeros(7, dtype=xt.dtype), reduction="sum", **kw
+    )
+    (gt,) = torch.autograd.grad(lt, xt, create_graph=True)
+    (ht,) = torch.autograd.grad(gt.sum(), xt)
+    # 0, 1 or 1/0.7 computed by one or two roundings either side
+    np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-15)
+    _, jv = tm.jvp(lambda a: getattr(F, loss)(a, np.zeros(7), reduction="none", **kw).sum(),
+                   [Tensor(d)], [np.ones(7)])  # fmt: skip
+    np.testing.assert_allclose(jv, gt.detach().numpy().sum(), rtol=1e-15)
 
 
 # --- cross_entropy and nll_loss ------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 Every op has a tangent rule (``Op.jvp``) written from its own derivative, independently of
 its backward rule. ``jvp`` runs ``fn`` once with tangents attached to the inputs.
+A tensor without a tangent (a constant) is never given a zero one: the rules skip its term
+(``ops/tangents.py``), so a non-finite partial of a constant never turns 0 into NaN.
 """
 
 from __future__ import annotations

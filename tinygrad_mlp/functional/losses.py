@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "reduce_loss", "REDUCTIONS"]
@@ -54,6 +55,18 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
     return {"probs": t.astype(logits.dtype, copy=True)}
 
 
+def _differentiable_target(target: Any) -> Tensor | None:
+    """``target`` if it is a Tensor a derivative is asked of (requires grad, or carries a
+    forward-mode tangent), else None: the fused node treats its target as a constant."""
+    if not isinstance(target, Tensor):
+        return None
+    tangents = _grad_mode.tangents
+    wanted = (target.requires_grad and _grad_mode.enabled) or (
+        tangents is not None and id(target) in tangents
+    )
+    return target if wanted else None
+
+
 def _check_logits(logits: Any, who: str) -> None:
     """Logits (or log-probabilities) must be a float Tensor of shape (B, K), B, K >= 1."""
     if not isinstance(logits, Tensor):
@@ -94,6 +107,8 @@ def cross_entropy(
     ``target``: integer labels of shape (B,) or (non-negative) probabilities of shape (B, K).
     ``label_smoothing`` = s mixes the target with the uniform one, t (1 - s) + s / K, as
     torch. The default (mean, no smoothing) is one fused node, the seed network's fast path.
+    A probability target that requires grad gets one, as in torch: dE/dt_bk = -log a_bk / B
+    (the loss is then built from log_softmax, so it is differentiable in both arguments).
 
     Example::
 
@@ -103,7 +118,9 @@ def cross_entropy(
     """
     _check_logits(logits, "cross_entropy")
     checked = _check_target(logits, target)
-    if reduction == "mean" and label_smoothing == 0.0:
+    # a target that requires grad is an input of the graph, not a constant copied in
+    soft = _differentiable_target(target) if "probs" in checked else None
+    if reduction == "mean" and label_smoothing == 0.0 and soft is None:
         return ops.CrossEntropy.apply(logits, **checked)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -119,9 +136,11 @@ def cross_entropy(
         if s:
             per_row = per_row - log_a.sum(axis=1) * (s / classes)
     else:
-        t = checked["probs"] * (1.0 - s) + s / classes if s else checked["probs"]
-        if not t.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf:
-            log_a = log_a.where(t != 0, 0.0)  # so zero the log before the product
+        probs: Any = checked["probs"] if soft is None else soft.astype(logits.dtype)
+        t = probs * (1.0 - s) + s / classes if s else probs
+        nonzero = (t.data if isinstance(t, Tensor) else t) != 0
+        if not nonzero.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf:
+            log_a = log_a.where(nonzero, 0.0)  # so zero the log before the product
         per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 

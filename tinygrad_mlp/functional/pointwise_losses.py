@@ -75,10 +75,12 @@ def l1_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
 
 
 def _huber(d: Tensor, delta: float) -> Tensor:
-    # c = clamp(d, -delta, delta): c (d - c/2) is d^2/2 inside and delta (|d| - delta/2)
+    # c = clip(d, -delta, delta): c (d - c/2) is d^2/2 inside and delta (|d| - delta/2)
     # outside; its derivative c + c' (d - c) is d inside, +-delta outside, and at |d| = delta
     # the second term vanishes (d = c), so any convention for c' gives delta: no kink there.
-    c = d.clamp(-delta, delta)
+    # The second derivative c' (2 - c') is torch's 0 at |d| = delta only if c' is 0 there:
+    # hardtanh (open interval), not clamp (whose derivative includes the bounds).
+    c = d.hardtanh(-delta, delta)
     return c * (d - c * 0.5)
 
 
@@ -88,7 +90,7 @@ def huber_loss(
     """d^2 / 2 where |d| <= delta, else delta (|d| - delta / 2), d = input - target.
 
     d/d input = clamp(d, -delta, delta): continuous; the second derivative jumps at
-    |d| = delta (1 inside, 0 outside).
+    |d| = delta (1 inside, 0 outside and at |d| = delta itself, as torch).
 
     Example::
 
@@ -147,8 +149,9 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """log(1 + e^x) - y x for logits x = ``input``: BCE of sigmoid(x), exact for any x.
 
-    Computed as max(x, 0) - y x + log1p(e^{-|x|}), so |x| = 1000 gives a finite, exact
-    loss; d/dx = sigmoid(x) - y (smooth: 1/2 - y at x = 0), d/dy = -x.
+    Computed as c x + log1p(e^{-|x|}), c = 1 - y for x > 0 else -y, so |x| = 1000 gives a
+    finite, exact loss and x = +-inf its limit (inf, or 0 where c = 0; torch gives NaN
+    there); d/dx = sigmoid(x) - y (smooth: 1/2 - y at x = 0), d/dy = -x, as torch.
 
     Example::
 

@@ -6,7 +6,7 @@
 - ``activation_smooth``: softplus, logsigmoid, silu, mish, gelu;
 - ``elementwise``, ``trig``: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
 - ``binary``: maximum, minimum, where, clamp, lerp, tensor ** tensor;
-- ``reduce``: sum, max, min, prod, var, logsumexp, cumsum;
+- ``reduce``: sum, max, min, prod, var, std, logsumexp, cumsum;
 - ``shape``: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
 - ``index``: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
 - ``nn``: softmax, log-softmax, fused linear and linear+ReLU;
@@ -52,7 +52,7 @@ from .index import Index, ScatterAdd, gather_index, plain_index
 from .loss import CrossEntropy, CrossEntropyGrad
 from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sub
 from .nn import Linear, LinearReLU, LogSoftmax, Softmax
-from .reduce import CumSum, LogSumExp, Max, Min, Prod, ProdOthers, Sum, Var
+from .reduce import CumSum, LogSumExp, Max, Min, Prod, ProdOthers, Std, Sum, Var
 from .shape import BroadcastTo, Cat, Crop, Flip, Pad, Repeat, Reshape, Transpose
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh, Tan
 
@@ -123,6 +123,7 @@ __all__ = [
     "Prod",
     "ProdOthers",
     "Var",
+    "Std",
     "LogSumExp",
     "CumSum",
     "Reshape",

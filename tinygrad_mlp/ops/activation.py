@@ -14,7 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .base import Grad, Op, call, data_of
+from .binary import Where
 from .elementwise import Abs
+from .math import Exp
 
 __all__ = [
     "ReLU",
@@ -39,7 +41,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class ReLU(Op):
-    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention)."""
+    """max(x, 0): d/dx = 1[x > 0] (0 at the kink x = 0, by convention; 1 at NaN, as torch's
+    threshold_backward, which zeroes only where out <= 0)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
@@ -47,38 +50,48 @@ class ReLU(Op):
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # relu'(0) is taken as 0 (the seed's convention, and torch's): the mask is x > 0,
         # not x >= 0. The mask is a constant, so relu's second derivative is 0 off the kink.
-        return (g * (data_of(out) > 0),)
+        return (g * ~(data_of(out) <= 0),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] * (inputs[0] > 0)  # the same convention at 0: the one-sided slope 0
+        return t[0] * ~(inputs[0] <= 0)  # the same conventions at 0 (slope 0) and NaN
 
 
 class Tanh(Op):
-    """tanh(x): d/dx = 1 - tanh(x)^2, written with the output so nothing is recomputed."""
+    """tanh(x): d/dx = 1 - tanh(x)^2 = sech^2 x = 4 sigmoid(2x) sigmoid(-2x).
+
+    The last form keeps full relative precision for large |x|: 1 - out^2 is 0 as soon as
+    tanh(x) rounds to +-1 (|x| > 19 in float64), while sech^2 x is 4 e^{-2|x|} there.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        return (g * (1.0 - out * out),)  # on Tensors, out is a node: tanh'' comes for free
+        x2 = inputs[0] * 2.0  # on Tensors, nodes: tanh'' comes from Sigmoid's own rule
+        return (g * (call(Sigmoid, x2) * call(Sigmoid, -x2) * 4.0),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] / np.cosh(inputs[0]) ** 2  # sech^2 x, from the input this time
+        s = Sigmoid().forward  # sech^2 x from the input, as backward (cosh^2 overflows)
+        return t[0] * (s(inputs[0] * 2.0) * s(inputs[0] * -2.0) * 4.0)
 
 
 class Sigmoid(Op):
-    """s(x) = 1 / (1 + e^-x), computed without overflow: d/dx = s(x) (1 - s(x))."""
+    """s(x) = 1 / (1 + e^-x), computed without overflow: d/dx = s(x) (1 - s(x)) = s(x) s(-x).
+
+    The derivative is taken as s(x) s(-x): 1 - s(x) is 0 once s(x) rounds to 1 (x > 37 in
+    float64), while s(-x) keeps e^{-x} to full relative precision.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))  # <= 1: no overflow on either side
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        return (g * out * (1.0 - out),)
+        return (g * out * call(Sigmoid, -inputs[0]),)  # both nodes on Tensors: s'' follows
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
@@ -114,9 +127,11 @@ class ELU(Op):
     """scale * x for x > 0, scale * alpha * (e^(input_scale x) - 1) otherwise.
 
     elu is (alpha, 1, 1), selu (SELU_ALPHA, SELU_SCALE, 1), celu (alpha, 1, 1/alpha), as in
-    torch. d/dx = scale for x > 0, else input_scale * scale * alpha * e^(input_scale x)
-    = input_scale * (out + scale * alpha). At x = 0 the second branch is taken (torch's
-    ``x <= 0``): elu'(0) = alpha, selu'(0) = SELU_SCALE * SELU_ALPHA, celu'(0) = 1.
+    torch. d/dx = scale for x > 0, else input_scale * scale * alpha * e^(input_scale x),
+    computed from e^(input_scale x) itself: ``out + scale * alpha`` would lose every digit
+    to cancellation for x << 0 (at x = -40 in float64 it is exactly 0). At x = 0 the second
+    branch is taken (torch's ``x <= 0``): elu'(0) = alpha, selu'(0) = SELU_SCALE * SELU_ALPHA,
+    celu'(0) = 1; at NaN the first (``x <= 0`` is false), as torch: d/dx = scale.
     """
 
     def forward(
@@ -128,19 +143,25 @@ class ELU(Op):
         return np.where(x > 0, x * scale, neg)
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
-        pos = data_of(inputs[0]) > 0
-        # from the output, so the negative branch stays differentiable: d = c (out + s a)
-        neg = (out + self.scale * self.alpha) * _in_dtype_of(~pos * self.input_scale, g)
-        return (g * (neg + _in_dtype_of(pos * self.scale, g)),)
+        x = inputs[0]
+        neg = data_of(x) <= 0
+        c = self.input_scale
+        # x replaced by 0 off the negative branch (a large x would overflow e^(c x)), then
+        # e^(c x) <= 1 as a node of x, so the second derivative c^2 s a e^(c x) follows
+        e = call(Exp, call(Where, neg, x, np.zeros((), dtype=data_of(x).dtype)) * c)
+        d = e * _in_dtype_of(neg * (c * self.scale * self.alpha), g)
+        return (g * (d + _in_dtype_of(~neg * self.scale, g)),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         x, c = inputs[0], self.input_scale
         neg = (c * self.scale * self.alpha) * np.exp(np.minimum(x, 0) * c)
-        return np.where(x > 0, self.scale, neg) * t[0]
+        return np.where(x <= 0, neg, self.scale) * t[0]
 
 
 class Hardtanh(Op):
-    """clip(x, lo, hi): d/dx = 1 for lo < x < hi, 0 outside and at the bounds (as torch).
+    """clip(x, lo, hi): d/dx = 1 for lo < x < hi, 0 outside and at the bounds, 1 at NaN (as
+    torch's scalar kernel, which zeroes where x <= lo or x >= hi; its vectorised one, used
+    for 8 float64 entries and more, gives 0 at NaN instead).
 
     relu6 is hardtanh(x, 0, 6), as in torch, so relu6'(0) = relu6'(6) = 0.
     """
@@ -152,7 +173,7 @@ class Hardtanh(Op):
         return np.clip(x, min_val, max_val)
 
     def _inside(self, x: np.ndarray) -> np.ndarray:
-        return (x > self.lo) & (x < self.hi)  # open interval: torch's hardtanh_backward
+        return ~((x <= self.lo) | (x >= self.hi))  # open interval: torch's hardtanh_backward
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         return (g * self._inside(data_of(inputs[0])),)
@@ -179,8 +200,9 @@ class Hardsigmoid(Op):
 class Hardswish(Op):
     """x * min(max(x + 3, 0), 6) / 6: d/dx = 0 for x < -3, x/3 + 1/2 for -3 <= x <= 3, else 1.
 
-    Both kinks take the middle branch: hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (torch 2.14
-    takes the outer ones, 0 and 1: measured in tests/test_against_torch.py).
+    Both kinks take the middle branch: hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (torch 2.13
+    and 2.14 take the outer ones, 0 and 1: measured in tests/test_against_torch.py). At NaN
+    it is 1 (torch's scalar kernel: x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -189,13 +211,16 @@ class Hardswish(Op):
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         x = inputs[0]
         xd = data_of(x)
-        middle, above = (xd >= -3) & (xd <= 3), xd > 3
-        # x/3 + 1/2 stays a function of x: hardswish'' = 1/3 in the middle
-        return (g * ((x / 3.0 + 0.5) * middle + above),)
+        middle = (xd >= -3) & (xd <= 3)
+        above = ~(xd < -3) & ~middle  # x > 3, and NaN
+        # x/3 + 1/2 stays a function of x (hardswish'' = 1/3 in the middle), selected, not
+        # multiplied by the mask: NaN * 0 would be NaN
+        zero = np.zeros((), dtype=xd.dtype)
+        return (g * (call(Where, middle, x / 3.0 + 0.5, zero) + _in_dtype_of(above, g)),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         x = inputs[0]
-        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3.0 + 0.5, 1.0)) * t[0]
+        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3.0 + 0.5, 1.0)) * t[0]  # NaN: 1
 
 
 class Softsign(Op):

@@ -28,7 +28,9 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _K = math.sqrt(2.0 / math.pi)  # gelu's tanh form: tanh(K (x + C x^3))
 _C = 0.044715
-_TANH_FLAT = 10.0  # |x| beyond which tanh(K (x + C x^3)) is +-1 in float32 and float64
+# |x| beyond which sigmoid(+-2K (x + C x^3)) is exactly 0 or 1 in float32 and float64
+# (2u > 1900 there): clamping x changes nothing, and x^3 never overflows
+_TANH_FLAT = 30.0
 _PDF_FLAT = 40.0  # |x| beyond which e^{-x^2/2} is 0 in float64 (below 5e-324): no x^2 overflow
 
 
@@ -84,7 +86,7 @@ class LogSigmoid(Op):
         return (g * call(Sigmoid, -inputs[0]),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
-        return (1.0 - _sigmoid(inputs[0])) * t[0]
+        return _sigmoid(-inputs[0]) * t[0]  # not 1 - sigmoid(x): 0 once that rounds to 1
 
 
 class SiLU(Op):
@@ -132,9 +134,11 @@ class GELU(Op):
     overflow). (torch computes 1 + erf(x / sqrt 2), which rounds to 0 for x < -8.3: the two
     agree to 1e-16 absolute, this one is also accurate relatively there.)
     tanh: x (1 + tanh(u)) / 2, u = K (x + C x^3), K = sqrt(2/pi), C = 0.044715;
-    d/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) K (1 + 3 C x^2) / 2. For |x| > 10, tanh u is
-    +-1 in float64, so x is clamped there inside u: x^3 never overflows, and 0 * inf never
-    turns the derivative into NaN.
+    d/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) K (1 + 3 C x^2) / 2, computed as
+    p (1 + 2 x q K (1 + 3 C x^2)) with p = sigmoid(2u), q = sigmoid(-2u): 1 + tanh u = 2p
+    and 1 - tanh^2 u = 4pq, without the cancellation of 1 + tanh u for u << 0 (full relative
+    precision for x < -3). For |x| > 30, p and q are exactly 0 or 1, so x is clamped there
+    inside u: x^3 never overflows, and 0 * inf never turns the derivative into NaN.
     """
 
     def forward(self, x: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -154,9 +158,12 @@ class GELU(Op):
             pdf = _INV_SQRT_2PI * call(Exp, -0.5 * (xc * xc))
             return (g * (cdf + x * pdf),)
         xc = call(Clamp, x, min=-_TANH_FLAT, max=_TANH_FLAT)
-        th = call(Tanh, _K * (xc + _C * (xc * xc * xc)))
+        u2 = (2.0 * _K) * (xc + _C * (xc * xc * xc))
+        p, q = call(Sigmoid, u2), call(Sigmoid, -u2)
         inner = _K * (1.0 + (3.0 * _C) * (xc * xc))
-        return (g * (0.5 * (1.0 + th) + (0.5 * x) * (1.0 - th * th) * inner),)
+        # xc for x: beyond the clamp p = 0 (x < 0) or q = 0 (x > 0) exactly, so nothing
+        # changes, and 2 x q inner cannot overflow to give 0 * inf
+        return (g * (p * (1.0 + 2.0 * xc * q * inner)),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         x = inputs[0]
@@ -165,6 +172,6 @@ class GELU(Op):
             xc = np.clip(x, -_PDF_FLAT, _PDF_FLAT)
             return (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)) * t[0]
         xc = np.clip(x, -_TANH_FLAT, _TANH_FLAT)
-        th = np.tanh(_K * (xc + _C * xc**3))
-        d = 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * _K * (1.0 + 3.0 * _C * xc * xc)
-        return d * t[0]
+        u2 = 2.0 * _K * (xc + _C * xc**3)
+        p, q = _sigmoid(u2), _sigmoid(-u2)
+        return p * (1.0 + 2.0 * xc * q * _K * (1.0 + 3.0 * _C * xc * xc)) * t[0]

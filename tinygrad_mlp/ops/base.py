@@ -101,9 +101,10 @@ class Op:
         raise NotImplementedError
 
     def jvp(
-        self, tangents: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+        self, tangents: Sequence[Any], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        """Forward mode: the output's tangent from the inputs' tangents (zeros for constants).
+        """Forward mode: the output's tangent from the inputs' tangents (None for a constant:
+        its term is skipped, never multiplied by a zero tangent; see ``tangents``).
 
         Written from the op's own derivative, not by transposing ``backward``, so that
         ⟨u, J v⟩ (forward) against ⟨J^T u, v⟩ (reverse) is a real check of both.
@@ -126,11 +127,9 @@ def _push_tangent(op: Op, inputs: tuple[Tensor, ...], out: Tensor) -> None:
     given = [tangents.get(id(t)) for t in inputs]
     if all(t is None for t in given):
         return  # a constant: its tangent is zero and is never stored
-    ts = [
-        np.zeros(x.shape, dtype=x.dtype if x.dtype.kind == "f" else out.dtype) if t is None else t
-        for x, t in zip((i.data for i in inputs), given, strict=True)
-    ]
-    tangent = op.jvp(ts, [t.data for t in inputs], out.data)
+    # None, not zeros, for a constant: the rule skips its term (ops/tangents.py), so a
+    # non-finite partial of a constant never meets a zero tangent (0 * inf = NaN)
+    tangent = op.jvp(given, [t.data for t in inputs], out.data)
     tangents[id(out)] = np.array(np.broadcast_to(tangent, out.shape), dtype=out.dtype)
     _grad_mode.alive.append(out)
 

@@ -15,6 +15,7 @@ import numpy as np
 from .activation import Sigmoid
 from .base import Grad, Op, call, data_of
 from .math import Log
+from .tangents import plus, times
 
 __all__ = ["BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "LOG_FLOOR", "DENOM_EPS"]
 
@@ -61,18 +62,26 @@ class BinaryCrossEntropy(Op):
         p, y = inputs
         log_p, log_q = _floored_logs(p)
         slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)
-        return slope * t[0] + (log_q - log_p) * t[1]
+        return plus(times(slope, t[0]), times(log_q - log_p, t[1]))
 
 
 class BinaryCrossEntropyWithLogits(Op):
-    """l = log(1 + e^x) - y x, as max(x, 0) - y x + log1p(e^{-|x|}): exact for any x.
+    """l = log(1 + e^x) - y x, as c x + log1p(e^{-|x|}) with c = 1 - y for x > 0, else -y:
+    exact for any x, infinite ones included.
 
-    dl/dx = sigmoid(x) - y (1/2 - y at x = 0, no kink), dl/dy = -x.
+    At x = +-inf the loss is inf where c != 0 (as torch: x = inf, y = 0 gives inf) and its
+    limit 0 where c = 0 (y = 1 at +inf, y = 0 at -inf: a perfect prediction; torch's
+    formula gives 0 * inf = NaN there). dl/dx = sigmoid(x) - y (1/2 - y at x = 0, no kink;
+    1 - y and -y at +-inf), dl/dy = -x: torch's, at every x.
     """
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        # e^{-|x|} <= 1 never overflows; for |x| = 1000 it is 0 and l = max(x, 0) - y x exactly
-        return np.maximum(x, 0) - y * x + np.log1p(np.exp(-np.abs(x)))
+        # e^{-|x|} <= 1 never overflows; for |x| = 1000 it is 0 and l = c x exactly. Not
+        # max(x, 0) - y x: at x = inf that is inf - y inf, NaN even for y = 0.
+        c = np.where(x > 0, 1 - y, -y)
+        with np.errstate(invalid="ignore"):  # 0 * inf, replaced by the limit 0 next
+            cx = np.where(c == 0, 0.0, c * x)
+        return (cx + np.log1p(np.exp(-np.abs(x)))).astype(np.result_type(x, y), copy=False)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad | None, ...]:
         x, y = inputs
@@ -86,4 +95,4 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y = inputs
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid without overflow
-        return (s - y) * t[0] - x * t[1]
+        return plus(times(s - y, t[0]), times(-x, t[1]))

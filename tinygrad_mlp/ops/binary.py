@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import Grad, Op, call, data_of
 from .math import Log
+from .tangents import plus, times, zero_if_none
 
 __all__ = ["Maximum", "Minimum", "Where", "Clamp", "ClampTensor", "Lerp", "Power"]
 
@@ -28,9 +29,21 @@ def _broadcast_error(name: str, *arrays: np.ndarray) -> ValueError:
     return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
 
 
-def _share(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray, like: Grad) -> np.ndarray:
-    """The share of the gradient that goes to ``a``: 1 where it wins, 1/2 at a tie, else 0."""
-    return np.where(a == b, 0.5, a_wins).astype(data_of(like).dtype, copy=False)
+def _share(a: np.ndarray, b: np.ndarray, a_loses: np.ndarray, like: Grad) -> np.ndarray:
+    """The share of the gradient that goes to ``a``: 0 where it loses, 1/2 at a tie, else 1.
+
+    "Else" includes a NaN in a or b (no comparison holds): both get all of it, as torch.
+    """
+    return np.where(a == b, 0.5, ~a_loses).astype(data_of(like).dtype, copy=False)
+
+
+def _select(
+    a: np.ndarray, b: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray, t: Arrays
+) -> np.ndarray:
+    """The tangent of max or min: the winner's, the mean at a tie, both added at a NaN
+    (the same weights as backward), selected rather than multiplied."""
+    ta, tb = zero_if_none(t[0], a), zero_if_none(t[1], b)  # selected, never scaled
+    return np.where(a == b, 0.5 * (ta + tb), np.where(a_loses, tb, np.where(b_loses, ta, ta + tb)))
 
 
 def _substitute(mask: np.ndarray, value: float, x: Grad) -> Grad:
@@ -42,7 +55,8 @@ class Maximum(Op):
     """max(a, b) elementwise (NaN propagates, as numpy and torch).
 
     d/da = 1 where a > b, 0 where a < b, and 1/2 at a tie a = b (torch's choice: the
-    gradient is split equally between the two; d/db likewise).
+    gradient is split equally between the two; d/db likewise). Where a or b is NaN both
+    get 1 (torch: neither is masked, as no comparison holds).
     """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -53,16 +67,17 @@ class Maximum(Op):
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         a, b = data_of(inputs[0]), data_of(inputs[1])
-        wa = _share(a, b, a > b, g)
-        return (g * wa if self.needs[0] else None), (g * (1.0 - wa) if self.needs[1] else None)
+        ga = g * _share(a, b, a < b, g) if self.needs[0] else None
+        return ga, (g * _share(b, a, b < a, g) if self.needs[1] else None)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        return np.where(a > b, t[0], np.where(a < b, t[1], 0.5 * (t[0] + t[1])))
+        return _select(a, b, a < b, b < a, t)
 
 
 class Minimum(Op):
-    """min(a, b) elementwise: d/da = 1 where a < b, 0 where a > b, 1/2 at a tie (as torch)."""
+    """min(a, b) elementwise: d/da = 1 where a < b, 0 where a > b, 1/2 at a tie, and 1 to
+    both where either is NaN (as torch)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
@@ -72,12 +87,12 @@ class Minimum(Op):
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         a, b = data_of(inputs[0]), data_of(inputs[1])
-        wa = _share(a, b, a < b, g)
-        return (g * wa if self.needs[0] else None), (g * (1.0 - wa) if self.needs[1] else None)
+        ga = g * _share(a, b, a > b, g) if self.needs[0] else None
+        return ga, (g * _share(b, a, b > a, g) if self.needs[1] else None)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         a, b = inputs
-        return np.where(a < b, t[0], np.where(a > b, t[1], 0.5 * (t[0] + t[1])))
+        return _select(a, b, a > b, b > a, t)
 
 
 class Where(Op):
@@ -106,15 +121,15 @@ class Where(Op):
         return None, ga, gb
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
-        return np.where(inputs[0], t[1], t[2])
+        return np.where(inputs[0], zero_if_none(t[1], inputs[1]), zero_if_none(t[2], inputs[2]))
 
 
 class Clamp(Op):
     """min(max(x, lo), hi) for number bounds, either one None (absent).
 
-    d/dx = 1 for lo <= x <= hi, bounds included (a subgradient; torch 2.14 gives 0 at a
-    bound, measured in tests/test_against_torch.py), 0 outside. With lo > hi every entry is
-    hi (as numpy and torch) and d/dx = 0.
+    d/dx = 1 for lo <= x <= hi, bounds included (a subgradient, torch 2.13's; torch 2.14
+    gives 0 at a bound, pytorch/pytorch#195931: tests/test_against_torch.py), 0 outside.
+    With lo > hi every entry is hi (as numpy and torch) and d/dx = 0.
     """
 
     def forward(
@@ -141,9 +156,10 @@ class ClampTensor(Op):
 
     Inputs: x, then lo if ``has_min``, then hi if ``has_max``. Exactly one input gets the
     gradient at each entry: x where lo <= x <= hi (bounds included), lo where x < lo <= hi,
-    hi where x > hi or lo > hi (the output is hi there). torch 2.14 differs at ties: where
-    x equals a bound it splits the gradient 1/2, 1/2 between x and that bound, and at
-    lo = hi > x it gives no input any gradient; here lo, which the output equals, does.
+    hi where x > hi or lo > hi (the output is hi there), none where a NaN is involved (as
+    torch). torch 2.13 agrees at x equal to a bound (x gets it); 2.14 splits the gradient
+    1/2, 1/2 between x and that bound. At lo = hi > x torch gives no input any gradient;
+    here lo, which the output equals, does.
     """
 
     def forward(
@@ -165,7 +181,8 @@ class ClampTensor(Op):
             lo, hi = bounds
             inside = (x >= lo) & (x <= hi)
             below = (x < lo) & (lo <= hi)
-            return inside, below, ~(inside | below)
+            # not ~(inside | below): where a NaN is involved no input gets it, as torch
+            return inside, below, (x > hi) | (lo > hi)
         if self.has_min:
             return x >= bounds[0], x < bounds[0]
         return x <= bounds[0], x > bounds[0]
@@ -177,7 +194,11 @@ class ClampTensor(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         masks = self._masks(inputs)
-        return sum((np.where(m, ti, 0.0) for m, ti in zip(masks, t, strict=True)), np.zeros(()))
+        # a selection: an input without a tangent contributes nothing
+        terms = [
+            None if ti is None else np.where(m, ti, 0.0) for m, ti in zip(masks, t, strict=True)
+        ]
+        return plus(*terms)
 
 
 class Lerp(Op):
@@ -204,7 +225,7 @@ class Lerp(Op):
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
         start, end, w = inputs
-        return t[0] + w * (t[1] - t[0]) + (end - start) * t[2]
+        return plus(times(1.0 - w, t[0]), times(w, t[1]), times(end - start, t[2]))
 
 
 class Power(Op):
@@ -244,5 +265,6 @@ class Power(Op):
         a, b = inputs
         with np.errstate(divide="ignore", invalid="ignore"):
             da = np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
-            db = np.where((a == 0) & (b >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
-        return da * t[0] + db * t[1]
+            zero = (a == 0) & (b >= 0)  # as backward: log 0 kept for b < 0 (inf * -inf = -inf)
+            db = np.where(zero, 0.0, out * np.log(np.where(zero, 1.0, a)))
+        return plus(times(da, t[0]), times(db, t[1]))

@@ -78,18 +78,24 @@ def erfc_array(x: np.ndarray) -> np.ndarray:
     return np.asarray(_ERFC(np.asarray(x, dtype=np.float64)), dtype=_float_dtype(x))
 
 
+def _sign0(x: np.ndarray) -> np.ndarray:
+    """sign(x) with 0 at NaN (torch's sgn; numpy's sign gives NaN there)."""
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
 class Abs(Op):
-    """|x|: d/dx = sign(x), 0 at the kink x = 0 (torch's convention: sign(0) = 0)."""
+    """|x|: d/dx = sign(x), 0 at the kink x = 0 (torch's convention: sign(0) = 0) and at NaN
+    (torch's sgn(NaN) = 0)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.abs(x)
 
     def backward(self, g: Grad, inputs: Grads, out: Grad) -> tuple[Grad, ...]:
         # sign(x) is a constant of the rule: abs'' = 0 everywhere off the kink
-        return (g * np.sign(data_of(inputs[0])),)
+        return (g * _sign0(data_of(inputs[0])),)
 
     def jvp(self, t: Arrays, inputs: Arrays, out: np.ndarray) -> np.ndarray:
-        return t[0] * np.sign(inputs[0])
+        return t[0] * _sign0(inputs[0])
 
 
 class Sign(Op):

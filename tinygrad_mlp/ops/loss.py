@@ -14,6 +14,7 @@ import numpy as np
 
 from .base import Grad, Op, call
 from .nn import Softmax
+from .tangents import lift, plus, times
 
 __all__ = ["CrossEntropy", "CrossEntropyGrad"]
 
@@ -40,13 +41,14 @@ class CrossEntropy(Op):
     """E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k for logits z of shape (B, K).
 
     ``labels`` (ints, shape (B,)) or ``probs`` (shape (B, K)) is the target; it is a
-    constant, not an input, so no gradient flows to it.
+    constant, not an input, so no gradient flows to it (``functional.cross_entropy`` builds
+    the loss from log_softmax instead when a probability target requires grad).
     """
 
     # backward reads its own softmax and the target, a private copy made by
-    # functional.cross_entropy; the logits only under create_graph, through
-    # CrossEntropyGrad, which holds them itself
-    saves = ()
+    # functional.cross_entropy, and hands the logits to CrossEntropyGrad, whose backward
+    # (create_graph) differentiates softmax(z) afresh: z must still be the forward's then
+    saves = (0,)
 
     def forward(
         self, z: np.ndarray, labels: np.ndarray | None = None, probs: np.ndarray | None = None
@@ -149,5 +151,6 @@ class CrossEntropyGrad(Op):
         a = self.softmax
         tsum = _target_sum(batch, a.dtype, self.probs)
         target = _dense_target(a.shape, a.dtype, self.labels, self.probs)
-        da = a * (dz - (a * dz).sum(axis=1, keepdims=True))  # the softmax's tangent
-        return (dg * (a * tsum - target) + g * tsum * da) / batch
+        # the softmax's tangent a (dz - sum a dz), for the term of z
+        da = lift(lambda v: a * (v - (a * v).sum(axis=1, keepdims=True)), dz)
+        return plus(times(a * tsum - target, dg), times(g * tsum, da)) / batch

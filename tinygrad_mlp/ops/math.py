@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .base import Grad, Op
+from .tangents import lift, plus, times
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Cast", "Neg", "Exp", "Log", "MatMul"]
 
@@ -33,7 +34,7 @@ class Add(Op):
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] + t[1]
+        return plus(t[0], t[1])  # None: an input without a tangent (ops/tangents.py)
 
 
 class Sub(Op):
@@ -53,7 +54,7 @@ class Sub(Op):
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return t[0] - t[1]
+        return plus(t[0], times(-1.0, t[1]))
 
 
 class Mul(Op):
@@ -75,7 +76,7 @@ class Mul(Op):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         a, b = inputs
-        return t[0] * b + a * t[1]  # the product rule
+        return plus(times(b, t[0]), times(a, t[1]))  # the product rule
 
 
 class Div(Op):
@@ -96,7 +97,7 @@ class Div(Op):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         # d(a/b) = da/b - a db/b^2 = (da - (a/b) db) / b
-        return (t[0] - out * t[1]) / inputs[1]
+        return plus(t[0], times(-out, t[1])) / inputs[1]
 
 
 class Pow(Op):
@@ -235,4 +236,7 @@ class MatMul(Op):
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
         a, b = inputs
-        return np.matmul(t[0], b) + np.matmul(a, t[1])  # bilinear: d(ab) = da b + a db
+        # bilinear: d(ab) = da b + a db
+        return plus(
+            lift(lambda da: np.matmul(da, b), t[0]), lift(lambda db: np.matmul(a, db), t[1])
+        )

@@ -12,6 +12,7 @@ import numpy as np
 
 from .base import Grad, Op, call, data_of, normalize_axis
 from .math import Exp
+from .tangents import lift, plus
 
 __all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "log_softmax_array"]
 
@@ -88,8 +89,9 @@ def _linear_backward(op: Op, gz: Grad, inputs: Sequence[Grad]) -> tuple[Grad, ..
 def _linear_tangent(t: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> np.ndarray:
     """d(x W^T + b) = dx W^T + x dW^T + db: the product rule, term by term."""
     x, w = inputs[0], inputs[1]
-    dz = t[0] @ w.T + x @ t[1].T
-    return dz + t[2] if len(inputs) == 3 else dz
+    dx = lift(lambda v: v @ w.T, t[0])
+    dw = lift(lambda v: x @ v.T, t[1])
+    return plus(dx, dw, t[2] if len(inputs) == 3 else None)
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:

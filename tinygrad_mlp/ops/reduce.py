@@ -1,4 +1,4 @@
-"""Reductions: sum, max, min, prod, var, logsumexp, and the running sum cumsum.
+"""Reductions: sum, max, min, prod, var, std, logsumexp, and the running sum cumsum.
 
 Every reduction takes ``axis`` (an int, a tuple of ints or None for all axes) and
 ``keepdims``; the Tensor methods also accept torch's ``dim`` / ``keepdim``.
@@ -15,7 +15,7 @@ from .base import Grad, Op, call, data_of, keep_shape, normalize_axes, reduced_c
 from .math import Exp
 from .shape import BroadcastTo, Transpose
 
-__all__ = ["Sum", "Max", "Min", "Prod", "ProdOthers", "Var", "LogSumExp", "CumSum"]
+__all__ = ["Sum", "Max", "Min", "Prod", "ProdOthers", "Var", "Std", "LogSumExp", "CumSum"]
 
 Axis = int | Sequence[int] | None
 
@@ -179,10 +179,19 @@ class Prod(Op):
         return np.sum(others * t[0], axis=self.axes, keepdims=self.keepdims)
 
 
+def _centered(x: Grad, axes: tuple[int, ...], count: int) -> Grad:
+    """x - mean(x) over ``axes``, each group's first entry subtracted first (a constant: the
+    difference is unchanged), so equal entries give exact zeros, not sum(x) / N's round-off."""
+    first = data_of(x)[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
+    d = x - first
+    return d - d.sum(axis=axes, keepdims=True) * (1.0 / count)
+
+
 class Var(Op):
     """sum (x - mean)^2 / (N - correction) over axes: d/dx_i = 2 (x_i - mean) / (N - correction).
 
     ``correction=1`` (the default of the methods, as torch) is Bessel's unbiased estimate.
+    Equal entries give exactly 0 (see ``_centered``).
     """
 
     def forward(self, x: np.ndarray, axis: Axis, keepdims: bool, correction: float) -> np.ndarray:
@@ -194,20 +203,49 @@ class Var(Op):
                 f"var: correction={correction} leaves no degrees of freedom for "
                 f"{self.count} element(s) per result (need more than {correction})"
             )
-        return np.asarray(np.var(x, axis=self.axes, keepdims=keepdims, ddof=correction))
+        c = _centered(x, self.axes, self.count)
+        return np.asarray(np.sum(c * c, axis=self.axes, keepdims=keepdims) / self.dof)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
-        x = inputs[0]
-        centered = x - x.sum(axis=self.axes, keepdims=True) * (1.0 / self.count)
-        # no term for the mean's own dependence on x: sum_i (x_i - mean) = 0 cancels it
+        x = inputs[0]  # no term for the mean's dependence on x: sum_i (x_i - mean) = 0
+        centered = _centered(x, self.axes, self.count)
         return (g.reshape(keep_shape(x.shape, self.axes)) * centered * (2.0 / self.dof),)
 
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        x = inputs[0]
-        centered = x - np.mean(x, axis=self.axes, keepdims=True)
+        centered = _centered(inputs[0], self.axes, self.count)
         return np.sum(centered * t[0], axis=self.axes, keepdims=self.keepdims) * (2.0 / self.dof)
+
+
+class Std(Var):
+    """sqrt(var) over axes: d/dx_i = (x_i - mean) / ((N - correction) std), and 0 where
+    std = 0 (all entries equal), as torch's std_backward (which masks 1 / std there).
+
+    Example::
+
+        >>> from tinygrad_mlp import Tensor
+        >>> x = Tensor(np.ones(3), requires_grad=True)
+        >>> x.std().backward(); x.grad
+        array([0., 0., 0.])
+    """
+
+    def forward(self, x: np.ndarray, axis: Axis, keepdims: bool, correction: float) -> np.ndarray:
+        return np.sqrt(super().forward(x, axis, keepdims, correction))
+
+    def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
+        x = inputs[0]
+        shape = keep_shape(x.shape, self.axes)
+        zero = (data_of(out) == 0).astype(data_of(out).dtype).reshape(shape)
+        # 1 / std with std replaced by 1 where it is 0, then masked: no 0 * inf there
+        inv = (1 - zero) / (out.reshape(shape) + zero)
+        return (g.reshape(shape) * _centered(x, self.axes, self.count) * inv / self.dof,)
+
+    def jvp(
+        self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
+    ) -> np.ndarray:
+        dvar = super().jvp(t, inputs, out)  # 2 sum (x - mean) dx / (N - c)
+        return np.where(out == 0, 0.0, dvar / (2 * np.where(out == 0, 1.0, out)))
 
 
 class LogSumExp(Op):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .base import Grad, Op, call
+from .tangents import zero_if_none
 
 __all__ = ["Reshape", "Transpose", "BroadcastTo", "Cat", "Crop", "Pad", "Flip", "Repeat"]
 
@@ -108,7 +109,8 @@ class Cat(Op):
     def jvp(
         self, t: Sequence[np.ndarray], inputs: Sequence[np.ndarray], out: np.ndarray
     ) -> np.ndarray:
-        return np.concatenate(t, axis=self.axis)  # linear
+        parts = [zero_if_none(ti, x) for ti, x in zip(t, inputs, strict=True)]
+        return np.concatenate(parts, axis=self.axis)  # linear
 
 
 class Crop(Op):

@@ -188,9 +188,15 @@ class ReduceMethods:
     ) -> Tensor:
         """sqrt(var) (``correction=1`` as torch); d/dx_i = (x_i - mean) / ((N - c) std).
 
-        The derivative is infinite where the std is 0 (all entries equal), as torch's.
+        Where the std is 0 (all entries equal) the derivative is taken as 0, as torch's.
+
+        Example::
+
+            >>> Tensor(np.array([1.0, 2.0, 3.0])).std().item()
+            1.0
         """
-        return self.var(axis, keepdims, correction=correction, dim=dim, keepdim=keepdim) ** 0.5
+        axis, keep = pick_axis(axis, dim, "std"), pick_keepdims(keepdims, keepdim, "std")
+        return _ops.Std.apply(self, axis=axis, keepdims=keep, correction=correction)
 
     def logsumexp(
         self,

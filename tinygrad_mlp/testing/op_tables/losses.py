@@ -67,6 +67,9 @@ ROWS: tuple[OpRow, ...] = (
           lambda z: F.cross_entropy(z, np.full((3, 4), 0.25), reduction="none",
                                     label_smoothing=0.3),
           lambda z: -(0.25 * _log_softmax(z)).sum(axis=1)),
+    # a probability target that requires grad is an input: dE/dt = -log softmax(z) / B
+    OpRow("cross_entropy(probs target requires grad)", F.cross_entropy,
+          lambda z, t: -(t * _log_softmax(z)).sum() / 3, make_inputs=_logits_and_targets),
     OpRow("mse_loss", lambda a, b: F.mse_loss(a, b), lambda a, b: ((a - b) ** 2).mean(),
           shapes=((3, 4), (3, 4))),
     OpRow("mse_loss(none)", lambda a, b: F.mse_loss(a, b, reduction="none"),

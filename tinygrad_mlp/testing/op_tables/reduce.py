@@ -1,6 +1,7 @@
 """Rows for the reductions: min, prod (with zeros), var, std, logsumexp, cumsum, torch's dim=.
 
-Not elementwise, so no kinks or ``dref``: structure goes into ``make_inputs`` instead.
+Not elementwise, so no ``dref`` and kinks only where every entry equal is one (std):
+structure goes into ``make_inputs`` instead.
 - Ties of two for min/max: a central difference moves the extremum on one side only and
   sees half the slope, which is exactly the equal split the backward rule takes.
 - Zeros for prod: a product is linear in each entry, so finite differences are exact there
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .row import OpRow
+from .row import Kink, OpRow
 
 __all__ = ["ROWS"]
 
@@ -48,6 +49,15 @@ def _with_zeros(shape: tuple[int, ...], zeros_per_row: int) -> Inputs:
         return (flat.reshape(shape),)
 
     return make
+
+
+def _equal_rows(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """(3, 4) with rows 0 and 2 constant (k / 4, exact in binary, so torch's variance is
+    exactly 0 there too) and row 1 random: std's gradient is 0 at the constant rows, as
+    torch's; a central difference sees 0 there too (std is even in the perturbation)."""
+    x = rng.uniform(-2.0, 2.0, size=(3, 4))
+    x[0], x[2] = rng.integers(-8, 9, size=2) / 4
+    return (x,)
 
 
 def _moderate(*shapes: tuple[int, ...]) -> Inputs:
@@ -88,6 +98,11 @@ ROWS: tuple[OpRow, ...] = (
     OpRow("var(0, correction=0)", lambda x: x.var(0, correction=0), lambda x: np.var(x, axis=0)),
     OpRow("std(dim=1, keepdim)", lambda x: x.std(dim=1, keepdim=True),
           lambda x: np.std(x, axis=1, ddof=1, keepdims=True)),
+    OpRow("std(dim=(0, 2))", lambda x: x.std(dim=(0, 2)),
+          lambda x: np.std(x, axis=(0, 2), ddof=1), shapes=((2, 3, 2),)),
+    OpRow("std(dim=1) with equal rows", lambda x: x.std(dim=1),
+          lambda x: np.std(x, axis=1, ddof=1), smooth=False, make_inputs=_equal_rows,
+          kinks=(Kink(at=(0.5,), grad=(0.0,)),)),  # std = 0: derivative 0, as torch
     OpRow("logsumexp()", lambda x: x.logsumexp(), lambda x: _lse(x, None)),
     OpRow("logsumexp(dim=1)", lambda x: x.logsumexp(dim=1), lambda x: _lse(x, 1)),
     OpRow("cumsum(1)", lambda x: x.cumsum(1), lambda x: np.cumsum(x, axis=1), smooth=False),
