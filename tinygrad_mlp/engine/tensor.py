@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .methods.compare import CompareMethods
+from .methods.extrema import ExtremaMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
@@ -39,7 +40,9 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
+class Tensor(
+    MathMethods, ReduceMethods, ExtremaMethods, ShapeMethods, CompareMethods, NumpyInterop
+):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
