@@ -228,3 +228,58 @@ def test_softmax_takes_dim_and_axis_in_methods_and_functional() -> None:
     )
     with pytest.raises(TypeError, match="both axis"):
         Tensor(X).softmax(0, axis=0)
+
+
+# --- nn.Sequential: one source of truth; train() / eval() ---------------------------------------
+def _pair() -> tuple[tm.nn.Sequential, torch.nn.Sequential]:
+    rng = np.random.default_rng(4)
+    ours = tm.nn.Sequential(
+        tm.nn.Linear(3, 4, rng=rng, dtype=np.float64),
+        tm.nn.ReLU(),
+        tm.nn.Linear(4, 2, rng=rng, dtype=np.float64),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
+    ).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+def _same_forward(ours: tm.nn.Sequential, theirs: torch.nn.Sequential) -> None:
+    x = np.random.default_rng(5).standard_normal((5, 3))
+    want = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours(Tensor(x)).numpy(), want, rtol=RTOL)
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+
+
+@pytest.mark.parametrize("how", ["setitem", "layers list"])
+def test_replacing_a_sequential_layer_changes_forward_and_parameters(how: str) -> None:
+    ours, theirs = _pair()
+    _same_forward(ours, theirs)
+    if how == "setitem":
+        ours[1] = tm.nn.Tanh()
+    else:
+        ours.layers[1] = tm.nn.Tanh()
+    theirs[1] = torch.nn.Tanh()
+    _same_forward(ours, theirs)  # the fused Linear+ReLU plan would still apply a ReLU
+    new = tm.nn.Linear(4, 2, rng=np.random.default_rng(6), dtype=np.float64)
+    ours[2] = new
+    theirs[2] = torch.nn.Linear(4, 2).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    assert ours.parameters()[2] is new.weight
+    _same_forward(ours, theirs)
+    ours.append(tm.nn.Sigmoid())
+    theirs.append(torch.nn.Sigmoid())
+    _same_forward(ours, theirs)
+    with pytest.raises(TypeError, match="must be a Module"):
+        ours[0] = np.tanh  # type: ignore[assignment]
+
+
+def test_train_and_eval_set_training_everywhere_and_return_self() -> None:
+    ours, theirs = _pair()
+    for model in (ours, theirs):
+        assert model.training and model[0].training
+        assert model.eval() is model
+        assert not model.training and not model[0].training and not model[2].training
+        assert model.train() is model and model[1].training
+        assert model.train(False) is model and not model[1].training
