@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from ..engine.seeding import generator_or_default
 from ..engine.tensor import Tensor
 from .activations import ReLU
 from .module import Module
@@ -46,7 +47,8 @@ class Linear(Module):
     """z = x W^T + b, W of shape (fan_out, fan_in), He-initialised: W ~ N(0, 2 / fan_in).
 
     Example: ``Linear(3, 4, rng=np.random.default_rng(0))(Tensor(np.ones((2, 3)))).shape``
-    is ``(2, 4)``. Without ``rng`` a fresh, unseeded generator is used.
+    is ``(2, 4)``. Without ``rng`` the weights come from ``tm.default_generator`` (seeded at
+    import, reseeded by ``tm.manual_seed``): a script gives the same weights on every run.
     """
 
     def __init__(
@@ -59,7 +61,7 @@ class Linear(Module):
     ) -> None:
         fan_in = _size(fan_in, "fan_in", "Linear")
         fan_out = _size(fan_out, "fan_out", "Linear")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "Linear")
         w = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
         self.weight = Tensor._make(w.astype(dtype), False).requires_grad_()
         self.bias = (
@@ -163,7 +165,8 @@ class MLP(Sequential):
 
     ``MLP(N, [I, J], K)`` is the seed's N -> I relu -> J relu -> K; softmax lives in the loss.
     ``hidden`` may be one int for one hidden layer (``MLP(8, 16, 4)`` is 8 -> 16 -> 4).
-    The input must be a Tensor of shape (B, N).
+    The input must be a Tensor of shape (B, N). Without ``rng`` the weights come from
+    ``tm.default_generator``, so ``MLP(3, [4], 2)`` is the same network on every run.
 
     Example::
 
@@ -192,7 +195,7 @@ class MLP(Sequential):
             *(_size(h, f"hidden size {i}", "MLP") for i, h in enumerate(hidden)),
             _size(n_out, "n_out", "MLP"),
         ]
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "MLP")
         layers: list[Module] = []
         for i in range(len(sizes) - 1):
             layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, dtype=dtype))

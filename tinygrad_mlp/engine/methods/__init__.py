@@ -2,10 +2,13 @@
 
 Every method applies one op (or a short composition of ops) from :mod:`tinygrad_mlp.ops`:
 
+- :mod:`.arith`: the operators under torch's names (add, sub, mul, div, pow, matmul, dot);
 - :mod:`.math`: elementwise math and activations;
-- :mod:`.reduce`: reductions (sum, mean, max, prod, var, logsumexp, ...);
+- :mod:`.reduce`: reductions (sum, mean, prod, var, logsumexp, ...); :mod:`.dims` their
+  dim / axis arguments; :mod:`.extrema`: max, min, amax, amin, argmax, argmin;
 - :mod:`.shape`: shape changes (reshape, transpose, cat, squeeze, ...);
-- :mod:`.compare`: comparisons and predicates (no gradient).
+- :mod:`.compare`: comparisons and predicates (no gradient);
+- :mod:`.habits`: size(), numel(), dim(), float(t), int(t), format and grad_fn, as torch.
 """
 
 __all__: list[str] = []
