@@ -1,9 +1,9 @@
 """Tensor methods for the extremes: max, min (torch's values and indices along a dim), amax,
 amin, and the index reductions argmax, argmin (no gradient).
 
-``max()`` is the largest entry; ``max(dim)`` returns ``(values, indices)`` as torch (the gradient
-goes to the entry at each index); ``max(axis=...)`` and ``amax(dim)`` return the values only,
-as numpy's ``max`` and torch's ``amax`` (ties share the gradient equally).
+``max()`` is the largest entry; ``max(dim)`` returns ``(values, indices)`` as torch;
+``max(axis=...)`` and ``amax(dim)`` return the values only, as numpy's ``max`` and torch's
+``amax``. Ties share the gradient equally in every form.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ class ExtremaMethods:
         def shape(self) -> tuple[int, ...]: ...
         @property
         def ndim(self) -> int: ...
-        def gather(self, dim: int, index: Any) -> Tensor: ...
         @classmethod
         def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
 
@@ -59,10 +58,11 @@ class ExtremaMethods:
     ) -> Any:
         """The maximum: of everything (a Tensor), or along one ``dim`` (values and indices).
 
-        As torch, ``max(dim)`` returns ``(values, indices)``: the gradient of the values goes
-        to the entry at each index (the first among ties). ``max(axis=...)`` returns the
-        values only, as numpy, and :meth:`amax` is torch's values-only form; both split the
-        gradient equally among ties.
+        As torch, ``max(dim)`` returns ``(values, indices)`` (the first index among ties).
+        ``max(axis=...)`` returns the values only, as numpy, and :meth:`amax` is torch's
+        values-only form. The gradient of the values is split equally among tied maxima in
+        every form; torch's ``max(dim)`` gives it all to the one index instead (both are
+        subgradients; they differ only at exact ties).
 
         Example::
 
@@ -106,14 +106,11 @@ class ExtremaMethods:
                 f"{who}(dim) takes one int dim and returns (values, indices), as torch; got "
                 f"{dim!r}: for the {who}imum over several dims use a{who}(dim) or {who}(axis=...)"
             )
-        indices = self._arg(arg, who, dim, True)
+        indices = self._arg(arg, who, dim, keepdim)
         d = normalize_axis(dim, max(self.ndim, 1), who)
-        if self.ndim == 0:
-            return ValuesIndices(_ops.Reshape.apply(self, shape=()), indices)
-        values = self.gather(d, indices.data)
-        if not keepdim:
-            values = _ops.Reshape.apply(values, shape=values.shape[:d] + values.shape[d + 1 :])
-            indices = self._make(indices.data.reshape(values.shape), False)
+        # the values by the op (not by indexing at the indices): a data-dependent index array
+        # would be a constant to tm.jit, and the op's rule is the one of every other max
+        values = op.apply(self, axis=d if self.ndim else (), keepdims=keepdim and self.ndim > 0)
         return ValuesIndices(values, indices)
 
     def amax(self, dim: Axis = (), keepdim: bool = False) -> Tensor:
