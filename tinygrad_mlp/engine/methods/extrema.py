@@ -131,16 +131,27 @@ class ExtremaMethods:
         return _ops.Min.apply(self, axis=axes, keepdims=keep)
 
     def argmax(
-        self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
         """Index of the maximum along ``dim`` (of the flattened tensor for None), int64.
 
         The first index among ties, as torch and numpy; no gradient flows through it.
         """
-        return self._arg(np.argmax, "argmax", pick_axis(axis, dim, "argmax"), keepdim)
+        keep = pick_keepdims(keepdims, keepdim, "argmax")
+        return self._arg(np.argmax, "argmax", pick_axis(axis, dim, "argmax"), keep)
 
     def argmin(
-        self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
         """Index of the minimum along ``dim`` (of the flattened tensor for None), int64.
 
@@ -149,7 +160,8 @@ class ExtremaMethods:
             >>> Tensor(np.array([[3.0, 1.0], [0.0, 2.0]])).argmin(1).numpy()
             array([1, 0])
         """
-        return self._arg(np.argmin, "argmin", pick_axis(axis, dim, "argmin"), keepdim)
+        keep = pick_keepdims(keepdims, keepdim, "argmin")
+        return self._arg(np.argmin, "argmin", pick_axis(axis, dim, "argmin"), keep)
 
     def _arg(self, fn: Any, who: str, axis: Any, keepdim: bool) -> Tensor:
         if axis is not None:
