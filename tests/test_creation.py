@@ -70,7 +70,7 @@ def test_random_tensors_come_from_the_given_generator_only():
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: tm.randn(2, generator=None),
+        lambda: tm.randn(2, generator=np.random.default_rng),  # the function, not a Generator
         lambda: tm.rand(2, generator=np.random.RandomState(0)),
         lambda: tm.randint(0, 2, (2,), generator=0),
     ],

@@ -139,7 +139,7 @@ def test_parameters_lists_every_parameter_once() -> None:
     assert len(params) == 6
     assert len({id(p) for p in params}) == 6
     assert all(p is q for p, (_, q) in zip(params, model.named_parameters(), strict=True))
-    assert sum(p.size for p in params) == 64 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
+    assert sum(p.numel() for p in params) == 64 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
 
 
 def _give_grads(model: nn.MLP) -> None:

@@ -88,8 +88,13 @@ def test_prod_forward_mode_at_zeros_matches_reverse_mode(seed):
 def test_ties_split_the_gradient_equally_along_dim(name):
     x = np.array([[1.0, 1.0, 1.0], [2.0, -2.0, 2.0]])
     x = x if name == "max" else -x
-    g = _grad(lambda t: getattr(t, name)(dim=1).sum(), x)
-    np.testing.assert_allclose(g, [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.0, 0.5]], rtol=EXACT)
+    split = [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.0, 0.5]]
+    g = _grad(lambda t: getattr(t, name)(axis=1).sum(), x)
+    np.testing.assert_allclose(g, split, rtol=EXACT)
+    g = _grad(lambda t: getattr(t, "a" + name)(dim=1).sum(), x)  # torch's amax / amin
+    np.testing.assert_allclose(g, split, rtol=EXACT)
+    g = _grad(lambda t: getattr(t, name)(dim=1).values.sum(), x)  # torch's gives one index all
+    np.testing.assert_allclose(g, split, rtol=EXACT)
 
 
 def test_argmax_argmin_give_int64_first_index_and_no_graph():
@@ -120,7 +125,8 @@ REDUCTIONS = ["sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "a
 def test_torch_and_numpy_spellings_agree(name, seed, axis, keep):
     x = Tensor(np.random.default_rng(seed).uniform(0.5, 2.0, (3, 4)))
     a = getattr(x, name)(axis=axis, keepdims=keep)
-    b = getattr(x, name)(dim=axis, keepdim=keep)
+    torch_name = "a" + name if name in ("max", "min") else name  # max(dim) gives indices too
+    b = getattr(x, torch_name)(dim=axis, keepdim=keep)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     ref = {
         "std": lambda d, **k: np.std(d, ddof=1, **k),
@@ -280,5 +286,5 @@ def test_operator_aliases_match_the_operators():
         (a.dot(b), a @ b),
     ]:
         np.testing.assert_array_equal(got.numpy(), want.numpy())
-    with pytest.raises(ValueError, match="1-D"):
-        Tensor(np.ones((2, 2))).dot(np.ones(2))
+    with pytest.raises(ValueError, match="1-D or 2-D"):  # numpy's dot, without its N-d case
+        Tensor(np.ones((2, 2, 2))).dot(np.ones(2))

@@ -25,6 +25,7 @@ from .checks import (
     gradgradcheck,
     numerical_grad,
 )
+from .dtypes import bool, float16, float32, float64, int32, int64
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
 from .engine.creation import (
@@ -45,11 +46,13 @@ from .engine.creation import (
 from .engine.forward_ad import jvp
 from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .engine.higher_order import hessian, hvp
+from .engine.seeding import default_generator, manual_seed
 from .engine.tensor import Tensor
 from .functional.shape import cat, chunk, concatenate, gather, split, stack
 from .jit import JitError, jit
 from .seed import closed_form
 from .train.checkpoint import load, save
+from .utils.blas import get_num_threads, set_num_threads
 
 # The oracle lives beside the seed network (seed/closed_form.py); this keeps its public path
 # importable as a module too: ``from tinygrad_mlp.closed_form import one_hot``.
@@ -72,6 +75,16 @@ __all__ = [
     "randn",
     "randint",
     "normal",
+    "manual_seed",
+    "default_generator",
+    "float16",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "bool",
+    "set_num_threads",
+    "get_num_threads",
     "cat",
     "concatenate",
     "stack",

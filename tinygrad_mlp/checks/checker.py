@@ -22,7 +22,7 @@ from .report import (
     InputReport,
     disconnected_message,
 )
-from .tolerances import Tolerances, resolve
+from .tolerances import Tolerances, leaves_of, resolve
 
 __all__ = ["gradcheck", "MODES", "DEFAULT_SEED"]
 
@@ -35,7 +35,7 @@ Found = tuple[tuple[int, ...], tuple[int, ...] | None, float, Verdict]
 
 def gradcheck(
     fn: Fn,
-    inputs: Sequence[Tensor],
+    inputs: Sequence[Tensor | np.ndarray],
     eps: float | None = None,
     atol: float | None = None,
     rtol: float | None = None,
@@ -48,6 +48,10 @@ def gradcheck(
     names: Sequence[str] | None = None,
 ) -> GradcheckReport:
     """Check the derivatives of ``fn(*inputs)`` (a scalar or any shape) by finite differences.
+
+    ``inputs`` are Tensors that require grad, or float numpy arrays (each copied into a new
+    leaf that requires grad, as ``check_grads`` takes them: the caller's array is left
+    as it is).
 
     mode="full": every entry J[k, i] of the Jacobian (output k, input entry i), analytic
     (one reverse pass per output entry) against the central difference
@@ -81,7 +85,7 @@ def gradcheck(
         3
     """
     return _gradcheck(
-        fn, inputs, eps, atol, rtol, mode, raise_exception=raise_exception,
+        fn, leaves_of(inputs, "gradcheck"), eps, atol, rtol, mode, raise_exception=raise_exception,
         allow_float32=allow_float32, n_directions=n_directions, rng=rng, names=names,
     )  # fmt: skip
 
@@ -247,13 +251,13 @@ def _projection(
     """⟨J^T u, v⟩ against ⟨u, D(v)⟩ for random unit directions v of input n. For a scalar fn
     u = 1 and ``g`` is its gradient; otherwise u is drawn after each v, J^T u computed anew."""
     x = inputs[n]
-    if x.size == 0:
+    if x.numel() == 0:
         return []
     flat = flat_view(x, who)
     base = flat.copy()
     found: list[Found] = []
     for k in range(n_directions):
-        v = rng.standard_normal(x.size)
+        v = rng.standard_normal(x.numel())
         v /= np.linalg.norm(v)
         u = np.ones(f0.shape) if f0.size == 1 else rng.standard_normal(f0.shape)
         moved: list[np.ndarray] = []

@@ -12,13 +12,14 @@ from ..engine.grad_mode import enable_grad
 from ..engine.tensor import Tensor
 from .checker import _gradcheck
 from .report import GradcheckReport
+from .tolerances import leaves_of
 
 __all__ = ["gradgradcheck"]
 
 
 def gradgradcheck(
     fn: Callable[..., Tensor],
-    inputs: Sequence[Tensor],
+    inputs: Sequence[Tensor | np.ndarray],
     eps: float | None = None,
     atol: float | None = None,
     rtol: float | None = None,
@@ -44,8 +45,9 @@ def gradgradcheck(
         >>> tm.gradgradcheck(lambda x: (x ** 3).exp().sum(), [x]).ok
         True
     """
+    leaves = leaves_of(inputs, "gradgradcheck")  # arrays as gradcheck takes them
     gen = rng if rng is not None else np.random.default_rng(0)
-    weights = [gen.uniform(-1.0, 1.0, x.shape) for x in inputs]
+    weights = [gen.uniform(-1.0, 1.0, x.shape) for x in leaves]
 
     def grad_along_u(*xs: Tensor) -> Tensor:
         with enable_grad():  # the gradient needs a graph even when gradcheck evaluates h
@@ -61,7 +63,7 @@ def gradgradcheck(
 
     return _gradcheck(
         grad_along_u,
-        inputs,
+        leaves,
         eps,
         atol,
         rtol,

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..engine.tensor import Tensor
 
-__all__ = ["Tolerances", "DEFAULTS", "ENTRYWISE", "NORMWISE", "resolve"]
+__all__ = ["Tolerances", "DEFAULTS", "ENTRYWISE", "NORMWISE", "resolve", "leaves_of"]
 
 
 # The two tolerance rules, by name. tm.gradcheck and tm.check_grads judge each entry on its
@@ -109,3 +110,20 @@ def resolve(
         if not (np.isfinite(value) and value >= 0):
             raise ValueError(f"{who}: {what} must be a finite number >= 0, got {value}")
     return dtype, out
+
+
+def leaves_of(inputs: Any, who: str) -> Any:
+    """``inputs`` with every numpy array replaced by a copy in a leaf that requires grad.
+
+    Example: ``leaves_of([np.ones(2)], "gradcheck")[0].requires_grad`` is True.
+    """
+    if not isinstance(inputs, Sequence) or isinstance(inputs, (Tensor, np.ndarray)):
+        return inputs  # _gradcheck names the problem
+    out = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, np.ndarray):
+            if x.dtype.kind != "f":
+                raise TypeError(f"{who}: input {i} has dtype {x.dtype}; it needs floats")
+            x = Tensor.from_numpy(np.array(x, copy=True), requires_grad=True)
+        out.append(x)
+    return out

@@ -43,7 +43,7 @@ def vjp_map(f: Fn, u: np.ndarray) -> Fn:
             if out.requires_grad:
                 seed = u.astype(out.dtype)
                 grads = grad(out, zs, grad_outputs=seed, create_graph=True, allow_unused=True)
-            return _concat(grads, [x.size for x in xs], xs[0].dtype)
+            return _concat(grads, [x.numel() for x in xs], xs[0].dtype)
 
     return vjp_of_f
 

@@ -3,8 +3,9 @@
 Names and arguments follow torch (``tm.zeros(2, 3)``, ``tm.arange(0, 1, 0.25)``). Default
 dtypes follow the rule of ``Tensor(...)``: float32 for floating values (a Python float is
 float32, as torch's default dtype), int64 for ints, bool for bools; ``dtype=`` overrides.
-Random tensors take an explicit ``numpy.random.Generator`` (``generator=``): there is no
-global random state.
+Random tensors draw from ``generator=`` (a ``numpy.random.Generator``) or, when it is omitted,
+from the one documented default Generator ``tm.default_generator`` (seeded at import, reseeded
+by ``tm.manual_seed``; see ``seeding``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .seeding import generator_or_default
 from .tensor import Tensor
 
 __all__ = [
@@ -167,19 +169,14 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     return _leaf(np.eye(rows, cols, dtype=_float(dtype)), requires_grad)
 
 
-def _generator(generator: Any, who: str) -> np.random.Generator:
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"{who}: generator must be a numpy.random.Generator, e.g. "
-            f"numpy.random.default_rng(0), got {type(generator).__name__}"
-        )
-    return generator
-
-
 def rand(
-    *size: Any, generator: np.random.Generator, dtype: Any = None, requires_grad: bool = False
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
-    """Uniform on [0, 1), drawn from ``generator`` (float32 unless ``dtype``).
+    """Uniform on [0, 1), drawn from ``generator`` (default: ``tm.default_generator``),
+    float32 unless ``dtype``.
 
     Example::
 
@@ -187,16 +184,28 @@ def rand(
         (2, 3)
     """
     shape = _size(size, "rand")
-    data = _generator(generator, "rand").random(shape).astype(_float(dtype))
+    data = generator_or_default(generator, "rand").random(shape).astype(_float(dtype))
     return _leaf(data, requires_grad)
 
 
 def randn(
-    *size: Any, generator: np.random.Generator, dtype: Any = None, requires_grad: bool = False
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
-    """Standard normal samples from ``generator`` (float32 unless ``dtype``)."""
+    """Standard normal samples from ``generator`` (default: ``tm.default_generator``),
+    float32 unless ``dtype``.
+
+    Example::
+
+        >>> _ = tm.manual_seed(0)
+        >>> a = tm.randn(2, 3).numpy()
+        >>> bool((a == tm.randn(2, 3, generator=np.random.default_rng(0)).numpy()).all())
+        True
+    """
     shape = _size(size, "randn")
-    data = _generator(generator, "randn").standard_normal(shape).astype(_float(dtype))
+    data = generator_or_default(generator, "randn").standard_normal(shape).astype(_float(dtype))
     return _leaf(data, requires_grad)
 
 
@@ -205,7 +214,7 @@ def randint(
     high: int | Sequence[int] | None = None,
     size: Sequence[int] = (),
     *,
-    generator: np.random.Generator,
+    generator: np.random.Generator | None = None,
     dtype: Any = None,
 ) -> Tensor:
     """Ints uniform in [low, high), int64; ``randint(high, size)`` means low = 0, as torch.
@@ -224,7 +233,7 @@ def randint(
     if hi <= lo:
         raise ValueError(f"randint: need low < high, got [{lo}, {hi})")
     shape = _size((dims,), "randint")
-    rng = _generator(generator, "randint")
+    rng = generator_or_default(generator, "randint")
     data = rng.integers(lo, hi, size=shape, dtype=np.int64).astype(
         np.int64 if dtype is None else dtype
     )
@@ -236,7 +245,7 @@ def normal(
     std: float,
     size: Sequence[int],
     *,
-    generator: np.random.Generator,
+    generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -244,5 +253,5 @@ def normal(
     if not std >= 0:
         raise ValueError(f"normal: std must be >= 0, got {std}")
     shape = _size((tuple(size),), "normal")
-    data = _generator(generator, "normal").normal(mean, std, shape).astype(_float(dtype))
+    data = generator_or_default(generator, "normal").normal(mean, std, shape).astype(_float(dtype))
     return _leaf(data, requires_grad)

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .conversion import as_array as _as_array
+from .methods.arith import ArithMethods
 from .methods.compare import CompareMethods
+from .methods.extrema import ExtremaMethods
+from .methods.habits import HabitMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
@@ -31,7 +34,16 @@ def _promoted(dtype: np.dtype[Any], scalar: Any) -> np.dtype[Any]:
     return np.result_type(dtype, scalar)
 
 
-class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInterop):
+class Tensor(
+    ArithMethods,
+    MathMethods,
+    ReduceMethods,
+    ExtremaMethods,
+    ShapeMethods,
+    CompareMethods,
+    HabitMethods,
+    NumpyInterop,
+):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
     ``Tensor(data)`` copies ``data`` (like ``torch.tensor``); numpy arrays keep their dtype,
@@ -111,10 +123,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by an op that records a graph."""
         return self._ctx is None
@@ -187,15 +195,25 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
 
     # --- autodiff ---------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        *,
+        grad: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
-        ``grad`` is d(loss)/d(self); a scalar needs none (it is 1). The graph's buffers are
-        released afterwards unless ``retain_graph=True``. With ``create_graph=True`` the
-        gradients are Tensors with a graph of their own (and the graph is retained).
+        ``gradient`` (torch's name; ``grad=`` is accepted too) is d(loss)/d(self); a scalar
+        needs none (it is 1). The graph's buffers are released afterwards unless
+        ``retain_graph=True``. With ``create_graph=True`` the gradients are Tensors with a
+        graph of their own (and the graph is retained).
         """
-        _backward.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("backward: pass gradient= or grad=, not both")
+            gradient = grad
+        _backward.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     # --- ops (each one is a node class in ops.py) ---------------------------------------
     def _lift(self, other: Any) -> Tensor:
@@ -264,48 +282,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
 
     # Comparisons (== != < ...) give constant boolean tensors: engine/methods/compare.py.
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
-
-    # torch's names for the operators
-    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self + alpha * other (torch's ``add``)."""
-        return self + (other if alpha == 1 else other * alpha)
-
-    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self - alpha * other (torch's ``sub``)."""
-        return self - (other if alpha == 1 else other * alpha)
-
-    def mul(self, other: Any) -> Tensor:
-        """self * other, elementwise with broadcasting."""
-        return self * other
-
-    def div(self, other: Any) -> Tensor:
-        """self / other, true division (torch's ``div`` without ``rounding_mode``)."""
-        return self / other
-
-    def neg(self) -> Tensor:
-        """-self."""
-        return -self
-
-    def pow(self, exponent: Any) -> Tensor:
-        """self ** exponent."""
-        return self**exponent
-
-    def matmul(self, other: Any) -> Tensor:
-        """self @ other, with numpy's (and torch's) matmul rules."""
-        return self @ other
-
-    def dot(self, other: Any) -> Tensor:
-        """The inner product of two 1-D tensors of one length (torch's ``dot``, 1-D only).
-
-        Example: ``Tensor(np.array([1.0, 2.0])).dot(np.array([3.0, 4.0])).item()`` is 11.0.
-        """
-        b = self._lift(other)
-        if self.ndim != 1 or b.ndim != 1 or self.shape != b.shape:
-            raise ValueError(
-                f"dot: needs two 1-D tensors of one length, got {self.shape} and {b.shape} "
-                "(use matmul for matrices)"
-            )
-        return _ops.MatMul.apply(self, b)
 
     def astype(self, dtype: Any) -> Tensor:
         """The values converted to ``dtype``; the gradient is converted back.

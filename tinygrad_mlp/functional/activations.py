@@ -195,10 +195,11 @@ def logsigmoid(x: Tensor) -> Tensor:
     return ops.LogSigmoid.apply(x)
 
 
-def softmin(x: Tensor, axis: int = -1) -> Tensor:
-    """softmax(-x) along ``axis`` (torch's ``dim``), stable for large inputs.
+def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along ``dim`` (torch) or ``axis`` (numpy), -1 by default, stable for large
+    inputs.
 
     >>> F.softmin(Tensor(np.array([0.0, 0.0]))).numpy()
     array([0.5, 0.5])
     """
-    return x.softmin(axis)
+    return x.softmin(dim, axis=axis)

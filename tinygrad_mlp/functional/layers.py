@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from .. import ops
+from ..engine.methods.math import along
 from ..engine.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "linear", "linear_relu"]
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """a_k = e^{z_k} / sum_c e^{z_c} along ``axis``, stable for large logits.
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """a_k = e^{z_k} / sum_c e^{z_c} along ``dim`` (torch) or ``axis`` (numpy), -1 by default,
+    stable for large logits; dim 0 or -1 of a 0-d tensor is its one element, as torch.
 
     Example: ``softmax(Tensor(np.zeros((1, 4)))).numpy()`` gives ``[[0.25, 0.25, 0.25, 0.25]]``.
     """
-    return ops.Softmax.apply(x, axis=axis)
+    return along(ops.Softmax, x, dim, axis, "softmax")
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """z_k - log sum_c e^{z_c} along ``axis`` (log-sum-exp: never takes log of 0).
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """z_k - log sum_c e^{z_c} along ``dim`` or ``axis`` as ``softmax`` (log-sum-exp:
+    never takes log of 0).
 
     Example: ``log_softmax(Tensor(np.array([[0.0, 1e4]]))).numpy()`` gives ``[[-1e4, 0.]]``.
     """
-    return ops.LogSoftmax.apply(x, axis=axis)
+    return along(ops.LogSoftmax, x, dim, axis, "log_softmax")
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

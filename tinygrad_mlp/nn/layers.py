@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from ..engine.seeding import generator_or_default
 from ..engine.tensor import Tensor
 from .activations import ReLU
 from .module import Module
@@ -35,11 +36,19 @@ def _tensor_input(x: Any, who: str) -> Tensor:
     return x
 
 
+def _module(value: Any, i: int) -> Module:
+    """A Sequential's layer, which must be a Module (as torch refuses anything else)."""
+    if not isinstance(value, Module):
+        raise TypeError(f"Sequential: layer {i} must be a Module, got {type(value).__name__}")
+    return value
+
+
 class Linear(Module):
     """z = x W^T + b, W of shape (fan_out, fan_in), He-initialised: W ~ N(0, 2 / fan_in).
 
     Example: ``Linear(3, 4, rng=np.random.default_rng(0))(Tensor(np.ones((2, 3)))).shape``
-    is ``(2, 4)``. Without ``rng`` a fresh, unseeded generator is used.
+    is ``(2, 4)``. Without ``rng`` the weights come from ``tm.default_generator`` (seeded at
+    import, reseeded by ``tm.manual_seed``): a script gives the same weights on every run.
     """
 
     def __init__(
@@ -52,7 +61,7 @@ class Linear(Module):
     ) -> None:
         fan_in = _size(fan_in, "fan_in", "Linear")
         fan_out = _size(fan_out, "fan_out", "Linear")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "Linear")
         w = rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
         self.weight = Tensor._make(w.astype(dtype), False).requires_grad_()
         self.bias = (
@@ -70,29 +79,48 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied in order, named "0", "1", ... as in torch.nn.Sequential.
 
-    A Linear followed by a ReLU runs as one fused node (same result, fewer nodes).
+    ``layers`` (a list) is the one source of truth: ``seq[1] = nn.Tanh()``,
+    ``seq.layers[1] = ...`` and ``append`` change what ``forward``, ``parameters()`` and
+    the state dict see alike. A Linear followed by a ReLU runs as one fused node (same
+    result, fewer nodes); that plan is worked out again whenever the layers change.
+
+    Example::
+
+        >>> seq = tm.nn.Sequential(tm.nn.Linear(2, 3), tm.nn.ReLU())
+        >>> seq[1] = tm.nn.Tanh()
+        >>> seq
+        Sequential(Linear(2, 3, dtype=float32), Tanh())
     """
 
     def __init__(self, *layers: Module) -> None:
-        for i, layer in enumerate(layers):
-            setattr(self, str(i), layer)
-        self.layers = list(layers)
-        self._plan = self._fuse(self.layers)
+        self.layers = [_module(m, i) for i, m in enumerate(layers)]
+        self._planned: tuple[Module, ...] = ()
+        self._plan: list[tuple[Module, bool]] = []
+
+    def _current_plan(self) -> list[tuple[Module, bool]]:
+        """The fused plan of the layers as they are now (recomputed when one was replaced)."""
+        layers = self.layers
+        if len(layers) != len(self._planned) or any(
+            a is not b for a, b in zip(layers, self._planned, strict=True)
+        ):
+            self._plan = self._fuse(layers)
+            self._planned = tuple(layers)
+        return self._plan
 
     @staticmethod
     def _fuse(layers: list[Module]) -> list[tuple[Module, bool]]:
-        """(layer, fused-with-the-ReLU-after-it) pairs, worked out once, not on every call."""
+        """(layer, fused-with-the-ReLU-after-it) pairs."""
         plan: list[tuple[Module, bool]] = []
         i = 0
         while i < len(layers):
             fuse = type(layers[i]) is Linear and i + 1 < len(layers) and type(layers[i + 1]) is ReLU
-            plan.append((layers[i], fuse))
+            plan.append((_module(layers[i], i), fuse))
             i += 2 if fuse else 1
         return plan
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
-            yield str(i), layer
+            yield str(i), _module(layer, i)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         for name, layer in self.named_children():
@@ -100,7 +128,7 @@ class Sequential(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = _tensor_input(x, type(self).__name__)
-        for layer, fused in self._plan:
+        for layer, fused in self._current_plan():
             if fused:
                 assert isinstance(layer, Linear)
                 x = F.linear_relu(x, layer.weight, layer.bias)
@@ -108,11 +136,24 @@ class Sequential(Module):
                 x = layer(x)
         return x
 
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (torch's ``Sequential.append``); returns self."""
+        self.layers.append(_module(module, len(self.layers)))
+        return self
+
     def __len__(self) -> int:
         return len(self.layers)
 
-    def __getitem__(self, i: int) -> Module:
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return Sequential(*self.layers[i])
         return self.layers[i]
+
+    def __setitem__(self, i: int, module: Module) -> None:
+        self.layers[i] = _module(module, i)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(m) for m in self.layers)
@@ -124,7 +165,8 @@ class MLP(Sequential):
 
     ``MLP(N, [I, J], K)`` is the seed's N -> I relu -> J relu -> K; softmax lives in the loss.
     ``hidden`` may be one int for one hidden layer (``MLP(8, 16, 4)`` is 8 -> 16 -> 4).
-    The input must be a Tensor of shape (B, N).
+    The input must be a Tensor of shape (B, N). Without ``rng`` the weights come from
+    ``tm.default_generator``, so ``MLP(3, [4], 2)`` is the same network on every run.
 
     Example::
 
@@ -153,7 +195,7 @@ class MLP(Sequential):
             *(_size(h, f"hidden size {i}", "MLP") for i, h in enumerate(hidden)),
             _size(n_out, "n_out", "MLP"),
         ]
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "MLP")
         layers: list[Module] = []
         for i in range(len(sizes) - 1):
             layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, dtype=dtype))

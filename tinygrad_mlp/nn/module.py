@@ -21,7 +21,13 @@ class Module:
     Names follow attribute order, dotted through children, as in torch (``"0.weight"``).
     A frozen parameter (``requires_grad_(False)``) stays a parameter: it is still listed,
     saved and loaded, and optimizers skip it because it gets no gradient.
+
+    ``training`` is True until ``eval`` (as torch); no layer here behaves differently in
+    the two modes yet (there is no dropout or batch norm), so the flag is for your own layers
+    and for code written for torch.
     """
+
+    training: bool = True  # a class default; train() / eval() set it on each module
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -33,6 +39,26 @@ class Module:
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
+
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training`` to ``mode`` here and in every child, as torch; returns self.
+
+        Example::
+
+            >>> model = tm.nn.MLP(3, [4], 2)
+            >>> model.eval() is model, model.training, model[0].training
+            (True, False, False)
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(f"train: mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self.training = mode
+        for _, child in self.named_children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """``train(False)``: evaluation mode, as torch; returns self."""
+        return self.train(False)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """(dotted name, parameter) pairs, depth first in attribute order."""

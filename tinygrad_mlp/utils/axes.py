@@ -11,14 +11,18 @@ __all__ = ["normalize_axis", "normalize_axes", "keep_shape", "reduced_count"]
 
 
 def normalize_axis(axis: Any, ndim: int, who: str = "axis") -> int:
-    """``axis`` as a non-negative int below ``ndim``, or a ValueError/TypeError naming ``who``.
+    """``axis`` as a non-negative int below ``ndim``, or an error naming ``who``: a TypeError,
+    or for an axis out of range numpy's AxisError (both an IndexError, as torch raises, and a
+    ValueError).
 
     Example: ``normalize_axis(-1, 3)`` is 2.
     """
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{who}: axis must be an int, got {type(axis).__name__} {axis!r}")
     if not -ndim <= axis < ndim:
-        raise ValueError(f"{who}: axis {axis} is out of range for a tensor with {ndim} dimensions")
+        raise np.exceptions.AxisError(
+            f"{who}: axis {axis} is out of range for a tensor with {ndim} dimensions"
+        )
     return int(axis) % ndim
 
 

@@ -2,10 +2,16 @@
 
 The seed network's matrices are small (at most a few hundred wide); splitting each product
 over threads costs more than it saves, and on a busy machine spinning BLAS threads can make
-an epoch tens of times slower. ``limit_threads`` caps the thread count while it is
-active, through threadpoolctl when it is installed, else by calling OpenBLAS's own
+an epoch tens of times slower. ``set_num_threads`` (``tm.set_num_threads``) sets the
+thread count for the rest of the process, as torch's; ``limit_threads`` sets it for a
+block only. Both go through threadpoolctl when it is installed, else call OpenBLAS's own
 ``openblas_set_num_threads`` (in the build numpy ships, or a system one) found among the
-loaded libraries. It is best effort: with another BLAS, or off Linux, it changes nothing.
+loaded libraries. It is best effort: with another BLAS, or off Linux, it changes nothing
+(``get_num_threads`` then says None).
+
+The library does not limit threads on import (neither does torch): large matrices do gain
+from them. For networks like the seed network call ``tm.set_num_threads(1)`` first; the
+measured difference is in docs/training.md.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["limit_threads"]
+__all__ = ["limit_threads", "set_num_threads", "get_num_threads"]
 
 _SET = (
     "scipy_openblas_set_num_threads64_",
@@ -50,6 +56,58 @@ def _openblas() -> list[tuple[Any, Any]]:
     return found
 
 
+def _threadpoolctl() -> Any:
+    try:
+        return importlib.import_module("threadpoolctl")
+    except ImportError:
+        return None
+
+
+def _check(n: Any, who: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{who}: the thread count must be an int >= 1, got {n!r}")
+    return n
+
+
+def set_num_threads(n: int) -> None:
+    """Let numpy's BLAS use ``n`` threads from now on (torch's ``set_num_threads``).
+
+    One thread is fastest for small matrices (a few hundred wide), most of all on a busy
+    machine; the default is BLAS's own (usually one per core).
+
+    Example::
+
+        >>> before = tm.get_num_threads()
+        >>> tm.set_num_threads(1)
+        >>> tm.get_num_threads() in (1, None)   # None: no BLAS found whose threads it can set
+        True
+        >>> tm.set_num_threads(before or 1)
+    """
+    n = _check(n, "set_num_threads")
+    threadpoolctl = _threadpoolctl()
+    if threadpoolctl is not None:
+        threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+        return
+    for _, set_ in _openblas():
+        set_(n)
+
+
+def get_num_threads() -> int | None:
+    """How many threads numpy's BLAS may use now (the most among the loaded BLAS libraries);
+    None when none is found that reports it.
+
+    Example: ``tm.get_num_threads()`` is 2 on a two-core machine before any limit is set.
+    """
+    threadpoolctl = _threadpoolctl()
+    if threadpoolctl is not None:
+        counts = [
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        ]
+    else:
+        counts = [int(get()) for get, _ in _openblas()]
+    return max(counts) if counts else None
+
+
 @contextlib.contextmanager
 def limit_threads(n: int | None) -> Iterator[None]:
     """Run the block with BLAS limited to ``n`` threads (None: leave it alone); restore after.
@@ -63,12 +121,8 @@ def limit_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    if n < 1:
-        raise ValueError(f"limit_threads: n must be >= 1, got {n}")
-    try:
-        threadpoolctl = importlib.import_module("threadpoolctl")
-    except ImportError:
-        threadpoolctl = None
+    n = _check(n, "limit_threads")
+    threadpoolctl = _threadpoolctl()
     if threadpoolctl is not None:
         with threadpoolctl.threadpool_limits(limits=n, user_api="blas"):
             yield

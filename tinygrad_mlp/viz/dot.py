@@ -67,7 +67,7 @@ def to_dot(
 
 def _add_values(node: Node, obj: Any, data: bool, grad: bool, limit: int) -> None:
     if isinstance(obj, Tensor):
-        if data or (node.kind == "const" and obj.size == 1):  # a constant's value says a lot
+        if data or (node.kind == "const" and obj.numel() == 1):  # a constant's value says a lot
             node.lines.append(_summary(obj.data, limit))
         if grad and obj.grad is not None:
             g = obj.grad.data if isinstance(obj.grad, Tensor) else np.asarray(obj.grad)

@@ -2,10 +2,13 @@
 
 Every method applies one op (or a short composition of ops) from ``tinygrad_mlp.ops``:
 
+- ``arith``: the operators under torch's names (add, sub, mul, div, pow, matmul, dot);
 - ``math``: elementwise math and activations;
-- ``reduce``: reductions (sum, mean, max, prod, var, logsumexp, ...);
+- ``reduce``: reductions (sum, mean, prod, var, logsumexp, ...); ``dims`` their
+  dim / axis arguments; ``extrema``: max, min, amax, amin, argmax, argmin;
 - ``shape``: shape changes (reshape, transpose, cat, squeeze, ...);
-- ``compare``: comparisons and predicates (no gradient).
+- ``compare``: comparisons and predicates (no gradient);
+- ``habits``: size(), numel(), dim(), float(t), int(t), format and grad_fn, as torch.
 """
 
 __all__: list[str] = []

@@ -12,11 +12,31 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ... import ops as _ops
+from .dims import pick_axis, torch_dims
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ["MathMethods"]
+__all__ = ["MathMethods", "along"]
+
+
+def along(op: Any, x: Any, dim: int | None, axis: int | None, who: str) -> Tensor:
+    """``op`` (softmax or log-softmax) along torch's ``dim`` or numpy's ``axis`` (default -1).
+
+    As torch, dim 0 or -1 of a 0-d tensor is its one element; numpy's ``axis=`` keeps numpy's
+    rule (a 0-d array has no axis 0).
+
+    Example::
+
+        >>> along(_ops.Softmax, Tensor(np.zeros(2)), None, None, "softmax").numpy()
+        array([0.5, 0.5])
+    """
+    a = pick_axis(axis, dim, who)
+    a = -1 if a is None else a
+    if axis is None and x.ndim == 0:
+        torch_dims(a, 0, who)  # only 0 and -1 are in range
+        return _ops.Reshape.apply(op.apply(_ops.Reshape.apply(x, shape=(1,)), axis=0), shape=())
+    return op.apply(x, axis=a)
 
 
 def _number_or_none(b: Any) -> bool:
@@ -189,17 +209,27 @@ class MathMethods:
         """Elementwise 1 / (1 + e^-x), without overflow; its derivative is s (1 - s)."""
         return _ops.Sigmoid.apply(self)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
-        return _ops.Softmax.apply(self, axis=axis)
+    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``dim`` (torch) or ``axis`` (numpy), -1 by default,
+        computed stably. On a 0-d tensor dim 0 or -1 is its one element (softmax is 1).
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - log(sum(exp(x))) along ``axis``, by log-sum-exp (never log(0))."""
-        return _ops.LogSoftmax.apply(self, axis=axis)
+        Example::
 
-    def softmin(self, axis: int = -1) -> Tensor:
-        """softmax(-x) along ``axis``."""
-        return _ops.Softmax.apply(_ops.Neg.apply(self), axis=axis)
+            >>> Tensor(np.zeros((1, 2))).softmax(dim=1).numpy()
+            array([[0.5, 0.5]])
+            >>> Tensor(np.array(3.0)).softmax(0).item()
+            1.0
+        """
+        return along(_ops.Softmax, self, dim, axis, "softmax")
+
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """x - log(sum(exp(x))) along ``dim`` (or ``axis``), -1 by default, by log-sum-exp
+        (never log(0)); the axis rules of ``softmax``."""
+        return along(_ops.LogSoftmax, self, dim, axis, "log_softmax")
+
+    def softmin(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """softmax(-x) along ``dim`` (or ``axis``), -1 by default."""
+        return along(_ops.Softmax, _ops.Neg.apply(self), dim, axis, "softmin")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x if x > 0 else negative_slope * x; the derivative at 0 is the slope (as torch)."""

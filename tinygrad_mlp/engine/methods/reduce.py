@@ -1,8 +1,10 @@
-"""Tensor methods for reductions: sum, mean, max, min, prod, var, std, logsumexp, cumsum, and
-the ones without a gradient (argmax, argmin, all, any).
+"""Tensor methods for reductions: sum, mean, prod, var, std, logsumexp, cumsum, and the boolean
+all, any (no gradient); max, min and their indices are in ``extrema``.
 
-Every reduction takes numpy's ``axis=`` / ``keepdims=`` or torch's ``dim=`` / ``keepdim=``
-(one spelling per call). ``axis`` may be an int, a tuple of ints, or None for all axes.
+Every reduction takes torch's ``dim`` / ``keepdim`` (also positionally, in torch's order) or
+numpy's ``axis=`` / ``keepdims=`` (keywords; one spelling per call). Each spelling keeps its
+library's meaning where they differ (see ``dims``): ``dim=()`` reduces everything and
+``dim=0`` names the one element of a 0-d tensor, as torch; ``axis=()`` reduces nothing, as numpy.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from ... import ops as _ops
 from ...utils.axes import normalize_axes, normalize_axis, reduced_count
+from .dims import pick_axis, pick_keepdims, reduce_args
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -23,34 +26,29 @@ __all__ = ["ReduceMethods", "pick_axis", "pick_keepdims"]
 Axis = int | Sequence[int] | None
 
 
-def pick_axis(axis: Any, dim: Any, who: str) -> Any:
-    """The reduction axes from numpy's ``axis`` or torch's ``dim``; both given is a TypeError.
+def _variance_args(
+    x: Any,
+    dim: Any,
+    unbiased: bool | None,
+    keepdim: bool | None,
+    correction: float | None,
+    axis: Any,
+    keepdims: bool | None,
+    who: str,
+) -> tuple[Any, bool, float]:
+    """var's and std's (torch's) arguments resolved: the axes, keepdims and the correction.
 
-    Example::
-
-        >>> pick_axis(None, 1, "sum")
-        1
+    ``var(False)`` is torch's ``var(unbiased=False)``; ``unbiased=False`` is ``correction=0``.
     """
-    if dim is None:
-        return axis
-    if axis is not None:
-        raise TypeError(f"{who}: got both axis={axis!r} and dim={dim!r}; pass one of them")
-    return dim
-
-
-def pick_keepdims(keepdims: bool | None, keepdim: bool | None, who: str) -> bool:
-    """numpy's ``keepdims`` or torch's ``keepdim`` (default False); both given is a TypeError.
-
-    Example::
-
-        >>> pick_keepdims(None, True, "sum")
-        True
-    """
-    if keepdim is None:
-        return bool(keepdims)
-    if keepdims is not None:
-        raise TypeError(f"{who}: got both keepdims= and keepdim=; pass one of them")
-    return bool(keepdim)
+    if isinstance(dim, (bool, np.bool_)):  # torch's var(unbiased) overload
+        if unbiased is not None:
+            raise TypeError(f"{who}: got unbiased twice ({dim!r} and unbiased={unbiased!r})")
+        dim, unbiased = None, bool(dim)
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{who}: pass unbiased= or correction=, not both")
+    c = correction if correction is not None else (0 if unbiased is False else 1)
+    axes, keep = reduce_args(dim, keepdim, axis, keepdims, x.ndim, who)
+    return axes, keep, c
 
 
 class ReduceMethods:
@@ -73,77 +71,45 @@ class ReduceMethods:
 
     def sum(
         self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
         dim: Axis = None,
         keepdim: bool | None = None,
-    ) -> Tensor:
-        """Sum over ``axis`` (all axes by default), like ``numpy.sum`` and ``torch.sum``."""
-        axis, keep = pick_axis(axis, dim, "sum"), pick_keepdims(keepdims, keepdim, "sum")
-        return _ops.Sum.apply(self, axis=axis, keepdims=keep)
-
-    def mean(
-        self,
+        *,
         axis: Axis = None,
         keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
-        """Mean over ``axis`` (all axes by default): the sum divided by the count."""
-        axis, keep = pick_axis(axis, dim, "mean"), pick_keepdims(keepdims, keepdim, "mean")
-        count = reduced_count(self.shape, axis)
-        total = _ops.Sum.apply(self, axis=axis, keepdims=keep)
-        return total * (1.0 / count if count else float("nan"))
-
-    def max(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        """Maximum over ``axis``; on ties the gradient is split equally among the maxima.
-
-        Returns the values only (numpy's ``max``, torch's ``amax``); torch's ``max(dim)``
-        also returns indices: use ``argmax`` for those.
-        """
-        axis, keep = pick_axis(axis, dim, "max"), pick_keepdims(keepdims, keepdim, "max")
-        return _ops.Max.apply(self, axis=axis, keepdims=keep)
-
-    def min(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        """Minimum over ``axis``; on ties the gradient is split equally among the minima.
-
-        Values only, as numpy's ``min`` and torch's ``amin`` (see ``max``).
+        """Sum over ``dim`` (all dimensions by default), like ``torch.sum`` and ``numpy.sum``.
 
         Example::
 
-            >>> x = Tensor(np.array([1.0, 1.0, 3.0]), requires_grad=True)
-            >>> x.min().backward()
-            >>> x.grad
-            array([0.5, 0.5, 0. ])
+            >>> Tensor(np.ones((2, 3))).sum(1).numpy(), Tensor(np.ones((2, 3))).sum(dim=()).item()
+            (array([3., 3.]), 6.0)
         """
-        axis, keep = pick_axis(axis, dim, "min"), pick_keepdims(keepdims, keepdim, "min")
-        return _ops.Min.apply(self, axis=axis, keepdims=keep)
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "sum")
+        return _ops.Sum.apply(self, axis=axes, keepdims=keep)
+
+    def mean(
+        self,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Mean over ``dim`` (all dimensions by default): the sum divided by the count."""
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "mean")
+        count = reduced_count(self.shape, axes)
+        total = _ops.Sum.apply(self, axis=axes, keepdims=keep)
+        return total * (1.0 / count if count else float("nan"))
 
     def prod(
         self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
-        """Product over ``axis``; d/dx_i = prod_{j != i} x_j, exact when entries are zero.
+        """Product over ``dim``; d/dx_i = prod_{j != i} x_j, exact when entries are zero.
 
         Example::
 
@@ -152,41 +118,49 @@ class ReduceMethods:
             >>> x.grad
             array([0., 6., 0.])
         """
-        axis, keep = pick_axis(axis, dim, "prod"), pick_keepdims(keepdims, keepdim, "prod")
-        return _ops.Prod.apply(self, axis=axis, keepdims=keep)
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "prod")
+        return _ops.Prod.apply(self, axis=axes, keepdims=keep)
 
     def var(
         self,
+        dim: Axis | bool = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
         axis: Axis = None,
         keepdims: bool | None = None,
-        *,
-        correction: float = 1,
-        dim: Axis = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
-        """sum (x - mean)^2 / (N - correction) over ``axis``; d/dx_i = 2 (x_i - mean) / (N - c).
+        """sum (x - mean)^2 / (N - correction) over ``dim``; d/dx_i = 2 (x_i - mean) / (N - c).
 
-        ``correction=1`` by default, as torch (numpy's default is ``ddof=0``). A correction
-        that leaves N - correction <= 0 is a ValueError (torch would return nan or inf).
+        torch's signature: ``var(dim, unbiased, keepdim)`` positionally (``var(False)`` is
+        ``var(unbiased=False)``), ``correction=`` as a keyword; ``unbiased=False`` is
+        ``correction=0``. ``correction=1`` by default, as torch (numpy's default is
+        ``ddof=0``). A correction that leaves N - correction <= 0 is a ValueError (torch
+        would return nan or inf).
 
         Example::
 
-            >>> Tensor(np.array([1.0, 2.0, 3.0])).var().item()
-            1.0
+            >>> x = Tensor(np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 2.0, 1.0]]))
+            >>> x.var(1).numpy(), x.var(1, False).numpy()
+            (array([1.66666667, 0.25      ]), array([1.25  , 0.1875]))
         """
-        axis, keep = pick_axis(axis, dim, "var"), pick_keepdims(keepdims, keepdim, "var")
-        return _ops.Var.apply(self, axis=axis, keepdims=keep, correction=correction)
+        axes, keep, c = _variance_args(
+            self, dim, unbiased, keepdim, correction, axis, keepdims, "var"
+        )
+        return _ops.Var.apply(self, axis=axes, keepdims=keep, correction=c)
 
     def std(
         self,
+        dim: Axis | bool = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
         axis: Axis = None,
         keepdims: bool | None = None,
-        *,
-        correction: float = 1,
-        dim: Axis = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
-        """sqrt(var) (``correction=1`` as torch); d/dx_i = (x_i - mean) / ((N - c) std).
+        """sqrt(var), with ``var``'s (torch's) arguments; d/dx_i = (x_i - mean) / ((N - c) std).
 
         Where the std is 0 (all entries equal) the derivative is taken as 0, as torch's.
 
@@ -195,18 +169,20 @@ class ReduceMethods:
             >>> Tensor(np.array([1.0, 2.0, 3.0])).std().item()
             1.0
         """
-        axis, keep = pick_axis(axis, dim, "std"), pick_keepdims(keepdims, keepdim, "std")
-        return _ops.Std.apply(self, axis=axis, keepdims=keep, correction=correction)
+        axes, keep, c = _variance_args(
+            self, dim, unbiased, keepdim, correction, axis, keepdims, "std"
+        )
+        return _ops.Std.apply(self, axis=axes, keepdims=keep, correction=c)
 
     def logsumexp(
         self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
-        """log sum exp(x) over ``axis``, stable for large entries; d/dx_i = softmax(x)_i.
+        """log sum exp(x) over ``dim``, stable for large entries; d/dx_i = softmax(x)_i.
 
         torch requires ``dim``; here None reduces every axis, as numpy's reductions do.
 
@@ -215,9 +191,8 @@ class ReduceMethods:
             >>> round(Tensor(np.array([1000.0, 1000.0])).logsumexp().item(), 6)   # 1000 + log 2
             1000.693147
         """
-        who = "logsumexp"
-        axis, keep = pick_axis(axis, dim, who), pick_keepdims(keepdims, keepdim, who)
-        return _ops.LogSumExp.apply(self, axis=axis, keepdims=keep)
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "logsumexp")
+        return _ops.LogSumExp.apply(self, axis=axes, keepdims=keep)
 
     def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Running sum along ``dim``; the gradient is the reverse running sum of g.
@@ -239,64 +214,34 @@ class ReduceMethods:
         return _ops.CumSum.apply(self, axis=normalize_axis(a, self.ndim, "cumsum"))
 
     # --- without a gradient: index and boolean results ---------------------------------
-    def argmax(
-        self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None
-    ) -> Tensor:
-        """Index of the maximum along ``dim`` (of the flattened tensor for None), int64.
-
-        The first index among ties, as torch and numpy; no gradient flows through it.
-        """
-        return self._arg(np.argmax, "argmax", pick_axis(axis, dim, "argmax"), keepdim)
-
-    def argmin(
-        self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None
-    ) -> Tensor:
-        """Index of the minimum along ``dim`` (of the flattened tensor for None), int64.
-
-        Example::
-
-            >>> Tensor(np.array([[3.0, 1.0], [0.0, 2.0]])).argmin(1).numpy()
-            array([1, 0])
-        """
-        return self._arg(np.argmin, "argmin", pick_axis(axis, dim, "argmin"), keepdim)
-
-    def _arg(self, fn: Any, who: str, axis: Any, keepdim: bool) -> Tensor:
-        if axis is not None:
-            axis = normalize_axis(axis, max(self.ndim, 1), who)
-        if self.data.size == 0:
-            raise ValueError(f"{who} of an empty tensor of shape {self.shape} has no value")
-        data = self.data if self.ndim else self.data.reshape(1)
-        out = np.asarray(fn(data, axis=axis, keepdims=keepdim), dtype=np.int64)
-        return self._make(out if self.ndim else out.reshape(()), False)
-
     def all(
         self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
-        """True where every entry along ``axis`` is non-zero (a bool tensor, no gradient)."""
-        axes = normalize_axes(self.ndim, pick_axis(axis, dim, "all"), "all")
-        keep = pick_keepdims(keepdims, keepdim, "all")
+        """True where every entry along ``dim`` is non-zero (a bool tensor, no gradient)."""
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "all")
+        axes = normalize_axes(self.ndim, axes, "all")
         return self._make(np.asarray(np.all(self.data, axis=axes, keepdims=keep)), False)
 
     def any(
         self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
     ) -> Tensor:
-        """True where some entry along ``axis`` is non-zero (a bool tensor, no gradient).
+        """True where some entry along ``dim`` is non-zero (a bool tensor, no gradient).
 
         Example::
 
             >>> Tensor(np.array([[0.0, 1.0], [0.0, 0.0]])).any(dim=1).numpy()
             array([ True, False])
         """
-        axes = normalize_axes(self.ndim, pick_axis(axis, dim, "any"), "any")
-        keep = pick_keepdims(keepdims, keepdim, "any")
+        axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "any")
+        axes = normalize_axes(self.ndim, axes, "any")
         return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)

@@ -188,8 +188,11 @@ def _dispatch_ufunc(
             x = ns.as_tensor(inputs[0])
             if kw.get("dtype") is not None:
                 x = x.astype(kw["dtype"])
-            extra = [bool(kw.get("keepdims", False))] if method == "reduce" else []
-            return ns.method(x, table[name])(kw.get("axis", 0), *extra)  # (axis, keepdims)
+            if method == "accumulate":
+                return ns.method(x, table[name])(kw.get("axis", 0))
+            # by keyword: numpy's axis= meaning, not torch's dim (max(dim) gives indices too)
+            keep = bool(kw.get("keepdims", False))
+            return ns.method(x, table[name])(axis=kw.get("axis", 0), keepdims=keep)
         raise ns.NotMapped(f"the ufunc method {method!r} has no counterpart")
     except ns.NotMapped as exc:
         why = str(exc)  # refused below, outside the handler: one clean traceback

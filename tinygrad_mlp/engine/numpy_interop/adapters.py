@@ -64,7 +64,8 @@ def _cast(t: Tensor, dtype: Any) -> Tensor:
 def reduction(*, dtype: bool = False, ddof: bool = False) -> Adapter:
     """np.sum, mean, max, ... -> a.<ours>(axis, keepdims); var and std map ddof too.
 
-    axis and keepdims go by position: every reduction here (as in torch) takes them first.
+    axis and keepdims go by keyword: numpy's meaning (``axis=()`` reduces nothing), where the
+    methods' first positional arguments are torch's dim and keepdim.
     """
 
     def adapt(fname: str, ours: str, a: dict[str, Any]) -> Any:
@@ -76,7 +77,7 @@ def reduction(*, dtype: bool = False, ddof: bool = False) -> Adapter:
         check_extras(fname, a, used)
         x = _first(a)
         x = _cast(x, _given(a, "dtype")) if dtype else x
-        return method(x, ours)(_given(a, "axis"), bool(_given(a, "keepdims")), **kw)
+        return method(x, ours)(axis=_given(a, "axis"), keepdims=bool(_given(a, "keepdims")), **kw)
 
     return adapt
 

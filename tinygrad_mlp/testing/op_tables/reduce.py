@@ -75,10 +75,11 @@ def _lse(x: np.ndarray, axis: int | None) -> np.ndarray:
 # fmt: off
 ROWS: tuple[OpRow, ...] = (
     OpRow("min()", lambda x: x.min(), np.min, smooth=False),
-    OpRow("min(dim=1)", lambda x: x.min(dim=1), lambda x: x.min(axis=1), smooth=False),
-    OpRow("min(-1, keepdims) at ties", lambda x: x.min(-1, keepdims=True),
+    OpRow("min(dim=1).values", lambda x: x.min(dim=1).values, lambda x: x.min(axis=1),
+          smooth=False),
+    OpRow("amin(-1, keepdim) at ties", lambda x: x.amin(-1, keepdim=True),
           lambda x: x.min(axis=-1, keepdims=True), smooth=False, make_inputs=_tied_min((3, 4))),
-    OpRow("max(dim=0, keepdim)", lambda x: x.max(dim=0, keepdim=True),
+    OpRow("max(dim=0, keepdim).values", lambda x: x.max(dim=0, keepdim=True).values,
           lambda x: x.max(axis=0, keepdims=True), smooth=False),
     OpRow("prod()", lambda x: x.prod(), np.prod, make_inputs=_moderate((3, 4))),
     OpRow("prod(dim=1)", lambda x: x.prod(dim=1), lambda x: x.prod(axis=1),
