@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .methods.compare import CompareMethods
+from .methods.compare import CompareMethods, _nondiff
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
@@ -69,6 +69,8 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if _ops.Op._tracer is not None:  # tm.jit records where a tensor made in a step came from
+            _ops.Op._tracer.made(self, data, dtype)
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -139,7 +141,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
 
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's data and is cut off from the graph."""
-        return Tensor._make(self.data, False)
+        return _nondiff().Detach.run(self)  # recorded, so that tm.jit replays it live
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``numpy.asarray(t)``: the data (no graph), as torch tensors convert."""
@@ -287,7 +289,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, CompareMethods, NumpyInte
         if dt.kind not in "biuf":
             raise TypeError(f"astype: a Tensor holds bool, int or float numbers, not {dt}")
         if dt.kind != "f":
-            return Tensor._make(self.data.astype(dt), False)
+            return _nondiff().IntCast.run(self, dtype=dt)  # recorded for tm.jit
         return _ops.Cast.apply(self, dtype=dt)
 
     def __getitem__(self, index: Any) -> Tensor:

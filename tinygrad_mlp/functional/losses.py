@@ -33,6 +33,8 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         # A copy (the caller may reuse its array before backward), unsigned: a negative
         # label becomes huge, so one reduction checks both ends of the range.
         labels = t.astype(np.uintp)
+        if ops.Op._tracer is not None:  # tm.jit: the labels are converted from `t`
+            ops.Op._tracer.converted(labels, t)
         if batch and labels.max() >= classes:
             signed = t.astype(np.int64)
             bad = signed[(signed < 0) | (signed >= classes)][0]
@@ -51,7 +53,10 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         )
     if not np.isfinite(t).all() or (t < 0).any():
         raise ValueError(f"{who}: probability targets must be finite and non-negative")
-    return {"probs": t.astype(logits.dtype, copy=True)}
+    probs = t.astype(logits.dtype, copy=True)
+    if ops.Op._tracer is not None:  # tm.jit: the probabilities are converted from `t`
+        ops.Op._tracer.converted(probs, t)
+    return {"probs": probs}
 
 
 def _check_logits(logits: Any, who: str) -> None:

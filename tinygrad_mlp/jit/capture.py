@@ -9,7 +9,7 @@ watches.
 A replay never runs the step's Python, so a step whose Python reads tensor *values*
 (``loss.item()``, ``float(t)``, ``if t > 0``, ``t.numpy()``, ``t.data`` outside this
 package) cannot be replayed. The tracer catches those reads: the tensors the step computes
-(and its Tensor arguments) are given the class :class:`_Traced` for the duration of the
+(and its Tensor arguments) are given the class :class:`_Guard` mixed in for the duration of the
 call, whose value-reading methods raise. Their class is restored when the trace ends.
 """
 
@@ -48,22 +48,51 @@ def _value_read(what: str) -> JitError:
     )
 
 
-class _Traced(Tensor):
-    """A tensor computed during a trace: reading its value from Python is refused."""
+_GRAD = Tensor.__dict__["grad"]  # the slot descriptor behind Tensor.grad
+_LIFT = Tensor._lift
+
+
+class _Guard:
+    """Mixed into a tensor's class during a trace: value reads and writes from Python
+    outside this package are refused (or, for ``p.grad = None``, recorded) at the line."""
 
     __slots__ = ()
 
     def _get_data(self) -> np.ndarray:
         if not _inside_package(1):
             raise _value_read(".data")
-        return _DATA.__get__(self, Tensor)
+        return _DATA.__get__(self, Tensor)  # type: ignore[no-any-return]
 
     def _set_data(self, value: np.ndarray) -> None:
         if not _inside_package(1):
-            raise JitError("jit: a jitted step must not rebind .data of a tensor it computes")
+            raise JitError(
+                "jit: a jitted step must not rebind .data (a replay would not repeat it); "
+                "update parameters with an optimizer, or do it outside the step"
+            )
         _DATA.__set__(self, value)
 
+    def _get_grad(self) -> Any:
+        if not _inside_package(1):
+            raise JitError(
+                "jit: reading .grad inside a jitted step (to clip or edit it, say) cannot be "
+                "replayed: the replay runs no Python, and an in-place change to the array "
+                "would be lost. Do it outside the step, or run the step without jit."
+            )
+        return _GRAD.__get__(self, Tensor)
+
+    def _set_grad(self, value: Any) -> None:
+        if not _inside_package(1):
+            tracer = Op._tracer
+            if value is not None or not isinstance(tracer, Tracer) or not tracer.mine():
+                raise JitError(
+                    "jit: a jitted step may set .grad only to None (recorded as "
+                    "zero_grad(set_to_none=True)); any other write would not be replayed"
+                )
+            tracer.zero_grad(self, True)  # type: ignore[arg-type]
+        _GRAD.__set__(self, value)
+
     data = property(_get_data, _set_data)
+    grad = property(_get_grad, _set_grad)
 
     def item(self) -> float:
         raise _value_read(".item()")
@@ -89,24 +118,23 @@ class _Traced(Tensor):
     def __index__(self) -> int:
         raise _value_read("using a tensor as an index")
 
-
-def _marking(name: str) -> Any:
-    """``Tensor.name``, whose result (a tensor made without an op) is marked traced too."""
-    base = getattr(Tensor, name)
-
-    def method(self: Tensor, *args: Any) -> Any:
-        out = base(self, *args)
+    def _lift(self, other: Any) -> Tensor:
+        out: Tensor = _LIFT(self, other)  # type: ignore[arg-type]
         tracer = Op._tracer
-        if isinstance(out, Tensor) and type(out) is Tensor and isinstance(tracer, Tracer):
-            tracer.mark(out)
+        if out is not other and isinstance(tracer, Tracer) and tracer.mine():
+            tracer.made(out, other, None)  # a Python number or an array made into a tensor
         return out
 
-    method.__name__ = name
-    return method
+
+_GUARDED: dict[type, type] = {}
 
 
-for _name in ("detach", "__gt__", "__lt__", "__ge__", "__le__"):
-    setattr(_Traced, _name, _marking(_name))
+def _guarded(cls: type) -> type:
+    """``cls`` with :class:`_Guard` mixed in (made once per class; isinstance still holds)."""
+    sub = _GUARDED.get(cls)
+    if sub is None:
+        sub = _GUARDED[cls] = type(f"Traced{cls.__name__}", (_Guard, cls), {"__slots__": ()})
+    return sub
 
 
 class Tracer:
@@ -125,6 +153,8 @@ class Tracer:
         self.arg_of = {id(a): i for i, a in enumerate(self.args) if isinstance(a, Tensor)}
         self.array_arg_of = {id(a): i for i, a in enumerate(self.arrays) if a is not None}
         self.marked: list[tuple[Tensor, type]] = []
+        self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
+        self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
         for a in self.args:
             if isinstance(a, Tensor):
                 self.mark(a)
@@ -136,10 +166,10 @@ class Tracer:
     def mark(self, t: Tensor) -> None:
         """Make ``t`` refuse value reads until the trace ends (its class is restored then)."""
         cls = type(t)
-        if cls is _Traced:
+        if issubclass(cls, _Guard):
             return
         try:
-            t.__class__ = _Traced
+            t.__class__ = _guarded(cls)
         except TypeError:  # a Tensor subclass with a layout of its own: left unguarded
             return
         self.marked.append((t, cls))
@@ -149,33 +179,57 @@ class Tracer:
             t.__class__ = cls
         self.marked.clear()
 
-    def _matches(self, value: np.ndarray) -> tuple[tuple[int, np.dtype[Any]], ...]:
-        """Arguments whose data, converted to ``value``'s dtype, equals it bit for bit."""
-        found = []
-        for i, a in enumerate(self.arrays):
-            if a is None or a.shape != value.shape:
-                continue
-            try:
-                same = np.asarray(a).astype(value.dtype).tobytes() == value.tobytes()
-            except (TypeError, ValueError):
-                continue
-            if same:
-                found.append((i, value.dtype))
-        return tuple(found)
-
     def _extern(self, obj: Any, tensor: Tensor | None, array: np.ndarray) -> Ref:
         j = self.ext_of.get(id(obj))
         if j is None:
             j = len(self.trace.externs)
             value = np.array(array, copy=True)
             rg = bool(tensor is not None and tensor.requires_grad)
+            origin = self.origin.get(id(obj), ())
             self.trace.externs.append(
-                Extern(tensor, None if tensor is not None else array, value, rg, ())
+                Extern(tensor, None if tensor is not None else array, value, rg, origin)
             )
-            self.trace.externs[j].matches = () if rg else self._matches(value)
             self.ext_of[id(obj)] = j
             self.trace.keep.append(obj)
+            if tensor is not None:
+                self.mark(tensor)  # its .data and .grad are guarded from now on
         return Ref("ext", j)
+
+    def _source(self, data: Any, dtype: Any) -> tuple[Any, ...]:
+        """Where a tensor or array made from ``data`` inside the step comes from."""
+        if isinstance(data, Tensor):
+            i = self.arg_of.get(id(data))
+            if i is None:
+                return ()  # a copy of a computed tensor: not followed (use detach())
+            data = self.arrays[i]
+        if isinstance(data, np.ndarray):
+            i = self.array_arg_of.get(id(data))
+            if i is not None:
+                return ("arg", i)
+            k = self.data_slot.get(id(data))
+            if k is not None:
+                return ("slot", k)
+            self.trace.keep.append(data)
+            return ("array", data, dtype)
+        if isinstance(data, (bool, int, float, np.generic)):
+            return ("value",)
+        if isinstance(data, (list, tuple)) and all(
+            isinstance(v, (bool, int, float, np.generic)) for v in np.ravel(np.array(data, object))
+        ):
+            return ("value",)
+        return ()
+
+    def made(self, t: Tensor, data: Any, dtype: Any) -> None:
+        """``Tensor(data, dtype=dtype)`` (or a lifted operand) was made inside the step."""
+        if self.mine():
+            self.origin[id(t)] = self._source(data, dtype)
+            self.trace.keep.append(t)
+
+    def converted(self, array: np.ndarray, source: Any) -> None:
+        """``array`` was converted from ``source`` (cross_entropy's labels)."""
+        if self.mine():
+            self.origin[id(array)] = self._source(source, array.dtype)
+            self.trace.keep.append(array)
 
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""
@@ -185,6 +239,9 @@ class Tracer:
         i = self.arg_of.get(id(t))
         if i is not None:
             return Ref("arg", i)
+        k = self.data_slot.get(id(_DATA.__get__(t, Tensor)))
+        if k is not None and not t.requires_grad:
+            return Ref("slot", k)  # a tensor wrapping an op's output (a view made in here)
         if t._ctx is not None:
             raise JitError(
                 "jit: the step uses a tensor computed before the call, with a graph behind "
@@ -203,7 +260,12 @@ class Tracer:
             return tuple(self.attr(i) for i in v)
         if isinstance(v, np.ndarray):
             i = self.array_arg_of.get(id(v))
-            return Ref("arg", i) if i is not None else self._extern(v, None, v)
+            if i is not None:
+                return Ref("arg", i)
+            k = self.data_slot.get(id(v))
+            if k is not None:
+                return Ref("slot", k)  # a computed index or mask, replayed live
+            return self._extern(v, None, v)
         if isinstance(v, Tensor):
             raise JitError("jit: an op attribute that is a Tensor cannot be replayed")
         if not isinstance(v, (str, bool, int, float, type, np.dtype, slice, type(None))):
@@ -235,6 +297,7 @@ class Tracer:
         data = _DATA.__get__(out, Tensor)
         rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
         self.slot_of[id(out)] = len(self.trace.records)
+        self.data_slot[id(data)] = len(self.trace.records)
         self.trace.records.append(rec)
         self.trace.keep.append(out)
         self.mark(out)
@@ -275,6 +338,7 @@ class Tracer:
             return Ref("arg", i)
         if id(p) in self.slot_of or p._ctx is not None:
             raise JitError("jit: zero_grad or an optimizer on a non-leaf tensor")
+        self.origin.setdefault(id(p), ("leaf",))
         return self._extern(p, p, _DATA.__get__(p, Tensor))
 
 

@@ -73,7 +73,8 @@ class Plan:
             if isinstance(arr, np.ndarray):
                 self.meta[i] = (arr.shape, arr.dtype)
         self.guards: list[tuple[Tensor, int, bool]] = []
-        self.derived: list[tuple[int, int, np.dtype[Any]]] = []  # computed, when used
+        # computed on every call, when used: (position, argument or -1, array or None, dtype)
+        self.derived: list[tuple[int, int, np.ndarray | None, np.dtype[Any]]] = []
         for j, e in enumerate(trace.externs):
             p = self.n_args + j
             self.meta[p] = (e.value.shape, e.value.dtype)
@@ -82,7 +83,7 @@ class Plan:
                 self.env[p] = e.tensor.data
             elif e.how == "live":
                 self.env[p] = e.array
-            elif e.how == "const":
+            elif e.how == "value":  # a Python value, baked (guarded or re-verified)
                 self.env[p] = e.value
         self.guard_tensors = [t for t, _, _ in self.guards]
         self.guard_data = [t.data for t in self.guard_tensors]
@@ -137,10 +138,13 @@ class Plan:
         p = self.pos(ref)
         if ref.kind == "ext":
             e = self.trace.externs[ref.index]
+            entry: tuple[int, int, np.ndarray | None, np.dtype[Any]] | None = None
             if e.how == "derived" and e.source is not None:
-                entry = (p, e.source[0], e.source[1])
-                if entry not in self.derived:
-                    self.derived.append(entry)
+                entry = (p, e.source[0], None, e.source[1])
+            elif e.how == "copy":
+                entry = (p, -1, e.origin[1], e.value.dtype)
+            if entry is not None and all(d[0] != p for d in self.derived):
+                self.derived.append(entry)
         return p
 
     def leaf(self, ref: Ref) -> Callable[[], Tensor] | None:
@@ -215,7 +219,7 @@ class Plan:
         if not isinstance(ref, Ref) or ref.kind != "ext":
             return None
         e = self.trace.externs[ref.index]
-        if e.how == "const":
+        if e.how == "value":
             return e.value
         if e.how == "derived" and e.source is not None:
             m = self.meta[e.source[0]]
@@ -316,8 +320,8 @@ class Plan:
     def derive(self) -> None:
         """The values computed from this call's arguments (a Tensor made from an array)."""
         env = self.env
-        for p, i, dtype in self.derived:
-            env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
+        for p, i, src, dtype in self.derived:  # as Tensor(x, dtype) copies
+            env[p] = np.array(env[i] if src is None else src, dtype=dtype, order="C")
 
     def _builder(self, t: Any) -> Callable[[], Any]:
         """A function building what the step returns: fresh Tensors holding copies."""

@@ -33,14 +33,16 @@ class CompareMethods:
         def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
 
     def _compare(self, other: Any, fn: Any, symbol: str) -> Tensor:
-        b = self._lift(other).data
+        b = self._lift(other)
         try:
-            out = fn(self.data, b)
+            np.broadcast_shapes(self.data.shape, b.data.shape)
         except ValueError:
             raise ValueError(
-                f"{symbol}: shapes {self.data.shape} and {np.shape(b)} cannot be broadcast together"
+                f"{symbol}: shapes {self.data.shape} and {b.data.shape} cannot be broadcast "
+                "together"
             ) from None
-        return self._make(np.asarray(out), False)
+        # a recorded op without a gradient: tm.jit replays a mask live (ops/nondiff.py)
+        return _nondiff().Elementwise.run(self, b, fn=fn)  # type: ignore[arg-type]
 
     def __eq__(self, other: Any) -> Any:
         """Elementwise ==, a bool tensor; ``t == None`` and other non-numbers give False."""
@@ -106,16 +108,23 @@ class CompareMethods:
             >>> Tensor(np.array([1.0, np.inf, np.nan])).isfinite().numpy()
             array([ True, False, False])
         """
-        return self._make(np.isfinite(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isfinite)  # type: ignore[arg-type]
 
     def isnan(self) -> Tensor:
         """True where the entry is NaN."""
-        return self._make(np.isnan(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isnan)  # type: ignore[arg-type]
 
     def isinf(self) -> Tensor:
         """True where the entry is +inf or -inf."""
-        return self._make(np.isinf(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isinf)  # type: ignore[arg-type]
 
     def logical_not(self) -> Tensor:
         """True where the entry is zero (False), as ``torch.logical_not``."""
-        return self._make(np.logical_not(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.logical_not)  # type: ignore[arg-type]
+
+
+def _nondiff() -> Any:
+    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
+    from ...ops import nondiff
+
+    return nondiff

@@ -259,9 +259,8 @@ class ReduceMethods:
             axis = normalize_axis(axis, max(self.ndim, 1), who)
         if self.data.size == 0:
             raise ValueError(f"{who} of an empty tensor of shape {self.shape} has no value")
-        data = self.data if self.ndim else self.data.reshape(1)
-        out = np.asarray(fn(data, axis=axis, keepdims=keepdim), dtype=np.int64)
-        return self._make(out if self.ndim else out.reshape(()), False)
+        # a recorded op without a gradient, so that tm.jit replays it live (ops/nondiff.py)
+        return _nondiff().ArgReduce.run(self, fn=fn, axis=axis, keepdim=keepdim)  # type: ignore[arg-type]
 
     def all(
         self,
@@ -294,3 +293,10 @@ class ReduceMethods:
         axes = normalize_axes(self.ndim, pick_axis(axis, dim, "any"), "any")
         keep = pick_keepdims(keepdims, keepdim, "any")
         return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)
+
+
+def _nondiff() -> Any:
+    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
+    from ...ops import nondiff
+
+    return nondiff
