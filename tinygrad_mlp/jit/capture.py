@@ -61,7 +61,7 @@ class _Guard:
     def _get_data(self) -> np.ndarray:
         if not _inside_package(1):
             raise _value_read(".data")
-        return _DATA.__get__(self, Tensor)  # type: ignore[no-any-return]
+        return _DATA.__get__(self, Tensor)
 
     def _set_data(self, value: np.ndarray) -> None:
         if not _inside_package(1):

@@ -77,6 +77,15 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     for j, (opt, params, n) in enumerate(plan.opt_guards):
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
+    for j, (space, name, by_value, value) in enumerate(plan.py_guards):
+        ns[f"N{j}"], ns[f"V{j}"], ns[f"W{j}"] = space, value, type(value)
+        now = f"N{j}.get({name!r}, MISS)" if name is not None else f"N{j}.cell_contents"
+        if by_value:
+            check.append(f"not ((v := {now}) is V{j} or (type(v) is W{j} and v == V{j}))")
+        else:
+            check.append(f"{now} is not V{j}")
+    ns["COUNT"] = plan.count
+    check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = []
     for k, kernel in enumerate(plan.kernels):
         ns[f"K{k}"] = kernel
@@ -91,6 +100,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "    try:",
         *[f"        {b}" for b in bind],
         "        PLAN.args = args",
+        "        COUNT[0] += 1",
         *(["        DERIVE()"] if plan.derived else []),
         *[f"        {c}" for c in calls],
         "        return RESULT()",

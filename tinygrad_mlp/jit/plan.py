@@ -33,6 +33,7 @@ from ..ops.nn import Linear, LinearReLU
 from ..optim import SGD
 from . import kernels
 from .generic import generic_backward, generic_forward
+from .guards import Guard, failed
 from .routing import flat_gradients, owned_deliveries, owner, sink
 from .trace import BackwardRec, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .updates import Zero, update
@@ -53,8 +54,11 @@ class Stale(Exception):
 class Plan:
     """The compiled replay of one resolved trace, with its buffers."""
 
-    def __init__(self, trace: Trace, args: Sequence[Any]) -> None:
+    def __init__(self, trace: Trace, args: Sequence[Any], guards: Sequence[Guard] = ()) -> None:
         self.trace = trace
+        self.py_guards = list(guards)  # the step's globals and closure cells (jit/guards.py)
+        self.count = [1]  # calls of this signature so far (the run on call 2 makes it 2)
+        self.recheck = 3  # re-verify when this many calls are done: calls 4, 8, 16, ...
         self.n_args = len(args)
         n_ext = len(trace.externs)
         size = self.n_args + n_ext + len(trace.records)
@@ -308,6 +312,9 @@ class Plan:
         for opt, params, n in self.opt_guards:
             if opt.params is not params or len(params) != n:
                 raise Stale
+        if failed(self.py_guards):
+            raise Stale
+        self.count[0] += 1
         self.args = flat
         for i, is_tensor in self.arg_slots:
             env[i] = flat[i].data if is_tensor else flat[i]

@@ -35,6 +35,7 @@ __all__ = [
     "Trace",
     "first_difference",
     "resolve",
+    "same_sources",
     "same_bits",
 ]
 
@@ -254,3 +255,23 @@ def resolve(first: Trace, second: Trace) -> Trace:
                 "with Tensor operations, pass it as an argument, or keep it in a global."
             )
     return second
+
+
+def same_sources(resolved: Trace, again: Trace) -> str:
+    """Where a new trace of a resolved step reads other sources; '' when the same.
+
+    A live extern must be the same object, a copied one copied from the same array, a
+    derived one converted from the same argument.
+    """
+    for j, (a, b) in enumerate(zip(resolved.externs, again.externs, strict=True)):
+        if a.how == "live":
+            same = (a.tensor is not None and a.tensor is b.tensor) or (
+                a.array is not None and a.array is b.array
+            )
+        elif a.how == "copy":
+            same = b.origin[:1] == ("array",) and b.origin[1] is a.origin[1]
+        else:
+            same = a.origin == b.origin
+        if not same:
+            return f"extern {j} ({a.describe()}) now comes from elsewhere"
+    return ""

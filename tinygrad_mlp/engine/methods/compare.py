@@ -42,7 +42,7 @@ class CompareMethods:
                 "together"
             ) from None
         # a recorded op without a gradient: tm.jit replays a mask live (ops/nondiff.py)
-        return _nondiff().Elementwise.run(self, b, fn=fn)  # type: ignore[arg-type]
+        return _nondiff().Elementwise.run(self, b, fn=fn)
 
     def __eq__(self, other: Any) -> Any:
         """Elementwise ==, a bool tensor; ``t == None`` and other non-numbers give False."""
@@ -108,19 +108,19 @@ class CompareMethods:
             >>> Tensor(np.array([1.0, np.inf, np.nan])).isfinite().numpy()
             array([ True, False, False])
         """
-        return _nondiff().Elementwise.run(self, fn=np.isfinite)  # type: ignore[arg-type]
+        return _nondiff().Elementwise.run(self, fn=np.isfinite)
 
     def isnan(self) -> Tensor:
         """True where the entry is NaN."""
-        return _nondiff().Elementwise.run(self, fn=np.isnan)  # type: ignore[arg-type]
+        return _nondiff().Elementwise.run(self, fn=np.isnan)
 
     def isinf(self) -> Tensor:
         """True where the entry is +inf or -inf."""
-        return _nondiff().Elementwise.run(self, fn=np.isinf)  # type: ignore[arg-type]
+        return _nondiff().Elementwise.run(self, fn=np.isinf)
 
     def logical_not(self) -> Tensor:
         """True where the entry is zero (False), as ``torch.logical_not``."""
-        return _nondiff().Elementwise.run(self, fn=np.logical_not)  # type: ignore[arg-type]
+        return _nondiff().Elementwise.run(self, fn=np.logical_not)
 
 
 def _nondiff() -> Any:

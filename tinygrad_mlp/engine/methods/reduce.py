@@ -260,7 +260,7 @@ class ReduceMethods:
         if self.data.size == 0:
             raise ValueError(f"{who} of an empty tensor of shape {self.shape} has no value")
         # a recorded op without a gradient, so that tm.jit replays it live (ops/nondiff.py)
-        return _nondiff().ArgReduce.run(self, fn=fn, axis=axis, keepdim=keepdim)  # type: ignore[arg-type]
+        return _nondiff().ArgReduce.run(self, fn=fn, axis=axis, keepdim=keepdim)
 
     def all(
         self,
