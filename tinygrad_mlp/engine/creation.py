@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .methods.compare import _nondiff
 from .tensor import Tensor
 
 __all__ = [
@@ -51,6 +52,9 @@ def _float(dtype: Any) -> Any:
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(data, False)
+    tracer = _nondiff().Op._tracer
+    if tracer is not None:  # tm.jit: made from Python values (sizes, a fill value)
+        tracer.made(t, 0, None)
     return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
 
 
@@ -187,8 +191,7 @@ def rand(
         (2, 3)
     """
     shape = _size(size, "rand")
-    data = _generator(generator, "rand").random(shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    return _drawn(_generator(generator, "rand"), "random", (shape,), _float(dtype), requires_grad)
 
 
 def randn(
@@ -196,8 +199,8 @@ def randn(
 ) -> Tensor:
     """Standard normal samples from ``generator`` (float32 unless ``dtype``)."""
     shape = _size(size, "randn")
-    data = _generator(generator, "randn").standard_normal(shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    rng = _generator(generator, "randn")
+    return _drawn(rng, "standard_normal", (shape,), _float(dtype), requires_grad)
 
 
 def randint(
@@ -225,10 +228,7 @@ def randint(
         raise ValueError(f"randint: need low < high, got [{lo}, {hi})")
     shape = _size((dims,), "randint")
     rng = _generator(generator, "randint")
-    data = rng.integers(lo, hi, size=shape, dtype=np.int64).astype(
-        np.int64 if dtype is None else dtype
-    )
-    return _leaf(data, False)
+    return _drawn(rng, "integers", (lo, hi, shape), np.int64 if dtype is None else dtype, False)
 
 
 def normal(
@@ -244,5 +244,13 @@ def normal(
     if not std >= 0:
         raise ValueError(f"normal: std must be >= 0, got {std}")
     shape = _size((tuple(size),), "normal")
-    data = _generator(generator, "normal").normal(mean, std, shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    rng = _generator(generator, "normal")
+    return _drawn(rng, "normal", (mean, std, shape), _float(dtype), requires_grad)
+
+
+def _drawn(
+    rng: np.random.Generator, method: str, args: tuple[Any, ...], dtype: Any, requires_grad: bool
+) -> Tensor:
+    """``rng.<method>(*args)`` as a tensor of ``dtype``, by a recorded op (tm.jit redraws it)."""
+    t: Tensor = _nondiff().Draw.run(generator=rng, method=method, args=args, dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t

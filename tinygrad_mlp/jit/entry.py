@@ -77,9 +77,16 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     for j, (opt, params, n) in enumerate(plan.opt_guards):
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
-    for j, (space, name, by_value, value) in enumerate(plan.py_guards):
+    where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
+    for j, (space, name, attrs, by_value, value) in enumerate(plan.py_guards):
         ns[f"N{j}"], ns[f"V{j}"], ns[f"W{j}"] = space, value, type(value)
-        now = f"N{j}.get({name!r}, MISS)" if name is not None else f"N{j}.cell_contents"
+        where[(id(space), name, attrs)] = j
+        if attrs:  # the object it is read from is guarded (by identity) just before
+            now = f"V{where[(id(space), name, attrs[:-1])]}.__dict__.get({attrs[-1]!r}, MISS)"
+        elif name is not None:
+            now = f"N{j}.get({name!r}, MISS)"
+        else:
+            now = f"N{j}.cell_contents"
         if by_value:
             check.append(f"not ((v := {now}) is V{j} or (type(v) is W{j} and v == V{j}))")
         else:

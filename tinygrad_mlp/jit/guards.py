@@ -1,33 +1,31 @@
-"""Guards on the Python state a step reads: its globals and closure cells, checked per call.
+"""Guards on the Python state a step reads by name, checked before every replay.
 
 A replay runs none of the step's Python, so a Python value it read when traced would be
-baked in. The values the step function's own code reads by name are guarded instead:
-numbers, strings, ``None`` and tuples of those by value (``type`` and ``==``), everything
-else (a Tensor, an array, a model, a function) by identity. A failed guard makes the plan
-stale: the call is traced again. Attributes of objects (``cfg.lam``) are not guarded; they
-are re-verified (see :mod:`.api` and docs/jit.md).
+baked in. What the step's code reads by name is guarded instead: each global and closure
+cell it loads, and each chain of plain attributes it loads from one (``cfg.lam``,
+``model.fc``), read from the object's ``__dict__`` (never a property: no code runs).
+Numbers, strings, ``None`` and tuples of those are guarded by value (same type, ``==``);
+Tensors, arrays and other objects by identity. Functions the step calls that are globals of
+user code are followed, to a depth of three. A failed guard makes the plan stale: the call
+is traced again. What is not read this way (an attribute read inside the package's own
+code, a value computed in Python) is re-verified instead (:mod:`.api`, docs/jit.md).
 """
 
 from __future__ import annotations
 
+import dis
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Guard", "python_guards", "failed"]
+__all__ = ["Guard", "python_guards", "current", "failed"]
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
-
-# (namespace: a globals dict or a closure cell, name or None for a cell, by_value, value)
-Guard = tuple[Any, str | None, bool, Any]
 _MISSING = object()
 
-
-def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
-    yield code
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            yield from _codes(c)
+# (a globals dict or a closure cell, the global's name or None for a cell, the attribute
+# chain read from it, guarded by value (else identity), the value when traced)
+Guard = tuple[Any, str | None, tuple[str, ...], bool, Any]
 
 
 def _by_value(v: Any) -> bool:
@@ -36,52 +34,106 @@ def _by_value(v: Any) -> bool:
     return type(v) in _PLAIN
 
 
-def python_guards(fn: Callable[..., Any]) -> list[Guard]:
-    """The globals and closure cells ``fn``'s code reads, with their values now.
+def _reads(code: types.CodeType) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(``global`` or ``deref``, name, attribute chain) for every load in ``code``."""
+    out = []
+    chain: list[str] | None = None
+    base: tuple[str, str] | None = None
+    for ins in dis.get_instructions(code):
+        if ins.opname == "LOAD_ATTR" and chain is not None:
+            chain.append(ins.argval)
+            continue
+        if base is not None and chain is not None:
+            out.append((base[0], base[1], tuple(chain)))
+        base = chain = None
+        if ins.opname == "LOAD_GLOBAL":
+            base, chain = ("global", ins.argval), []
+        elif ins.opname == "LOAD_DEREF" and ins.argval in code.co_freevars:
+            base, chain = ("deref", ins.argval), []
+    if base is not None and chain is not None:
+        out.append((base[0], base[1], tuple(chain)))
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out += [r for r in _reads(c) if r[0] == "global"]  # nested: its own cells
+    return out
 
-    Example: for ``def step(x): return x * lam``, the global ``lam`` by value.
+
+def _guardable(v: Any) -> bool:
+    return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
+
+
+def python_guards(fn: Callable[..., Any], depth: int = 3) -> list[Guard]:
+    """The globals, closure cells and plain attribute chains ``fn`` reads, with their values.
+
+    Example: for ``def step(x): return x * cfg.lam``, the global ``cfg`` by identity and
+    ``cfg.lam`` by value.
     """
     fn = getattr(fn, "__func__", fn)
     code = getattr(fn, "__code__", None)
-    if code is None:
+    if code is None or depth <= 0:
         return []
     glob = fn.__globals__
+    cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
     guards: list[Guard] = []
-    seen: set[str] = set()
-    for c in _codes(code):
-        for name in c.co_names:
-            if name in seen or name not in glob:
-                continue
-            seen.add(name)
-            v = glob[name]
-            if isinstance(v, types.ModuleType):
-                continue  # np, tm, F: rebinding a module is not a change of state
-            guards.append((glob, name, _by_value(v), v))
-    for cell in fn.__closure__ or ():
-        try:
-            v = cell.cell_contents
-        except ValueError:  # an empty cell
+    seen: set[tuple[Any, ...]] = set()
+    for kind, name, attrs in _reads(code):
+        space: Any = glob if kind == "global" else cells.get(name)
+        key = (kind, name, attrs)
+        if space is None or key in seen:
             continue
-        if not isinstance(v, types.ModuleType):
-            guards.append((cell, None, _by_value(v), v))
+        seen.add(key)
+        value = _value(space, name if kind == "global" else None, ())
+        if value is _MISSING or not _guardable(value):
+            continue
+        g_name = name if kind == "global" else None
+        _add(guards, (space, g_name, (), _by_value(value), value))
+        if isinstance(value, types.FunctionType) and not _ours(value):
+            guards += python_guards(value, depth - 1)  # a helper the step calls
+        for i in range(1, len(attrs) + 1):
+            v = _value(space, g_name, attrs[:i])
+            if v is _MISSING or not _guardable(v):
+                break
+            _add(guards, (space, g_name, attrs[:i], _by_value(v), v))
     return guards
 
 
-def current(g: Guard) -> Any:
-    space, name, _, _ = g
+def _ours(f: types.FunctionType) -> bool:
+    mod = getattr(f, "__module__", "") or ""
+    return mod == "tinygrad_mlp" or mod.startswith("tinygrad_mlp.")
+
+
+def _add(guards: list[Guard], g: Guard) -> None:
+    if all(h[0] is not g[0] or h[1] != g[1] or h[2] != g[2] for h in guards):
+        guards.append(g)
+
+
+def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
     if name is None:
         try:
-            return space.cell_contents
-        except ValueError:
+            v = space.cell_contents
+        except ValueError:  # an empty cell
             return _MISSING
-    return space.get(name, _MISSING)
+    else:
+        v = space.get(name, _MISSING)
+    for a in attrs:
+        d = getattr(v, "__dict__", None)
+        if not isinstance(d, dict) or a not in d:
+            return _MISSING  # a property, a slot or a method: not read here
+        v = d[a]
+    return v
+
+
+def current(g: Guard) -> Any:
+    """The guarded value now."""
+    return _value(g[0], g[1], g[2])
 
 
 def failed(guards: list[Guard]) -> str:
     """The first guard whose value changed, in words; '' when all hold."""
     for g in guards:
-        v, (_, name, by_value, old) = current(g), g
-        same = v is old or (by_value and type(v) is type(old) and v == old)
-        if not same:
-            return f"the {'global ' + name if name else 'closure variable'} changed"
+        v, old = current(g), g[4]
+        if v is old or (g[3] and type(v) is type(old) and v == old):
+            continue
+        path = ".".join(((g[1] or "a closure variable"),) + g[2])
+        return f"{path} changed"
     return ""

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine.tensor import Tensor
 from .base import Op
 
-__all__ = ["NoGrad", "Elementwise", "ArgReduce", "IntCast", "Detach"]
+__all__ = ["NoGrad", "Elementwise", "ArgReduce", "IntCast", "Detach", "Draw"]
 
 
 class NoGrad(Op):
@@ -84,3 +84,18 @@ class Detach(NoGrad):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x
+
+
+class Draw(NoGrad):
+    """Samples ``generator.<method>(*args)`` converted to ``dtype``: a random tensor.
+
+    Recorded, so that ``tm.jit`` draws from the same generator on every replay (a dropout
+    mask made inside a step is new on every call, as eagerly).
+
+    Example: ``Draw.run(generator=rng, method="random", args=((2, 3),), dtype=np.float32)``.
+    """
+
+    def forward(
+        self, generator: np.random.Generator, method: str, args: tuple[Any, ...], dtype: Any
+    ) -> np.ndarray:
+        return np.asarray(getattr(generator, method)(*args)).astype(dtype)
