@@ -78,16 +78,20 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
     where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
-    for j, (space, name, attrs, by_value, value) in enumerate(plan.py_guards):
+    for j, (space, name, attrs, mode, value) in enumerate(plan.py_guards):
         ns[f"N{j}"], ns[f"V{j}"], ns[f"W{j}"] = space, value, type(value)
-        where[(id(space), name, attrs)] = j
-        if attrs:  # the object it is read from is guarded (by identity) just before
+        if mode != "ids":
+            where[(id(space), name, attrs)] = j
+        if attrs:  # the object it is read from is guarded (by identity) before it
             now = f"V{where[(id(space), name, attrs[:-1])]}.__dict__.get({attrs[-1]!r}, MISS)"
         elif name is not None:
             now = f"N{j}.get({name!r}, MISS)"
         else:
             now = f"N{j}.cell_contents"
-        if by_value:
+        if mode == "ids":  # the list itself is guarded by identity just before
+            now = f"V{where[(id(space), name, attrs)]}"
+            check.append(f"tuple(map(id, {now})) != V{j}")
+        elif mode == "value":
             check.append(f"not ((v := {now}) is V{j} or (type(v) is W{j} and v == V{j}))")
         else:
             check.append(f"{now} is not V{j}")

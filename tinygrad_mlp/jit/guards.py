@@ -6,7 +6,9 @@ cell it loads, and each chain of plain attributes it loads from one (``cfg.lam``
 ``model.fc``), read from the object's ``__dict__`` (never a property: no code runs).
 Numbers, strings, ``None`` and tuples of those are guarded by value (same type, ``==``);
 Tensors, arrays and other objects by identity. Functions the step calls that are globals of
-user code are followed, to a depth of three. A failed guard makes the plan stale: the call
+user code are followed, to a depth of three. A model (an ``nn.Module``) is guarded with
+its structure: every Tensor and child module in its ``__dict__``, and the items of a list
+of them (a Sequential's layers), by identity, so that a layer replaced in place retraces. A failed guard makes the plan stale: the call
 is traced again. What is not read this way (an attribute read inside the package's own
 code, a value computed in Python) is re-verified instead (:mod:`.api`, docs/jit.md).
 """
@@ -18,14 +20,18 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from ..engine.tensor import Tensor
+from ..nn.module import Module
+
 __all__ = ["Guard", "python_guards", "current", "failed"]
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
-# chain read from it, guarded by value (else identity), the value when traced)
-Guard = tuple[Any, str | None, tuple[str, ...], bool, Any]
+# chain read from it, how it is compared: "value", "id", or "ids" (the identities of a
+# list's items), the value when traced: for "ids", the tuple of the items' ids)
+Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 
 def _by_value(v: Any) -> bool:
@@ -86,15 +92,52 @@ def python_guards(fn: Callable[..., Any], depth: int = 3) -> list[Guard]:
         if value is _MISSING or not _guardable(value):
             continue
         g_name = name if kind == "global" else None
-        _add(guards, (space, g_name, (), _by_value(value), value))
+        _add(guards, space, g_name, (), value)
         if isinstance(value, types.FunctionType) and not _ours(value):
             guards += python_guards(value, depth - 1)  # a helper the step calls
         for i in range(1, len(attrs) + 1):
             v = _value(space, g_name, attrs[:i])
             if v is _MISSING or not _guardable(v):
                 break
-            _add(guards, (space, g_name, attrs[:i], _by_value(v), v))
+            _add(guards, space, g_name, attrs[:i], v)
+    walked: set[int] = set()
+    for g in list(guards):
+        if isinstance(g[4], Module):
+            _structure(guards, g[0], g[1], g[2], g[4], 4, walked)
     return guards
+
+
+def _structure(
+    guards: list[Guard],
+    space: Any,
+    name: str | None,
+    attrs: tuple[str, ...],
+    m: Any,
+    depth: int,
+    walked: set[int],
+) -> None:
+    """Guards on the Tensors and child modules a module holds (and lists of them)."""
+    if id(m) in walked:
+        return  # guarded already, through another path
+    walked.add(id(m))
+    for k, v in vars(m).items():
+        here = (*attrs, k)
+        if isinstance(v, (Tensor, Module)):
+            _add(guards, space, name, here, v)
+            if isinstance(v, Module) and depth > 1:
+                _structure(guards, space, name, here, v, depth - 1, walked)
+        elif isinstance(v, (list, tuple)) and v and all(
+            isinstance(i, (Tensor, Module, tuple)) for i in v
+        ):
+            _add(guards, space, name, here, v)
+            if type(v) is list:
+                guards.append((space, name, here, "ids", tuple(map(id, v))))
+            for i in v:
+                if isinstance(i, Module) and depth > 1 and id(i) not in walked:
+                    # pinned by the list's guard: its own contents guarded from a cell
+                    cell = types.CellType(i)
+                    _add(guards, cell, None, (), i)
+                    _structure(guards, cell, None, (), i, depth - 1, walked)
 
 
 def _ours(f: types.FunctionType) -> bool:
@@ -102,9 +145,9 @@ def _ours(f: types.FunctionType) -> bool:
     return mod == "tinygrad_mlp" or mod.startswith("tinygrad_mlp.")
 
 
-def _add(guards: list[Guard], g: Guard) -> None:
-    if all(h[0] is not g[0] or h[1] != g[1] or h[2] != g[2] for h in guards):
-        guards.append(g)
+def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ...], v: Any) -> None:
+    if all(h[0] is not space or h[1] != name or h[2] != attrs or h[3] == "ids" for h in guards):
+        guards.append((space, name, attrs, "value" if _by_value(v) else "id", v))
 
 
 def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
@@ -132,7 +175,10 @@ def failed(guards: list[Guard]) -> str:
     """The first guard whose value changed, in words; '' when all hold."""
     for g in guards:
         v, old = current(g), g[4]
-        if v is old or (g[3] and type(v) is type(old) and v == old):
+        if g[3] == "ids":
+            if isinstance(v, list) and tuple(map(id, v)) == old:
+                continue
+        elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue
         path = ".".join(((g[1] or "a closure variable"),) + g[2])
         return f"{path} changed"
