@@ -8,9 +8,10 @@ Numbers, strings, ``None`` and tuples of those are guarded by value (same type, 
 Tensors, arrays and other objects by identity. Functions the step calls that are globals of
 user code are followed, to a depth of three. A model (an ``nn.Module``) is guarded with
 its structure: every Tensor and child module in its ``__dict__``, and the items of a list
-of them (a Sequential's layers), by identity, so that a layer replaced in place retraces. A failed guard makes the plan stale: the call
-is traced again. What is not read this way (an attribute read inside the package's own
-code, a value computed in Python) is re-verified instead (:mod:`.api`, docs/jit.md).
+of them (a Sequential's layers), by identity, so that a layer replaced in place retraces.
+A failed guard makes the plan stale: the call is traced again. What is not read this way
+(an attribute read inside a method, a value computed in Python) is re-verified instead
+(:mod:`.api`, docs/jit.md).
 """
 
 from __future__ import annotations
