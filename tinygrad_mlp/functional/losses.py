@@ -119,7 +119,10 @@ def cross_entropy(
     log_a = ops.LogSoftmax.apply(logits, axis=1)
     labels = checked.get("labels")
     if labels is not None:
-        picked = ops.Index.apply(log_a, index=(np.arange(batch), labels))
+        rows = np.arange(batch)
+        if ops.Op._tracer is not None:  # tm.jit: made from the batch size, a Python int
+            ops.Op._tracer.made(rows, 0, None)
+        picked = ops.Index.apply(log_a, index=(rows, labels))
         per_row = picked * -(1.0 - s)
         if s:
             per_row = per_row - log_a.sum(axis=1) * (s / classes)

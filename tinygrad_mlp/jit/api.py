@@ -33,7 +33,7 @@ from ..ops.base import Op
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry
-from .guards import Guard, failed, python_guards
+from .guards import Guard, failed, python_guards, reachable
 from .plan import Plan, Stale
 from .trace import JitError, Trace, first_difference, resolve, same_sources
 
@@ -136,7 +136,7 @@ class Jitted(Generic[P, R]):
             entry = None  # Python state the step reads changed since call 1: trace anew
         if entry is None:
             guards = python_guards(self.fn)
-            result, trace = self._trace(args, kwargs, flat)
+            result, trace = self._trace(args, kwargs, flat, guards)
             self._entries.pop(key, None)
             self._entries[key] = _Entry(trace, guards)
             while len(self._entries) > self.cache_size:
@@ -148,13 +148,18 @@ class Jitted(Generic[P, R]):
             return self._verify(entry, args, kwargs, flat)
 
     def _trace(
-        self, args: Any, kwargs: Any, flat: Sequence[Any], recheck: bool = False
+        self,
+        args: Any,
+        kwargs: Any,
+        flat: Sequence[Any],
+        guards: Sequence[Guard],
+        recheck: bool = False,
     ) -> tuple[Any, Trace]:
         if recheck:
             self.rechecks += 1
         else:
             self.traces += 1
-        with tracing(flat) as tracer:
+        with tracing(flat, reachable(guards)) as tracer:
             result = self.fn(*args, **kwargs)
             tracer.trace.result = tracer.result(result)
         return result, tracer.trace
@@ -164,7 +169,7 @@ class Jitted(Generic[P, R]):
         first = entry.trace
         tensors, opts, rngs = state.touched(first, flat)
         before = state.take(tensors, opts, rngs)
-        result, second = self._trace(args, kwargs, flat)
+        result, second = self._trace(args, kwargs, flat, entry.guards)
         diff = first_difference(first, second)
         if diff:
             entry.refused = JitError(
@@ -223,7 +228,7 @@ class Jitted(Generic[P, R]):
         last = (plan.recheck + 1) // 2
         tensors, opts, rngs = state.touched(first, flat)
         before = state.take(tensors, opts, rngs)
-        result, second = self._trace(args, kwargs, flat, recheck=True)
+        result, second = self._trace(args, kwargs, flat, entry.guards, recheck=True)
         diff = first_difference(first, second) or same_sources(first, second)
         replayed = None
         if not diff:

@@ -219,8 +219,9 @@ class Tracer:
             return ("value",)
         return ()
 
-    def made(self, t: Tensor, data: Any, dtype: Any) -> None:
-        """``Tensor(data, dtype=dtype)`` (or a lifted operand) was made inside the step."""
+    def made(self, t: Tensor | np.ndarray, data: Any, dtype: Any) -> None:
+        """``Tensor(data, dtype=dtype)`` (or a lifted operand, or an array made from Python
+        numbers when ``data`` is a number) was made inside the step."""
         if self.mine():
             self.origin[id(t)] = self._source(data, dtype)
             self.trace.keep.append(t)
@@ -343,10 +344,16 @@ class Tracer:
 
 
 @contextmanager
-def tracing(args: Sequence[Any]) -> Iterator[Tracer]:
-    """Record what runs in this thread inside the block (one trace at a time)."""
+def tracing(args: Sequence[Any], watch: Sequence[Tensor] = ()) -> Iterator[Tracer]:
+    """Record what runs in this thread inside the block (one trace at a time).
+
+    ``watch``: tensors the step can reach (a model's parameters), guarded from the start,
+    so that a write such as ``p.grad = None`` before their first use is seen.
+    """
     with TRACE_LOCK:
         tracer = Tracer(args)
+        for t in watch:
+            tracer.mark(t)
         Op._tracer = tracer
         try:
             yield tracer

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import dis
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..engine.tensor import Tensor
 from ..nn.module import Module
 
-__all__ = ["Guard", "python_guards", "current", "failed"]
+__all__ = ["Guard", "python_guards", "current", "failed", "reachable"]
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
@@ -47,7 +47,7 @@ def _reads(code: types.CodeType) -> list[tuple[str, str, tuple[str, ...]]]:
     chain: list[str] | None = None
     base: tuple[str, str] | None = None
     for ins in dis.get_instructions(code):
-        if ins.opname == "LOAD_ATTR" and chain is not None:
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain is not None:
             chain.append(ins.argval)
             continue
         if base is not None and chain is not None:
@@ -127,8 +127,10 @@ def _structure(
             _add(guards, space, name, here, v)
             if isinstance(v, Module) and depth > 1:
                 _structure(guards, space, name, here, v, depth - 1, walked)
-        elif isinstance(v, (list, tuple)) and v and all(
-            isinstance(i, (Tensor, Module, tuple)) for i in v
+        elif (
+            isinstance(v, (list, tuple))
+            and v
+            and all(isinstance(i, (Tensor, Module, tuple)) for i in v)
         ):
             _add(guards, space, name, here, v)
             if type(v) is list:
@@ -184,3 +186,16 @@ def failed(guards: list[Guard]) -> str:
         path = ".".join(((g[1] or "a closure variable"),) + g[2])
         return f"{path} changed"
     return ""
+
+
+def reachable(guards: Sequence[Guard]) -> list[Tensor]:
+    """The Tensors the guarded values hold: themselves, and an optimizer's parameters."""
+    out: list[Tensor] = []
+    for g in guards:
+        v = g[4]
+        if isinstance(v, Tensor):
+            out.append(v)
+        params = getattr(v, "params", None) if g[3] == "id" else None
+        if isinstance(params, list):
+            out += [p for p in params if isinstance(p, Tensor)]
+    return out
