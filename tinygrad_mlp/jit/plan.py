@@ -9,8 +9,8 @@ record into a kernel (a closure):
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
 - ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
   when traced, each repeating the engine's loop for that node (``engine/backward.py``):
-  the rule, the gradient brought to its input's shape and dtype (``_conform``), then summed
-  into a slot or delivered to a leaf (``_deliver``);
+  the rule, the gradient brought to its input's shape and dtype (``conform``), then summed
+  into a slot or delivered to a leaf (``deliver``, both from :mod:`.engine_step`);
 - ``zero_grad`` and ``opt.step()``: :mod:`.updates`.
 
 Before any kernel runs, :meth:`Plan.run` checks what the trace assumed and the signature
@@ -59,9 +59,17 @@ class Plan:
         self.py_guards = list(guards)  # the step's globals and closure cells (jit/guards.py)
         self.count = [1]  # calls of this signature so far (the run on call 2 makes it 2)
         self.recheck = 3  # re-verify when this many calls are done: calls 4, 8, 16, ...
+        self._layout(args)
+        self._externs()
+        self._compile_all()
+        for r in _refs_in(trace.result):
+            self.use(r)
+        self.result = self._builder(trace.result)
+
+    def _layout(self, args: Sequence[Any]) -> None:
+        """One position per argument, extern and op output, in ``env``, ``grads``, ``meta``."""
         self.n_args = len(args)
-        n_ext = len(trace.externs)
-        size = self.n_args + n_ext + len(trace.records)
+        size = self.n_args + len(self.trace.externs) + len(self.trace.records)
         self.env: list[Any] = [None] * size
         self.grads: list[Any] = [None] * size
         self.ops: list[Any] = [None] * size
@@ -76,10 +84,13 @@ class Plan:
             arr = a.data if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
                 self.meta[i] = (arr.shape, arr.dtype)
+
+    def _externs(self) -> None:
+        """Live parameters (guarded), live arrays and baked Python values into ``env``."""
         self.guards: list[tuple[Tensor, int, bool]] = []
         # computed on every call, when used: (position, argument or -1, array or None, dtype)
         self.derived: list[tuple[int, int, np.ndarray | None, np.dtype[Any]]] = []
-        for j, e in enumerate(trace.externs):
+        for j, e in enumerate(self.trace.externs):
             p = self.n_args + j
             self.meta[p] = (e.value.shape, e.value.dtype)
             if e.how == "live" and e.tensor is not None:
@@ -94,9 +105,12 @@ class Plan:
         self.guard_rg = [rg for _, _, rg in self.guards]
         self.opt_guards = [
             (r.opt, r.opt.params, len(r.opt.params))
-            for r in trace.records
+            for r in self.trace.records
             if isinstance(r, StepRec)
         ]
+
+    def _compile_all(self) -> None:
+        """Every record into kernels, with the flat SGD gradients and the zeroing they spare."""
         self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
         self.fresh: set[int] = set()  # slots whose kernel makes a new array on every call
         self.scratch: dict[int, np.ndarray] = {}  # slot -> the fused buffer its gradient is
@@ -104,25 +118,23 @@ class Plan:
         self.owned = owned_deliveries(self)
         self.flat: dict[tuple[int, int], np.ndarray] = {}
         self.flat_of: dict[int, tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]] = {}
-        for step in trace.records:
+        records = self.trace.records
+        for step in records:
             if isinstance(step, StepRec) and type(step.opt) is SGD:
                 flat_gradients(self, step)
-        for k, rec in enumerate(trace.records):
+        for k, rec in enumerate(records):
             self._compile(k, rec)
         # parameters whose grad a fused linear kernel sets itself need no zeroing before
         set_by_kernel = [
             self.trace.externs[ref.index].tensor
             for k, j in self.owned
             if j in (1, 2) and self._fused_linear(k)
-            for ref in [trace.records[k].inputs[j]]  # type: ignore[union-attr]
+            for ref in [records[k].inputs[j]]  # type: ignore[union-attr]
             if ref.kind == "ext"
         ]
         for kernel in self.kernels:
             if isinstance(kernel, Zero):
                 kernel.drop([t for t in set_by_kernel if t is not None])
-        for r in _refs_in(trace.result):
-            self.use(r)
-        self.result = self._builder(trace.result)
 
     def _fused_linear(self, k: int) -> bool:
         """Whether record k's backward is a fused linear kernel (which sets owned grads)."""
