@@ -80,18 +80,24 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
     for j, (space, name, attrs, mode, value) in enumerate(plan.py_guards):
         ns[f"N{j}"], ns[f"V{j}"], ns[f"W{j}"] = space, value, type(value)
-        if mode != "ids":
-            where[(id(space), name, attrs)] = j
-        if attrs:  # the object it is read from is guarded (by identity) before it
-            now = f"V{where[(id(space), name, attrs[:-1])]}.__dict__.get({attrs[-1]!r}, MISS)"
+        if mode == "items":  # a list's items, each by identity (the list is guarded before)
+            lst = f"V{where[(id(space), name, attrs)]}"
+            same = [f"len({lst}) != {len(value)}"]
+            for i, item in enumerate(value):
+                ns[f"X{j}_{i}"] = item
+                same.append(f"{lst}[{i}] is not X{j}_{i}")
+            check.append(" or ".join(same))
+            continue
+        where[(id(space), name, attrs)] = j
+        if attrs:  # read from the __dict__ of an object guarded (by identity) before
+            k = where[(id(space), name, attrs[:-1])]
+            ns[f"D{k}"] = plan.py_guards[k][4].__dict__
+            now = f"D{k}.get({attrs[-1]!r}, MISS)"
         elif name is not None:
             now = f"N{j}.get({name!r}, MISS)"
         else:
             now = f"N{j}.cell_contents"
-        if mode == "ids":  # the list itself is guarded by identity just before
-            now = f"V{where[(id(space), name, attrs)]}"
-            check.append(f"tuple(map(id, {now})) != V{j}")
-        elif mode == "value":
+        if mode == "value":
             check.append(f"not ((v := {now}) is V{j} or (type(v) is W{j} and v == V{j}))")
         else:
             check.append(f"{now} is not V{j}")

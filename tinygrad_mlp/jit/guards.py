@@ -17,6 +17,7 @@ A failed guard makes the plan stale: the call is traced again. What is not read 
 from __future__ import annotations
 
 import dis
+import operator
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,8 +31,8 @@ _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
-# chain read from it, how it is compared: "value", "id", or "ids" (the identities of a
-# list's items), the value when traced: for "ids", the tuple of the items' ids)
+# chain read from it, how it is compared: "value", "id", or "items" (a list's items, each
+# by identity), the value when traced: for "items", the tuple of the items)
 Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 
@@ -134,7 +135,7 @@ def _structure(
         ):
             _add(guards, space, name, here, v)
             if type(v) is list:
-                guards.append((space, name, here, "ids", tuple(map(id, v))))
+                guards.append((space, name, here, "items", tuple(v)))
             for i in v:
                 if isinstance(i, Module) and depth > 1 and id(i) not in walked:
                     # pinned by the list's guard: its own contents guarded from a cell
@@ -149,7 +150,7 @@ def _ours(f: types.FunctionType) -> bool:
 
 
 def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ...], v: Any) -> None:
-    if all(h[0] is not space or h[1] != name or h[2] != attrs or h[3] == "ids" for h in guards):
+    if all(h[0] is not space or h[1] != name or h[2] != attrs or h[3] == "items" for h in guards):
         guards.append((space, name, attrs, "value" if _by_value(v) else "id", v))
 
 
@@ -178,8 +179,8 @@ def failed(guards: list[Guard]) -> str:
     """The first guard whose value changed, in words; '' when all hold."""
     for g in guards:
         v, old = current(g), g[4]
-        if g[3] == "ids":
-            if isinstance(v, list) and tuple(map(id, v)) == old:
+        if g[3] == "items":
+            if isinstance(v, list) and len(v) == len(old) and all(map(operator.is_, v, old)):
                 continue
         elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue
