@@ -2,9 +2,12 @@
 
 - :mod:`.api`: ``jit`` and the cache of traces per signature, with the verifying second call;
 - :mod:`.capture`: the tracer the engine calls while a step runs eagerly;
+- :mod:`.watch`: the tensors a trace watches (value reads and writes refused at the line);
+- :mod:`.guards`: the Python state a step reads, guarded before every replay;
 - :mod:`.trace`: the records of a trace, and how two traces are compared and resolved;
 - :mod:`.plan`: a resolved trace compiled into kernels, and the replay;
-- :mod:`.kernels`, :mod:`.updates`: fused kernels (Linear, LinearReLU, CrossEntropy; SGD);
+- :mod:`.kernels`: fused kernels (Linear, LinearReLU, CrossEntropy); :mod:`.updates`: the
+  optimizers' own step, and flat SGD; :mod:`.engine_step`: the engine's per-node helpers;
 - :mod:`.state`: snapshots of what a step changes, compared bit for bit.
 
 See docs/jit.md.
