@@ -202,3 +202,36 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             assert_same_world(a, b, f"call {i}")
     finally:
         LAMS["lam"] = 0.0
+
+
+SCALE = 0.5  # a global the step reads: guarded by value in the generated entry
+
+
+def test_the_generated_entry_replays_without_the_general_path():
+    from tinygrad_mlp.jit.entry import MISS
+
+    a, b = twins(np.float32)
+    for w in (a, b):
+        w.cfg = SimpleNamespace(lam=0.01)
+
+    def make(w):
+        def step(x, y, k):
+            z = w.model(x)
+            loss = F.cross_entropy(z, y) * SCALE + w.cfg.lam * (z * z).mean() * k
+            train(w, loss)
+            return loss
+
+        return step
+
+    eager, step = make(a), jit(make(b))
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        x, y = batch(rng, np.float32)
+        want = eager(x, y, 2)
+        if i < 3 or step._fast is None or i in (3, 7):  # traced, verified, re-verified
+            got = step(x, y, 2)
+        else:  # the entry alone: every check (arguments, guards) passes, no general path
+            got = step._fast((x, y, 2))
+            assert got is not MISS, f"call {i}: the generated entry refused its own plan"
+        assert same(want.data, got.data), f"call {i}"
+        assert_same_world(a, b, f"call {i}")

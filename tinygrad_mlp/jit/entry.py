@@ -79,28 +79,28 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
     where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
     for j, (space, name, attrs, mode, value) in enumerate(plan.py_guards):
-        ns[f"N{j}"], ns[f"V{j}"], ns[f"W{j}"] = space, value, type(value)
+        ns[f"GN{j}"], ns[f"GV{j}"], ns[f"GW{j}"] = space, value, type(value)
         if mode == "items":  # a list's items, each by identity (the list is guarded before)
-            lst = f"V{where[(id(space), name, attrs)]}"
+            lst = f"GV{where[(id(space), name, attrs)]}"
             same = [f"len({lst}) != {len(value)}"]
             for i, item in enumerate(value):
-                ns[f"X{j}_{i}"] = item
-                same.append(f"{lst}[{i}] is not X{j}_{i}")
+                ns[f"GX{j}_{i}"] = item
+                same.append(f"{lst}[{i}] is not GX{j}_{i}")
             check.append(" or ".join(same))
             continue
         where[(id(space), name, attrs)] = j
         if attrs:  # read from the __dict__ of an object guarded (by identity) before
             k = where[(id(space), name, attrs[:-1])]
-            ns[f"D{k}"] = plan.py_guards[k][4].__dict__
-            now = f"D{k}.get({attrs[-1]!r}, MISS)"
+            ns[f"GA{k}"] = plan.py_guards[k][4].__dict__
+            now = f"GA{k}.get({attrs[-1]!r}, MISS)"
         elif name is not None:
-            now = f"N{j}.get({name!r}, MISS)"
+            now = f"GN{j}.get({name!r}, MISS)"
         else:
-            now = f"N{j}.cell_contents"
+            now = f"GN{j}.cell_contents"
         if mode == "value":
-            check.append(f"not ((v := {now}) is V{j} or (type(v) is W{j} and v == V{j}))")
+            check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")
         else:
-            check.append(f"{now} is not V{j}")
+            check.append(f"{now} is not GV{j}")
     ns["COUNT"] = plan.count
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = []
