@@ -202,11 +202,12 @@ def test_a_global_loss_coefficient_from_a_schedule():
     assert step.traces == 6  # three values of LAM, each traced and verified
 
 
-@pytest.mark.parametrize("where", ["closure", "attribute", "helper"])
+@pytest.mark.parametrize("where", ["closure", "attribute", "helper", "dict item"])
 def test_a_loss_coefficient_in_a_closure_an_attribute_or_a_helper(where):
     def make(w):
         sched = SimpleNamespace(lam=0.0)
         lam = 0.0
+        table = {"lam": 0.0}
 
         def penalty(z):  # a helper the step calls, reading the world's schedule
             return sched.lam * (z * z).mean()
@@ -217,6 +218,8 @@ def test_a_loss_coefficient_in_a_closure_an_attribute_or_a_helper(where):
                 extra = lam * (z * z).mean()
             elif where == "attribute":
                 extra = sched.lam * (z * z).mean()
+            elif where == "dict item":
+                extra = table["lam"] * (z * z).mean()
             else:
                 extra = penalty(z)
             loss = F.cross_entropy(z, y) + extra
@@ -225,7 +228,7 @@ def test_a_loss_coefficient_in_a_closure_an_attribute_or_a_helper(where):
 
         def set_lam(value):
             nonlocal lam
-            lam = sched.lam = value
+            lam = sched.lam = table["lam"] = value
 
         w.set_lam = set_lam
         return step

@@ -22,6 +22,7 @@ from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
 from ..ops.base import Op
+from .guards import Item
 
 __all__ = ["MISS", "fast_entry"]
 
@@ -91,8 +92,14 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         where[(id(space), name, attrs)] = j
         if attrs:  # read from the __dict__ of an object guarded (by identity) before
             k = where[(id(space), name, attrs[:-1])]
-            ns[f"GA{k}"] = plan.py_guards[k][4].__dict__
-            now = f"GA{k}.get({attrs[-1]!r}, MISS)"
+            parent = plan.py_guards[k][4]
+            last = attrs[-1]
+            if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
+                ns[f"GI{j}"] = parent
+                now = f"GI{j}.get({last[0]!r}, MISS)"
+            else:
+                ns[f"GA{k}"] = parent.__dict__
+                now = f"GA{k}.get({last!r}, MISS)"
         elif name is not None:
             now = f"GN{j}.get({name!r}, MISS)"
         else:

@@ -25,7 +25,7 @@ from typing import Any
 from ..engine.tensor import Tensor
 from ..nn.module import Module
 
-__all__ = ["Guard", "python_guards", "current", "failed", "reachable"]
+__all__ = ["Guard", "Item", "python_guards", "current", "failed", "reachable", "a_key"]
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
@@ -45,12 +45,22 @@ def _by_value(v: Any) -> bool:
 def _reads(code: types.CodeType) -> list[tuple[str, str, tuple[str, ...]]]:
     """(``global`` or ``deref``, name, attribute chain) for every load in ``code``."""
     out = []
-    chain: list[str] | None = None
+    chain: list[Any] | None = None
     base: tuple[str, str] | None = None
+    key: list[Any] = []  # a constant just loaded after a chain: maybe a subscript's key
     for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain is not None:
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain is not None and not key:
             chain.append(ins.argval)
             continue
+        if ins.opname == "LOAD_CONST" and chain is not None and not key:
+            key = [ins.argval]
+            continue
+        if ins.opname == "BINARY_SUBSCR" and chain is not None and len(key) == 1:
+            if isinstance(key[0], (str, int)) and not isinstance(key[0], bool):
+                chain.append(Item(key[0]))  # d["lam"]: a dict item with a constant key
+                key = []
+                continue
+        key = []
         if base is not None and chain is not None:
             out.append((base[0], base[1], tuple(chain)))
         base = chain = None
@@ -64,6 +74,15 @@ def _reads(code: types.CodeType) -> list[tuple[str, str, tuple[str, ...]]]:
         if isinstance(c, types.CodeType):
             out += [r for r in _reads(c) if r[0] == "global"]  # nested: its own cells
     return out
+
+
+class Item(tuple[Any]):
+    """A dict item with a constant key in an attribute chain (``LAMS["lam"]``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: Any) -> Item:
+        return super().__new__(cls, (key,))
 
 
 def _guardable(v: Any) -> bool:
@@ -163,11 +182,22 @@ def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
     else:
         v = space.get(name, _MISSING)
     for a in attrs:
-        d = getattr(v, "__dict__", None)
-        if not isinstance(d, dict) or a not in d:
-            return _MISSING  # a property, a slot or a method: not read here
-        v = d[a]
+        d = _space(v, a)
+        if d is None or a_key(a) not in d:
+            return _MISSING  # a property, a slot, a method, not a dict: not read here
+        v = d[a_key(a)]
     return v
+
+
+def a_key(a: Any) -> Any:
+    """The key an element of an attribute chain reads: the name, or the item's key."""
+    return a[0] if isinstance(a, Item) else a
+
+
+def _space(v: Any, a: Any) -> dict[Any, Any] | None:
+    """The dict that element ``a`` of a chain is read from: ``v``'s ``__dict__``, or ``v``."""
+    d = v if isinstance(a, Item) else getattr(v, "__dict__", None)
+    return d if type(d) is dict else None
 
 
 def current(g: Guard) -> Any:
@@ -184,7 +214,9 @@ def failed(guards: list[Guard]) -> str:
                 continue
         elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue
-        path = ".".join(((g[1] or "a closure variable"),) + g[2])
+        path = (g[1] or "a closure variable") + "".join(
+            f"[{a[0]!r}]" if isinstance(a, Item) else f".{a}" for a in g[2]
+        )
         return f"{path} changed"
     return ""
 
