@@ -8,12 +8,15 @@ with ``argmax`` is recomputed on every replay, never frozen). :meth:`NoGrad.run`
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from ..engine.tensor import Tensor
 from .base import Op
+
+_data = attrgetter("data")
 
 __all__ = ["NoGrad", "Elementwise", "ArgReduce", "IntCast", "Detach", "Draw"]
 
@@ -32,7 +35,7 @@ class NoGrad(Op):
             array([ True, False])
         """
         op = cls()
-        data = op.forward(*[t.data for t in inputs], **attrs)
+        data = op.forward(*map(_data, inputs), **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = Tensor._make(data, False)
