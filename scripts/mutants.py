@@ -273,3 +273,39 @@ MUTANTS: tuple[Mutant, ...] = (
     _M("closed form: softmax normalised over the batch", CLOSED,
        "return e / e.sum(axis=1, keepdims=True)", "return e / e.sum()", SEED),
 )  # fmt: skip
+
+# --- tm.jit's guards (issue 18; tests/test_jit_guards.py) --------------------------------
+_JG = "test_jit_guards.py::"
+MUTANTS += (
+    _M("jit entry: Tensor argument's dtype unchecked", ("tinygrad_mlp/jit/entry.py",),
+       'f"or a{i}.data.dtype is not D{i} or a{i}.requires_grad is not {a.requires_grad}"',
+       'f"or a{i}.requires_grad is not {a.requires_grad}"',
+       _t(_JG + "test_a_tensor_argument_of_another_dtype_is_a_new_signature")),
+    _M("jit entry: numpy argument's shape unchecked", ("tinygrad_mlp/jit/entry.py",),
+       'f"type(a{i}) is not ndarray or a{i}.shape != S{i} or a{i}.dtype is not D{i}"',
+       'f"type(a{i}) is not ndarray or a{i}.dtype is not D{i}"',
+       _t(_JG + "test_a_numpy_argument_of_another_shape_gets_the_eager_error")),
+    _M("jit entry: grad mode unchecked", ("tinygrad_mlp/jit/entry.py",),
+       'check.append("GM.enabled is not GRAD")', "pass",
+       _t(_JG + "test_grad_mode_is_part_of_the_signature")),
+    _M("jit key: dtype ignored", ("tinygrad_mlp/jit/api.py",),
+       "return (d.shape, d.dtype, a.requires_grad)", "return (d.shape, None, a.requires_grad)",
+       _t(_JG + "test_a_tensor_argument_of_another_dtype_is_a_new_signature")),
+    _M("jit: parameter rebound to another dtype accepted", ("tinygrad_mlp/jit/plan.py",),
+       "if d.shape != m[0] or d.dtype != m[1]:", "if d.shape != m[0]:",
+       _t(_JG + "test_a_parameter_rebound_to_another_dtype_traces_again")),
+    _M("jit SGD: flat buffer used without checking .grad is its view",
+       ("tinygrad_mlp/jit/updates.py",),
+       "if not all(map(is_, map(_grad, params), views)):", "if False:",
+       _t(_JG + "test_the_generated_entry_and_the_general_path_agree_on_every_guard")),
+)  # fmt: skip
+MUTANTS += (
+    _M("jit guards: the step's Python state not guarded", ("tinygrad_mlp/jit/guards.py",),
+       "    if code is None or depth <= 0:\n        return []\n    glob",
+       "    if True:\n        return []\n    glob",
+       _t("test_jit_sound.py::test_a_global_loss_coefficient_from_a_schedule")),
+    _M("jit: externs equal on two calls taken as constants", ("tinygrad_mlp/jit/trace.py",),
+       'elif kind == ("value",) and a.origin == b.origin and same_bits(a.value, b.value):',
+       "elif same_bits(a.value, b.value):",
+       _t("test_jit_sound.py::test_a_numpy_value_equal_on_both_traced_calls_is_still_refused")),
+)  # fmt: skip

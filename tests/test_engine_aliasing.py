@@ -208,7 +208,7 @@ def _index_then_mutate(index: Any, change: Callable[[], None], shape: tuple[int,
     x = Tensor(np.zeros(shape), requires_grad=True)
     y = x[index]
     change()  # between the forward and the backward
-    (y * Tensor(np.arange(1.0, y.size + 1).reshape(y.shape))).sum().backward()
+    (y * Tensor(np.arange(1.0, y.numel() + 1).reshape(y.shape))).sum().backward()
     return x.grad
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .methods.compare import _nondiff
 from .seeding import generator_or_default
 from .tensor import Tensor
 
@@ -53,6 +54,9 @@ def _float(dtype: Any) -> Any:
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(data, False)
+    tracer = _nondiff().Op._tracer
+    if tracer is not None:  # tm.jit: made from Python values (sizes, a fill value)
+        tracer.made(t, 0, None)
     return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
 
 
@@ -184,8 +188,9 @@ def rand(
         (2, 3)
     """
     shape = _size(size, "rand")
-    data = generator_or_default(generator, "rand").random(shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    return _drawn(
+        generator_or_default(generator, "rand"), "random", (shape,), _float(dtype), requires_grad
+    )
 
 
 def randn(
@@ -205,8 +210,8 @@ def randn(
         True
     """
     shape = _size(size, "randn")
-    data = generator_or_default(generator, "randn").standard_normal(shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    rng = generator_or_default(generator, "randn")
+    return _drawn(rng, "standard_normal", (shape,), _float(dtype), requires_grad)
 
 
 def randint(
@@ -234,10 +239,7 @@ def randint(
         raise ValueError(f"randint: need low < high, got [{lo}, {hi})")
     shape = _size((dims,), "randint")
     rng = generator_or_default(generator, "randint")
-    data = rng.integers(lo, hi, size=shape, dtype=np.int64).astype(
-        np.int64 if dtype is None else dtype
-    )
-    return _leaf(data, False)
+    return _drawn(rng, "integers", (lo, hi, shape), np.int64 if dtype is None else dtype, False)
 
 
 def normal(
@@ -253,5 +255,13 @@ def normal(
     if not std >= 0:
         raise ValueError(f"normal: std must be >= 0, got {std}")
     shape = _size((tuple(size),), "normal")
-    data = generator_or_default(generator, "normal").normal(mean, std, shape).astype(_float(dtype))
-    return _leaf(data, requires_grad)
+    rng = generator_or_default(generator, "normal")
+    return _drawn(rng, "normal", (mean, std, shape), _float(dtype), requires_grad)
+
+
+def _drawn(
+    rng: np.random.Generator, method: str, args: tuple[Any, ...], dtype: Any, requires_grad: bool
+) -> Tensor:
+    """``rng.<method>(*args)`` as a tensor of ``dtype``, by a recorded op (tm.jit redraws it)."""
+    t: Tensor = _nondiff().Draw.run(generator=rng, method=method, args=args, dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t

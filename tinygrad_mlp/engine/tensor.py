@@ -15,7 +15,7 @@ import numpy as np
 
 from .conversion import as_array as _as_array
 from .methods.arith import ArithMethods
-from .methods.compare import CompareMethods
+from .methods.compare import CompareMethods, _nondiff
 from .methods.extrema import ExtremaMethods
 from .methods.habits import HabitMethods
 from .methods.math import MathMethods
@@ -73,6 +73,8 @@ class Tensor(
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if _ops.Op._tracer is not None:  # tm.jit records where a tensor made in a step came from
+            _ops.Op._tracer.made(self, data, dtype)
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -139,7 +141,7 @@ class Tensor(
 
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's data and is cut off from the graph."""
-        return Tensor._make(self.data, False)
+        return _nondiff().Detach.run(self)  # recorded, so that tm.jit replays it live
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``numpy.asarray(t)``: the data, for a tensor off the graph; refused on one on it.
@@ -295,7 +297,7 @@ class Tensor(
         if dt.kind not in "biuf":
             raise TypeError(f"astype: a Tensor holds bool, int or float numbers, not {dt}")
         if dt.kind != "f":
-            return Tensor._make(self.data.astype(dt), False)
+            return _nondiff().IntCast.run(self, dtype=dt)  # recorded for tm.jit
         return _ops.Cast.apply(self, dtype=dt)
 
     def __getitem__(self, index: Any) -> Tensor:

@@ -34,6 +34,8 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         # A copy (the caller may reuse its array before backward), unsigned: a negative
         # label becomes huge, so one reduction checks both ends of the range.
         labels = t.astype(np.uintp)
+        if ops.Op._tracer is not None:  # tm.jit: the labels are converted from `t`
+            ops.Op._tracer.converted(labels, t)
         if batch and labels.max() >= classes:
             signed = t.astype(np.int64)
             bad = signed[(signed < 0) | (signed >= classes)][0]
@@ -52,7 +54,10 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         )
     if not np.isfinite(t).all() or (t < 0).any():
         raise ValueError(f"{who}: probability targets must be finite and non-negative")
-    return {"probs": t.astype(logits.dtype, copy=True)}
+    probs = t.astype(logits.dtype, copy=True)
+    if ops.Op._tracer is not None:  # tm.jit: the probabilities are converted from `t`
+        ops.Op._tracer.converted(probs, t)
+    return {"probs": probs}
 
 
 def _differentiable_target(target: Any) -> Tensor | None:
@@ -131,7 +136,10 @@ def cross_entropy(
     log_a = ops.LogSoftmax.apply(logits, axis=1)
     labels = checked.get("labels")
     if labels is not None:
-        picked = ops.Index.apply(log_a, index=(np.arange(batch), labels))
+        rows = np.arange(batch)
+        if ops.Op._tracer is not None:  # tm.jit: made from the batch size, a Python int
+            ops.Op._tracer.made(rows, 0, None)
+        picked = ops.Index.apply(log_a, index=(rows, labels))
         per_row = picked * -(1.0 - s)
         if s:
             per_row = per_row - log_a.sum(axis=1) * (s / classes)

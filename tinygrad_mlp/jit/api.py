@@ -33,8 +33,9 @@ from ..ops.base import Op
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry
+from .guards import Guard, failed, python_guards, reachable
 from .plan import Plan, Stale
-from .trace import JitError, Trace, first_difference, resolve
+from .trace import JitError, Trace, first_difference, resolve, same_sources
 
 __all__ = ["jit", "Jitted"]
 
@@ -45,6 +46,7 @@ R = TypeVar("R")
 @dataclass
 class _Entry:
     trace: Trace
+    guards: list[Guard]  # the step's globals and closure cells when it was traced
     plan: Plan | None = None
     refused: JitError | None = None
     fast: Callable[[tuple[Any, ...]], Any] | None = None
@@ -81,6 +83,7 @@ class Jitted(Generic[P, R]):
         self.cache_size = cache_size
         self.traces = 0  # eager calls made to trace or verify
         self.replays = 0  # calls answered by a replay
+        self.rechecks = 0  # replays re-verified against the eager step (calls 4, 8, 16, ...)
         self._entries: dict[Any, _Entry] = {}
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None  # the last plan's entry
         self._lock = threading.Lock()  # a plan's buffers serve one call at a time
@@ -116,6 +119,8 @@ class Jitted(Generic[P, R]):
             if not self._lock.acquire(False):
                 return self.fn(*args, **kwargs)  # another thread is replaying this plan
             try:
+                if entry.plan.count[0] == entry.plan.recheck and not failed(entry.guards):
+                    return self._recheck(entry, args, kwargs, flat)
                 out = entry.plan.run(flat)
             except Stale:
                 out = _STALE
@@ -127,9 +132,13 @@ class Jitted(Generic[P, R]):
                 return out
             entry = None  # a parameter or optimizer changed since: trace again
             self._fast = None
+        if entry is not None and entry.refused is None and failed(entry.guards):
+            entry = None  # Python state the step reads changed since call 1: trace anew
         if entry is None:
-            result, trace = self._trace(args, kwargs, flat)
-            self._entries[key] = _Entry(trace)
+            guards = python_guards(self.fn)
+            result, trace = self._trace(args, kwargs, flat, guards)
+            self._entries.pop(key, None)
+            self._entries[key] = _Entry(trace, guards)
             while len(self._entries) > self.cache_size:
                 del self._entries[next(iter(self._entries))]
             return result
@@ -138,9 +147,19 @@ class Jitted(Generic[P, R]):
         with self._lock:
             return self._verify(entry, args, kwargs, flat)
 
-    def _trace(self, args: Any, kwargs: Any, flat: Sequence[Any]) -> tuple[Any, Trace]:
-        self.traces += 1
-        with tracing(flat) as tracer:
+    def _trace(
+        self,
+        args: Any,
+        kwargs: Any,
+        flat: Sequence[Any],
+        guards: Sequence[Guard],
+        recheck: bool = False,
+    ) -> tuple[Any, Trace]:
+        if recheck:
+            self.rechecks += 1
+        else:
+            self.traces += 1
+        with tracing(flat, reachable(guards)) as tracer:
             result = self.fn(*args, **kwargs)
             tracer.trace.result = tracer.result(result)
         return result, tracer.trace
@@ -150,7 +169,7 @@ class Jitted(Generic[P, R]):
         first = entry.trace
         tensors, opts, rngs = state.touched(first, flat)
         before = state.take(tensors, opts, rngs)
-        result, second = self._trace(args, kwargs, flat)
+        result, second = self._trace(args, kwargs, flat, entry.guards)
         diff = first_difference(first, second)
         if diff:
             entry.refused = JitError(
@@ -170,7 +189,7 @@ class Jitted(Generic[P, R]):
         eager = state.take(tensors, opts, rngs)
         known = before.tensors
         known += [s for s in eager.tensors if all(s[0] is not b[0] for b in known)]
-        plan = Plan(resolved, flat)
+        plan = Plan(resolved, flat, entry.guards)
         state.restore(before)
         try:
             replayed = plan.run(flat)
@@ -193,6 +212,48 @@ class Jitted(Generic[P, R]):
         entry.trace, entry.plan = resolved, plan
         if not kwargs:  # the generated entry handles positional calls (see entry.py)
             entry.fast = self._fast = fast_entry(plan, flat, self._lock)
+        self.replays += 1
+        return replayed
+
+    def _recheck(self, entry: _Entry, args: Any, kwargs: Any, flat: Sequence[Any]) -> Any:
+        """A replay due for re-verification (calls 4, 8, 16, ...): the eager step beside it.
+
+        What guards cannot see (an attribute of an object the step reads, say) is caught
+        here: the eager step is traced again, its program and sources compared with the
+        plan's, and the replay compared bit for bit with it. A difference refuses the
+        signature from then on, saying that replays since the last check may have differed.
+        """
+        plan, first = entry.plan, entry.trace
+        assert plan is not None
+        last = (plan.recheck + 1) // 2
+        tensors, opts, rngs = state.touched(first, flat)
+        before = state.take(tensors, opts, rngs)
+        result, second = self._trace(args, kwargs, flat, entry.guards, recheck=True)
+        diff = first_difference(first, second) or same_sources(first, second)
+        replayed = None
+        if not diff:
+            eager = state.take(tensors, opts, rngs)
+            state.restore(before)
+            try:
+                replayed = plan.run(flat)
+                diff = state.compare(eager, state.take(tensors, opts, rngs))
+                diff = diff or state.compare_outputs(result, replayed)
+            except Exception as e:  # a failed replay is a difference too
+                diff = f"the replay failed ({type(e).__name__}: {e})"
+            if diff:
+                state.restore(eager)  # this call's results are the eager step's
+        if diff:
+            entry.plan = entry.fast = self._fast = None
+            entry.refused = JitError(
+                f"jit: re-verifying call {plan.count[0] + 1} of this signature against the "
+                f"eager step found a difference ({diff}). Python state the jit does not "
+                "guard changed (an attribute of an object the step reads, a value computed "
+                f"in Python): replays after call {last} may have differed from the eager "
+                "step. Pass such values as arguments or keep them in globals (guarded), or "
+                "run the step without jit."
+            )
+            raise entry.refused
+        plan.recheck = 2 * plan.recheck + 1
         self.replays += 1
         return replayed
 

@@ -8,14 +8,14 @@ watches.
 
 A replay never runs the step's Python, so a step whose Python reads tensor *values*
 (``loss.item()``, ``float(t)``, ``if t > 0``, ``t.numpy()``, ``t.data`` outside this
-package) cannot be replayed. The tracer catches those reads: the tensors the step computes
-(and its Tensor arguments) are given the class ``_Traced`` for the duration of the
-call, whose value-reading methods raise. Their class is restored when the trace ends.
+package) cannot be replayed. The tracer catches those reads: the tensors the step computes,
+its Tensor arguments and the parameters it reaches get ``Guarded`` mixed into
+their class for the duration of the call (``watch``), whose value reads and writes
+raise. Their class is restored when the trace ends.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,86 +27,12 @@ from ..engine.graph import toposort
 from ..engine.tensor import Tensor
 from ..ops.base import Op
 from .trace import BackwardRec, Extern, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
+from .watch import Guarded, guarded
 
 __all__ = ["Tracer", "tracing", "TRACE_LOCK"]
 
 TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot Op._tracer is global
 _DATA = Tensor.__dict__["data"]  # the slot descriptor behind Tensor.data
-
-
-def _inside_package(depth: int) -> bool:
-    name = sys._getframe(depth + 1).f_globals.get("__name__", "")
-    return name == "tinygrad_mlp" or name.startswith("tinygrad_mlp.")
-
-
-def _value_read(what: str) -> JitError:
-    return JitError(
-        f"jit: {what} inside a jitted step reads a tensor's value in Python; a replay runs "
-        "no Python, so it could not repeat what the step does with it. Return the tensor "
-        "from the step and read it outside (e.g. step(x, y).item()), or do not jit this "
-        "function."
-    )
-
-
-class _Traced(Tensor):
-    """A tensor computed during a trace: reading its value from Python is refused."""
-
-    __slots__ = ()
-
-    def _get_data(self) -> np.ndarray:
-        if not _inside_package(1):
-            raise _value_read(".data")
-        return _DATA.__get__(self, Tensor)
-
-    def _set_data(self, value: np.ndarray) -> None:
-        if not _inside_package(1):
-            raise JitError("jit: a jitted step must not rebind .data of a tensor it computes")
-        _DATA.__set__(self, value)
-
-    data = property(_get_data, _set_data)
-
-    def item(self) -> float:
-        raise _value_read(".item()")
-
-    def numpy(self) -> np.ndarray:
-        raise _value_read(".numpy()")
-
-    def tolist(self) -> Any:
-        raise _value_read(".tolist()")
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        raise _value_read("numpy.asarray(tensor)")
-
-    def __bool__(self) -> bool:
-        raise _value_read("bool(tensor) (an if or while on a tensor)")
-
-    def __float__(self) -> float:
-        raise _value_read("float(tensor)")
-
-    def __int__(self) -> int:
-        raise _value_read("int(tensor)")
-
-    def __index__(self) -> int:
-        raise _value_read("using a tensor as an index")
-
-
-def _marking(name: str) -> Any:
-    """``Tensor.name``, whose result (a tensor made without an op) is marked traced too."""
-    base = getattr(Tensor, name)
-
-    def method(self: Tensor, *args: Any) -> Any:
-        out = base(self, *args)
-        tracer = Op._tracer
-        if isinstance(out, Tensor) and type(out) is Tensor and isinstance(tracer, Tracer):
-            tracer.mark(out)
-        return out
-
-    method.__name__ = name
-    return method
-
-
-for _name in ("detach", "__gt__", "__lt__", "__ge__", "__le__"):
-    setattr(_Traced, _name, _marking(_name))
 
 
 class Tracer:
@@ -125,6 +51,8 @@ class Tracer:
         self.arg_of = {id(a): i for i, a in enumerate(self.args) if isinstance(a, Tensor)}
         self.array_arg_of = {id(a): i for i, a in enumerate(self.arrays) if a is not None}
         self.marked: list[tuple[Tensor, type]] = []
+        self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
+        self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
         for a in self.args:
             if isinstance(a, Tensor):
                 self.mark(a)
@@ -136,10 +64,10 @@ class Tracer:
     def mark(self, t: Tensor) -> None:
         """Make ``t`` refuse value reads until the trace ends (its class is restored then)."""
         cls = type(t)
-        if cls is _Traced:
+        if issubclass(cls, Guarded):
             return
         try:
-            t.__class__ = _Traced
+            t.__class__ = guarded(cls)
         except TypeError:  # a Tensor subclass with a layout of its own: left unguarded
             return
         self.marked.append((t, cls))
@@ -149,33 +77,58 @@ class Tracer:
             t.__class__ = cls
         self.marked.clear()
 
-    def _matches(self, value: np.ndarray) -> tuple[tuple[int, np.dtype[Any]], ...]:
-        """Arguments whose data, converted to ``value``'s dtype, equals it bit for bit."""
-        found = []
-        for i, a in enumerate(self.arrays):
-            if a is None or a.shape != value.shape:
-                continue
-            try:
-                same = np.asarray(a).astype(value.dtype).tobytes() == value.tobytes()
-            except (TypeError, ValueError):
-                continue
-            if same:
-                found.append((i, value.dtype))
-        return tuple(found)
-
     def _extern(self, obj: Any, tensor: Tensor | None, array: np.ndarray) -> Ref:
         j = self.ext_of.get(id(obj))
         if j is None:
             j = len(self.trace.externs)
             value = np.array(array, copy=True)
             rg = bool(tensor is not None and tensor.requires_grad)
+            origin = self.origin.get(id(obj), ())
             self.trace.externs.append(
-                Extern(tensor, None if tensor is not None else array, value, rg, ())
+                Extern(tensor, None if tensor is not None else array, value, rg, origin)
             )
-            self.trace.externs[j].matches = () if rg else self._matches(value)
             self.ext_of[id(obj)] = j
             self.trace.keep.append(obj)
+            if tensor is not None:
+                self.mark(tensor)  # its .data and .grad are guarded from now on
         return Ref("ext", j)
+
+    def _source(self, data: Any, dtype: Any) -> tuple[Any, ...]:
+        """Where a tensor or array made from ``data`` inside the step comes from."""
+        if isinstance(data, Tensor):
+            i = self.arg_of.get(id(data))
+            if i is None:
+                return ()  # a copy of a computed tensor: not followed (use detach())
+            data = self.arrays[i]
+        if isinstance(data, np.ndarray):
+            i = self.array_arg_of.get(id(data))
+            if i is not None:
+                return ("arg", i)
+            k = self.data_slot.get(id(data))
+            if k is not None:
+                return ("slot", k)
+            self.trace.keep.append(data)
+            return ("array", data, dtype)
+        if isinstance(data, (bool, int, float, np.generic)):
+            return ("value",)
+        if isinstance(data, (list, tuple)) and all(
+            isinstance(v, (bool, int, float, np.generic)) for v in np.ravel(np.array(data, object))
+        ):
+            return ("value",)
+        return ()
+
+    def made(self, t: Tensor | np.ndarray, data: Any, dtype: Any) -> None:
+        """``Tensor(data, dtype=dtype)`` (or a lifted operand, or an array made from Python
+        numbers when ``data`` is a number) was made inside the step."""
+        if self.mine():
+            self.origin[id(t)] = self._source(data, dtype)
+            self.trace.keep.append(t)
+
+    def converted(self, array: np.ndarray, source: Any) -> None:
+        """``array`` was converted from ``source`` (cross_entropy's labels)."""
+        if self.mine():
+            self.origin[id(array)] = self._source(source, array.dtype)
+            self.trace.keep.append(array)
 
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""
@@ -185,6 +138,9 @@ class Tracer:
         i = self.arg_of.get(id(t))
         if i is not None:
             return Ref("arg", i)
+        k = self.data_slot.get(id(_DATA.__get__(t, Tensor)))
+        if k is not None and not t.requires_grad:
+            return Ref("slot", k)  # a tensor wrapping an op's output (a view made in here)
         if t._ctx is not None:
             raise JitError(
                 "jit: the step uses a tensor computed before the call, with a graph behind "
@@ -203,7 +159,12 @@ class Tracer:
             return tuple(self.attr(i) for i in v)
         if isinstance(v, np.ndarray):
             i = self.array_arg_of.get(id(v))
-            return Ref("arg", i) if i is not None else self._extern(v, None, v)
+            if i is not None:
+                return Ref("arg", i)
+            k = self.data_slot.get(id(v))
+            if k is not None:
+                return Ref("slot", k)  # a computed index or mask, replayed live
+            return self._extern(v, None, v)
         if isinstance(v, Tensor):
             raise JitError("jit: an op attribute that is a Tensor cannot be replayed")
         if not isinstance(v, (str, bool, int, float, type, np.dtype, slice, type(None))):
@@ -235,6 +196,7 @@ class Tracer:
         data = _DATA.__get__(out, Tensor)
         rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
         self.slot_of[id(out)] = len(self.trace.records)
+        self.data_slot[id(data)] = len(self.trace.records)
         self.trace.records.append(rec)
         self.trace.keep.append(out)
         self.mark(out)
@@ -275,14 +237,21 @@ class Tracer:
             return Ref("arg", i)
         if id(p) in self.slot_of or p._ctx is not None:
             raise JitError("jit: zero_grad or an optimizer on a non-leaf tensor")
+        self.origin.setdefault(id(p), ("leaf",))
         return self._extern(p, p, _DATA.__get__(p, Tensor))
 
 
 @contextmanager
-def tracing(args: Sequence[Any]) -> Iterator[Tracer]:
-    """Record what runs in this thread inside the block (one trace at a time)."""
+def tracing(args: Sequence[Any], watch: Sequence[Tensor] = ()) -> Iterator[Tracer]:
+    """Record what runs in this thread inside the block (one trace at a time).
+
+    ``watch``: tensors the step can reach (a model's parameters), guarded from the start,
+    so that a write such as ``p.grad = None`` before their first use is seen.
+    """
     with TRACE_LOCK:
         tracer = Tracer(args)
+        for t in watch:
+            tracer.mark(t)
         Op._tracer = tracer
         try:
             yield tracer

@@ -22,6 +22,7 @@ from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
 from ..ops.base import Op
+from .guards import Item
 
 __all__ = ["MISS", "fast_entry"]
 
@@ -77,6 +78,38 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     for j, (opt, params, n) in enumerate(plan.opt_guards):
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
+    where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
+    for j, (space, name, attrs, mode, value) in enumerate(plan.py_guards):
+        ns[f"GN{j}"], ns[f"GV{j}"], ns[f"GW{j}"] = space, value, type(value)
+        if mode == "items":  # a list's items, each by identity (the list is guarded before)
+            lst = f"GV{where[(id(space), name, attrs)]}"
+            same = [f"len({lst}) != {len(value)}"]
+            for i, item in enumerate(value):
+                ns[f"GX{j}_{i}"] = item
+                same.append(f"{lst}[{i}] is not GX{j}_{i}")
+            check.append(" or ".join(same))
+            continue
+        where[(id(space), name, attrs)] = j
+        if attrs:  # read from the __dict__ of an object guarded (by identity) before
+            k = where[(id(space), name, attrs[:-1])]
+            parent = plan.py_guards[k][4]
+            last = attrs[-1]
+            if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
+                ns[f"GI{j}"] = parent
+                now = f"GI{j}.get({last[0]!r}, MISS)"
+            else:
+                ns[f"GA{k}"] = parent.__dict__
+                now = f"GA{k}.get({last!r}, MISS)"
+        elif name is not None:
+            now = f"GN{j}.get({name!r}, MISS)"
+        else:
+            now = f"GN{j}.cell_contents"
+        if mode == "value":
+            check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")
+        else:
+            check.append(f"{now} is not GV{j}")
+    ns["COUNT"] = plan.count
+    check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = []
     for k, kernel in enumerate(plan.kernels):
         ns[f"K{k}"] = kernel
@@ -91,6 +124,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "    try:",
         *[f"        {b}" for b in bind],
         "        PLAN.args = args",
+        "        COUNT[0] += 1",
         *(["        DERIVE()"] if plan.derived else []),
         *[f"        {c}" for c in calls],
         "        return RESULT()",

@@ -1,9 +1,9 @@
 """Generic kernels: any op replayed through its own ``forward`` and ``backward`` on arrays.
 
 Exact by construction: the same code runs on the same arrays as in eager mode, and the
-gradient it returns goes through the engine's own ``_conform`` (broadcasting undone, dtype
-cast) before it is summed or delivered (``routing``). What a replay saves here is the
-Tensor objects, the graph and the sort, not the op's own work.
+gradient it returns goes through the engine's own ``conform`` (``engine_step``:
+broadcasting undone, dtype cast) before it is summed or delivered (``routing``). What
+a replay saves here is the Tensor objects, the graph and the sort, not the op's own work.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..engine.backward import _conform
 from ..engine.tensor import Tensor
 from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from . import kernels
+from .engine_step import conform
 from .trace import JitError, OpRec, Ref
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def generic_backward(
             for i, pg, need, sink in zip(ins, in_grads, needs, sinks, strict=True):
                 if pg is None or not need or sink is None:
                     continue
-                pg, fresh = _conform(pg, g, env[i], False)
+                pg, fresh = conform(pg, g, env[i], False)
                 sink(pg, fresh)
         if not retain:
             ops[p] = None  # as Op.release: the saved arrays can go

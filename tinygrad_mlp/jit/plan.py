@@ -9,8 +9,8 @@ record into a kernel (a closure):
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
 - ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
   when traced, each repeating the engine's loop for that node (``engine/backward.py``):
-  the rule, the gradient brought to its input's shape and dtype (``_conform``), then summed
-  into a slot or delivered to a leaf (``_deliver``);
+  the rule, the gradient brought to its input's shape and dtype (``conform``), then summed
+  into a slot or delivered to a leaf (``deliver``, both from ``engine_step``);
 - ``zero_grad`` and ``opt.step()``: ``updates``.
 
 Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature
@@ -33,6 +33,7 @@ from ..ops.nn import Linear, LinearReLU
 from ..optim import SGD
 from . import kernels
 from .generic import generic_backward, generic_forward
+from .guards import Guard, failed
 from .routing import flat_gradients, owned_deliveries, owner, sink
 from .trace import BackwardRec, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .updates import Zero, update
@@ -53,11 +54,22 @@ class Stale(Exception):
 class Plan:
     """The compiled replay of one resolved trace, with its buffers."""
 
-    def __init__(self, trace: Trace, args: Sequence[Any]) -> None:
+    def __init__(self, trace: Trace, args: Sequence[Any], guards: Sequence[Guard] = ()) -> None:
         self.trace = trace
+        self.py_guards = list(guards)  # the step's globals and closure cells (jit/guards.py)
+        self.count = [1]  # calls of this signature so far (the run on call 2 makes it 2)
+        self.recheck = 3  # re-verify when this many calls are done: calls 4, 8, 16, ...
+        self._layout(args)
+        self._externs()
+        self._compile_all()
+        for r in _refs_in(trace.result):
+            self.use(r)
+        self.result = self._builder(trace.result)
+
+    def _layout(self, args: Sequence[Any]) -> None:
+        """One position per argument, extern and op output, in ``env``, ``grads``, ``meta``."""
         self.n_args = len(args)
-        n_ext = len(trace.externs)
-        size = self.n_args + n_ext + len(trace.records)
+        size = self.n_args + len(self.trace.externs) + len(self.trace.records)
         self.env: list[Any] = [None] * size
         self.grads: list[Any] = [None] * size
         self.ops: list[Any] = [None] * size
@@ -72,9 +84,13 @@ class Plan:
             arr = a.data if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
                 self.meta[i] = (arr.shape, arr.dtype)
+
+    def _externs(self) -> None:
+        """Live parameters (guarded), live arrays and baked Python values into ``env``."""
         self.guards: list[tuple[Tensor, int, bool]] = []
-        self.derived: list[tuple[int, int, np.dtype[Any]]] = []  # computed, when used
-        for j, e in enumerate(trace.externs):
+        # computed on every call, when used: (position, argument or -1, array or None, dtype)
+        self.derived: list[tuple[int, int, np.ndarray | None, np.dtype[Any]]] = []
+        for j, e in enumerate(self.trace.externs):
             p = self.n_args + j
             self.meta[p] = (e.value.shape, e.value.dtype)
             if e.how == "live" and e.tensor is not None:
@@ -82,16 +98,19 @@ class Plan:
                 self.env[p] = e.tensor.data
             elif e.how == "live":
                 self.env[p] = e.array
-            elif e.how == "const":
+            elif e.how == "value":  # a Python value, baked (guarded or re-verified)
                 self.env[p] = e.value
         self.guard_tensors = [t for t, _, _ in self.guards]
         self.guard_data = [t.data for t in self.guard_tensors]
         self.guard_rg = [rg for _, _, rg in self.guards]
         self.opt_guards = [
             (r.opt, r.opt.params, len(r.opt.params))
-            for r in trace.records
+            for r in self.trace.records
             if isinstance(r, StepRec)
         ]
+
+    def _compile_all(self) -> None:
+        """Every record into kernels, with the flat SGD gradients and the zeroing they spare."""
         self.fused: dict[int, Any] = {}  # slot position -> what its backward kernel needs
         self.fresh: set[int] = set()  # slots whose kernel makes a new array on every call
         self.scratch: dict[int, np.ndarray] = {}  # slot -> the fused buffer its gradient is
@@ -99,25 +118,23 @@ class Plan:
         self.owned = owned_deliveries(self)
         self.flat: dict[tuple[int, int], np.ndarray] = {}
         self.flat_of: dict[int, tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]] = {}
-        for step in trace.records:
+        records = self.trace.records
+        for step in records:
             if isinstance(step, StepRec) and type(step.opt) is SGD:
                 flat_gradients(self, step)
-        for k, rec in enumerate(trace.records):
+        for k, rec in enumerate(records):
             self._compile(k, rec)
         # parameters whose grad a fused linear kernel sets itself need no zeroing before
         set_by_kernel = [
             self.trace.externs[ref.index].tensor
             for k, j in self.owned
             if j in (1, 2) and self._fused_linear(k)
-            for ref in [trace.records[k].inputs[j]]  # type: ignore[union-attr]
+            for ref in [records[k].inputs[j]]  # type: ignore[union-attr]
             if ref.kind == "ext"
         ]
         for kernel in self.kernels:
             if isinstance(kernel, Zero):
                 kernel.drop([t for t in set_by_kernel if t is not None])
-        for r in _refs_in(trace.result):
-            self.use(r)
-        self.result = self._builder(trace.result)
 
     def _fused_linear(self, k: int) -> bool:
         """Whether record k's backward is a fused linear kernel (which sets owned grads)."""
@@ -137,10 +154,13 @@ class Plan:
         p = self.pos(ref)
         if ref.kind == "ext":
             e = self.trace.externs[ref.index]
+            entry: tuple[int, int, np.ndarray | None, np.dtype[Any]] | None = None
             if e.how == "derived" and e.source is not None:
-                entry = (p, e.source[0], e.source[1])
-                if entry not in self.derived:
-                    self.derived.append(entry)
+                entry = (p, e.source[0], None, e.source[1])
+            elif e.how == "copy":
+                entry = (p, -1, e.origin[1], e.value.dtype)
+            if entry is not None and all(d[0] != p for d in self.derived):
+                self.derived.append(entry)
         return p
 
     def leaf(self, ref: Ref) -> Callable[[], Tensor] | None:
@@ -215,7 +235,7 @@ class Plan:
         if not isinstance(ref, Ref) or ref.kind != "ext":
             return None
         e = self.trace.externs[ref.index]
-        if e.how == "const":
+        if e.how == "value":
             return e.value
         if e.how == "derived" and e.source is not None:
             m = self.meta[e.source[0]]
@@ -304,6 +324,9 @@ class Plan:
         for opt, params, n in self.opt_guards:
             if opt.params is not params or len(params) != n:
                 raise Stale
+        if failed(self.py_guards):
+            raise Stale
+        self.count[0] += 1
         self.args = flat
         for i, is_tensor in self.arg_slots:
             env[i] = flat[i].data if is_tensor else flat[i]
@@ -316,8 +339,8 @@ class Plan:
     def derive(self) -> None:
         """The values computed from this call's arguments (a Tensor made from an array)."""
         env = self.env
-        for p, i, dtype in self.derived:
-            env[p] = np.array(env[i], dtype=dtype, order="C")  # as Tensor(x, dtype) copies
+        for p, i, src, dtype in self.derived:  # as Tensor(x, dtype) copies
+            env[p] = np.array(env[i] if src is None else src, dtype=dtype, order="C")
 
     def _builder(self, t: Any) -> Callable[[], Any]:
         """A function building what the step returns: fresh Tensors holding copies."""

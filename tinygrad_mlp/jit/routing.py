@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine.backward import _deliver
 from ..engine.tensor import Tensor
 from ..ops.nn import Linear, LinearReLU
-from . import kernels
+from . import engine_step, kernels
 from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 
 if TYPE_CHECKING:
@@ -116,7 +115,7 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
         return own
 
     def deliver(g: np.ndarray, fresh: bool) -> None:
-        _deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
+        engine_step.deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
 
     return deliver
 

@@ -35,6 +35,7 @@ __all__ = [
     "Trace",
     "first_difference",
     "resolve",
+    "same_sources",
     "same_bits",
 ]
 
@@ -55,24 +56,28 @@ class Ref:
 class Extern:
     """A leaf tensor (``tensor``) or an array attribute (``array``) the step used.
 
-    ``value`` is a copy taken when the trace first met it; ``matches`` lists the arguments
-    whose data, converted to this dtype, equals it bit for bit: the candidates it was
-    computed from. ``resolve`` sets ``how`` to ``live`` (the same object on every
-    call: read it when replaying), ``derived`` (argument ``source[0]`` converted to
-    ``source[1]``) or ``const`` (the same value on every call).
+    ``value`` is a copy taken when the trace first met it; ``origin`` is where the tracer
+    saw it made inside the step: ``("arg", i)`` (converted from argument i), ``("array",
+    a, dtype)`` (copied from the numpy array ``a``), ``("value",)`` (from Python numbers),
+    ``("leaf",)`` (a parameter), or ``()`` (not seen made). ``resolve`` sets ``how``:
+    ``live`` (the same object on every call: read it when replaying), ``derived``
+    (argument ``source[0]`` converted to ``source[1]``), ``copy`` (``origin[1]`` copied on
+    every call) or ``value`` (a Python value, baked: see docs/jit.md).
     """
 
     tensor: Tensor | None
     array: np.ndarray | None
     value: np.ndarray
     requires_grad: bool
-    matches: tuple[tuple[int, np.dtype[Any]], ...]
+    origin: tuple[Any, ...]
     how: str = ""
     source: tuple[int, np.dtype[Any]] | None = None
 
     def meta(self) -> tuple[Any, ...]:
         kind = "tensor" if self.tensor is not None else "array"
-        return (kind, self.value.shape, self.value.dtype, self.requires_grad)
+        how = self.origin[:2] if self.origin[:1] == ("arg",) else self.origin[:1]
+        baked = self.value.tobytes() if how == ("value",) else None
+        return (kind, self.value.shape, self.value.dtype, self.requires_grad, how, baked)
 
     def describe(self) -> str:
         kind = "a tensor" if self.tensor is not None else "an array attribute"
@@ -207,11 +212,13 @@ def first_difference(first: Trace, second: Trace) -> str:
 
 
 def resolve(first: Trace, second: Trace) -> Trace:
-    """``second`` with every extern decided from how it compares with ``first``'s.
+    """``second`` with every extern decided from where the tracer saw it come from.
 
-    Raises ``JitError`` for a tensor requiring grad that is new on every call, and for a
-    value that changes between calls without coming from an argument: replaying either
-    would silently give a different result.
+    Nothing is decided from values being equal: a parameter (or any tensor or array) is
+    *live* when it is the same object on both calls; a tensor made inside the step is
+    followed to the argument or array it was converted from, or to Python numbers (baked,
+    and guarded or re-verified: docs/jit.md). Anything else is refused with a
+    ``JitError`` naming it: replaying it would silently reuse a stale value.
     """
     for j, (a, b) in enumerate(zip(first.externs, second.externs, strict=True)):
         same = (a.tensor is not None and a.tensor is b.tensor) or (
@@ -226,16 +233,45 @@ def resolve(first: Trace, second: Trace) -> Trace:
                 f"(extern {j}, {b.describe()}); its gradient would go nowhere on replay. "
                 "Create parameters outside the step."
             )
-        common = [m for m in b.matches if m in a.matches]
-        if common:
-            b.how, b.source = "derived", common[0]
-        elif same_bits(a.value, b.value):
-            b.how = "const"
+        kind = b.origin[:1]
+        if kind == ("arg",) and a.origin == b.origin:
+            b.how, b.source = "derived", (b.origin[1], b.value.dtype)
+        elif kind == ("array",) and a.origin[:1] == kind and a.origin[1] is b.origin[1]:
+            b.how = "copy"
+        elif kind == ("value",) and a.origin == b.origin and same_bits(a.value, b.value):
+            b.how = "value"
+        elif kind == ("value",):
+            raise JitError(
+                f"jit: a Python number or list the step turns into {b.describe()} (extern "
+                f"{j}) differs between two calls; a replay cannot recompute Python values. "
+                "Pass it as an argument, or make it a global or closure variable of the step "
+                "(those are guarded and retrace on a change)."
+            )
         else:
             raise JitError(
-                f"jit: the step uses {b.describe()} whose values change between calls and "
-                "do not come from its arguments (computed outside the engine's ops, e.g. "
-                "with numpy on .data, or from Python state). Replaying would reuse stale "
-                "values: pass it as an argument, or compute it with Tensor operations."
+                f"jit: the step uses {b.describe()} (extern {j}) made inside the step from "
+                "values the trace cannot follow (numpy on arrays, a new array on every call, "
+                "a copy of a computed tensor). Replaying would reuse a stale value: compute it "
+                "with Tensor operations, pass it as an argument, or keep it in a global."
             )
     return second
+
+
+def same_sources(resolved: Trace, again: Trace) -> str:
+    """Where a new trace of a resolved step reads other sources; '' when the same.
+
+    A live extern must be the same object, a copied one copied from the same array, a
+    derived one converted from the same argument.
+    """
+    for j, (a, b) in enumerate(zip(resolved.externs, again.externs, strict=True)):
+        if a.how == "live":
+            same = (a.tensor is not None and a.tensor is b.tensor) or (
+                a.array is not None and a.array is b.array
+            )
+        elif a.how == "copy":
+            same = b.origin[:1] == ("array",) and b.origin[1] is a.origin[1]
+        else:
+            same = a.origin == b.origin
+        if not same:
+            return f"extern {j} ({a.describe()}) now comes from elsewhere"
+    return ""

@@ -1,12 +1,13 @@
-"""Replaying ``opt.step()`` and ``zero_grad``: state and hyperparameters read on every call.
+"""Replaying ``opt.step()`` and ``zero_grad``: the optimizers' own code, read on every call.
 
-``sgd_update`` repeats ``SGD.step`` call for call (``optim/sgd.py``), with its
-temporaries in buffers kept between calls; every hyperparameter (``lr``, ``momentum``,
-``weight_decay``, ``nesterov``) and the velocity are read from the optimizer when the kernel
-runs, so a learning rate changed between calls takes effect exactly as in eager mode. Any
-other optimizer (Adam included) is replayed by calling its own ``step()``: exact by
-construction, and its state (Adam's step count, hence its bias corrections) lives where it
-always does.
+An optimizer step is replayed by calling the optimizer's own ``step()`` (no tracer is
+installed during a replay, so it records nothing): its update math lives in one place,
+``optim/``, and its hyperparameters (``lr``, momentum, betas, ...) and state (velocity,
+Adam's step count) are read when it runs, exactly as eagerly. The one shortcut, for SGD's
+plain rule W -= lr g (no momentum, no weight decay), is ``flat_sgd``: when the trace
+made every parameter's gradient a view into one array, lr * g is one multiplication for
+all of them (elementwise: the same bits as SGD's per-parameter ``np.multiply``), then one
+subtraction per parameter, as ``SGD._update`` does.
 """
 
 from __future__ import annotations
@@ -17,127 +18,65 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import saved as _saved
 from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
 from ..optim import SGD
 from ..optim.base import zero_grad_of
 
-__all__ = ["update", "Zero"]
+__all__ = ["update", "flat_sgd", "Zero"]
 
 Kernel = Callable[[], None]
 _grad = attrgetter("grad")
+_data = attrgetter("data")
 
 
 Flat = tuple[np.ndarray, list[tuple[Tensor, np.ndarray]]]
 
 
 def update(opt: Any, flat: Flat | None = None) -> Kernel:
-    """The kernel replaying ``opt.step()``: fused for SGD itself, else the optimizer's own.
+    """The kernel replaying ``opt.step()``: the optimizer's own step, or ``flat_sgd``.
 
     ``flat``: one array whose views are the parameters' gradient buffers (see
-    ``Plan._flat_gradients``), with each parameter and its view.
+    ``routing.flat_gradients``), with each parameter and its view.
     """
-    if type(opt) is SGD:
-        return sgd_update(opt, flat)
+    if type(opt) is SGD and flat is not None:
+        return flat_sgd(opt, flat)
     step: Kernel = opt.step
     return step
 
 
-def sgd_update(opt: SGD, flat: Flat | None = None) -> Kernel:
-    """``SGD.step``: g += wd W; v = mu v + g; W -= lr (g + mu v if nesterov else v).
+def flat_sgd(opt: SGD, flat: Flat) -> Kernel:
+    """``SGD.step`` when its rule is W -= lr g, with every gradient a view of ``flat[0]``.
 
-    With ``flat``, and every parameter's grad still its view of the flat array, the common
-    case W -= lr g takes one multiply for all parameters (elementwise: the same bits), then
-    one subtraction per parameter.
+    Anything else (momentum, weight decay, lr = 1, a gradient that is no longer its view)
+    is ``opt.step()`` itself.
     """
     params = list(opt.params)
-    n = len(params)
-    tmp: list[dict[str, np.ndarray]] = [{} for _ in range(n)]
-    multiply, add = np.multiply, np.add
-    # lr * g goes into a buffer of the parameter's shape and dtype, as SGD's own scratch
-    plain = [(p, np.empty(p.data.shape, dtype=p.data.dtype)) for p in params]
-
-    def buffer(i: int, name: str, like: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-        b = tmp[i].get(name)
-        if b is None or b.shape != like.shape or b.dtype != dtype:
-            b = tmp[i][name] = np.empty(like.shape, dtype=dtype)
-        return b
-
-    if flat is not None:
-        flat_g = flat[0]
-        flat_b = np.zeros_like(flat_g)
-        views = [v for _, v in flat[1]]
-        # the flat buffer's view of each parameter's lr * g (same offsets as the grads)
-        steps = [
-            (p, flat_b[_offset(flat_g, v) : _offset(flat_g, v) + v.size].reshape(v.shape))
-            for p, v in flat[1]
-        ]
+    flat_g = flat[0]
+    flat_b = np.zeros_like(flat_g)
+    views = [v for _, v in flat[1]]
+    # the flat buffer's view of each parameter's lr * g (same offsets as the grads)
+    steps = [
+        (p, flat_b[_offset(flat_g, v) : _offset(flat_g, v) + v.size].reshape(v.shape))
+        for p, v in flat[1]
+    ]
+    multiply, step = np.multiply, opt.step
 
     def run() -> None:
-        lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+        lr = opt.lr
+        if opt.momentum or opt.weight_decay or lr == 1.0:
+            return step()
+        if not all(map(is_, map(_grad, params), views)):
+            return step()
         # as SGD.step: arrays a live graph holds are unlocked, their versions bumped
-        unlocked = unlock(p.data for p in params) if _saved._held else None
+        unlocked = unlock(map(_data, params))
         try:
-            if not mu and not wd and lr != 1.0:  # W -= lr g: the seed's rule, the common case
-                if flat is not None and all(map(is_, map(_grad, params), views)):
-                    multiply(flat_g, lr, out=flat_b)
-                    for p, b in steps:
-                        data = p.data
-                        data -= b  # in place, as SGD's own p.data -= buf
-                    return
-                for p, b in plain:
-                    g = p.grad
-                    if g is None:
-                        continue
-                    data = p.data
-                    if type(g) is not np.ndarray or g.shape != data.shape:
-                        g = opt._grad(params.index(p), p)
-                    multiply(g, lr, out=b)
-                    data -= b
-            else:
-                general(lr, mu, wd)
+            multiply(flat_g, lr, out=flat_b)
+            for p, b in steps:
+                data = p.data
+                data -= b  # in place, as SGD's own p.data -= buf
         finally:
-            if unlocked:
-                relock(unlocked)
-
-    def general(lr: float, mu: float, wd: float) -> None:
-        state = opt.state
-        for i in range(n):
-            p = params[i]
-            g = p.grad
-            if g is None:
-                continue
-            data = p.data
-            if type(g) is not np.ndarray or g.shape != data.shape:
-                g = opt._grad(i, p)
-                assert g is not None
-            if wd and g.dtype == data.dtype:  # g + wd * W, the product first
-                t = buffer(i, "wd", g, data.dtype)
-                multiply(data, wd, out=t)
-                g = add(g, t, out=t)
-            elif wd:  # mixed dtypes: numpy's promotion, exactly as written in SGD
-                g = g + wd * data
-            if mu:
-                s = state[i]
-                v = s.get("velocity")
-                if v is None:
-                    v = s["velocity"] = np.array(g, copy=True)
-                else:
-                    v *= mu
-                    v += g
-                if opt.nesterov:  # g + mu * v
-                    t = buffer(i, "nesterov", v, v.dtype)  # v is a copy of g: one dtype
-                    multiply(v, mu, out=t)
-                    g = add(g, t, out=t)
-                else:
-                    g = v
-            if lr == 1.0:
-                data -= g
-            else:
-                b = buffer(i, "step", g, data.dtype)
-                multiply(g, lr, out=b)
-                data -= b
+            relock(unlocked)
 
     return run
 

@@ -44,8 +44,7 @@ def plain_index(index: Any) -> Any:
 def _unwrap(index: list[Any]) -> list[Any]:
     """A list index with each Tensor in it (at any depth) replaced by its array."""
     return [
-        _unwrap(i) if isinstance(i, list) else i.data if isinstance(i, Tensor) else i
-        for i in index
+        _unwrap(i) if isinstance(i, list) else i.data if isinstance(i, Tensor) else i for i in index
     ]
 
 

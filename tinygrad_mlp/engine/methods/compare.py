@@ -9,6 +9,7 @@ keys of Tensors work: Python checks identity before equality there.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,14 +34,14 @@ class CompareMethods:
         def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
 
     def _compare(self, other: Any, fn: Any, symbol: str) -> Tensor:
-        b = self._lift(other).data
-        try:
-            out = fn(self.data, b)
+        b = self._lift(other)
+        try:  # a recorded op without a gradient: tm.jit replays a mask live (ops/nondiff.py)
+            return _nondiff().Elementwise.run(self, b, fn=fn)
         except ValueError:
             raise ValueError(
-                f"{symbol}: shapes {self.data.shape} and {np.shape(b)} cannot be broadcast together"
+                f"{symbol}: shapes {self.data.shape} and {b.data.shape} cannot be broadcast "
+                "together"
             ) from None
-        return self._make(np.asarray(out), False)
 
     def __eq__(self, other: Any) -> Any:
         """Elementwise ==, a bool tensor; ``t == None`` and other non-numbers give False."""
@@ -106,16 +107,27 @@ class CompareMethods:
             >>> Tensor(np.array([1.0, np.inf, np.nan])).isfinite().numpy()
             array([ True, False, False])
         """
-        return self._make(np.isfinite(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isfinite)
 
     def isnan(self) -> Tensor:
         """True where the entry is NaN."""
-        return self._make(np.isnan(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isnan)
 
     def isinf(self) -> Tensor:
         """True where the entry is +inf or -inf."""
-        return self._make(np.isinf(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.isinf)
 
     def logical_not(self) -> Tensor:
         """True where the entry is zero (False), as ``torch.logical_not``."""
-        return self._make(np.logical_not(self.data), False)
+        return _nondiff().Elementwise.run(self, fn=np.logical_not)
+
+
+def _nondiff() -> Any:
+    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
+    return sys.modules.get("tinygrad_mlp.ops.nondiff") or _import_nondiff()
+
+
+def _import_nondiff() -> Any:
+    from ...ops import nondiff
+
+    return nondiff

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import ops as _ops
 from ...utils.axes import normalize_axis
+from .compare import _nondiff
 from .dims import pick_axis, pick_keepdims, reduce_args
 
 if TYPE_CHECKING:
@@ -168,6 +169,5 @@ class ExtremaMethods:
             axis = normalize_axis(axis, max(self.ndim, 1), who)
         if self.data.size == 0:
             raise ValueError(f"{who} of an empty tensor of shape {self.shape} has no value")
-        data = self.data if self.ndim else self.data.reshape(1)
-        out = np.asarray(fn(data, axis=axis, keepdims=keepdim), dtype=np.int64)
-        return self._make(out if self.ndim else out.reshape(()), False)
+        # a recorded op without a gradient, so that tm.jit replays it live (ops/nondiff.py)
+        return _nondiff().ArgReduce.run(self, fn=fn, axis=axis, keepdim=bool(keepdim))

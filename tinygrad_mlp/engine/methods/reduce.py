@@ -245,3 +245,10 @@ class ReduceMethods:
         axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "any")
         axes = normalize_axes(self.ndim, axes, "any")
         return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)
+
+
+def _nondiff() -> Any:
+    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
+    from ...ops import nondiff
+
+    return nondiff

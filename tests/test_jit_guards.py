@@ -1,0 +1,237 @@
+"""tm.jit's guards: a call the plan was not made for is never replayed by it.
+
+Each test replays a step several times (so that the generated entry is in use), then
+makes the one change a guard exists for, and requires the result to be the eager twin's,
+bit for bit, or the eager error. Each kills a realistic slip in the guards (listed in
+scripts/mutants.py): the entry not checking a Tensor argument's dtype, a numpy argument's
+shape or grad mode; the signature key ignoring dtypes; a parameter rebound to another
+dtype accepted as a mere rebinding.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+import tinygrad_mlp as tm
+import tinygrad_mlp.functional as F
+from tinygrad_mlp import Tensor, jit
+from tinygrad_mlp.optim import SGD, Adam
+
+from .strategies import seeds
+from .test_jit_sound import BATCH, SIZES, assert_same_world, same, same_out, train
+
+
+def twins(dtype: Any = np.float64, seed: int = 0) -> tuple[Any, Any]:
+    out = []
+    for _ in range(2):
+        model = tm.nn.MLP(SIZES[0], [SIZES[1]], SIZES[2], np.random.default_rng(seed), dtype)
+        opt = SGD(model.parameters(), lr=0.1)
+        out.append(SimpleNamespace(model=model, opt=opt, rng=np.random.default_rng(seed)))
+    return out[0], out[1]
+
+
+def make_train(w: Any):
+    def step(x, y):
+        loss = F.cross_entropy(w.model(x), y)
+        train(w, loss)
+        return loss
+
+    return step
+
+
+def batch(rng: np.random.Generator, dtype: Any = np.float64, b: int = BATCH):
+    return Tensor(rng.standard_normal((b, SIZES[0])).astype(dtype)), rng.integers(0, SIZES[2], b)
+
+
+def test_a_tensor_argument_of_another_dtype_is_a_new_signature():
+    a, b = twins(np.float32)
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(0)
+    # float32 calls (replayed), then float64 inputs of the same shape, alternating too
+    for i, dtype in enumerate([np.float32] * 5 + [np.float64] * 4 + [np.float32, np.float64] * 3):
+        x, y = batch(rng, dtype)
+        assert same(eager(x, y).data, step(Tensor(x.data), y).data), f"call {i}"
+        assert_same_world(a, b, f"call {i}")
+    assert step.replays >= 8
+
+
+def test_a_numpy_argument_of_another_shape_gets_the_eager_error():
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data)
+    x, _ = batch(rng)
+    for bad in (np.array([0, 1, 2, 3]), np.array([[0, 1, 2, 3, 0]])):
+        with pytest.raises(ValueError, match="integer labels must have shape") as want:
+            eager(x, bad)
+        with pytest.raises(ValueError) as got:
+            step(x, bad)
+        assert str(got.value) == str(want.value)
+    assert_same_world(a, b, "after the bad labels")
+
+
+def test_grad_mode_is_part_of_the_signature():
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data)
+    x, y = batch(rng)
+    with tm.no_grad():
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            eager(x, y)
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            step(x, y)  # never the training replay: nothing may change
+    assert_same_world(a, b, "after the no_grad call")
+
+    def make_eval(w):
+        def evaluate(x, y):
+            return F.cross_entropy(w.model(x), y), w.model(x).argmax(1)
+
+        return evaluate
+
+    ev_a, ev_b = make_eval(a), jit(make_eval(b))
+    for i in range(12):  # grad mode toggled on every other call
+        x, y = batch(rng)
+        if i % 2:
+            with tm.no_grad():
+                ra, rb = ev_a(x, y), ev_b(x, y)
+        else:
+            ra, rb = ev_a(x, y), ev_b(x, y)
+        assert same_out(ra, rb)
+        if i % 2:  # no graph under no_grad, on either side
+            assert not ra[0].requires_grad and not rb[0].requires_grad
+
+
+def test_a_parameter_rebound_to_another_dtype_traces_again():
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(3)
+    for i in range(14):
+        if i == 6:
+            for w in (a, b):  # float64 weights rebound to float32 ones
+                layer = w.model.layers[2]
+                layer.weight.data = layer.weight.data.astype(np.float32)
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+        assert_same_world(a, b, f"call {i}")
+
+
+def test_the_generated_entry_and_the_general_path_agree_on_every_guard():
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(4)
+    # alternating signatures: each call misses the last plan's entry and takes the key
+    plan = [BATCH, 3] * 6 + [BATCH] * 3
+    for i, n in enumerate(plan):
+        x, y = batch(rng, np.float64 if i % 4 < 2 else np.float32, n)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+        assert_same_world(a, b, f"call {i}")
+    assert step.replays >= 8
+
+
+# --- randomized: steps assembled from the pieces of issue 18 -----------------------------
+
+LAMS = {"lam": 0.0}
+
+
+@settings(max_examples=20)
+@given(
+    seed=seeds,
+    mask=hs.sampled_from(["relu", "gt", "where"]),
+    coef=hs.sampled_from(["none", "literal", "global", "attribute"]),
+    extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye"])),
+    fixed=hs.booleans(),
+    calls=hs.integers(6, 18),
+    change_at=hs.integers(0, 17),
+)
+def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, change_at):
+    def make(w):
+        fc1, fc2 = w.model.layers[0], w.model.layers[2]
+        if "adam" in extras:
+            w.opt = SGD(fc1.parameters(), lr=0.05, momentum=0.9)
+            w.adam = Adam(fc2.parameters(), lr=1e-2)
+
+        def step(x, y):
+            h = fc1(x)
+            h = h.relu() if mask == "relu" else h * (h > 0) if mask == "gt" else h.where(h > 0, 0)
+            if "dropout" in extras:
+                h = h * (tm.rand(*h.shape, generator=w.rng, dtype=np.float64) > 0.25) / 0.75
+            z = fc2(h)
+            loss = F.cross_entropy(z, y)
+            if coef == "literal":
+                loss = loss + 0.01 * (z * z).mean()
+            elif coef == "global":
+                loss = loss + LAMS["lam"] * (z * z).mean()
+            elif coef == "attribute":
+                loss = loss + w.sched.lam * (z * z).mean()
+            if "detach" in extras:
+                loss = loss + (z.detach() * z).mean() * 0.1
+            if "eye" in extras:
+                loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
+            train(w, loss)
+            if "accuracy" in extras:
+                return loss, (z.argmax(1) == y).astype(np.float64).mean()
+            return loss
+
+        w.sched = SimpleNamespace(lam=0.0)
+        return step
+
+    rng = np.random.default_rng(seed)
+    a, b = twins(seed=seed % 1000)
+    for w in (a, b):
+        w.rng = np.random.default_rng(seed + 1)
+    eager, step = make(a), jit(make(b))
+    x, y = batch(rng)
+    try:
+        for i in range(calls):
+            if i == change_at:
+                LAMS["lam"] = a.sched.lam = b.sched.lam = 0.05
+            if not fixed:
+                x, y = batch(rng)
+            assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
+            assert_same_world(a, b, f"call {i}")
+    finally:
+        LAMS["lam"] = 0.0
+
+
+SCALE = 0.5  # a global the step reads: guarded by value in the generated entry
+
+
+def test_the_generated_entry_replays_without_the_general_path():
+    from tinygrad_mlp.jit.entry import MISS
+
+    a, b = twins(np.float32)
+    for w in (a, b):
+        w.cfg = SimpleNamespace(lam=0.01)
+
+    def make(w):
+        def step(x, y, k):
+            z = w.model(x)
+            loss = F.cross_entropy(z, y) * SCALE + w.cfg.lam * (z * z).mean() * k
+            train(w, loss)
+            return loss
+
+        return step
+
+    eager, step = make(a), jit(make(b))
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        x, y = batch(rng, np.float32)
+        want = eager(x, y, 2)
+        if i < 3 or step._fast is None or i in (3, 7):  # traced, verified, re-verified
+            got = step(x, y, 2)
+        else:  # the entry alone: every check (arguments, guards) passes, no general path
+            got = step._fast((x, y, 2))
+            assert got is not MISS, f"call {i}: the generated entry refused its own plan"
+        assert same(want.data, got.data), f"call {i}"
+        assert_same_world(a, b, f"call {i}")
