@@ -18,8 +18,6 @@ import numpy as np
 
 from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
-from .chain import _conform as _conform  # tm.jit imports _conform and _deliver from here
-from .chain import _deliver as _deliver
 from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
 from .graph import toposort

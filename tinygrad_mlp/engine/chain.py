@@ -3,7 +3,7 @@
 The eager loop (``backward``) calls ``node_step`` for every node and routes what it
 returns: ``accumulate`` into the slot of an input made by an op, or, for a leaf, into
 what the pass delivers to ``.grad`` once it has succeeded (``gather``, ``apply``).
-tm.jit's generic path can call the same functions rather than repeat them.
+tm.jit's generic path calls the same ``node_step`` and ``deliver`` (jit/generic.py, routing.py).
 
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
@@ -25,7 +25,7 @@ import numpy as np
 from .graph import unbroadcast
 from .tensor import Tensor
 
-__all__ = ["node_step", "accumulate"]  # gather, apply, deliver: the eager loop's own
+__all__ = ["node_step", "accumulate", "deliver"]  # gather, apply: the eager loop's own
 
 
 def node_step(
@@ -129,24 +129,6 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
     return pg, fresh
 
 
-def _conform(pg: Any, g: Any, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
-    """``_conform_owned`` for a rule that was given ``g`` (kept for tm.jit's generic path).
-
-    Without the rule's other gradients at hand this can only say *owned* for an ndarray
-    that owns its memory and is not ``g``; a ``g`` that is not an ndarray (a numpy scalar,
-    which the rule saw as a new 0-d array) makes it say not owned (a copy, never a shared
-    buffer).
-    """
-    owned = (
-        type(g) is np.ndarray
-        and type(pg) is np.ndarray
-        and pg is not g
-        and pg.base is None
-        and pg.flags.writeable
-    )
-    return _conform_owned(pg, owned, data, create_graph)
-
-
 def gather(
     leaf: Tensor,
     g: Any,
@@ -202,6 +184,3 @@ def deliver(
         leaf.grad = g if fresh else np.array(g, copy=True)
     else:
         leaf.grad += g
-
-
-_deliver = deliver  # the name tm.jit imports today (jit/routing.py)

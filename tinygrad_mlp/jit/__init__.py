@@ -7,7 +7,7 @@
 - ``trace``: the records of a trace, and how two traces are compared and resolved;
 - ``plan``: a resolved trace compiled into kernels, and the replay;
 - ``kernels``: fused kernels (Linear, LinearReLU, CrossEntropy); ``updates``: the
-  optimizers' own step, and flat SGD; ``engine_step``: the engine's per-node helpers;
+  optimizers' own step, and flat SGD;
 - ``state``: snapshots of what a step changes, compared bit for bit.
 
 See docs/jit.md.

@@ -1,9 +1,10 @@
 """Generic kernels: any op replayed through its own ``forward`` and ``backward`` on arrays.
 
 Exact by construction: the same code runs on the same arrays as in eager mode, and the
-gradient it returns goes through the engine's own ``conform`` (``engine_step``:
-broadcasting undone, dtype cast) before it is summed or delivered (``routing``). What
-a replay saves here is the Tensor objects, the graph and the sort, not the op's own work.
+backward of a node is the engine's own per-node step (``engine.chain.node_step``: the rule,
+broadcasting undone, dtype cast, which gradient a leaf may keep) before each gradient is
+summed or delivered (``routing``). What a replay saves here is the Tensor objects, the graph
+and the sort, not the op's own work.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine.chain import node_step
 from ..engine.tensor import Tensor
 from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from . import kernels
-from .engine_step import conform
 from .trace import JitError, OpRec, Ref
 
 if TYPE_CHECKING:
@@ -87,21 +88,20 @@ def generic_backward(
     sinks: list[kernels.Sink | None],
     retain: bool,
 ) -> Kernel:
-    """The engine's loop for one node: its rule, then each gradient conformed and sunk."""
+    """The engine's step for one node (``node_step``), then each gradient sunk."""
     env, grads, ops = plan.env, plan.grads, plan.ops
-    asarray = np.asarray
 
     def run() -> None:
         g = grads[p]
         grads[p] = None
         op = ops[p]
         if g is not None:
-            in_grads = op.backward(asarray(g), [env[i] for i in ins], env[p])
-            for i, pg, need, sink in zip(ins, in_grads, needs, sinks, strict=True):
-                if pg is None or not need or sink is None:
-                    continue
-                pg, fresh = conform(pg, g, env[i], False)
-                sink(pg, fresh)
+            arrays = [env[i] for i in ins]
+            op.needs = needs  # as traced (a sink is None where no gradient is wanted)
+            for j, pg, fresh in node_step(op, g, arrays, env[p], arrays):
+                sink = sinks[j]
+                if sink is not None:
+                    sink(pg, fresh)
         if not retain:
             ops[p] = None  # as Op.release: the saved arrays can go
 

@@ -9,8 +9,9 @@ record into a kernel (a closure):
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
 - ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
   when traced, each repeating the engine's loop for that node (``engine/backward.py``):
-  the rule, the gradient brought to its input's shape and dtype (``conform``), then summed
-  into a slot or delivered to a leaf (``deliver``, both from ``engine_step``);
+  the engine's own per-node step (``engine.chain.node_step``: the rule, the gradient brought
+  to its input's shape and dtype), then summed into a slot or delivered to a leaf
+  (``engine.chain.deliver``);
 - ``zero_grad`` and ``opt.step()``: ``updates``.
 
 Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..engine.chain import deliver as engine_deliver
 from ..engine.tensor import Tensor
 from ..ops.nn import Linear, LinearReLU
-from . import engine_step, kernels
+from . import kernels
 from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
         return own
 
     def deliver(g: np.ndarray, fresh: bool) -> None:
-        engine_step.deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
+        engine_deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
 
     return deliver
 
