@@ -74,7 +74,7 @@ NOT_IN_TABLE = {
     "astype": "numpy's name (torch spells it .to(dtype)); tests/test_ops.py covers it",
     "backward": "compared with torch in test_torch_habits.py (backward(gradient=))",
     "from_numpy": "a classmethod taking an array, as torch.from_numpy",
-    "requires_grad_": "a flag; covered in tests/test_hardening_api.py",
+    "requires_grad_": "a flag; covered in tests/test_api_misuse.py",
     "gelu": "torch's approximate= is keyword-only in F.gelu; compared below by keyword",
     "size": "compared with torch in test_torch_habits.py (size() and size(d))",
 }

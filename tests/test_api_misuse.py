@@ -1,4 +1,4 @@
-"""Issue 13, API: optimizers, modules and data sets given what a careless user passes.
+"""API misuse: optimizers, modules and data sets given what a careless user passes.
 
 Each bad input must raise a clear error at the call, naming the problem; no numpy or Python
 internals (AttributeError, IndexError, a failed reshape) from deep inside.

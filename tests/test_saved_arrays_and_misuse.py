@@ -1,4 +1,4 @@
-"""Issue 13, engine: data changed between forward and backward, dtypes, threads, 2nd order.
+"""Engine misuse: data changed between forward and backward, dtypes, threads, 2nd order.
 
 Every test here feeds a bad input (or a bad sequence of calls) and asserts the clear error,
 or the right answer where the issue asks for one. Gradients are compared exactly where the

@@ -1,4 +1,4 @@
-"""Issue 13, files and commands: hostile checkpoints, long names, stale temporaries, the CLI.
+"""Files and commands: hostile checkpoints, long names, stale temporaries, the CLI.
 
 A bad file must give a :class:`CheckpointError` (or, from ``tinygrad-mlp train``, exit status
 2 and one line) naming the file and the problem; no large allocation happens before the
