@@ -1,0 +1,92 @@
+"""Guards at the edges that realistic slips break silently (scripts/mutants.py, issue 17).
+
+Each test pins one guard a wrong version of which survived the rest of the suite: lerp exact
+at both ends, where's unselected branch under an infinite upstream gradient, the last (short)
+piece of split and chunk, numpy's ``dtype=`` and unsorted axes through numpy interop, and the
+epoch in the shuffling seed. Values are compared exactly where the guard promises exactness,
+and against torch (float64) where torch is installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_mlp as tm
+from tinygrad_mlp import Tensor
+from tinygrad_mlp.train import epoch_rng
+
+# start + w (end - start) rounds: at w = 1 it is not end for these (0.1 + (0.7 - 0.1) = 0.7000...1)
+_START = np.array([0.1, 1e-3, -3.3, 1e17])
+_END = np.array([0.7, 1.0 / 3.0, 0.1, 1.0])
+
+
+def test_lerp_is_exact_at_both_ends():
+    assert not np.array_equal(_START + 1.0 * (_END - _START), _END)  # the naive form is not
+    assert not np.array_equal(_END - (_END - _START) * 1.0, _START)
+    at_end = Tensor(_START).lerp(Tensor(_END), 1.0).numpy()
+    at_start = Tensor(_START).lerp(Tensor(_END), 0.0).numpy()
+    np.testing.assert_array_equal(at_end, _END)
+    np.testing.assert_array_equal(at_start, _START)
+
+
+def test_where_sends_no_nan_from_an_infinite_gradient_into_the_other_branch():
+    a = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    b = Tensor(np.array([4.0, 5.0, -6.0]), requires_grad=True)
+    y = tm.functional.where(a > 0, a, b)
+    g = np.array([np.inf, 1.0, 2.0])  # inf upstream where a is selected
+    ga, gb = tm.grad(y, [a, b], grad_outputs=g)
+    # b is unselected at entry 0: its gradient there is 0, not 0 * inf = nan
+    np.testing.assert_array_equal(gb.numpy(), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(ga.numpy(), [np.inf, 0.0, 2.0])
+
+
+@pytest.mark.parametrize(("n", "size"), [(5, 2), (7, 3), (4, 4), (1, 3)])
+def test_the_last_piece_of_split_is_the_remainder_and_gets_its_gradient(n, size):
+    x = Tensor(np.arange(n * 2, dtype=np.float64).reshape(n, 2), requires_grad=True)
+    pieces = x.split(size)
+    rest = n - size * ((n - 1) // size)
+    assert [p.shape[0] for p in pieces] == [size] * ((n - 1) // size) + [rest]
+    np.testing.assert_array_equal(pieces[-1].numpy(), x.numpy()[n - rest:])
+    (pieces[-1] * 3.0).sum().backward()
+    want = np.zeros((n, 2))
+    want[n - rest:] = 3.0
+    np.testing.assert_array_equal(x.grad, want)
+
+
+def test_the_last_chunk_is_the_short_one():
+    x = Tensor(np.arange(10.0).reshape(2, 5), requires_grad=True)
+    last = x.chunk(2, dim=1)[-1]  # pieces of ceil(5 / 2) = 3 and 2 (torch's)
+    assert last.shape == (2, 2)
+    last.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0, 0, 1, 1], [0, 0, 0, 1, 1]])
+
+
+def test_numpy_reductions_and_cumsum_honour_dtype():
+    x = Tensor(np.array([1.0, 2.0 ** -30, 3.0]))
+    for fn in (np.sum, np.mean, np.cumsum, np.prod):
+        out = fn(x, dtype=np.float32)
+        assert out.dtype == np.float32, fn.__name__
+        np.testing.assert_array_equal(out.numpy(), fn(x.numpy(), dtype=np.float32))
+
+
+def test_numpy_expand_dims_and_moveaxis_take_unsorted_axes():
+    a = np.arange(6.0).reshape(2, 3)
+    x = Tensor(a)
+    for axes in ((2, 0), (-1, 0), (3, 1)):
+        assert np.expand_dims(x, axes).shape == np.expand_dims(a, axes).shape, axes
+    b = np.arange(24.0).reshape(2, 3, 4)
+    # destinations not increasing: ((0, 1), (1, 0)) inserted in the given order gives (1, 2, 0)
+    for src, dst in (((0, 1), (1, 0)), ((0, 1, 2), (2, 1, 0)), ((2, 0), (0, 2))):
+        got = np.moveaxis(Tensor(b), src, dst)
+        np.testing.assert_array_equal(got.numpy(), np.moveaxis(b, src, dst))
+
+
+def test_each_epoch_is_shuffled_differently_and_reproducibly():
+    first = [epoch_rng(7, e).permutation(50) for e in (1, 2, 3)]
+    again = [epoch_rng(7, e).permutation(50) for e in (1, 2, 3)]
+    for p, q in zip(first, again, strict=True):
+        np.testing.assert_array_equal(p, q)  # a pure function of (seed, epoch)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[1], first[2])
+    assert not np.array_equal(epoch_rng(7, 1).permutation(50), epoch_rng(8, 1).permutation(50))
