@@ -64,6 +64,7 @@ BINARY = ("tinygrad_mlp/ops/binary.py",)
 SHAPE_METHODS = ("tinygrad_mlp/engine/methods/shape.py",)
 INTEROP = ("tinygrad_mlp/engine/numpy_interop/adapters.py",)
 LOOP = ("tinygrad_mlp/train/loop.py",)
+BCE = ("tinygrad_mlp/ops/bce.py",)
 
 OPS_TESTS = "test_ops.py"
 SEED = _t("test_seed_network.py::test_engine_equals_closed_form")
@@ -295,6 +296,13 @@ MUTANTS: tuple[Mutant, ...] = (
        "for d, s in sorted(zip(dst, src, strict=True)):",
        "for d, s in zip(dst, src, strict=True):",
        _guards("test_numpy_expand_dims_and_moveaxis_take_unsorted_axes")),
+    _M("grad: a Tensor grad_outputs detached under create_graph", BACKWARD,
+       "seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)",
+       "seed = grad.detach() if grad.dtype == root.dtype else grad.astype(root.dtype)",
+       _guards("test_double_backward_through_a_tensor_grad_outputs_reaches_it")),
+    _M("BCE forward mode: slope without the p (1 - p) floor", BCE,
+       "slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)", "slope = (p - y) / (p * (1 - p))",
+       _guards("test_bce_forward_mode_is_finite_and_equals_reverse_mode_at_p_0_and_1")),
     _M("shuffle: the epoch left out of the seed", LOOP,
        "return np.random.default_rng([seed, 2, epoch])",
        "return np.random.default_rng([seed, 2])",

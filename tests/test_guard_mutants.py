@@ -2,9 +2,10 @@
 
 Each test pins one guard a wrong version of which survived the rest of the suite: lerp exact
 at both ends, where's unselected branch under an infinite upstream gradient, the last (short)
-piece of split and chunk, numpy's ``dtype=`` and unsorted axes through numpy interop, and the
-epoch in the shuffling seed. Values are compared exactly where the guard promises exactness,
-and against torch (float64) where torch is installed.
+piece of split and chunk, numpy's ``dtype=`` and unsorted axes through numpy interop, the
+epoch in the shuffling seed, double backward through a Tensor ``grad_outputs`` and BCE's
+forward mode at p = 0 and 1. Values are compared exactly where the guard promises exactness,
+and otherwise against the closed form.
 """
 
 from __future__ import annotations
@@ -90,3 +91,29 @@ def test_each_epoch_is_shuffled_differently_and_reproducibly():
     assert not np.array_equal(first[0], first[1])
     assert not np.array_equal(first[1], first[2])
     assert not np.array_equal(epoch_rng(7, 1).permutation(50), epoch_rng(8, 1).permutation(50))
+
+
+def test_double_backward_through_a_tensor_grad_outputs_reaches_it():
+    # g = J^T v = 2 x v for y = x^2; d(sum g)/dv = 2 x: v must stay in the graph (torch too)
+    x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+    v = Tensor(np.array([1.0, 2.0, -1.0]), requires_grad=True)
+    (g,) = tm.grad(x**2, [x], grad_outputs=v, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), 2 * x.numpy() * v.numpy())
+    gx, gv = tm.grad(g.sum(), [x, v])
+    np.testing.assert_array_equal(gv.numpy(), 2 * x.numpy())
+    np.testing.assert_array_equal(gx.numpy(), 2 * v.numpy())
+
+
+def test_bce_forward_mode_is_finite_and_equals_reverse_mode_at_p_0_and_1():
+    p = np.array([0.0, 1.0, 0.3, 1.0])
+    y = np.array([0.2, 0.7, 0.5, 1.0])
+    tp, ty = np.array([1.0, -1.0, 0.5, 2.0]), np.array([0.3, 0.2, -1.0, 0.0])
+
+    def bce(a, b):
+        return tm.functional.binary_cross_entropy(a, b, reduction="none")
+
+    _, jv = tm.jvp(bce, [Tensor(p), Tensor(y)], [tp, ty])
+    pt, yt = Tensor(p, requires_grad=True), Tensor(y, requires_grad=True)
+    gp, gy = tm.grad(bce(pt, yt).sum(), [pt, yt])
+    assert np.all(np.isfinite(jv))  # the floors (1e-12 and log >= -100) keep both finite
+    np.testing.assert_allclose(jv, gp.numpy() * tp + gy.numpy() * ty, rtol=1e-15, atol=0)
