@@ -46,6 +46,9 @@ BOUND = 1e2  # values larger than this (or non-finite) make a program rejected
 TORCH_TOL = 1e-8
 FD_STEP, FD_TOL = 1e-6, 1e-5
 HVP_STEP, HVP_TOL = 1e-5, 1e-4
+# torch's float64 hardsigmoid backward multiplies by 1/6 rounded to float32
+# (0.1666666716337204, measured with torch 2.13): 3e-8 relative, torch's error, not ours
+TORCH_TOL_BY_OP = {"hardsigmoid": 1e-6}
 SAME_TOL = 1e-14
 
 
@@ -183,10 +186,11 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
     out.backward(retain_graph=True)
     first = [np.zeros_like(x) if t.grad is None else _numpy(t.grad).copy()
              for t, x in zip(xs, p.leaves, strict=True)]
+    torch_tol = max([TORCH_TOL] + [TORCH_TOL_BY_OP.get(ln.op, 0.0) for ln in p.lines])
     if ref is not None:
-        _close(p, "value against torch", value, ref["out"], TORCH_TOL)
+        _close(p, "value against torch", value, ref["out"], torch_tol)
         for i, (g, r) in enumerate(zip(first, ref["grads"], strict=True)):
-            _close(p, f"x{i}.grad against torch", g, r, TORCH_TOL)
+            _close(p, f"x{i}.grad against torch", g, r, torch_tol)
     out.backward()
     for i, (t, g) in enumerate(zip(xs, first, strict=True)):
         second = np.zeros_like(g) if t.grad is None else _numpy(t.grad)
@@ -211,10 +215,12 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
         exact = sum(float(np.vdot(g, d)) for g, d in zip(first, u, strict=True))
         _close(p, "<grad, u> against central differences", exact, fd, FD_TOL)
 
-    _check_second_order(p, fn, v, ref)
+    _check_second_order(p, fn, v, ref, torch_tol)
 
 
-def _check_second_order(p: Program, fn: Any, v: list[np.ndarray], ref: Any) -> None:
+def _check_second_order(
+    p: Program, fn: Any, v: list[np.ndarray], ref: Any, torch_tol: float
+) -> None:
     import tinygrad_mlp as tm
     from tinygrad_mlp import Tensor
 
@@ -240,7 +246,7 @@ def _check_second_order(p: Program, fn: Any, v: list[np.ndarray], ref: Any) -> N
     minus = grad_at([x - HVP_STEP * d for x, d in zip(p.leaves, v, strict=True)])
     for i, h in enumerate(hv):
         if ref is not None and ref["hv"] is not None:
-            _close(p, f"Hessian-vector product, x{i}, against torch", h, ref["hv"][i], TORCH_TOL)
+            _close(p, f"Hessian-vector product, x{i}, against torch", h, ref["hv"][i], torch_tol)
         fd = (plus[i] - minus[i]) / (2 * HVP_STEP)
         _close(p, f"Hessian-vector product, x{i}, against differences of the gradient", h, fd,
                HVP_TOL)

@@ -292,7 +292,8 @@ _SHAPES: tuple[OpSpec, ...] = (
 OPS: tuple[OpSpec, ...] = (*_BINARY[:3], *_ELEMENTWISE, *_BINARY[3:], *_REDUCTIONS, *_SHAPES)
 OPS_BY_NAME = {op.name: op for op in OPS}
 # families, drawn first so the few arithmetic ops users chain most are not drowned by the
-# many activations (programs.py draws elementwise twice as often, for its many ops): arithmetic, elementwise, other binary, reductions, shapes
+# many activations (programs.py draws elementwise twice as often, for its many ops):
+# arithmetic, elementwise, other binary, reductions, shapes
 FAMILIES: tuple[tuple[OpSpec, ...], ...] = (
     _BINARY[:3], _ELEMENTWISE, _BINARY[3:], _REDUCTIONS, _SHAPES
 )

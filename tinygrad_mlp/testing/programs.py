@@ -197,7 +197,10 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 25) -> Program:
         # an in-place update of the value made by the previous line, nobody's operand yet
         if fresh and op.arity == 2 and draw(hs.integers(0, 5)) == 0:
             target = values[-1]
-            if op.name in ("add", "mul", "sub") and _bcast_into(arg_shapes[1], target[1]):
+            # not v *= v: torch's in-place mul saves its other operand, then overwrites it
+            own = op.name == "mul" and args[1][0] == target[0]
+            if op.name in ("add", "mul", "sub") and not own and _bcast_into(arg_shapes[1],
+                                                                             target[1]):
                 sign = {"add": "+", "mul": "*", "sub": "-"}[op.name]
                 lines.append(Line(target[0], args[1][0], inplace=sign))
                 fresh = ""
