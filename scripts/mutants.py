@@ -65,6 +65,7 @@ SHAPE_METHODS = ("tinygrad_mlp/engine/methods/shape.py",)
 INTEROP = ("tinygrad_mlp/engine/numpy_interop/adapters.py",)
 LOOP = ("tinygrad_mlp/train/loop.py",)
 BCE = ("tinygrad_mlp/ops/bce.py",)
+PROD = ("tinygrad_mlp/ops/reduce.py",)
 
 OPS_TESTS = "test_ops.py"
 SEED = _t("test_seed_network.py::test_engine_equals_closed_form")
@@ -303,6 +304,10 @@ MUTANTS: tuple[Mutant, ...] = (
     _M("BCE forward mode: slope without the p (1 - p) floor", BCE,
        "slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)", "slope = (p - y) / (p * (1 - p))",
        _guards("test_bce_forward_mode_is_finite_and_equals_reverse_mode_at_p_0_and_1")),
+    _M("prod, forward over reverse: the diagonal of d e_i / d x_k kept", PROD,
+       "pairs = _exclusive_products(rows) * (1 - np.eye(n, dtype=x.dtype))",
+       "pairs = _exclusive_products(rows)",
+       _guards("test_forward_over_reverse_through_prod_is_the_hessian_vector_product")),
     _M("shuffle: the epoch left out of the seed", LOOP,
        "return np.random.default_rng([seed, 2, epoch])",
        "return np.random.default_rng([seed, 2])",

@@ -117,3 +117,28 @@ def test_bce_forward_mode_is_finite_and_equals_reverse_mode_at_p_0_and_1():
     gp, gy = tm.grad(bce(pt, yt).sum(), [pt, yt])
     assert np.all(np.isfinite(jv))  # the floors (1e-12 and log >= -100) keep both finite
     np.testing.assert_allclose(jv, gp.numpy() * tp + gy.numpy() * ty, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("with_zero", [False, True])
+def test_forward_over_reverse_through_prod_is_the_hessian_vector_product(with_zero):
+    from tinygrad_mlp.checks.vjp_map import vjp_map
+
+    x = np.array([[0.5, -1.5, 2.0, 0.7], [1.1, 0.4, 0.3, -2.0]])
+    if with_zero:
+        x[1, 1] = 0.0  # the exclusive products stay exact at a zero
+    v = np.array([[1.0, 2.0, -1.0, 0.5], [0.3, -0.2, 1.0, 2.0]])
+    w = np.array([1.0, -2.0])
+
+    def f(t):
+        return (t.prod(dim=1) * Tensor(w)).sum()
+
+    _, fwd = tm.jvp(vjp_map(f, np.array(1.0)), [Tensor(x)], [v])  # J(grad) v, forward mode
+    (rev,) = tm.hvp(f, [x], [v])  # reverse over reverse
+    # closed form: H[r, k, l] = w_r prod_{j not in {k, l}} x_rj for k != l, 0 on the diagonal
+    want = np.zeros_like(x)
+    for r in range(2):
+        for k in range(4):
+            want[r, k] = sum(w[r] * np.prod(np.delete(x[r], [k, m])) * v[r, m]
+                             for m in range(4) if m != k)
+    np.testing.assert_allclose(np.asarray(fwd).reshape(x.shape), want, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(rev, want, rtol=1e-14, atol=1e-14)
