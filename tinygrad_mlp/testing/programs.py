@@ -165,10 +165,15 @@ def _weights(shape: Shape) -> str:
 
 
 @hs.composite
-def programs(draw: Any, min_ops: int = 3, max_ops: int = 25) -> Program:
-    """Random programs (see the module doc); hypothesis shrinks them line by line."""
+def programs(draw: Any, min_ops: int = 3, max_ops: int = 25, scalars: bool = False) -> Program:
+    """Random programs (see the module doc); hypothesis shrinks them line by line.
+
+    ``scalars=True``: 0-d leaves only and mostly arithmetic (what users try first, and where
+    a gradient buffer shared between two 0-d leaves hides).
+    """
     n_leaves = draw(hs.integers(2, 4))
-    shapes = _leaf_shapes(draw, n_leaves)
+    shapes = [()] * n_leaves if scalars else _leaf_shapes(draw, n_leaves)
+    pool = (FAMILIES[0], FAMILIES[0], FAMILIES[1]) if scalars else (*FAMILIES, FAMILIES[1])
     leaves = []
     for shape in shapes:
         rng = np.random.default_rng(draw(seeds))
@@ -177,7 +182,7 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 25) -> Program:
     lines: list[Line] = []
     fresh = ""
     for k in range(draw(hs.integers(min_ops, max_ops))):
-        family = draw(hs.sampled_from((*FAMILIES, FAMILIES[1])))  # elementwise: the most ops
+        family = draw(hs.sampled_from(pool))  # elementwise twice: the most ops
         # rotated by the line number: hypothesis favours index 0, and without the rotation
         # its favourite would be the same op on every line (shrinking still goes to index 0)
         op = family[(draw(hs.integers(0, len(family) - 1)) + 7 * k) % len(family)]
@@ -188,8 +193,11 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 25) -> Program:
             hs.sampled_from(values[:n_leaves] if pick == 1 else values)
         )
         args = [a]
-        if op.arity == 2:  # the second operand: any earlier value, or the first again
-            args.append(a if draw(hs.integers(0, 3)) == 0 else draw(hs.sampled_from(values)))
+        if op.arity == 2:  # the second operand: the first again, a leaf, or any value
+            pick2 = draw(hs.integers(0, 3))
+            args.append(a if pick2 == 0 else draw(
+                hs.sampled_from(values[:n_leaves] if pick2 == 1 else values)
+            ))
         arg_shapes = tuple(s for _, s in args)
         code = op.code(arg_shapes)
         if code is None or (not op.empty_ok and any(0 in s for s in arg_shapes)):
@@ -213,10 +221,13 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 25) -> Program:
     # the final scalar sums every sink (a value no line used), so no line is dead code
     used = {a for ln in lines for a in ln.args} | {ln.code for ln in lines if ln.inplace}
     sinks = [(n, s) for n, s in values[n_leaves:] if n not in used] or [values[-1]]
-    last, shape = sinks[-1]
+    # in a drawn order: the engine's backward visits the terms in this order, and a gradient
+    # buffer shared between two leaves shows only when one of them is reached first
+    sinks = draw(hs.permutations(sinks[::-1]))
+    (last, shape), rest = sinks[0], sinks[1:]
     weight = _weights(shape)
     terms = [f"({last} * {weight}).sum()" if weight else f"{last}.sum()"]
-    for name, s in sinks[-2::-1]:
+    for name, s in rest:
         terms.append(f"{name}.mean()" if 0 not in s and draw(hs.booleans()) else f"{name}.sum()")
     final = " + ".join(terms)
     lines.append(Line("out", final))
