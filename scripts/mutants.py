@@ -60,6 +60,12 @@ BACKWARD = ("tinygrad_mlp/engine/backward.py",)
 SGD = ("tinygrad_mlp/optim/sgd.py",)
 ADAM = ("tinygrad_mlp/optim/adam.py",)
 CLOSED = ("tinygrad_mlp/seed/closed_form.py",)
+BINARY = ("tinygrad_mlp/ops/binary.py",)
+SHAPE_METHODS = ("tinygrad_mlp/engine/methods/shape.py",)
+INTEROP = ("tinygrad_mlp/engine/numpy_interop/adapters.py",)
+LOOP = ("tinygrad_mlp/train/loop.py",)
+BCE = ("tinygrad_mlp/ops/bce.py",)
+PROD = ("tinygrad_mlp/ops/reduce.py",)
 
 OPS_TESTS = "test_ops.py"
 SEED = _t("test_seed_network.py::test_engine_equals_closed_form")
@@ -70,6 +76,13 @@ CE_NODE = _t(
     f"{OPS_TESTS}::test_cross_entropy_gradient_node_is_differentiable_in_the_logits_and_"
     "the_incoming_g"
 )
+
+
+
+def _guards(*names: str) -> tuple[str, ...]:
+    """Node ids in tests/test_guard_mutants.py."""
+    return tuple(f"tests/test_guard_mutants.py::{n}" for n in names)
+
 
 _M = Mutant
 
@@ -249,6 +262,56 @@ MUTANTS: tuple[Mutant, ...] = (
        "lr * m_hat / np.sqrt(v_hat + eps)", OPTIM),
     _M("Adam: weight decay sign", ADAM, "g = g + wd * p.data", "g = g - wd * p.data", OPTIM),
     _M("Adam: step counter = 1 for +=", ADAM, 's["step"] += 1', 's["step"] = 1', OPTIM),
+    # --- guards at the edges (issue 17): tests/test_guard_mutants.py --------------------
+    _M("lerp: one-sided formula, not exact at w = 1", BINARY,
+       "return np.where(weight < 0.5, start + weight * diff, end - diff * (1.0 - weight))",
+       "return start + weight * diff", _guards("test_lerp_is_exact_at_both_ends")),
+    _M("lerp: one-sided formula, not exact at w = 0", BINARY,
+       "return np.where(weight < 0.5, start + weight * diff, end - diff * (1.0 - weight))",
+       "return end - diff * (1.0 - weight)", _guards("test_lerp_is_exact_at_both_ends")),
+    _M("where: d/db as g * mask (0 * inf = nan)", BINARY,
+       "gb = call(Where, cond, zero, g) if self.needs[2] else None",
+       "gb = g * ~cond if self.needs[2] else None",
+       _guards("test_where_sends_no_nan_from_an_infinite_gradient_into_the_other_branch")),
+    _M("split: the last piece as long as the others", SHAPE_METHODS,
+       "sizes = [min(step, n - a) for a in range(0, n, step)] or [0]",
+       "sizes = [step for a in range(0, n, step)] or [0]",
+       _guards("test_the_last_piece_of_split_is_the_remainder_and_gets_its_gradient",
+              "test_the_last_chunk_is_the_short_one")),
+    _M("chunk: floor(n / chunks) pieces", SHAPE_METHODS,
+       "return self.split(max(-(-n // int(chunks)), 1), dim)",
+       "return self.split(max(n // int(chunks), 1), dim)",
+       _guards("test_the_last_chunk_is_the_short_one")),
+    _M("numpy cumsum: dtype= ignored", INTEROP,
+       'x, axis = _cast(_first(a), _given(a, "dtype")), _given(a, "axis")',
+       'x, axis = _first(a), _given(a, "axis")',
+       _guards("test_numpy_reductions_and_cumsum_honour_dtype")),
+    _M("numpy reductions: dtype= ignored", INTEROP,
+       'x = _cast(x, _given(a, "dtype")) if dtype else x', "x = x",
+       _guards("test_numpy_reductions_and_cumsum_honour_dtype")),
+    _M("numpy expand_dims: axes in the given order", INTEROP,
+       'for ax in sorted(normalize_axis(i, out_ndim, f"numpy.{fname}") for i in axes):',
+       'for ax in [normalize_axis(i, out_ndim, f"numpy.{fname}") for i in axes]:',
+       _guards("test_numpy_expand_dims_and_moveaxis_take_unsorted_axes")),
+    _M("numpy moveaxis: pairs inserted in the given order", INTEROP,
+       "for d, s in sorted(zip(dst, src, strict=True)):",
+       "for d, s in zip(dst, src, strict=True):",
+       _guards("test_numpy_expand_dims_and_moveaxis_take_unsorted_axes")),
+    _M("grad: a Tensor grad_outputs detached under create_graph", BACKWARD,
+       "seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)",
+       "seed = grad.detach() if grad.dtype == root.dtype else grad.astype(root.dtype)",
+       _guards("test_double_backward_through_a_tensor_grad_outputs_reaches_it")),
+    _M("BCE forward mode: slope without the p (1 - p) floor", BCE,
+       "slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)", "slope = (p - y) / (p * (1 - p))",
+       _guards("test_bce_forward_mode_is_finite_and_equals_reverse_mode_at_p_0_and_1")),
+    _M("prod, forward over reverse: the diagonal of d e_i / d x_k kept", PROD,
+       "pairs = _exclusive_products(rows) * (1 - np.eye(n, dtype=x.dtype))",
+       "pairs = _exclusive_products(rows)",
+       _guards("test_forward_over_reverse_through_prod_is_the_hessian_vector_product")),
+    _M("shuffle: the epoch left out of the seed", LOOP,
+       "return np.random.default_rng([seed, 2, epoch])",
+       "return np.random.default_rng([seed, 2])",
+       _guards("test_each_epoch_is_shuffled_differently_and_reproducibly")),
     # --- the closed form (the oracle) ----------------------------------------------------
     _M("closed form: ReLU mask z >= 0", CLOSED, "(fwd.zs[layer - 1].real > 0)",
        "(fwd.zs[layer - 1].real >= 0)",

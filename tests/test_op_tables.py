@@ -19,13 +19,21 @@ Tolerances and their reasons:
   u |L| / eps ~ 1e-16 * 1e2 / 1e-6 = 1e-8; both sit well below 1e-6.
 - EXACT_TOL = 1e-12: forward against reverse, kinks and the scalar engine compute the same
   derivative by different sums: round-off only, a few ulps times the number of terms.
+
+Sizes: every row runs every check in every run. The default run (plain ``pytest``) draws
+``EXAMPLES`` input seeds per row and check (``SECOND_EXAMPLES`` for second order, the slowest:
+a gradgradcheck is ~2 n backward passes); ``pytest --exhaustive`` (CI) draws the profile's
+full count. Fewer seeds repeat the same check at fewer points, they check nothing less: a
+wrong rule is wrong at almost every point.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor, numerical_grad
@@ -38,6 +46,15 @@ from . import strategies as st
 VALUE_TOL = 1e-12
 FD_TOL = 1e-6
 EXACT_TOL = 1e-12
+
+EXHAUSTIVE = os.environ.get("TINYGRAD_EXHAUSTIVE", "") not in ("", "0")  # tests/conftest.py
+EXAMPLES, SECOND_EXAMPLES = 8, 3
+
+
+def _examples(n: int):
+    """n examples per row in the default run; the profile's count under --exhaustive."""
+    return (lambda f: f) if EXHAUSTIVE else settings(max_examples=n)
+
 
 ROWS = {row.name: row for row in ALL_ROWS}
 SMOOTH = [name for name, row in ROWS.items() if row.smooth]
@@ -56,6 +73,7 @@ def test_row_names_are_unique():
 
 
 @pytest.mark.parametrize("name", ROWS)
+@_examples(EXAMPLES)
 @given(seed=st.seeds)
 def test_values_match_the_reference(name, seed):
     row = ROWS[name]
@@ -67,6 +85,7 @@ def test_values_match_the_reference(name, seed):
 
 
 @pytest.mark.parametrize("name", ROWS)
+@_examples(EXAMPLES)
 @given(seed=st.seeds)
 def test_reverse_mode_matches_finite_differences(name, seed):
     row = ROWS[name]
@@ -81,6 +100,7 @@ def test_reverse_mode_matches_finite_differences(name, seed):
 
 
 @pytest.mark.parametrize("name", ROWS)
+@_examples(EXAMPLES)
 @given(seed=st.seeds)
 def test_forward_mode_matches_reverse_mode(name, seed):
     row = ROWS[name]
@@ -100,6 +120,7 @@ def test_forward_mode_matches_reverse_mode(name, seed):
 
 
 @pytest.mark.parametrize("name", SMOOTH)
+@_examples(SECOND_EXAMPLES)
 @given(seed=st.seeds)
 def test_second_order_matches_finite_differences_of_the_gradient(name, seed):
     row = ROWS[name]
@@ -140,6 +161,7 @@ def test_kink_convention_in_reverse_forward_closed_form_and_scalar(name, k):
 
 
 @pytest.mark.parametrize("name", DREF)
+@_examples(EXAMPLES)
 @given(seed=st.seeds)
 def test_closed_form_derivative_matches_reverse_mode(name, seed):
     row = ROWS[name]
@@ -156,6 +178,7 @@ def test_closed_form_derivative_matches_reverse_mode(name, seed):
 
 
 @pytest.mark.parametrize("name", SCALAR)
+@_examples(EXAMPLES)
 @given(seed=st.seeds)
 def test_scalar_engine_matches_the_tensor_engine(name, seed):
     row = ROWS[name]
