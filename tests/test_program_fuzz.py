@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tinygrad_mlp as tm
-from tinygrad_mlp import Tensor
 from tinygrad_mlp.testing.program_checks import check_program, torch_available
 from tinygrad_mlp.testing.program_ops import OPS
 from tinygrad_mlp.testing.programs import Line, Program, programs
@@ -34,35 +33,12 @@ _SETTINGS = {"suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_
                                        HealthCheck.data_too_large], "deadline": None}
 
 
-def _known_bug_17_present() -> bool:
-    """The engine bug of issue 17 on 0-d leaves (closed form: dL/da = 2 + b, 3 + 3 b^2 ... )."""
-    a = Tensor(np.float64(1.0), requires_grad=True)
-    b = Tensor(np.float64(2.0), requires_grad=True)
-    c = a + b
-    d = a * b + b**3
-    c = c + c + 1
-    (c + d).backward()
-    # L = 2a + 2b + 1 + ab + b^3: dL/da = 2 + b = 4, dL/db = 2 + a + 3 b^2 = 15
-    return not (float(a.grad.item()) == 4.0 and float(b.grad.item()) == 15.0)
-
-
-KNOWN_BUG_17 = _known_bug_17_present()
-# While the engine bug of issue 17 is on this checkout, the exhaustive fuzzer and the pinned
-# program must FIND it (strict xfail: passing would mean the fuzzer lost it); the default
-# runs meet it in about 1 % of 0-d programs, so they may or may not (non-strict). Once the fix
-# (branch engine17) is merged the condition is False, and every test here must pass outright.
-_REASON = "issue 17: the gradients of 0-d leaves share one buffer (engine17 fixes it)"
-_while_bug_17 = pytest.mark.xfail(KNOWN_BUG_17, reason=_REASON, strict=True)
-
-
-@pytest.mark.xfail(KNOWN_BUG_17, reason=_REASON, strict=False)
 @settings(max_examples=FAST, **_SETTINGS)
 @given(p=programs(), seed=st.seeds)
 def test_random_programs_match_torch_and_finite_differences(p, seed):
     check_program(p, rng_seed=seed)
 
 
-@pytest.mark.xfail(KNOWN_BUG_17, reason=_REASON, strict=False)
 @settings(max_examples=SCALAR_FAST, **_SETTINGS)
 @given(p=programs(max_ops=12, scalars=True), seed=st.seeds)
 def test_random_programs_of_0d_leaves(p, seed):
@@ -71,7 +47,6 @@ def test_random_programs_of_0d_leaves(p, seed):
 
 
 @pytest.mark.exhaustive
-@_while_bug_17
 @settings(max_examples=MANY, **_SETTINGS)
 @given(p=programs(), seed=st.seeds)
 def test_many_random_programs(p, seed):
@@ -88,9 +63,10 @@ def _issue_17_program() -> Program:
     return Program((np.array(1.0), np.array(2.0)), lines)
 
 
-@_while_bug_17
 def test_issue_17_program_of_0d_leaves():
-    # a, b 0-d: c = a + b; d = a*b + b**3; c = c + c + 1; (c + d).backward(): torch 4, 15
+    # found from outside (issue 17): the gradient buffers of two 0-d leaves were one array,
+    # so a later accumulation wrote into both. a, b 0-d: c = a + b; d = a*b + b**3;
+    # c = c + c + 1; (c + d).backward(): torch gives 4 and 15
     check_program(_issue_17_program(), use_torch=False)
     if torch_available():
         check_program(_issue_17_program(), use_torch=True)
