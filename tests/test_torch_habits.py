@@ -184,8 +184,10 @@ def test_omitting_rng_is_reproducible_run_to_run() -> None:
     import sys
 
     code = (
-        "import tinygrad_mlp as tm; m = tm.nn.MLP(3, [4], 2); "
-        "print(repr(m.state_dict()['0.weight'].tolist()), tm.randn(2).numpy().tolist())"
+        "import tinygrad_mlp as tm; from tinygrad_mlp.scalar import MLP as S; "
+        "m = tm.nn.MLP(3, [4], 2); s = S(3, [4], 2); "
+        "print(repr(m.state_dict()['0.weight'].tolist()), tm.randn(2).numpy().tolist(), "
+        "[v.data for v in s.parameters()])"
     )
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.seeding import generator_or_default
 from ..seed.network import param_names
 from ..utils.state import checked_arrays
 from .value import Value, dot
@@ -52,7 +53,7 @@ class Neuron:
         if n_in < 1:
             raise ValueError(f"Neuron: n_in must be positive, got {n_in}")
         if weights is None:
-            rng = np.random.default_rng() if rng is None else rng
+            rng = generator_or_default(rng, "Neuron")
             weights = (rng.standard_normal(n_in) * math.sqrt(2.0 / n_in)).tolist()
         if len(weights) != n_in:
             raise ValueError(f"Neuron: {len(weights)} weights for {n_in} inputs")
@@ -113,7 +114,7 @@ class Layer:
     ) -> None:
         if n_in < 1 or n_out < 1:
             raise ValueError(f"Layer: sizes must be positive, got ({n_in}, {n_out})")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "Layer")
         W = rng.standard_normal((n_out, n_in)) * math.sqrt(2.0 / n_in)  # as nn.Linear draws
         self.neurons = [Neuron(n_in, relu, weights=row) for row in W.tolist()]
         self.n_in, self.n_out, self.relu = n_in, n_out, relu
@@ -158,7 +159,7 @@ class MLP:
         n_out: int,
         rng: np.random.Generator | None = None,
     ) -> None:
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng, "MLP")
         self.sizes = [n_in, *hidden, n_out]
         if any(not isinstance(s, (int, np.integer)) or s < 1 for s in self.sizes):
             raise ValueError(f"MLP: sizes must be positive integers, got {self.sizes}")
