@@ -372,3 +372,23 @@ MUTANTS += (
        "elif same_bits(a.value, b.value):",
        _t("test_jit_sound.py::test_a_numpy_value_equal_on_both_traced_calls_is_still_refused")),
 )  # fmt: skip
+
+# --- the saved-array guard and the kink detector (issue 17): tests/test_saved_guard_mutants.py
+_SG = "test_saved_guard_mutants.py::"
+MUTANTS += (
+    _M("saved: an update through unlock bumps no version", ("tinygrad_mlp/engine/saved.py",),
+       "_version[k] = _version.get(k, 0) + 1", "pass",
+       _t(_SG + "test_an_optimizer_update_between_forward_and_backward_is_refused")),
+    _M("saved: Linear does not freeze its weight", ("tinygrad_mlp/ops/nn.py",),
+       "saves = (0, 1)  # x and W", "saves = (0,)  # x and W",
+       _t(_SG + "test_a_linear_layer_freezes_its_weight_for_its_backward")),
+    _M("saved: a rebound output's .data not checked", ("tinygrad_mlp/engine/saved.py",),
+       " or node.data is not out:", ":",
+       _t(_SG + "test_rebinding_the_output_data_before_backward_is_refused")),
+    _M("saved: writeability not restored after a gradient check", ("tinygrad_mlp/engine/saved.py",),
+       "        relock(self.opened)", "        pass",
+       _t(_SG + "test_a_gradient_check_leaves_held_inputs_read_only_again")),
+    _M("kinks: the refinement step skipped", ("tinygrad_mlp/checks/kinks.py",),
+       "    fine = finer()", "    fine = coarse",
+       _t(_SG + "test_a_smooth_curved_function_is_refined_and_not_taken_for_a_kink")),
+)  # fmt: skip
