@@ -26,7 +26,7 @@ from .argtypes import (
     positive_float,
     positive_int,
 )
-from .train_support import Progress, check_checkpoint
+from .train_support import Interrupts, Progress, check_checkpoint
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -258,12 +258,17 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     progress = Progress(config.epochs, sys.stderr, quiet=args.quiet)
     try:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
-        with limit_threads(args.threads or None), anomaly:
+        with limit_threads(args.threads or None), anomaly, Interrupts() as stop:
+
+            def on_step(*a: Any, **k: Any) -> Any:
+                stop.check()  # Ctrl-C takes effect here, between steps (train_support.py)
+                return progress.step(*a, **k)
+
             result = train_run(
                 config,
                 args.save,
                 ckpt,
-                progress.step,
+                on_step,
                 progress.epoch,
                 jit=not (args.no_jit or args.detect_anomaly),  # replay bypasses Op.apply's checks
             )
