@@ -51,6 +51,11 @@ HVP_STEP, HVP_TOL = 1e-5, 1e-4
 # (0.1666666716337204, 3e-8 relative); celu's first and second derivatives use 1/alpha in
 # float32 (5e-9 and 2e-8 relative at alpha = 0.7). torch's error, not ours.
 TORCH_TOL_BY_OP = {"hardsigmoid": 1e-6, "celu": 1e-6}
+# torch 2.13's float64 binary_cross_entropy double backward is no reference: in two programs
+# the exhaustive fuzzer drew, its Hessian-vector product was off by 7e-6 and 5.5e-4 relative
+# where ours matched mpmath (50 digits) to 4e-11 and 1e-9. Programs with BCE are checked to
+# second order against differences of the gradient only (HVP_TOL), not against torch.
+TORCH_HVP_TOL_BY_OP = {"bce": np.inf}
 SAME_TOL = 1e-14
 
 
@@ -135,6 +140,17 @@ def _close(p: Program, what: str, got: Any, want: Any, tol: float) -> None:
         raise _fail(p, what, got, want)
 
 
+def _close_to_torch(p: Program, what: str, got: Any, want: Any, tol: float) -> None:
+    """``_close``, except where torch's answer is NaN: torch is no reference there (e.g. its
+    BCE gradient for the target at p = 1 is 0 * inf = NaN where the limit is finite), and
+    central differences, checked for every entry anyway, judge ours alone."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if got.shape == want.shape and np.isnan(want).any():
+        keep = ~np.isnan(want)
+        got, want = got[keep], want[keep]
+    _close(p, what, got, want, tol)
+
+
 def check_program(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> None:
     """``run_checks``, with any error turned into an AssertionError holding a reproducer.
 
@@ -175,12 +191,25 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
     rng = np.random.default_rng(rng_seed)
     v = [rng.standard_normal(x.shape) for x in p.leaves]
     use_torch = torch_available() if use_torch is None else use_torch
-    ref = _torch_run(p, v) if use_torch else None
+    ref, refused = None, None
+    if use_torch:
+        try:
+            ref = _torch_run(p, v)
+        except Exception as exc:  # torch refuses the program (e.g. BCE of a NaN probability)
+            if type(exc).__name__ in ("UnsatisfiedAssumption", "StopTest"):
+                raise
+            refused = exc
 
     ns = namespace("tinygrad_mlp")
     margins = _Margins()
     fn = p.function(ns, margins)
     xs = [Tensor(x.copy(), requires_grad=True) for x in p.leaves]
+    if refused is not None:  # then ours must refuse it too, with an error of its own
+        try:
+            fn(*xs)
+        except (ValueError, TypeError, RuntimeError, FloatingPointError):
+            reject()  # both refuse: an invalid program, not a finding
+        raise AssertionError(f"torch refused the program ({refused}), tinygrad_mlp did not")
     out = fn(*xs)
     if ref is None and not _admissible([_numpy(out)], margins):
         reject()
@@ -190,9 +219,9 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
              for t, x in zip(xs, p.leaves, strict=True)]
     torch_tol = max([TORCH_TOL] + [TORCH_TOL_BY_OP.get(ln.op, 0.0) for ln in p.lines])
     if ref is not None:
-        _close(p, "value against torch", value, ref["out"], torch_tol)
+        _close_to_torch(p, "value against torch", value, ref["out"], torch_tol)
         for i, (g, r) in enumerate(zip(first, ref["grads"], strict=True)):
-            _close(p, f"x{i}.grad against torch", g, r, torch_tol)
+            _close_to_torch(p, f"x{i}.grad against torch", g, r, torch_tol)
     out.backward()
     for i, (t, g) in enumerate(zip(xs, first, strict=True)):
         second = np.zeros_like(g) if t.grad is None else _numpy(t.grad)
@@ -247,8 +276,13 @@ def _check_second_order(
     plus = grad_at([x + HVP_STEP * d for x, d in zip(p.leaves, v, strict=True)])
     minus = grad_at([x - HVP_STEP * d for x, d in zip(p.leaves, v, strict=True)])
     for i, h in enumerate(hv):
-        if ref is not None and ref["hv"] is not None:
-            _close(p, f"Hessian-vector product, x{i}, against torch", h, ref["hv"][i], torch_tol)
+        if ref is not None and ref["hv"] is not None and not any(
+            TORCH_HVP_TOL_BY_OP.get(ln.op) == np.inf for ln in p.lines
+        ):
+            hvp_tol = max([torch_tol] + [TORCH_HVP_TOL_BY_OP.get(ln.op, 0.0) for ln in p.lines])
+            _close_to_torch(
+                p, f"Hessian-vector product, x{i}, against torch", h, ref["hv"][i], hvp_tol
+            )
         fd = (plus[i] - minus[i]) / (2 * HVP_STEP)
         _close(p, f"Hessian-vector product, x{i}, against differences of the gradient", h, fd,
                HVP_TOL)
