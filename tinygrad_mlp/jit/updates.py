@@ -7,7 +7,7 @@ Adam's step count) are read when it runs, exactly as eagerly. The one shortcut, 
 plain rule W -= lr g (no momentum, no weight decay), is ``flat_sgd``: when the trace
 made every parameter's gradient a view into one array, lr * g is one multiplication for
 all of them (elementwise: the same bits as SGD's per-parameter ``np.multiply``), then one
-subtraction per parameter, as ``SGD._update`` does.
+subtraction per parameter, as ``SGD.update`` does.
 """
 
 from __future__ import annotations
