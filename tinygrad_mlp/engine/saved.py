@@ -33,6 +33,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -256,7 +257,7 @@ def _relock(arrays: list[np.ndarray]) -> None:
                 a.setflags(write=False)
 
 
-class writing:
+def writing(arrays: Iterable[np.ndarray]) -> AbstractContextManager[None]:
     """Context manager: the one sanctioned way to write into arrays a live graph may hold.
 
     Entry makes the held ones (or a view's held base) writeable and bumps their versions;
@@ -274,7 +275,10 @@ class writing:
         Traceback (most recent call last):
         RuntimeError: one of the arrays needed for gradient computation has been modified...
     """
+    return _Writing(arrays) if _count else _IDLE  # no graph holds anything: nothing to do
 
+
+class _Writing:
     __slots__ = ("arrays", "opened")
 
     def __init__(self, arrays: Iterable[np.ndarray]) -> None:
@@ -286,6 +290,19 @@ class writing:
 
     def __exit__(self, *exc: object) -> None:
         _relock(self.opened)
+
+
+class _Idle:
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+_IDLE = _Idle()
 
 
 class restoring:
