@@ -184,7 +184,21 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        _sanctioned(self, self.update)
+        if self._stepping or Op._tracer is not None:  # nested in a step, or traced by tm.jit
+            _sanctioned(self, self.update)
+        else:  # the common case, kept short: it runs on every training step
+            with writing(p.data for p in self.params):
+                self.update()
+        return loss
+        tracer = Op._tracer  # _sanctioned inlined: this runs on every training step
+        if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+            tracer.optimizer_step(self)
+        self._stepping = True
+        try:
+            with writing(p.data for p in self.params):
+                self.update()
+        finally:
+            self._stepping = False
         return loss
 
     def update(self) -> None:
