@@ -261,24 +261,30 @@ class Optimizer:
         for key, entry in buffers.items():
             if not (isinstance(key, str) and key.isdigit() and int(key) < len(self.params)):
                 raise KeyError(f"{who}: state key {key!r} is not a parameter index")
-            p = self.params[int(key)]
-            if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
-                got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
-                raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
-            for name in self.BUFFERS:
-                value = entry[name]
-                if name == "step":
-                    n = int(value)
-                    if n < 1 or n != value:
-                        raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
-                    new[int(key)][name] = n
-                    continue
-                arr = np.asarray(value)
-                if arr.shape != p.shape or arr.dtype != p.dtype:
-                    raise ValueError(
-                        f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
-                        f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
-                    )
-                new[int(key)][name] = arr.copy()
+            new[int(key)] = self._checked_buffers(who, key, entry)
         self._set_hyper(hyper)
         self.state = new
+
+    def _checked_buffers(self, who: str, key: str, entry: Any) -> dict[str, Any]:
+        """Parameter ``key``'s buffers from a state dict, checked and copied."""
+        p = self.params[int(key)]
+        if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
+            got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
+            raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
+        out: dict[str, Any] = {}
+        for name in self.BUFFERS:
+            value = entry[name]
+            if name == "step":
+                n = int(value)
+                if n < 1 or n != value:
+                    raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
+                out[name] = n
+                continue
+            arr = np.asarray(value)
+            if arr.shape != p.shape or arr.dtype != p.dtype:
+                raise ValueError(
+                    f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
+                    f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
+                )
+            out[name] = arr.copy()
+        return out
