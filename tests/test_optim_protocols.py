@@ -16,12 +16,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 import tinygrad_mlp as tm
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, jit
 from tinygrad_mlp.engine.saved import MODIFIED, writing
 from tinygrad_mlp.optim import SGD, Optimizer
+
+from .strategies import SeedNetwork, seed_networks
 
 
 class TorchStyle(Optimizer):
@@ -158,6 +162,27 @@ def test_a_training_loop_is_bit_for_bit_sgd(style, dtype):
     for i in range(25):
         x, y = data(rng, dtype)
         assert same(s1(x, y).data, s2(x, y).data), f"step {i}: loss"
+        for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
+            assert same(p.data, q.data), f"step {i}"
+
+
+@given(
+    seed_networks(max_width=6, max_batch=5),
+    hs.floats(1e-3, 2.0),
+    hs.sampled_from([TorchStyle, UpdateStyle]),
+)
+def test_any_seed_network_and_rate_steps_as_sgd_does(
+    net: SeedNetwork, lr: float, style: type[Optimizer]
+) -> None:
+    models = []
+    for make in (lambda ps: SGD(ps, lr=lr), lambda ps: style(ps, lr=lr)):  # type: ignore[call-arg]
+        model = tm.nn.MLP(net.sizes[0], net.sizes[1:-1], net.sizes[-1], dtype=np.float64)
+        model.load_state_dict(net.state_dict)
+        models.append((model, make_step(model, make(model.parameters()))))
+    for i in range(3):
+        for _, step in models:
+            step(Tensor(net.x), net.target)
+        (m1, _), (m2, _) = models
         for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
             assert same(p.data, q.data), f"step {i}"
 
