@@ -190,16 +190,6 @@ class Optimizer:
             with writing(p.data for p in self.params):
                 self.update()
         return loss
-        tracer = Op._tracer  # _sanctioned inlined: this runs on every training step
-        if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
-            tracer.optimizer_step(self)
-        self._stepping = True
-        try:
-            with writing(p.data for p in self.params):
-                self.update()
-        finally:
-            self._stepping = False
-        return loss
 
     def update(self) -> None:
         """The subclass's arithmetic: write ``p.data`` in place from ``p.grad``."""
