@@ -26,6 +26,7 @@ from tinygrad_mlp.engine.saved import MODIFIED, writing
 from tinygrad_mlp.optim import SGD, Optimizer
 
 from .strategies import SeedNetwork, seed_networks
+from .test_jit import same, train_step
 
 
 class TorchStyle(Optimizer):
@@ -94,26 +95,9 @@ MORE: dict[str, Callable[[list[Tensor]], Optimizer]] = {
 }
 
 
-def same(a: Any, b: Any) -> bool:
-    """Bit for bit: same shape, dtype and bytes."""
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
-
-
 def model_and(make: Callable[[list[Tensor]], Optimizer], dtype: Any = np.float64) -> Any:
     model = tm.nn.MLP(6, [5], 3, np.random.default_rng(0), dtype)
     return model, make(model.parameters())
-
-
-def make_step(model: Any, opt: Any) -> Callable[[Tensor, np.ndarray], Tensor]:
-    def step(x: Tensor, y: np.ndarray) -> Tensor:
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def data(rng: np.random.Generator, dtype: Any = np.float64) -> tuple[Tensor, np.ndarray]:
@@ -157,7 +141,7 @@ def test_without_the_protocol_the_same_write_is_refused_by_numpy():
 def test_a_training_loop_is_bit_for_bit_sgd(style, dtype):
     m1, o1 = model_and(lambda ps: SGD(ps, lr=0.1), dtype)
     m2, o2 = model_and(STYLES[style], dtype)
-    s1, s2 = make_step(m1, o1), make_step(m2, o2)
+    s1, s2 = train_step(m1, o1), train_step(m2, o2)
     rng = np.random.default_rng(2)
     for i in range(25):
         x, y = data(rng, dtype)
@@ -178,7 +162,7 @@ def test_any_seed_network_and_rate_steps_as_sgd_does(
     for make in (lambda ps: SGD(ps, lr=lr), lambda ps: style(ps, lr=lr)):  # type: ignore[call-arg]
         model = tm.nn.MLP(net.sizes[0], net.sizes[1:-1], net.sizes[-1], dtype=np.float64)
         model.load_state_dict(net.state_dict)
-        models.append((model, make_step(model, make(model.parameters()))))
+        models.append((model, train_step(model, make(model.parameters()))))
     for i in range(3):
         for _, step in models:
             step(Tensor(net.x), net.target)
@@ -203,7 +187,7 @@ def test_a_subclass_calling_super_step_steps_once():
 def test_a_jitted_step_replays_a_user_optimizer_exactly(style, dtype):
     m1, o1 = model_and(MORE[style], dtype)
     m2, o2 = model_and(MORE[style], dtype)
-    eager, step = make_step(m1, o1), jit(make_step(m2, o2))
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
     rng = np.random.default_rng(3)
     for i in range(40):  # verifying calls at 2, then rechecks at 4, 8, 16 and 32
         x, y = data(rng, dtype)
@@ -224,7 +208,7 @@ def test_rebinding_data_in_a_jitted_optimizer_step_is_refused():
                 p.data = p.data - self.lr * p.grad
 
     model, opt = model_and(lambda ps: Rebinds(ps, lr=0.1))
-    step = jit(make_step(model, opt))
+    step = jit(train_step(model, opt))
     with pytest.raises(tm.JitError, match=r"rebind \.data"):
         step(*data(np.random.default_rng(4)))
 
