@@ -26,6 +26,8 @@ KNOWN = frozenset(
         "anomaly", "backward", "chain", "conversion", "graph", "tensor", "numpy_interop",
         "numpy_interop.adapters", "numpy_interop.names", "numpy_interop.support",
         "methods.arith", "methods.extrema", "methods.math", "methods.reduce", "methods.shape",
+        # methods.math split in three (issue 19 item 4): the same methods, the same imports
+        "methods.unary", "methods.activations",
     )]
     + [_OPS]
     + [f"{_OPS}.{m}" for m in (
