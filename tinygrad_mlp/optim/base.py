@@ -139,6 +139,23 @@ class Optimizer:
         anything changes, so a refused state dict leaves the optimizer as it was.
         """
         who = f"{type(self).__name__}.load_state_dict"
+        self._check_header(state, who)
+        hyper = {name: state[name] for name in self.HYPER}
+        probe = type(self).__new__(type(self))
+        probe._set_hyper(hyper)  # validates the values without touching self
+        buffers = state["state"]
+        if not isinstance(buffers, Mapping):
+            raise TypeError(f"{who}: 'state' must be a mapping, got {type(buffers).__name__}")
+        new: list[dict[str, Any]] = [{} for _ in self.params]
+        for key, entry in buffers.items():
+            if not (isinstance(key, str) and key.isdigit() and int(key) < len(self.params)):
+                raise KeyError(f"{who}: state key {key!r} is not a parameter index")
+            new[int(key)] = self._buffers_of(key, entry, who)
+        self._set_hyper(hyper)
+        self.state = new
+
+    def _check_header(self, state: Any, who: str) -> None:
+        """The state dict's type, keys and parameter count, before anything else."""
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}: expected a mapping, got {type(state).__name__}")
         kind = str(state.get("type", ""))
@@ -153,34 +170,27 @@ class Optimizer:
                 f"{who}: the state dict is for {int(state['n_params'])} parameters, "
                 f"this optimizer has {len(self.params)}"
             )
-        hyper = {name: state[name] for name in self.HYPER}
-        probe = type(self).__new__(type(self))
-        probe._set_hyper(hyper)  # validates the values without touching self
-        buffers = state["state"]
-        if not isinstance(buffers, Mapping):
-            raise TypeError(f"{who}: 'state' must be a mapping, got {type(buffers).__name__}")
-        new: list[dict[str, Any]] = [{} for _ in self.params]
-        for key, entry in buffers.items():
-            if not (isinstance(key, str) and key.isdigit() and int(key) < len(self.params)):
-                raise KeyError(f"{who}: state key {key!r} is not a parameter index")
-            p = self.params[int(key)]
-            if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
-                got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
-                raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
-            for name in self.BUFFERS:
-                value = entry[name]
-                if name == "step":
-                    n = int(value)
-                    if n < 1 or n != value:
-                        raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
-                    new[int(key)][name] = n
-                    continue
-                arr = np.asarray(value)
-                if arr.shape != p.shape or arr.dtype != p.dtype:
-                    raise ValueError(
-                        f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
-                        f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
-                    )
-                new[int(key)][name] = arr.copy()
-        self._set_hyper(hyper)
-        self.state = new
+
+    def _buffers_of(self, key: str, entry: Any, who: str) -> dict[str, Any]:
+        """Parameter ``key``'s buffers, checked against the parameter and copied."""
+        p = self.params[int(key)]
+        if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
+            got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
+            raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
+        out: dict[str, Any] = {}
+        for name in self.BUFFERS:
+            value = entry[name]
+            if name == "step":
+                n = int(value)
+                if n < 1 or n != value:
+                    raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
+                out[name] = n
+                continue
+            arr = np.asarray(value)
+            if arr.shape != p.shape or arr.dtype != p.dtype:
+                raise ValueError(
+                    f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
+                    f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
+                )
+            out[name] = arr.copy()
+        return out
