@@ -6,7 +6,7 @@
 - ``activation_smooth``: softplus, logsigmoid, silu, mish, gelu;
 - ``elementwise``, ``trig``: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
 - ``binary``: maximum, minimum, where, clamp, lerp, tensor ** tensor;
-- ``reduce``: sum, max, min, prod, var, std, logsumexp, cumsum;
+- ``reduce``: sum, max, min, var, std, logsumexp, cumsum; ``product``: prod, exact at zeros;
 - ``shape``: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
 - ``index``: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
 - ``nn``: softmax, log-softmax, fused linear and linear+ReLU;
@@ -29,6 +29,7 @@ from . import (
     loss,
     math,
     nn,
+    product,
     reduce,
     shape,
     trig,
@@ -43,6 +44,7 @@ from .index import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .math import *  # noqa: F403
 from .nn import *  # noqa: F403
+from .product import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .trig import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ += elementwise.__all__
 __all__ += trig.__all__
 __all__ += binary.__all__
 __all__ += reduce.__all__
+__all__ += product.__all__
 __all__ += shape.__all__
 __all__ += index.__all__
 __all__ += nn.__all__
