@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Shape", "Code", "OpSpec"]
+__all__ = ["Shape", "OpSpec"]
 
 Shape = tuple[int, ...]
 Code = Callable[[tuple[Shape, ...]], "str | None"]
