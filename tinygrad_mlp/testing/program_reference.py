@@ -46,7 +46,8 @@ class Margins:
     def __call__(self, name: str, *operands: Any) -> None:
         arrays = [as_float64(o) for o in operands]
         self.bounded = self.bounded and all(
-            bool(np.all(np.abs(a) <= BOUND)) for a in arrays  # False for NaN too
+            bool(np.all(np.abs(a) <= BOUND))
+            for a in arrays  # False for NaN too
         )
         margin = OPS_BY_NAME[name].margin
         if margin is not None:
@@ -56,8 +57,10 @@ class Margins:
 def admissible(values: list[np.ndarray], margins: Margins) -> bool:
     """Whether a run stayed where finite differences are valid: every operand ``MARGIN``
     away from its op's kink, every value (``values`` too) finite and within ``BOUND``."""
-    return margins.closest >= MARGIN and margins.bounded and all(
-        bool(np.all(np.abs(v) <= BOUND)) for v in values
+    return (
+        margins.closest >= MARGIN
+        and margins.bounded
+        and all(bool(np.all(np.abs(v) <= BOUND)) for v in values)
     )
 
 
@@ -74,8 +77,10 @@ def torch_run(p: Program, v: list[np.ndarray]) -> dict[str, Any]:
     if not admissible([as_float64(out)], margins):
         reject()
     gs = torch.autograd.grad(out, xs, create_graph=True, allow_unused=True)
-    s = sum(((g * torch.tensor(vi)).sum() for g, vi in zip(gs, v, strict=True) if g is not None),
-            torch.zeros((), dtype=torch.float64))
+    s = sum(
+        ((g * torch.tensor(vi)).sum() for g, vi in zip(gs, v, strict=True) if g is not None),
+        torch.zeros((), dtype=torch.float64),
+    )
     hv: list[np.ndarray] | None = [np.zeros_like(x) for x in p.leaves]
     if s.requires_grad:
         try:
@@ -85,10 +90,14 @@ def torch_run(p: Program, v: list[np.ndarray]) -> dict[str, Any]:
                 raise
             hv = None  # second order then checked against differences only
         else:
-            hv = [np.zeros_like(x) if h is None else h.detach().numpy(force=True)
-                  for h, x in zip(hs, p.leaves, strict=True)]
-    grads = [np.zeros_like(x) if g is None else g.detach().numpy(force=True)
-             for g, x in zip(gs, p.leaves, strict=True)]
+            hv = [
+                np.zeros_like(x) if h is None else h.detach().numpy(force=True)
+                for h, x in zip(hs, p.leaves, strict=True)
+            ]
+    grads = [
+        np.zeros_like(x) if g is None else g.detach().numpy(force=True)
+        for g, x in zip(gs, p.leaves, strict=True)
+    ]
     return {"out": float(out.detach()), "grads": grads, "hv": hv}
 
 
