@@ -230,7 +230,7 @@ MUTANTS: tuple[Mutant, ...] = (
        _t(f"{OPS_TESTS}::test_indexing_has_its_third_derivative_through_the_scatter_add")),
     # --- the engine: unbroadcast and backward --------------------------------------------
     _M("unbroadcast: stretched axes without the leading offset", GRAPH,
-       "stretched = tuple(i + lead for i, s", "stretched = tuple(i for i, s",
+       "tuple(i + lead for i, s in enumerate(shape)", "tuple(i for i, s in enumerate(shape)",
        rows("div", "reverse")),
     _M("unbroadcast: mean over leading axes", GRAPH, "g = g.sum(axis=tuple(range(lead)))",
        "g = g.mean(axis=tuple(range(lead)))", rows("add", "reverse")),

@@ -64,29 +64,38 @@ def node_step(
             for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
             if pg is not None and need
         ]
-    g = np.asarray(g)  # what the rule sees: freshness is judged against this array
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
     steps = []
-    n = len(in_grads)  # below: no array returned twice (then, and only then, count each)
-    unique = n == 1 or len(set(map(id, in_grads))) == n
+    # no array returned twice (then, and only then, count each): pairs compared directly
+    n = len(in_grads)
+    unique = n == 1 or (in_grads[0] is not in_grads[1] if n == 2 else _distinct(in_grads))
     for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
         if pg is None or not need:
             continue
+        x = like[j]
+        if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
+            steps.append((j, *_conform_owned(pg, False, x, False)))
+            continue
         # owned (see the module docstring): checked here, inline, for every gradient of a pass
         fresh = (
-            type(pg) is np.ndarray
-            and pg.base is None  # not a view
+            pg.base is None  # not a view
             and pg is not g
             and pg is not out
             and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
             and id(pg) not in map(id, inputs)
             and (unique or list(map(id, in_grads)).count(id(pg)) == 1)
         )
-        x = like[j]
-        if type(pg) is not np.ndarray or pg.shape != x.shape or pg.dtype != x.dtype:
+        if pg.shape != x.shape or pg.dtype != x.dtype:
             pg, fresh = _conform_owned(pg, fresh, x, False)
         steps.append((j, pg, fresh))
     return steps
+
+
+def _distinct(arrays: Sequence[Any]) -> bool:
+    """True when no object occurs twice in ``arrays`` (None included)."""
+    return len(set(map(id, arrays))) == len(arrays)
 
 
 def accumulate(grads: Any, key: Any, g: Any) -> None:

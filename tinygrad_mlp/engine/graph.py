@@ -67,7 +67,11 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     lead = g.ndim - len(shape)
     if lead < 0:
         raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
-    stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    stretched = (
+        tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+        if 1 in shape  # no axis of size 1: none stretched (a bias, the common case)
+        else ()
+    )
     if not stretched:
         g = g.sum(axis=tuple(range(lead)))
     else:
