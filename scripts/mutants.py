@@ -251,7 +251,7 @@ MUTANTS: tuple[Mutant, ...] = (
        "steps = node_step(op, g, parents, node, inputs, True, rule)",
        "steps = node_step(op, g, inputs, node.data, inputs, True, rule)", HIGHER),
     _M("backward: one array handed to two leaves (aliasing)", CHAIN,
-       "            and (unique or list(map(id, in_grads)).count(id(pg)) == 1)\n", "",
+       "fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1", "fresh = True",
        _t("test_engine_aliasing.py")),
     # --- optimizers ----------------------------------------------------------------------
     _M("SGD: momentum with dampening (1 - mu) g", SGD, "v *= mu\n                    v += g",

@@ -68,9 +68,7 @@ def node_step(
         g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
     steps = []
-    # no array returned twice (then, and only then, count each): pairs compared directly
-    n = len(in_grads)
-    unique = n == 1 or (in_grads[0] is not in_grads[1] if n == 2 else _distinct(in_grads))
+    unique = None  # no array returned twice: decided once, and only if some array is a candidate
     for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
         if pg is None or not need:
             continue
@@ -85,8 +83,11 @@ def node_step(
             and pg is not out
             and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
             and id(pg) not in map(id, inputs)
-            and (unique or list(map(id, in_grads)).count(id(pg)) == 1)
         )
+        if fresh:
+            if unique is None:
+                unique = _distinct(in_grads)
+            fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1
         if pg.shape != x.shape or pg.dtype != x.dtype:
             pg, fresh = _conform_owned(pg, fresh, x, False)
         steps.append((j, pg, fresh))
@@ -94,8 +95,11 @@ def node_step(
 
 
 def _distinct(arrays: Sequence[Any]) -> bool:
-    """True when no object occurs twice in ``arrays`` (None included)."""
-    return len(set(map(id, arrays))) == len(arrays)
+    """True when no object occurs twice in ``arrays`` (None included); a pair compared directly."""
+    n = len(arrays)
+    if n < 3:
+        return n < 2 or arrays[0] is not arrays[1]
+    return len(set(map(id, arrays))) == n
 
 
 def accumulate(grads: Any, key: Any, g: Any) -> None:
