@@ -135,8 +135,8 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
         pg, fresh = np.array(pg), True
     if pg.shape != data.shape:
         pg = unbroadcast(pg, data.shape)
-        if not create_graph:
-            pg, fresh = np.array(pg, copy=None), True  # a sum allocates; np.array: 0-d too
+        if not create_graph:  # a sum allocates; np.array turns a numpy scalar into 0-d
+            pg, fresh = (pg if type(pg) is np.ndarray else np.array(pg)), True
     if pg.dtype != data.dtype:
         pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .tensor import Tensor
 
 __all__ = ["toposort", "unbroadcast", "FREED"]
+
+_add_reduce = np.add.reduce  # what ndarray.sum calls, for gradients summed every step
 
 FREED = (
     "backward through a graph that has already been freed: a previous backward() released "
@@ -73,7 +77,8 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         else ()
     )
     if not stretched:
-        g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(range(lead))  # an array: numpy's reduction without ndarray.sum's wrapper
+        g = _add_reduce(g, axis=axes) if type(g) is np.ndarray else g.sum(axis=axes)
     else:
         g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
     if g.shape != shape:
