@@ -86,7 +86,7 @@ def node_step(
         )
         if fresh:
             if unique is None:
-                unique = _distinct(in_grads)
+                unique = len(in_grads) == 1 or _distinct(in_grads)
             fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1
         if pg.shape != x.shape or pg.dtype != x.dtype:
             pg, fresh = _conform_owned(pg, fresh, x, False)
