@@ -230,10 +230,11 @@ MUTANTS: tuple[Mutant, ...] = (
        _t(f"{OPS_TESTS}::test_indexing_has_its_third_derivative_through_the_scatter_add")),
     # --- the engine: unbroadcast and backward --------------------------------------------
     _M("unbroadcast: stretched axes without the leading offset", GRAPH,
-       "stretched = tuple(i + lead for i, s", "stretched = tuple(i for i, s",
+       "tuple(i + lead for i, s in enumerate(shape)", "tuple(i for i, s in enumerate(shape)",
        rows("div", "reverse")),
-    _M("unbroadcast: mean over leading axes", GRAPH, "g = g.sum(axis=tuple(range(lead)))",
-       "g = g.mean(axis=tuple(range(lead)))", rows("add", "reverse")),
+    _M("unbroadcast: mean over leading axes", GRAPH,
+       "g = _add_reduce(g, axis=axes) if type(g) is np.ndarray else g.sum(axis=axes)",
+       "g = g.mean(axis=axes)", rows("add", "reverse")),
     _M("unbroadcast: leading axes forgotten when some are stretched", GRAPH,
        "g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)",
        "g = g.sum(axis=stretched, keepdims=True)", rows("div", "reverse")),
@@ -251,7 +252,7 @@ MUTANTS: tuple[Mutant, ...] = (
        "steps = node_step(op, g, parents, node, inputs, True, rule)",
        "steps = node_step(op, g, inputs, node.data, inputs, True, rule)", HIGHER),
     _M("backward: one array handed to two leaves (aliasing)", CHAIN,
-       "            and (unique or list(map(id, in_grads)).count(id(pg)) == 1)\n", "",
+       "fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1", "fresh = True",
        _t("test_engine_aliasing.py")),
     # --- optimizers ----------------------------------------------------------------------
     _M("SGD: momentum with dampening (1 - mu) g", SGD, "v *= mu\n                    v += g",

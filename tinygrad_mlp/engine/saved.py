@@ -142,39 +142,16 @@ def hold(
     ("attrs", e.g. an index). Arrays that are read-only already are left alone. Returns
     None when nothing was frozen.
     """
-    if saves is None:
-        arrays = [*inputs, out, *_attr_arrays(attrs)]
-    elif not saves:
+    arrays = _saved_arrays(inputs, out, attrs, saves)
+    if not arrays:
         return None
-    else:
-        arrays = []
-        for s in saves:
-            if type(s) is int:
-                arrays.append(inputs[s])
-            elif s == "out":
-                arrays.append(out)
-            elif s == "attrs":
-                arrays += _attr_arrays(attrs)
-            else:
-                raise ValueError(f"Op.saves: {s!r} is not an input index, 'out' or 'attrs'")
-    frozen = []
+    frozen: list[np.ndarray] = []
     count = _count
     _lock.acquire()  # not `with`: this runs once per recorded op, and `with` costs more
     try:
         for a in arrays:
             if a.base is not None:  # a view: its memory's owner is held first (released first)
-                root = _root(a)
-                if root is not None:
-                    k = id(root)
-                    n = count.get(k)
-                    if n is None:
-                        if root.flags.writeable:
-                            _set_writeable(root, False)
-                            count[k] = 1
-                            frozen.append(root)
-                    else:
-                        count[k] = n + 1
-                        frozen.append(root)
+                _hold_root(a, frozen)
             k = id(a)
             n = count.get(k)
             if n is None:
@@ -188,6 +165,45 @@ def hold(
         return Hold(frozen) if frozen else None
     finally:
         _lock.release()
+
+
+def _saved_arrays(
+    inputs: tuple[np.ndarray, ...],
+    out: np.ndarray,
+    attrs: dict[str, Any],
+    saves: tuple[int | str, ...] | None,
+) -> list[np.ndarray]:
+    """The arrays ``saves`` names (see ``hold``), in its order."""
+    if saves is None:
+        return [*inputs, out, *_attr_arrays(attrs)]
+    arrays = []
+    for s in saves:
+        if type(s) is int:
+            arrays.append(inputs[s])
+        elif s == "out":
+            arrays.append(out)
+        elif s == "attrs":
+            arrays += _attr_arrays(attrs)
+        else:
+            raise ValueError(f"Op.saves: {s!r} is not an input index, 'out' or 'attrs'")
+    return arrays
+
+
+def _hold_root(a: np.ndarray, frozen: list[np.ndarray]) -> None:
+    """Hold the array owning a view's memory (under the lock): counted, frozen if writeable."""
+    root = _root(a)
+    if root is None:
+        return
+    k = id(root)
+    n = _count.get(k)
+    if n is None:
+        if root.flags.writeable:
+            _set_writeable(root, False)
+            _count[k] = 1
+            frozen.append(root)
+    else:
+        _count[k] = n + 1
+        frozen.append(root)
 
 
 def _root(a: np.ndarray) -> np.ndarray | None:

@@ -170,6 +170,10 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""
+        if set_to_none and Op._tracer is None:  # the common case, one loop without calls
+            for p in self.params:
+                p.grad = None
+            return
         for p in self.params:
             zero_grad_of(p, set_to_none)
 
