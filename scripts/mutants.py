@@ -66,7 +66,7 @@ SHAPE_METHODS = ("tinygrad_mlp/engine/methods/shape.py",)
 INTEROP = ("tinygrad_mlp/engine/numpy_interop/adapters.py",)
 LOOP = ("tinygrad_mlp/train/loop.py",)
 BCE = ("tinygrad_mlp/ops/bce.py",)
-PROD = ("tinygrad_mlp/ops/reduce.py",)
+PROD = ("tinygrad_mlp/ops/product.py",)  # Prod, ProdOthers split from reduce.py
 
 OPS_TESTS = "test_ops.py"
 SEED = _t("test_seed_network.py::test_engine_equals_closed_form")
