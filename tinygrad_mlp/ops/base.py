@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine import anomaly as _anomaly
+from ..engine import state as _state
 from ..engine.anomaly import checked_forward
-from ..engine.grad_mode import _grad_mode
 from ..engine.saved import Hold, hold
+from ..engine.state import grad_mode as _grad_mode
 from ..engine.tensor import Tensor
 from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 
@@ -71,7 +71,7 @@ class Op:
         """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
         op = cls()
         arrays = tuple(map(_data, inputs))
-        if _anomaly.active:  # records the user's line, checks the output (engine/anomaly.py)
+        if _state.anomaly_active:  # records the user's line, checks the output (engine/anomaly.py)
             data = checked_forward(op, arrays, attrs)
         else:
             data = op.forward(*arrays, **attrs)
