@@ -23,11 +23,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine import state as _state
-from ..engine.anomaly import checked_forward
-from ..engine.saved import Hold, hold
-from ..engine.state import grad_mode as _grad_mode
-from ..engine.tensor import Tensor
+from . import state as _state
+from .anomaly import checked_forward
+from .saved import Hold, hold
+from .state import grad_mode as _grad_mode
+from .tensor import Tensor
 from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 
 __all__ = [
