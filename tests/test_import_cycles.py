@@ -23,7 +23,7 @@ _ENGINE = "tinygrad_mlp.engine."
 _OPS = "tinygrad_mlp.ops"
 KNOWN = frozenset(
     [f"{_ENGINE}{m}" for m in (
-        "anomaly", "backward", "chain", "conversion", "graph", "tensor", "numpy_interop",
+        "anomaly", "backward", "chain", "conversion", "graph", "node", "tensor", "numpy_interop",
         "numpy_interop.adapters", "numpy_interop.names", "numpy_interop.support",
         "methods.arith", "methods.extrema", "methods.math", "methods.reduce", "methods.shape",
     )]

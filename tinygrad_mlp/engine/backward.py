@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
 from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
 from .graph import toposort
+from .node import Op
 from .saved import check as check_saved
 from .tensor import Tensor
 
@@ -147,7 +147,7 @@ def backward(
         >>> x.grad
         array([6.])
     """
-    tracer = _op_base.Op._tracer
+    tracer = Op._tracer
     if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
         tracer.backward(root, grad, retain_graph, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
@@ -182,8 +182,8 @@ def grad(
         >>> float(g.item()), float(h.item())
         (12.0, 12.0)
     """
-    if _op_base.Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
-        _op_base.Op._tracer.grad_call()
+    if Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
+        Op._tracer.grad_call()
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:

@@ -23,12 +23,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 from . import state as _state
 from .anomaly import checked_forward
 from .saved import Hold, hold
 from .state import grad_mode as _grad_mode
 from .tensor import Tensor
-from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 
 __all__ = [
     "Op",
