@@ -20,8 +20,8 @@ from hypothesis import given
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor, numerical_grad
-from tinygrad_mlp.engine.numpy_interop import names
-from tinygrad_mlp.engine.numpy_interop import support as ns
+from tinygrad_mlp.tensor.numpy_interop import names
+from tinygrad_mlp.tensor.numpy_interop import support as ns
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st

@@ -26,7 +26,7 @@ from hypothesis import given, settings
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor, numerical_grad
-from tinygrad_mlp.engine.numpy_interop import names
+from tinygrad_mlp.tensor.numpy_interop import names
 from tinygrad_mlp.testing import assert_grads_close
 
 from . import strategies as st

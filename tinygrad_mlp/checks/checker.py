@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine.grad_mode import enable_grad
 from ..engine.saved import restoring
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .jacobian import Sided, outputs, unit_weights, values_of, vjp_rows
 from .kinks import REFINE, OneSided, Verdict, judge
 from .numerical import flat_view

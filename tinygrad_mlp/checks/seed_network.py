@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
-from ..engine.higher_order import hessian, hvp
-from ..engine.tensor import Tensor
 from ..nn import MLP
 from ..seed import closed_form
 from ..seed.network import SeedNetwork, build
+from ..tensor import Tensor
+from ..tensor.higher_order import hessian, hvp
 from ..utils.table import render_table
 from .numerical import numerical_grad
 

@@ -30,7 +30,7 @@ from typing import Any, NoReturn, TypeVar
 import numpy as np
 
 from . import state as _shared
-from .tensor import Tensor
+from .tensor_core import TensorCore
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "on_in_this_thread"]
 
@@ -43,7 +43,9 @@ _state = _shared.anomaly_mode  # this thread's flags (engine/state.py), by their
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Frames in these parts make up the ops themselves; a frame elsewhere in the package (the
 # training loop, say) is worth naming too.
-_CORE = tuple(_PACKAGE_DIR + part + os.sep for part in ("engine", "ops", "functional", "nn"))
+_CORE = tuple(
+    _PACKAGE_DIR + part + os.sep for part in ("engine", "ops", "tensor", "functional", "nn")
+)
 _SITE = "_anomaly_site"  # the op attribute holding "file:line"; Op.release drops it
 _NAMED = "_tm_backward_context"  # set on an exception already renamed: never wrap twice
 
@@ -133,7 +135,7 @@ def _describe(frame: Any) -> str:
 
 def _array(a: Any) -> np.ndarray:
     """The numbers behind an array, a numpy scalar or a Tensor (under create_graph)."""
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
+    return a.data if isinstance(a, TensorCore) else np.asarray(a)
 
 
 def _finite(a: Any) -> bool:
@@ -175,7 +177,7 @@ def checked_forward(op: Any, arrays: Sequence[np.ndarray], attrs: dict[str, Any]
 
 
 def checked_backward(
-    op: Any, g: Any, parents: Sequence[Tensor], node: Tensor, create_graph: bool
+    op: Any, g: Any, parents: Sequence[TensorCore], node: TensorCore, create_graph: bool
 ) -> Sequence[Any]:
     """``op.backward`` (on Tensors or on their arrays) with numpy's warnings silenced and
     each gradient checked."""

@@ -12,7 +12,7 @@ and can be differentiated again (``grad``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -22,12 +22,14 @@ from .grad_mode import enable_grad
 from .graph import toposort
 from .node import Op
 from .saved import check as check_saved
-from .tensor import Tensor
+from .tensor_core import TensorCore
 
 __all__ = ["backward", "grad", "node_step", "accumulate"]  # the last two: from .chain
 
+T = TypeVar("T", bound=TensorCore)
 
-def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+
+def _seed(root: TensorCore, grad: Any, create_graph: bool) -> Any:
     """d(root)/d(root): ones for a one-element root, else the given ``grad`` (checked)."""
     if not root.requires_grad:
         raise RuntimeError(
@@ -42,23 +44,24 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
             )
         seed: Any = np.ones(root.shape, dtype=root.dtype)
     else:
-        if isinstance(grad, Tensor) and create_graph:
-            seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+        if isinstance(grad, TensorCore) and create_graph:
+            g: Any = grad  # a Tensor: astype is one of its methods
+            seed = g if g.dtype == root.dtype else g.astype(root.dtype)
         else:
-            arr = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            arr = np.asarray(grad.data if isinstance(grad, TensorCore) else grad)
             if arr.dtype.kind not in "biuf":  # numpy would drop an imaginary part, warning only
                 raise TypeError(f"backward: grad must hold real numbers, got dtype {arr.dtype}")
             seed = np.array(arr, dtype=root.dtype, copy=True)
         if seed.shape != root.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, the tensor has {root.shape}")
-    if create_graph and not isinstance(seed, Tensor):
-        seed = Tensor._make(seed, False)
+    if create_graph and not isinstance(seed, TensorCore):
+        seed = root._make_output(seed, False)
     return seed
 
 
 def _run(
     seeds: dict[int, Any],
-    roots: list[Tensor],
+    roots: list[TensorCore],
     retain_graph: bool,
     create_graph: bool,
     capture: dict[int, Any] | None,
@@ -119,7 +122,7 @@ def _run(
     apply(pending, create_graph)
 
 
-def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
+def _leading_to(order: list[TensorCore], capture: dict[int, Any]) -> set[int]:
     """The nodes of ``order`` (inputs first) with an asked-for tensor among their inputs,
     directly or further back: the only ones ``tm.grad`` must run (as torch prunes too)."""
     needed: set[int] = set()
@@ -132,7 +135,7 @@ def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
 
 
 def backward(
-    root: Tensor, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    root: TensorCore, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
 ) -> None:
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf requiring grad.
 
@@ -160,13 +163,13 @@ def backward(
 
 
 def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
+    outputs: TensorCore | Sequence[TensorCore],
+    inputs: T | Sequence[T],
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
-) -> list[Tensor | None]:
+) -> list[T | None]:
     """d(outputs)/d(inputs) as a list of Tensors, without touching any ``.grad``.
 
     Formula: sum over outputs y_o of (dy_o/dx)^T grad_outputs[o] for each input x (a
@@ -184,18 +187,18 @@ def grad(
     """
     if Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
         Op._tracer.grad_call()
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = [outputs] if isinstance(outputs, TensorCore) else list(outputs)
+    ins = [inputs] if isinstance(inputs, TensorCore) else list(inputs)
     if grad_outputs is None:
         gouts: list[Any] = [None] * len(outs)
-    elif isinstance(outputs, Tensor):
+    elif isinstance(outputs, TensorCore):
         gouts = [grad_outputs]
     else:
         gouts = list(grad_outputs)
     if len(gouts) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
     for x in ins:
-        if not isinstance(x, Tensor) or not x.requires_grad:
+        if not isinstance(x, TensorCore) or not x.requires_grad:
             raise RuntimeError("grad: every input must be a Tensor that requires grad")
     retain = create_graph if retain_graph is None else retain_graph
     capture: dict[int, Any] = {id(x): None for x in ins}
@@ -208,7 +211,7 @@ def grad(
             _run(seeds, outs, retain, True, capture)
     else:
         _run(seeds, outs, retain, False, capture)
-    result: list[Tensor | None] = []
+    result: list[T | None] = []
     for i, x in enumerate(ins):
         g = capture[id(x)]
         if g is None:
@@ -218,8 +221,8 @@ def grad(
                     "pass allow_unused=True to get None for it"
                 )
             result.append(None)
-        elif isinstance(g, Tensor):
-            result.append(g)
+        elif isinstance(g, TensorCore):
+            result.append(cast(T, g))  # made by the ops from x's graph: x's class
         else:
-            result.append(Tensor._make(np.array(g, dtype=x.dtype, copy=True), False))
+            result.append(x._make_output(np.array(g, dtype=x.dtype, copy=True), False))
     return result

@@ -21,8 +21,6 @@ _grad_mode = _shared.grad_mode  # the per-thread flag (engine/state.py), by its 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-
-
 def is_grad_enabled() -> bool:
     """True when ops record a graph for backward (the default), in the calling thread."""
     return _grad_mode.enabled

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -28,7 +28,10 @@ from . import state as _state
 from .anomaly import checked_forward
 from .saved import Hold, hold
 from .state import grad_mode as _grad_mode
-from .tensor import Tensor
+from .tensor_core import TensorCore
+
+if TYPE_CHECKING:  # the class of the tensors the library makes; no import at run time
+    from ..tensor import Tensor
 
 __all__ = [
     "Op",
@@ -68,7 +71,11 @@ class Op:
 
     @classmethod
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
-        """Run ``forward`` on the inputs' data and, if any input requires grad, record it."""
+        """Run ``forward`` on the inputs' data and, if any input requires grad, record it.
+
+        The output is made by the first input's ``_make_output``: a ``tinygrad_mlp.Tensor``
+        for the library's tensors (the engine names that class for the type checker only).
+        """
         op = cls()
         arrays = tuple(map(_data, inputs))
         if _state.anomaly_active:  # records the user's line, checks the output (engine/anomaly.py)
@@ -81,13 +88,13 @@ class Op:
         if True in needs:  # recorded: some input requires grad
             op.parents = inputs
             op.needs = needs
-            out = Tensor._make(data, True)
+            out = inputs[0]._make_output(data, True)
             out._ctx = op
             # what backward will read stays unchanged until release (engine/saved.py)
             op._saved = (arrays, data)
             op._hold = hold(arrays, data, attrs, cls.saves)
         else:
-            out = Tensor._make(data, False)
+            out = inputs[0]._make_output(data, False)
         if _grad_mode.tangents is not None:
             _push_tangent(op, inputs, out)
         if cls._tracer is not None:
@@ -120,7 +127,7 @@ class Op:
         return self.parents is None
 
 
-def _push_tangent(op: Op, inputs: tuple[Tensor, ...], out: Tensor) -> None:
+def _push_tangent(op: Op, inputs: tuple[TensorCore, ...], out: TensorCore) -> None:
     """Forward mode: give ``out`` its tangent from its inputs' (None means zero)."""
     tangents = _grad_mode.tangents
     assert tangents is not None and _grad_mode.alive is not None
@@ -146,12 +153,14 @@ def call(op: type[Op], *args: Grad, **attrs: Any) -> Grad:
         >>> call(Exp, np.zeros(2))
         array([1., 1.])
     """
-    if any(isinstance(a, Tensor) for a in args):
-        lifted = [a if isinstance(a, Tensor) else Tensor._make(np.asarray(a), False) for a in args]
-        return op.apply(*lifted, **attrs)
+    for t in args:
+        if isinstance(t, TensorCore):  # arrays are lifted with the class of a Tensor argument
+            make = t._make_output
+            lifted = [a if isinstance(a, TensorCore) else make(np.asarray(a), False) for a in args]
+            return op.apply(*lifted, **attrs)
     return op().forward(*args, **attrs)
 
 
 def data_of(x: Grad) -> np.ndarray:
     """The numpy data behind an array or a Tensor: for masks and other constants of a rule."""
-    return x.data if isinstance(x, Tensor) else x
+    return x.data if isinstance(x, TensorCore) else x

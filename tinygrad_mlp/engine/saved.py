@@ -35,7 +35,7 @@ import numpy as np
 from .state import saved_count, saved_lock, saved_version
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from .tensor_core import TensorCore
 
 __all__ = ["Hold", "hold", "check", "unlock", "relock", "restoring", "MODIFIED"]
 
@@ -100,7 +100,7 @@ class Hold:
 _data = operator.attrgetter("data")
 
 
-def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray, ...]:
+def check(op: Any, parents: Sequence[TensorCore], node: TensorCore) -> tuple[np.ndarray, ...]:
     """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
     or a frozen array updated through ``unlock``, since the forward pass.
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from .tensor_core import TensorCore
 
 __all__ = [
     "grad_mode",
@@ -51,7 +51,7 @@ class GradModeState(threading.local):
 
     enabled = True
     tangents: dict[int, np.ndarray] | None = None
-    alive: list[Tensor] | None = None
+    alive: list[TensorCore] | None = None
 
 
 class AnomalyState(threading.local):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .elementwise import check_tensor
 
 __all__ = ["clamp", "clip", "maximum", "minimum", "where", "lerp", "pow"]

@@ -9,7 +9,7 @@ a float32 input stays float32, an integer input of sqrt, sin, ... gives float64.
 from __future__ import annotations
 
 from .. import ops
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = [
     "exp",

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..engine.methods.reduce import pick_axis
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
+from ..tensor.methods.reduce import pick_axis
 from ..utils.axes import normalize_axis
 
 __all__ = ["cat", "concatenate", "stack", "split", "chunk", "gather", "pad"]

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.saved import relock, unlock
-from ..engine.tensor import Tensor
 from ..ops.base import Op
+from ..tensor import Tensor
 from .base import Optimizer, hyper_number
 
 __all__ = ["Adam"]

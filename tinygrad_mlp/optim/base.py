@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
 from ..ops.base import Op
+from ..tensor import Tensor
 
 __all__ = ["Optimizer", "hyper_number", "zero_grad_of"]
 

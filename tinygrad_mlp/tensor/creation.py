@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .methods.compare import _nondiff
-from .seeding import generator_or_default
+from ..engine.node import Op
+from ..engine.seeding import generator_or_default
+from ..ops import nondiff as _nondiff
 from .tensor import Tensor
 
 __all__ = [
@@ -54,7 +55,7 @@ def _float(dtype: Any) -> Any:
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(data, False)
-    tracer = _nondiff().Op._tracer
+    tracer = Op._tracer
     if tracer is not None:  # tm.jit: made from Python values (sizes, a fill value)
         tracer.made(t, 0, None)
     return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
@@ -263,5 +264,5 @@ def _drawn(
     rng: np.random.Generator, method: str, args: tuple[Any, ...], dtype: Any, requires_grad: bool
 ) -> Tensor:
     """``rng.<method>(*args)`` as a tensor of ``dtype``, by a recorded op (tm.jit redraws it)."""
-    t: Tensor = _nondiff().Draw.run(generator=rng, method=method, args=args, dtype=dtype)
+    t = _nondiff.Draw.run(out_type=Tensor, generator=rng, method=method, args=args, dtype=dtype)
     return t.requires_grad_(True) if requires_grad else t

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ... import ops as _ops
+from .base import TensorMixin
 from .dims import pick_axis, torch_dims
 
 if TYPE_CHECKING:
@@ -43,20 +44,10 @@ def _number_or_none(b: Any) -> bool:
     return b is None or isinstance(b, (int, float, np.integer, np.floating))
 
 
-class MathMethods:
+class MathMethods(TensorMixin):
     """Elementwise math and activations, mixed into ``Tensor``."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        def _lift(self, other: Any) -> Tensor: ...
 
     def exp(self) -> Tensor:
         """Elementwise e**x."""

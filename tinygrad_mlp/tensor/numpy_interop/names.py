@@ -1,6 +1,6 @@
 """The reviewed table: which numpy names keep the graph, and what each becomes here.
 
-The package (``tinygrad_mlp.engine.numpy_interop``) routes every numpy call on a Tensor
+The package (``tinygrad_mlp.tensor.numpy_interop``) routes every numpy call on a Tensor
 through these tables. Each entry pairs a numpy name with *ours*: a Tensor method (operators
 are their dunder methods) or a function of ``tinygrad_mlp.functional`` / the top-level
 package. Ours is looked up by name when the call happens, so an op added later is picked up

@@ -2,7 +2,7 @@
 
 Our op for a numpy name is looked up when the call happens (``method``,
 ``function``); a name with no op yet raises ``NotMapped``, which
-``tinygrad_mlp.engine.numpy_interop`` treats like an unsupported numpy function.
+``tinygrad_mlp.tensor.numpy_interop`` treats like an unsupported numpy function.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .. import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from ...engine.tensor_core import TensorCore
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -44,22 +44,40 @@ def method(t: Tensor, name: str) -> Callable[..., Any]:
     return fn
 
 
+@functools.cache
 def function(name: str) -> Callable[..., Any]:
-    """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
-    import tinygrad_mlp
+    """``tinygrad_mlp.functional.<name>`` or the creation function ``<name>`` (cached).
 
-    from ... import functional
-
-    for module in (functional, tinygrad_mlp):
+    Example: ``function("cat")`` is ``tinygrad_mlp.functional.cat``.
+    """
+    functional, creation, _ = _above()
+    for module in (functional, creation):
         fn = getattr(module, name, None)
         if callable(fn):
             return fn
     raise NotMapped(f"tinygrad_mlp has no function {name!r}")
 
 
+@functools.cache
+def _above() -> tuple[Any, Any, Any]:
+    """``functional``, ``tensor.creation`` and the ``Tensor`` class, imported on first use.
+
+    The one import of this package that goes upward, and why it cannot go at the top: the
+    Tensor class includes numpy's override protocol (``NumpyInterop``), so this package is
+    imported while ``tinygrad_mlp/tensor/tensor.py`` is, before ``Tensor`` exists, and
+    ``functional`` and the creation functions are built on ``Tensor``. By the time numpy
+    calls the protocol all of them are loaded; ``tests/test_import_cycles.py`` lists this
+    as the library's only late import.
+    """
+    from ... import functional
+    from .. import creation, tensor
+
+    return functional, creation, tensor.Tensor
+
+
 def holds_tensor(x: Any) -> bool:
     """Whether ``x`` is a Tensor or a list/tuple/dict with one inside (at any depth)."""
-    if isinstance(x, _tensor.Tensor):
+    if isinstance(x, TensorCore):
         return True
     if isinstance(x, (list, tuple)):
         return any(holds_tensor(i) for i in x)
@@ -75,8 +93,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     would (``2.0`` beside float32 stays float32). A list that holds Tensors is refused: numpy
     would turn it into an array through ``__array__`` and drop its gradients.
     """
-    if isinstance(x, _tensor.Tensor):
-        return x
+    if isinstance(x, TensorCore):
+        return cast("Tensor", x)
     if holds_tensor(x):
         raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
     if like is not None and type(x) in (bool, int, float):
@@ -84,7 +102,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
-    return _tensor.Tensor._make(arr, False)
+    tensor_class: type[Tensor] = _above()[2]
+    return tensor_class._make(arr, False)
 
 
 def is_default(name: str, value: Any) -> bool:
