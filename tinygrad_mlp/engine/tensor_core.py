@@ -39,10 +39,10 @@ class TensorCore:
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    # how ops (and backward's seeds) make a tensor beside this one: ``cls._make`` of the
-    # public class, set once below each class that makes tensors (tinygrad_mlp/tensor/
-    # tensor.py); a subclass made for a while (tm.jit's traced tensors) inherits it, so what
-    # the ops make is the plain class
+    # How ops, backward's seeds and numpy interop make a tensor: the public class's
+    # ``_make``, set once by tinygrad_mlp/tensor/tensor.py when it defines ``Tensor`` (the
+    # engine never names that class). A subclass made for a while (tm.jit's traced tensors)
+    # inherits it, so what the ops make is a plain Tensor.
     _make_output: ClassVar[Any]  # (data: ndarray, requires_grad: bool) -> a tensor
 
     data: np.ndarray
@@ -119,4 +119,4 @@ class TensorCore:
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
 
 
-TensorCore._make_output = TensorCore._make
+TensorCore._make_output = TensorCore._make  # until tinygrad_mlp.tensor sets the public class

@@ -28,7 +28,7 @@ class NoGrad(Op):
     """Base of the ops without a gradient: ``run`` computes, wraps and reports the result."""
 
     @classmethod
-    def run(cls, *inputs: Any, out_type: type[TensorCore] | None = None, **attrs: Any) -> Tensor:
+    def run(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """The op's result as a constant tensor (no graph), reported to a tracing ``tm.jit``.
 
         Example::
@@ -41,8 +41,8 @@ class NoGrad(Op):
         data = op.forward(*map(_data, inputs), **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        # the class of the inputs, as Op.apply; an op without inputs (Draw) is given it
-        out: Any = (inputs[0]._make_output if out_type is None else out_type._make)(data, False)
+        # made as Op.apply makes its output (engine/tensor_core.py: _make_output)
+        out: Any = (inputs[0] if inputs else TensorCore)._make_output(data, False)
         if Op._tracer is not None:
             Op._tracer.op(op, inputs, attrs, out)
         return out

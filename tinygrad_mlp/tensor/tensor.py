@@ -244,4 +244,6 @@ class Tensor(
         return _ops.Index.apply(self, index=_ops.plain_index(index))
 
 
-Tensor._make_output = Tensor._make  # what ops make beside a Tensor (engine/tensor_core.py)
+# The class of every tensor the library makes: ops, backward's seeds and numpy interop make
+# tensors through TensorCore._make_output (engine/tensor_core.py), set here, once, at import.
+TensorCore._make_output = Tensor._make

@@ -1,8 +1,9 @@
 """What routing a numpy call to a Tensor op needs: lookups by name, lifting, keyword checks.
 
-Our op for a numpy name is looked up when the call happens (``method``,
-``function``); a name with no op yet raises ``NotMapped``, which
-``tinygrad_mlp.tensor.numpy_interop`` treats like an unsupported numpy function.
+Our op for a numpy name is a Tensor method (``method``) or a function of
+``tinygrad_mlp.tensor.assemble`` (``function``); a name with no op yet raises
+``NotMapped``, which ``tinygrad_mlp.tensor.numpy_interop`` treats like an unsupported
+numpy function.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from ...engine.tensor_core import TensorCore
+from .. import assemble
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -44,35 +46,30 @@ def method(t: Tensor, name: str) -> Callable[..., Any]:
     return fn
 
 
-@functools.cache
+# the functions numpy names map to that are no Tensor method (names.py says which)
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    f.__name__: f
+    for f in (
+        assemble.cat,
+        assemble.stack,
+        assemble.pad,
+        assemble.where,
+        assemble.zeros_like,
+        assemble.ones_like,
+        assemble.full_like,
+    )
+}
+
+
 def function(name: str) -> Callable[..., Any]:
-    """``tinygrad_mlp.functional.<name>`` or the creation function ``<name>`` (cached).
+    """Our function ``name`` (``cat``, ``where``, ``zeros_like``, ...), or ``NotMapped``.
 
-    Example: ``function("cat")`` is ``tinygrad_mlp.functional.cat``.
+    Example: ``function("cat")`` is ``tinygrad_mlp.tensor.assemble.cat`` (``F.cat``).
     """
-    functional, creation, _ = _above()
-    for module in (functional, creation):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    raise NotMapped(f"tinygrad_mlp has no function {name!r}")
-
-
-@functools.cache
-def _above() -> tuple[Any, Any, Any]:
-    """``functional``, ``tensor.creation`` and the ``Tensor`` class, imported on first use.
-
-    The one import of this package that goes upward, and why it cannot go at the top: the
-    Tensor class includes numpy's override protocol (``NumpyInterop``), so this package is
-    imported while ``tinygrad_mlp/tensor/tensor.py`` is, before ``Tensor`` exists, and
-    ``functional`` and the creation functions are built on ``Tensor``. By the time numpy
-    calls the protocol all of them are loaded; ``tests/test_import_cycles.py`` lists this
-    as the library's only late import.
-    """
-    from ... import functional
-    from .. import creation, tensor
-
-    return functional, creation, tensor.Tensor
+    fn = _FUNCTIONS.get(name)
+    if fn is None:
+        raise NotMapped(f"tinygrad_mlp has no function {name!r}")
+    return fn
 
 
 def holds_tensor(x: Any) -> bool:
@@ -102,8 +99,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
-    tensor_class: type[Tensor] = _above()[2]
-    return tensor_class._make(arr, False)
+    made: Tensor = TensorCore._make_output(arr, False)  # a Tensor (engine/tensor_core.py)
+    return made
 
 
 def is_default(name: str, value: Any) -> bool:
