@@ -16,6 +16,7 @@ cycles that are allowed: none.
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,25 +134,24 @@ def test_the_engine_imports_nothing_above_it() -> None:
     assert not {m: t for m, t in upward.items() if t}, upward
 
 
-def test_a_function_level_import_that_closes_a_cycle_is_caught(tmp_path: Path) -> None:
-    import shutil
-
+def _cycles_with(tmp_path: Path, module: str, line: str) -> list[set[str]]:
+    """The cycles of a copy of the library with ``line`` appended to ``module`` (a path)."""
     copy = tmp_path / "tinygrad_mlp"
     shutil.copytree(ROOT / "tinygrad_mlp", copy)
-    with (copy / "engine" / "graph.py").open("a") as f:
-        f.write("\n\ndef _late() -> None:\n    from ..tensor import tensor  # noqa: F401\n")
-    found = cycles(import_graph(copy))
+    with (copy / module).open("a") as f:
+        f.write(line)
+    return cycles(import_graph(copy))
+
+
+def test_a_function_level_import_that_closes_a_cycle_is_caught(tmp_path: Path) -> None:
+    late = "\n\ndef _late() -> None:\n    from ..tensor import tensor  # noqa: F401\n"
+    found = _cycles_with(tmp_path, "engine/graph.py", late)
     assert any("tinygrad_mlp.engine.graph" in c for c in found)
 
 
 def test_a_new_cycle_is_caught(tmp_path: Path) -> None:
-    import shutil
-
-    copy = tmp_path / "tinygrad_mlp"
-    shutil.copytree(ROOT / "tinygrad_mlp", copy)
-    with (copy / "utils" / "axes.py").open("a") as f:
-        f.write("from ..nn import module  # utils reaching up: nn -> engine -> utils\n")
-    found = cycles(import_graph(copy))
+    up = "from ..nn import module  # utils reaching up: nn -> engine -> utils\n"
+    found = _cycles_with(tmp_path, "utils/axes.py", up)
     assert any("tinygrad_mlp.utils.axes" in c and not c <= KNOWN for c in found)
 
 

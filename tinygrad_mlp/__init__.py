@@ -1,7 +1,8 @@
 """tinygrad_mlp: a small, exact and fast autodiff framework on numpy.
 
-- ``engine``: the Tensor, its graph, backward, grad mode, forward mode, higher order;
+- ``engine``: the Tensor's graph core, the graph node, backward, grad mode, engine state;
 - ``ops``: every differentiable operation, one class each, forward and backward side by side;
+- ``tensor``: the public Tensor, its methods, creation functions, numpy interop, jvp, hvp;
 - ``functional`` and ``nn``: what a network is built from, under PyTorch's names;
 - ``seed``: the seed network and its closed-form oracle (``tinygrad_mlp.closed_form``);
 - ``checks``: gradient checks (finite differences, reports, kinks, the seed network's);

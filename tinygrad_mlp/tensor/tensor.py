@@ -213,7 +213,7 @@ class Tensor(
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
 
-    # Comparisons (== != < ...) give constant boolean tensors: engine/methods/compare.py.
+    # Comparisons (== != < ...) give constant boolean tensors: tensor/methods/compare.py.
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
 
     def astype(self, dtype: Any) -> Tensor:
