@@ -15,7 +15,9 @@ Process-wide (shared by every thread, so each is changed under a lock or by one 
 - ``saved_count`` / ``saved_version`` / ``saved_lock``: which arrays live graphs hold
   read-only and how often each was updated through ``unlock`` (``engine/saved.py``);
 - the jit's tracer slot is the class attribute ``Op._tracer`` (``engine/node.py``): one
-  attribute read per op while nothing is traced; ``tm.jit`` sets it under its trace lock.
+  attribute read per op while nothing is traced; ``tm.jit`` sets it under its trace lock;
+- the class the library makes tensors with, ``TensorCore._make_output``
+  (``engine/tensor_core.py``): set once, when ``tinygrad_mlp.tensor`` defines ``Tensor``.
 
 Randomness is no state of the engine: it comes from an explicit ``numpy.random.Generator``.
 """

@@ -7,9 +7,10 @@ leaves walks the computation graph; ``engine/backward.py`` does that walk.
 
 ``TensorCore`` is what the engine needs of a tensor and imports no op. The public
 ``tinygrad_mlp.Tensor`` (``tinygrad_mlp/tensor/tensor.py``), a subclass above ``ops``, adds
-the constructor, the operators and every method. The engine never makes a tensor from
-nothing: an op's output takes the class of its inputs (``Op.apply``), a backward seed the
-class of its root, so every tensor the library returns is a full ``Tensor``.
+the constructor, the operators and every method. The engine never names that class: an
+op's output, a backward seed and a ``tm.grad`` result are made by ``_make_output``, which
+``tensor/tensor.py`` sets to ``Tensor._make`` when it defines the class, so every tensor
+the library returns is a full ``Tensor``.
 """
 
 from __future__ import annotations
