@@ -62,8 +62,8 @@ SGD = ("tinygrad_mlp/optim/sgd.py",)
 ADAM = ("tinygrad_mlp/optim/adam.py",)
 CLOSED = ("tinygrad_mlp/seed/closed_form.py",)
 BINARY = ("tinygrad_mlp/ops/binary.py",)
-SHAPE_METHODS = ("tinygrad_mlp/engine/methods/shape.py",)
-INTEROP = ("tinygrad_mlp/engine/numpy_interop/adapters.py",)
+SHAPE_METHODS = ("tinygrad_mlp/tensor/methods/shape.py",)
+INTEROP = ("tinygrad_mlp/tensor/numpy_interop/adapters.py",)
 LOOP = ("tinygrad_mlp/train/loop.py",)
 BCE = ("tinygrad_mlp/ops/bce.py",)
 PROD = ("tinygrad_mlp/ops/product.py",)  # Prod, ProdOthers split from reduce.py
@@ -309,8 +309,8 @@ MUTANTS: tuple[Mutant, ...] = (
        "for d, s in zip(dst, src, strict=True):",
        _guards("test_numpy_expand_dims_and_moveaxis_take_unsorted_axes")),
     _M("grad: a Tensor grad_outputs detached under create_graph", BACKWARD,
-       "seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)",
-       "seed = grad.detach() if grad.dtype == root.dtype else grad.astype(root.dtype)",
+       "seed = g if g.dtype == root.dtype else g.astype(root.dtype)",
+       "seed = g.detach() if g.dtype == root.dtype else g.astype(root.dtype)",
        _guards("test_double_backward_through_a_tensor_grad_outputs_reaches_it")),
     _M("BCE forward mode: slope without the p (1 - p) floor", BCE,
        "slope = (p - y) / np.maximum(p * (1 - p), DENOM_EPS)", "slope = (p - y) / (p * (1 - p))",

@@ -189,7 +189,7 @@ def test_per_thread() -> None:
         release.wait()
     t.join()
     assert seen == [False, False]
-    assert tm.engine.anomaly.active == 0  # no thread left with it on
+    assert tm.engine.state.anomaly_active == 0  # no thread left with it on
 
 
 # --- errors raised by a rule name their op, mode on or off --------------------------------

@@ -1,7 +1,8 @@
 """tinygrad_mlp: a small, exact and fast autodiff framework on numpy.
 
-- ``engine``: the Tensor, its graph, backward, grad mode, forward mode, higher order;
+- ``engine``: the Tensor's graph core, the graph node, backward, grad mode, engine state;
 - ``ops``: every differentiable operation, one class each, forward and backward side by side;
+- ``tensor``: the public Tensor, its methods, creation functions, numpy interop, jvp, hvp;
 - ``functional`` and ``nn``: what a network is built from, under PyTorch's names;
 - ``seed``: the seed network and its closed-form oracle (``tinygrad_mlp.closed_form``);
 - ``checks``: gradient checks (finite differences, reports, kinks, the seed network's);
@@ -28,7 +29,13 @@ from .checks import (
 from .dtypes import bool, float16, float32, float64, int32, int64
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
-from .engine.creation import (
+from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
+from .engine.seeding import default_generator, manual_seed
+from .functional.shape import cat, chunk, concatenate, gather, split, stack
+from .jit import JitError, jit
+from .seed import closed_form
+from .tensor import Tensor
+from .tensor.creation import (
     arange,
     eye,
     full,
@@ -43,14 +50,8 @@ from .engine.creation import (
     zeros,
     zeros_like,
 )
-from .engine.forward_ad import jvp
-from .engine.grad_mode import enable_grad, is_grad_enabled, no_grad
-from .engine.higher_order import hessian, hvp
-from .engine.seeding import default_generator, manual_seed
-from .engine.tensor import Tensor
-from .functional.shape import cat, chunk, concatenate, gather, split, stack
-from .jit import JitError, jit
-from .seed import closed_form
+from .tensor.forward_ad import jvp
+from .tensor.higher_order import hessian, hvp
 from .train.checkpoint import load, save
 from .utils.blas import get_num_threads, set_num_threads
 

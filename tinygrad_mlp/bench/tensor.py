@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
-from ..engine.tensor import Tensor
 from ..jit import jit
 from ..nn import MLP
 from ..optim import SGD
+from ..tensor import Tensor
 from ..utils.blas import limit_threads
 from .exact import exact_numpy_step
 

@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..engine.backward import grad
-from ..engine.forward_ad import jvp
 from ..engine.grad_mode import enable_grad, no_grad
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
+from ..tensor.forward_ad import jvp
 from .check_report import CheckGradsReport, CheckRow
 from .kinks import REFINE, OneSided, Verdict, judge
 from .report import GradcheckError, GradcheckWarning, disconnected_message

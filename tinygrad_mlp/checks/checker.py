@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine.grad_mode import enable_grad
 from ..engine.saved import restoring
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .entries import Found, full_entries, projection_entries
 from .jacobian import unit_weights, values_of, vjp_rows
 from .report import (

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..engine.grad_mode import enable_grad
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .jacobian import Sided, outputs, vjp_rows
 from .kinks import REFINE, OneSided, Verdict, judge
 from .numerical import flat_view

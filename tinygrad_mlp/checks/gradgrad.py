@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.backward import grad
 from ..engine.grad_mode import enable_grad
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .checker import _gradcheck
 from .report import GradcheckReport
 from .tolerances import leaves_of

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.backward import grad
 from ..engine.grad_mode import no_grad
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = ["Sided", "outputs", "values_of", "vjp_rows", "unit_weights"]
 

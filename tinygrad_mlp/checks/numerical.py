@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..engine.grad_mode import no_grad
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = ["KINDS", "evaluate", "flat_view", "numerical_grad"]
 

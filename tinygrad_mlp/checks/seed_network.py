@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .. import functional as F
-from ..engine.higher_order import hessian, hvp
-from ..engine.tensor import Tensor
 from ..nn import MLP
 from ..seed import closed_form
 from ..seed.network import SeedNetwork, build
+from ..tensor import Tensor
+from ..tensor.higher_order import hessian, hvp
 from .numerical import numerical_grad
 from .seed_rows import (
     CLOSED_FORM_RTOL,

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = ["Tolerances", "DEFAULTS", "ENTRYWISE", "NORMWISE", "resolve", "leaves_of"]
 

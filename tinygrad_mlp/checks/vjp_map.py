@@ -12,8 +12,8 @@ import numpy as np
 
 from ..engine.backward import grad
 from ..engine.grad_mode import enable_grad
-from ..engine.tensor import Tensor
 from ..ops.index import ScatterAdd
+from ..tensor import Tensor
 
 __all__ = ["vjp_map"]
 

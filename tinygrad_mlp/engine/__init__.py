@@ -1,28 +1,28 @@
-"""The engine: the Tensor, its graph, reverse mode, grad mode, forward mode and higher order.
+"""The engine: the Tensor's graph core, the graph node, reverse mode, grad mode, saved arrays.
 
-- ``tensor``: the Tensor, a numpy array that remembers the op that made it;
+- ``tensor_core``: ``TensorCore``, a numpy array that remembers the op that made it;
+- ``node``: ``Op``, the graph node (``apply``, ``release``, ``call``, ``data_of``);
+- ``state``: all of the engine's per-thread and process-wide state;
 - ``grad_mode``: ``no_grad`` / ``enable_grad``, per thread;
 - ``graph``: the topological sort, and ``unbroadcast`` (the one place broadcasting is undone);
-- ``backward``: the backward loop, ``Tensor.backward`` and ``grad``;
-- ``forward_ad``: forward mode, ``jvp``;
-- ``higher_order``: ``hvp`` and ``hessian``, reverse over reverse.
+- ``backward`` and ``chain``: the backward loop, ``grad``, one node's step;
+- ``saved``: arrays a live graph holds stay read-only; ``anomaly``: ``detect_anomaly``.
 
-The ops themselves, one class each, are in ``tinygrad_mlp.ops``.
+The engine imports nothing above it. The op classes are in ``tinygrad_mlp.ops``; the
+public ``Tensor`` with its operators and methods, the creation functions, numpy interop,
+``jvp``, ``hvp`` and ``hessian`` are in ``tinygrad_mlp.tensor``.
 """
 
 from .backward import grad
-from .forward_ad import jvp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import toposort, unbroadcast
-from .higher_order import hessian, hvp
-from .tensor import Tensor
+from .node import Op
+from .tensor_core import TensorCore
 
 __all__ = [
-    "Tensor",
+    "TensorCore",
+    "Op",
     "grad",
-    "jvp",
-    "hvp",
-    "hessian",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -24,61 +24,43 @@ import functools
 import linecache
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
-from .tensor import Tensor
+from . import state as _shared
+from .tensor_core import TensorCore
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "on_in_this_thread"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_state = _shared.anomaly_mode  # this thread's flags (engine/state.py), by their older name
 
 # Frames whose file lies under this folder belong to the library; the first other frame up
 # the stack is where the user's code created the op.
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Frames in these parts make up the ops themselves; a frame elsewhere in the package (the
 # training loop, say) is worth naming too.
-_CORE = tuple(_PACKAGE_DIR + part + os.sep for part in ("engine", "ops", "functional", "nn"))
+_CORE = tuple(
+    _PACKAGE_DIR + part + os.sep for part in ("engine", "ops", "tensor", "functional", "nn")
+)
 _SITE = "_anomaly_site"  # the op attribute holding "file:line"; Op.release drops it
 _NAMED = "_tm_backward_context"  # set on an exception already renamed: never wrap twice
 
 
-class _AnomalyState(threading.local):
-    """Per thread: whether anomaly mode is on, the values it replaced (for nesting), and the
-    op whose backward rule is running (so an op recorded inside a rule says so)."""
-
-    enabled = False
-    in_backward_of: str | None = None
-
-    def __init__(self) -> None:
-        self.saved: list[bool] = []
-
-
-_state = _AnomalyState()
-
-# How many threads have anomaly mode on right now. Op.apply tests this plain module
-# attribute (~15 ns) rather than the thread-local flag (~70 ns: threading.local attribute
-# reads are slow), and only when it is non-zero asks whether its own thread is one of them.
-# A cache of the per-thread flags, changed only on entering and leaving a block, under a lock.
-active = 0
-_active_lock = threading.Lock()
-
-
 def _set_enabled(mode: bool) -> None:
-    """Set this thread's flag, keeping ``active`` in step."""
-    global active
+    """Set this thread's flag, keeping ``state.anomaly_active`` in step."""
     if mode != _state.enabled:
-        with _active_lock:
-            active += 1 if mode else -1
+        with _shared.anomaly_lock:
+            _shared.anomaly_active += 1 if mode else -1
     _state.enabled = mode
 
 
 def on_in_this_thread() -> bool:
     """True when anomaly mode is on in the calling thread (cheap when it is off everywhere)."""
-    return active > 0 and _state.enabled
+    return _shared.anomaly_active > 0 and _state.enabled
 
 
 def is_anomaly_enabled() -> bool:
@@ -153,7 +135,7 @@ def _describe(frame: Any) -> str:
 
 def _array(a: Any) -> np.ndarray:
     """The numbers behind an array, a numpy scalar or a Tensor (under create_graph)."""
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
+    return a.data if isinstance(a, TensorCore) else np.asarray(a)
 
 
 def _finite(a: Any) -> bool:
@@ -195,7 +177,7 @@ def checked_forward(op: Any, arrays: Sequence[np.ndarray], attrs: dict[str, Any]
 
 
 def checked_backward(
-    op: Any, g: Any, parents: Sequence[Tensor], node: Tensor, create_graph: bool
+    op: Any, g: Any, parents: Sequence[TensorCore], node: TensorCore, create_graph: bool
 ) -> Sequence[Any]:
     """``op.backward`` (on Tensors or on their arrays) with numpy's warnings silenced and
     each gradient checked."""

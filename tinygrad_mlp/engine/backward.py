@@ -12,22 +12,24 @@ and can be differentiated again (``grad``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from ..ops import base as _op_base  # tm.jit's hook, Op._tracer (a module: imports cycle)
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
 from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
 from .graph import toposort
+from .node import Op
 from .saved import check as check_saved
-from .tensor import Tensor
+from .tensor_core import TensorCore
 
 __all__ = ["backward", "grad", "node_step", "accumulate"]  # the last two: from .chain
 
+T = TypeVar("T", bound=TensorCore)
 
-def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+
+def _seed(root: TensorCore, grad: Any, create_graph: bool) -> Any:
     """d(root)/d(root): ones for a one-element root, else the given ``grad`` (checked)."""
     if not root.requires_grad:
         raise RuntimeError(
@@ -43,23 +45,24 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
         seed: Any = np.empty(root.shape, dtype=root.dtype)
         seed.fill(1)  # np.ones, without its Python-level wrapper
     else:
-        if isinstance(grad, Tensor) and create_graph:
-            seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+        if isinstance(grad, TensorCore) and create_graph:
+            g: Any = grad  # a Tensor: astype is one of its methods
+            seed = g if g.dtype == root.dtype else g.astype(root.dtype)
         else:
-            arr = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            arr = np.asarray(grad.data if isinstance(grad, TensorCore) else grad)
             if arr.dtype.kind not in "biuf":  # numpy would drop an imaginary part, warning only
                 raise TypeError(f"backward: grad must hold real numbers, got dtype {arr.dtype}")
             seed = np.array(arr, dtype=root.dtype, copy=True)
         if seed.shape != root.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, the tensor has {root.shape}")
-    if create_graph and not isinstance(seed, Tensor):
-        seed = Tensor._make(seed, False)
+    if create_graph and not isinstance(seed, TensorCore):
+        seed = root._make_output(seed, False)
     return seed
 
 
 def _run(
     seeds: dict[int, Any],
-    roots: list[Tensor],
+    roots: list[TensorCore],
     retain_graph: bool,
     create_graph: bool,
     capture: dict[int, Any] | None,
@@ -113,14 +116,14 @@ def _run(
     apply(pending, create_graph)
 
 
-def _captured(node: Tensor, g: Any, capture: Any, needed: set[int]) -> bool:
+def _captured(node: TensorCore, g: Any, capture: Any, needed: set[int]) -> bool:
     """``tm.grad``: record an asked-for node's gradient; True if the node must run."""
     if id(node) in capture and g is not None:
         capture[id(node)] = g  # complete: every consumer of node has run already
     return id(node) in needed
 
 
-def _checked_rule(op: Any, parents: Any, node: Tensor, create_graph: bool) -> Any:
+def _checked_rule(op: Any, parents: Any, node: TensorCore, create_graph: bool) -> Any:
     """Anomaly mode: the node's rule as a call whose gradients are checked."""
 
     def rule(h: Any) -> Any:
@@ -129,7 +132,7 @@ def _checked_rule(op: Any, parents: Any, node: Tensor, create_graph: bool) -> An
     return rule
 
 
-def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
+def _leading_to(order: list[TensorCore], capture: dict[int, Any]) -> set[int]:
     """The nodes of ``order`` (inputs first) with an asked-for tensor among their inputs,
     directly or further back: the only ones ``tm.grad`` must run (as torch prunes too)."""
     needed: set[int] = set()
@@ -142,7 +145,7 @@ def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
 
 
 def backward(
-    root: Tensor, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    root: TensorCore, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
 ) -> None:
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf requiring grad.
 
@@ -157,7 +160,7 @@ def backward(
         >>> x.grad
         array([6.])
     """
-    tracer = _op_base.Op._tracer
+    tracer = Op._tracer
     if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
         tracer.backward(root, grad, retain_graph, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
@@ -170,13 +173,13 @@ def backward(
 
 
 def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
+    outputs: TensorCore | Sequence[TensorCore],
+    inputs: T | Sequence[T],
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
-) -> list[Tensor | None]:
+) -> list[T | None]:
     """d(outputs)/d(inputs) as a list of Tensors, without touching any ``.grad``.
 
     Formula: sum over outputs y_o of (dy_o/dx)^T grad_outputs[o] for each input x (a
@@ -192,13 +195,13 @@ def grad(
         >>> float(g.item()), float(h.item())
         (12.0, 12.0)
     """
-    if _op_base.Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
-        _op_base.Op._tracer.grad_call()
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
+        Op._tracer.grad_call()
+    outs = [outputs] if isinstance(outputs, TensorCore) else list(outputs)
+    ins = [inputs] if isinstance(inputs, TensorCore) else list(inputs)
     gouts = _grad_outputs(outputs, len(outs), grad_outputs)
     for x in ins:
-        if not isinstance(x, Tensor) or not x.requires_grad:
+        if not isinstance(x, TensorCore) or not x.requires_grad:
             raise RuntimeError("grad: every input must be a Tensor that requires grad")
     retain = create_graph if retain_graph is None else retain_graph
     capture: dict[int, Any] = {id(x): None for x in ins}
@@ -218,7 +221,7 @@ def _grad_outputs(outputs: Any, n: int, grad_outputs: Any) -> list[Any]:
     """``tm.grad``'s grad_outputs as one entry per output (None: the implicit seed)."""
     if grad_outputs is None:
         gouts: list[Any] = [None] * n
-    elif isinstance(outputs, Tensor):
+    elif isinstance(outputs, TensorCore):
         gouts = [grad_outputs]
     else:
         gouts = list(grad_outputs)
@@ -227,9 +230,9 @@ def _grad_outputs(outputs: Any, n: int, grad_outputs: Any) -> list[Any]:
     return gouts
 
 
-def _results(ins: list[Tensor], capture: dict[int, Any], allow_unused: bool) -> list[Tensor | None]:
+def _results(ins: list[T], capture: dict[int, Any], allow_unused: bool) -> list[T | None]:
     """``tm.grad``'s answer: each input's captured gradient as a Tensor (None if unused)."""
-    result: list[Tensor | None] = []
+    result: list[T | None] = []
     for i, x in enumerate(ins):
         g = capture[id(x)]
         if g is None:
@@ -239,8 +242,8 @@ def _results(ins: list[Tensor], capture: dict[int, Any], allow_unused: bool) -> 
                     "pass allow_unused=True to get None for it"
                 )
             result.append(None)
-        elif isinstance(g, Tensor):
-            result.append(g)
+        elif isinstance(g, TensorCore):
+            result.append(cast(T, g))  # made by the ops from x's graph: x's class
         else:
-            result.append(Tensor._make(np.array(g, dtype=x.dtype, copy=True), False))
+            result.append(x._make_output(np.array(g, dtype=x.dtype, copy=True), False))
     return result

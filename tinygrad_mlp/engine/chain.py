@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .graph import unbroadcast
-from .tensor import Tensor
+from .tensor_core import TensorCore
 
 __all__ = ["node_step", "accumulate", "deliver"]  # gather, apply: the eager loop's own
 
@@ -60,7 +60,7 @@ def node_step(
     if create_graph:
         in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
         return [
-            (j, *_conform_owned(pg, False, like[j], True))
+            (j, *_conform_owned(_lifted(pg, out), False, like[j], True))
             for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
             if pg is not None and need
         ]
@@ -119,6 +119,11 @@ def accumulate(grads: Any, key: Any, g: Any) -> None:
     grads[key] = g if prev is None else prev + g
 
 
+def _lifted(pg: Any, out: TensorCore) -> TensorCore:
+    """A gradient of the gradient's graph as a tensor of the class of the node's output."""
+    return pg if isinstance(pg, TensorCore) else out._make_output(np.asarray(pg), False)
+
+
 def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -> tuple[Any, bool]:
     """A rule's gradient brought to its input's shape and dtype; and whether it is *fresh*
     (allocated for this input alone, so a leaf may keep it as its ``.grad`` without a copy).
@@ -129,8 +134,6 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
     fresh = owned
     if create_graph:
         fresh = False
-        if not isinstance(pg, Tensor):
-            pg = Tensor._make(np.asarray(pg), False)
     elif type(pg) is not np.ndarray:  # a numpy scalar (0-d result) or a list: a new array
         pg, fresh = np.array(pg), True
     if pg.shape != data.shape:
@@ -143,7 +146,7 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
 
 
 def gather(
-    leaf: Tensor,
+    leaf: TensorCore,
     g: Any,
     fresh: bool,
     create_graph: bool,
@@ -181,7 +184,7 @@ def apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
 
 
 def deliver(
-    leaf: Tensor, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
+    leaf: TensorCore, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
 ) -> None:
     """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
     if capture is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import tensor as _tensor  # the module, not the class: tensor.py imports this one
+from .tensor_core import TensorCore
 
 __all__ = ["as_array"]
 
@@ -24,7 +24,7 @@ def as_array(data: Any, dtype: Any) -> np.ndarray:
         >>> as_array([1.0, 2.0], None).dtype, as_array(np.ones(2), None).dtype
         (dtype('float32'), dtype('float64'))
     """
-    if isinstance(data, _tensor.Tensor):
+    if isinstance(data, TensorCore):
         data = data.data
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
         arr = np.array(data, dtype=dtype, copy=True, order="C")
@@ -51,7 +51,7 @@ def _unwrap(data: list[Any] | tuple[Any, ...]) -> tuple[list[Any], bool]:
     wide = False
     out: list[Any] = []
     for v in data:
-        if isinstance(v, _tensor.Tensor):
+        if isinstance(v, TensorCore):
             if v.requires_grad:
                 raise TypeError(
                     "Tensor(a list holding a Tensor that requires grad) would copy its values "

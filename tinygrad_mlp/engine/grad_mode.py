@@ -1,7 +1,8 @@
 """Grad mode: whether ops record a graph, per thread; ``no_grad`` and ``enable_grad``.
 
-It also holds the forward-mode tangent table while ``tinygrad_mlp.jvp`` runs. This is
-the engine's only module-level state; randomness never lives here.
+The flag itself, and the forward-mode tangent table ``tinygrad_mlp.jvp`` fills, are per-thread
+state kept with the engine's other state in ``engine/state.py``; this module only reads and
+sets them. Randomness never lives there.
 """
 
 from __future__ import annotations
@@ -9,31 +10,15 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-import numpy as np
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from . import state as _shared
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled"]
 
+_grad_mode = _shared.grad_mode  # the per-thread flag (engine/state.py), by its older name
+
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _GradMode(threading.local):
-    """Whether ops record the graph: per thread, like torch's grad mode (not randomness).
-
-    ``tangents`` is set only inside ``tinygrad_mlp.forward_ad.jvp``: the tangent of each
-    tensor computed there, by id (``alive`` keeps those tensors, so no id is reused).
-    """
-
-    enabled = True
-    tangents: dict[int, np.ndarray] | None = None
-    alive: list[Tensor] | None = None
-
-
-_grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:

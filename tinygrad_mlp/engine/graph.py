@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor_core import TensorCore
 
 __all__ = ["toposort", "unbroadcast", "FREED"]
 
@@ -26,15 +26,17 @@ FREED = (
 )
 
 
-def toposort(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
+def toposort(roots: TensorCore | Sequence[TensorCore]) -> list[TensorCore]:
     """The non-leaf tensors the roots depend on, each after its inputs (the roots last).
 
     Raises RuntimeError if any of them belongs to an already released graph.
     """
-    order: list[Tensor] = []
+    order: list[TensorCore] = []
     seen: set[int] = set()
-    starts = [roots] if isinstance(roots, Tensor) else list(roots)
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(starts) if r._ctx is not None]
+    starts = [roots] if isinstance(roots, TensorCore) else list(roots)
+    stack: list[tuple[TensorCore, bool]] = [
+        (r, False) for r in reversed(starts) if r._ctx is not None
+    ]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:

@@ -31,15 +31,16 @@ does not know its views).
 from __future__ import annotations
 
 import operator
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .state import saved_count, saved_lock, saved_version
+
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from .tensor_core import TensorCore
 
 __all__ = ["Hold", "hold", "check", "writing", "restoring", "MODIFIED"]
 
@@ -47,14 +48,12 @@ MODIFIED = (
     "one of the arrays needed for gradient computation has been modified by an in-place operation"
 )
 
-# id(array) -> how many live Holds froze it; each Hold keeps its arrays alive, so no id is
-# reused while counted
-_count: dict[int, int] = {}
+# the process-wide state (engine/state.py): id(array) -> how many live Holds froze it,
+# id(array) -> its version (bumped by writing), and the lock around both
+_count = saved_count
 _held = _count  # the name tm.jit's update reads (jit/updates.py): empty means nothing is held
-# id(array) -> its version, bumped by writing(); only arrays updated while held are listed
-_version: dict[int, int] = {}
-_lock = threading.RLock()  # graphs are built and freed from several threads, and a Hold may
-# be freed by the garbage collector inside a locked region of the same thread
+_version = saved_version
+_lock = saved_lock
 # ndarray.setflags(write): numpy parses it given positionally in half the time it takes for
 # the keyword, which its type stubs do not declare; this runs for every array a graph
 # freezes and again when it is released
@@ -106,7 +105,7 @@ class Hold:
 _data = operator.attrgetter("data")
 
 
-def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray, ...]:
+def check(op: Any, parents: Sequence[TensorCore], node: TensorCore) -> tuple[np.ndarray, ...]:
     """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
     or a frozen array updated inside ``writing``, since the forward pass.
 

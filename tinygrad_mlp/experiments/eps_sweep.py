@@ -20,9 +20,9 @@ import numpy as np
 
 from ..checks.numerical import numerical_grad
 from ..checks.schemes import SCHEMES, numerical_grad_arrays, theory
-from ..engine.tensor import Tensor
 from ..seed import closed_form
 from ..seed.network import SeedNetwork, build, loss
+from ..tensor import Tensor
 from ..utils.progress import Progress
 from ..utils.table import render_table
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..checks.checker import gradcheck
-from ..engine.tensor import Tensor
 from ..seed.network import build, loss
+from ..tensor import Tensor
 from ..utils.progress import Progress
 from ..utils.table import render_table
 

@@ -41,7 +41,7 @@ __all__ += pointwise_losses.__all__
 __all__ += shape.__all__
 
 if TYPE_CHECKING:
-    from ..engine.tensor import Tensor
+    from ..tensor import Tensor
 
     def __getattr__(name: str) -> Callable[[Tensor], Tensor]:
         """The functions ``elementwise`` makes from Tensor methods, for type checkers."""

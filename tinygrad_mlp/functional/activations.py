@@ -10,7 +10,7 @@ hardswish'(-3) = -1/2, hardswish'(3) = 3/2 (the middle branch; torch 2.14 gives 
 from __future__ import annotations
 
 from .. import ops
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = [
     "leaky_relu",

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from .. import ops
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
+from ..tensor.assemble import where
 from .elementwise import check_tensor
 
 __all__ = ["clamp", "clip", "maximum", "minimum", "where", "lerp", "pow"]
@@ -57,22 +55,6 @@ def minimum(x: Tensor, other: Any) -> Tensor:
     array([1., 2.])
     """
     return check_tensor(x, "minimum").minimum(other)
-
-
-def where(condition: Any, x: Any, other: Any) -> Tensor:
-    """x where ``condition`` (a bool tensor or array) holds, else ``other``; either value
-    may be a number. d/dx = 1 where the condition holds, else 0; d/dother the rest.
-
-    >>> F.where(Tensor(np.array([True, False])), Tensor(np.array([1.0, 2.0])), 0.0).numpy()
-    array([1., 0.])
-    """
-    ref = x if isinstance(x, Tensor) else other
-    if not isinstance(ref, Tensor):
-        raise TypeError("where: x or other must be a Tensor")
-    cond = (
-        condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition), False)
-    )
-    return ops.Where.apply(cond, ref._lift(x), ref._lift(other))
 
 
 def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:

@@ -1,7 +1,7 @@
 """Functions of one tensor under torch's names, made from its methods: F.sqrt, F.relu, ...
 
 Every Tensor method that takes only the tensor, in the method tables of unary math and of
-activations (``UnaryMathMethods``, ``ActivationMethods`` in ``tinygrad_mlp.engine.methods``),
+activations (``UnaryMathMethods``, ``ActivationMethods`` in ``tinygrad_mlp.tensor.methods``),
 is also a function here: ``F.expm1(x)`` is ``x.expm1()``, with the method's docstring (its
 formula, derivative and example), after a check that ``x`` is a Tensor (a TypeError naming the
 function otherwise). A new unary op needs its method and nothing here.
@@ -23,9 +23,9 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..engine.methods.activations import ActivationMethods
-from ..engine.methods.unary import UnaryMathMethods
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
+from ..tensor.methods.activations import ActivationMethods
+from ..tensor.methods.unary import UnaryMathMethods
 
 METHOD_TABLES: tuple[type, ...] = (UnaryMathMethods, ActivationMethods)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import ops
-from ..engine.methods.math import along
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
+from ..tensor.methods.math import along
 
 __all__ = ["softmax", "log_softmax", "linear", "linear_relu"]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..engine.grad_mode import _grad_mode
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "reduce_loss", "REDUCTIONS"]
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .losses import reduce_loss
 
 __all__ = [

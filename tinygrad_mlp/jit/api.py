@@ -28,8 +28,8 @@ import numpy as np
 
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
-from ..engine.tensor import Tensor
 from ..ops.base import Op
+from ..tensor import Tensor
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry

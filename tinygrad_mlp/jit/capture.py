@@ -24,15 +24,16 @@ from typing import Any
 import numpy as np
 
 from ..engine.graph import toposort
-from ..engine.tensor import Tensor
+from ..engine.tensor_core import TensorCore
 from ..ops.base import Op
+from ..tensor import Tensor
 from .trace import BackwardRec, Extern, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .watch import Guarded, guarded
 
 __all__ = ["Tracer", "tracing", "TRACE_LOCK"]
 
 TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot Op._tracer is global
-_DATA = Tensor.__dict__["data"]  # the slot descriptor behind Tensor.data
+_DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data
 
 
 class Tracer:

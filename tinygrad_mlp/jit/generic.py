@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.chain import node_step
-from ..engine.tensor import Tensor
 from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
+from ..tensor import Tensor
 from . import kernels
 from .trace import JitError, OpRec, Ref
 

@@ -22,8 +22,8 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..engine.tensor import Tensor
 from ..nn.module import Module
+from ..tensor import Tensor
 
 __all__ = ["Guard", "Item", "python_guards", "current", "failed", "reachable", "a_key"]
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
 from ..ops.loss import CrossEntropy
 from ..ops.nn import Linear, LinearReLU
 from ..optim import SGD
+from ..tensor import Tensor
 from . import kernels
 from .generic import generic_backward, generic_forward
 from .guards import Guard, failed

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..engine.chain import deliver as engine_deliver
-from ..engine.tensor import Tensor
 from ..ops.nn import Linear, LinearReLU
+from ..tensor import Tensor
 from . import kernels
 from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 

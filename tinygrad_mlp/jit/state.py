@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.saved import restoring
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .trace import StepRec, Trace, same_bits
 
 __all__ = ["Snapshot", "touched", "take", "restore", "compare", "compare_outputs"]

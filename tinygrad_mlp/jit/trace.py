@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = [
     "JitError",

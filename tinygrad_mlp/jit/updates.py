@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..engine.saved import writing
-from ..engine.tensor import Tensor
 from ..optim import SGD
 from ..optim.base import zero_grad_of
+from ..tensor import Tensor
 
 __all__ = ["update", "flat_sgd", "Zero"]
 

@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..engine.tensor_core import TensorCore
 from ..ops.base import Op
+from ..tensor import Tensor
 from .trace import JitError
 
 __all__ = ["Guarded", "guarded"]
 
-_DATA = Tensor.__dict__["data"]  # the slot descriptor behind Tensor.data
+_DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data
 
 
 def _inside_package(depth: int) -> bool:
@@ -48,7 +49,7 @@ def _value_read(what: str) -> JitError:
     )
 
 
-_GRAD = Tensor.__dict__["grad"]  # the slot descriptor behind Tensor.grad
+_GRAD = TensorCore.__dict__["grad"]  # the slot descriptor behind Tensor.grad
 _LIFT = Tensor._lift
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine.seeding import generator_or_default
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .activations import ReLU
 from .module import Module
 

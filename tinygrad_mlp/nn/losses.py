@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .module import Module
 
 __all__ = [

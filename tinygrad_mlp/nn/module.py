@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.saved import writing
-from ..engine.tensor import Tensor
 from ..optim.base import zero_grad_of
+from ..tensor import Tensor
 from ..utils.state import checked_arrays
 
 __all__ = ["Module"]

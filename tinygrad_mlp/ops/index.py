@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..engine.tensor_core import TensorCore
 from .base import Grad, Op, call
 
 __all__ = ["Index", "ScatterAdd", "plain_index", "gather_index"]
@@ -44,7 +44,8 @@ def plain_index(index: Any) -> Any:
 def _unwrap(index: list[Any]) -> list[Any]:
     """A list index with each Tensor in it (at any depth) replaced by its array."""
     return [
-        _unwrap(i) if isinstance(i, list) else i.data if isinstance(i, Tensor) else i for i in index
+        _unwrap(i) if isinstance(i, list) else i.data if isinstance(i, TensorCore) else i
+        for i in index
     ]
 
 

@@ -9,12 +9,15 @@ with ``argmax`` is recomputed on every replay, never frozen). ``NoGrad.run`` is 
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..engine.tensor_core import TensorCore
 from .base import Op
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 _data = attrgetter("data")
 
@@ -25,8 +28,8 @@ class NoGrad(Op):
     """Base of the ops without a gradient: ``run`` computes, wraps and reports the result."""
 
     @classmethod
-    def run(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
-        """The op's result as a constant Tensor (no graph), reported to a tracing ``tm.jit``.
+    def run(cls, *inputs: Any, **attrs: Any) -> Tensor:
+        """The op's result as a constant tensor (no graph), reported to a tracing ``tm.jit``.
 
         Example::
 
@@ -38,7 +41,8 @@ class NoGrad(Op):
         data = op.forward(*map(_data, inputs), **attrs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = Tensor._make(data, False)
+        # made as Op.apply makes its output (engine/tensor_core.py: _make_output)
+        out: Any = (inputs[0] if inputs else TensorCore)._make_output(data, False)
         if Op._tracer is not None:
             Op._tracer.op(op, inputs, attrs, out)
         return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .base import Optimizer, hyper_number
 
 __all__ = ["Adam"]

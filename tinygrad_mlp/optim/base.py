@@ -19,8 +19,8 @@ import numpy as np
 
 from ..engine.grad_mode import enable_grad
 from ..engine.saved import writing
-from ..engine.tensor import Tensor
 from ..ops.base import Op
+from ..tensor import Tensor
 
 __all__ = ["Optimizer", "hyper_number", "zero_grad_of"]
 

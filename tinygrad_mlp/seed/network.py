@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 
 __all__ = ["SeedNetwork", "build", "loss", "param_names"]
 

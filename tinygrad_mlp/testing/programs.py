@@ -135,7 +135,7 @@ def namespace(lib: str) -> Any:
 
         return types.SimpleNamespace(tm=torch, F=F, tensor=tensor)
     from .. import functional
-    from ..engine.tensor import Tensor
+    from ..tensor import Tensor
 
     return types.SimpleNamespace(tm=__import__("tinygrad_mlp"), F=functional, tensor=Tensor)
 

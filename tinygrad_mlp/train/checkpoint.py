@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from ..utils.atomic import atomic_write
 
 __all__ = ["CheckpointError", "FORMAT", "VERSION", "save", "load"]

@@ -24,10 +24,10 @@ import numpy as np
 from .. import data
 from .. import functional as F
 from ..engine.grad_mode import no_grad
-from ..engine.tensor import Tensor
 from ..jit import jit as _jit
 from ..nn import MLP
 from ..optim import SGD, Adam, Optimizer
+from ..tensor import Tensor
 from . import checkpoint
 from .records import DEFAULT_LR, EpochRecord, History, NonFiniteLossError, TrainConfig
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ..tensor import Tensor
 from .walk import Node, module_of, param_names, walk
 
 __all__ = ["to_dot"]

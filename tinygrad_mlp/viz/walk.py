@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.tensor import Tensor
 from ..scalar.value import Value
+from ..tensor import Tensor
 
 __all__ = ["Node", "walk", "param_names"]
 

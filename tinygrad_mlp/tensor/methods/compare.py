@@ -9,10 +9,12 @@ keys of Tensors work: Python checks identity before equality there.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ...ops import nondiff as _nondiff
+from .base import TensorMixin
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -20,23 +22,15 @@ if TYPE_CHECKING:
 __all__ = ["CompareMethods"]
 
 
-class CompareMethods:
+class CompareMethods(TensorMixin):
     """Comparisons (``== != < <= > >=`` and torch's ``eq`` ... ``ge``) and predicates."""
 
     __slots__ = ()
 
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        def _lift(self, other: Any) -> Tensor: ...
-        @classmethod
-        def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
-
     def _compare(self, other: Any, fn: Any, symbol: str) -> Tensor:
         b = self._lift(other)
         try:  # a recorded op without a gradient: tm.jit replays a mask live (ops/nondiff.py)
-            return _nondiff().Elementwise.run(self, b, fn=fn)
+            return _nondiff.Elementwise.run(self, b, fn=fn)
         except ValueError:
             raise ValueError(
                 f"{symbol}: shapes {self.data.shape} and {b.data.shape} cannot be broadcast "
@@ -107,27 +101,16 @@ class CompareMethods:
             >>> Tensor(np.array([1.0, np.inf, np.nan])).isfinite().numpy()
             array([ True, False, False])
         """
-        return _nondiff().Elementwise.run(self, fn=np.isfinite)
+        return _nondiff.Elementwise.run(self, fn=np.isfinite)
 
     def isnan(self) -> Tensor:
         """True where the entry is NaN."""
-        return _nondiff().Elementwise.run(self, fn=np.isnan)
+        return _nondiff.Elementwise.run(self, fn=np.isnan)
 
     def isinf(self) -> Tensor:
         """True where the entry is +inf or -inf."""
-        return _nondiff().Elementwise.run(self, fn=np.isinf)
+        return _nondiff.Elementwise.run(self, fn=np.isinf)
 
     def logical_not(self) -> Tensor:
         """True where the entry is zero (False), as ``torch.logical_not``."""
-        return _nondiff().Elementwise.run(self, fn=np.logical_not)
-
-
-def _nondiff() -> Any:
-    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
-    return sys.modules.get("tinygrad_mlp.ops.nondiff") or _import_nondiff()
-
-
-def _import_nondiff() -> Any:
-    from ...ops import nondiff
-
-    return nondiff
+        return _nondiff.Elementwise.run(self, fn=np.logical_not)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import ops as _ops
 from ...utils.axes import normalize_axis
+from .base import TensorMixin
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -27,19 +28,10 @@ def _shape_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return args
 
 
-class ShapeMethods:
+class ShapeMethods(TensorMixin):
     """Shape changes, mixed into ``Tensor``."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same data in a new shape (``-1`` infers one dimension)."""

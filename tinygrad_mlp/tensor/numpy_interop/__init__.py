@@ -37,12 +37,12 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .. import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
-from ..grad_mode import _grad_mode
+from ...engine.state import grad_mode as _grad_mode
+from ...engine.tensor_core import TensorCore
 from . import names
 from . import support as ns
 
@@ -71,7 +71,7 @@ class NumpyInterop:
         kwargs: dict[str, Any],
     ) -> Any:
         """``np.<function>(..., t, ...)``: the Tensor op, the data, or a refusal."""
-        if not all(issubclass(t, (_tensor.Tensor, np.ndarray)) for t in types):
+        if not all(issubclass(t, (TensorCore, np.ndarray)) for t in types):
             return NotImplemented
         return _dispatch_function(func, args, kwargs)
 
@@ -124,13 +124,13 @@ def conversion_message(target: str) -> str:
 def _foreign(x: Any) -> bool:
     """An operand of another array library that has its own ufunc override."""
     override = getattr(type(x), "__array_ufunc__", None)
-    return override is not None and not isinstance(x, (_tensor.Tensor, np.ndarray))
+    return override is not None and not isinstance(x, (TensorCore, np.ndarray))
 
 
 def _tensors(x: Any) -> list[Tensor]:
     """Every Tensor in ``x``, looking inside lists, tuples and dicts."""
-    if isinstance(x, _tensor.Tensor):
-        return [x]
+    if isinstance(x, TensorCore):
+        return [cast("Tensor", x)]
     if isinstance(x, (list, tuple)):
         return [t for i in x for t in _tensors(i)]
     if isinstance(x, dict):
@@ -140,7 +140,7 @@ def _tensors(x: Any) -> list[Tensor]:
 
 def _strip(x: Any) -> Any:
     """``x`` with every Tensor replaced by its data (lists, tuples and dicts rebuilt)."""
-    if isinstance(x, _tensor.Tensor):
+    if isinstance(x, TensorCore):
         return x.data
     if isinstance(x, (list, tuple)):
         return type(x)(_strip(i) for i in x)
@@ -178,7 +178,7 @@ def _dispatch_ufunc(
         if method == "__call__":
             if name in names.UFUNC_CONSTANT:
                 ns.check_extras(label, kw, ())
-                return _tensor.Tensor._make(np.asarray(ufunc(*_strip(inputs))), False)
+                return tensors[0]._make_output(np.asarray(ufunc(*_strip(inputs))), False)
             return _call(name, label, inputs, kw, tensors[0])
         if method in ("reduce", "accumulate"):
             table = names.UFUNC_REDUCE if method == "reduce" else names.UFUNC_ACCUMULATE
@@ -203,7 +203,7 @@ def _dispatch_ufunc(
 
 def _call(name: str, label: str, inputs: tuple[Any, ...], kw: dict[str, Any], like: Tensor) -> Any:
     """``ufunc(*inputs)`` as ``first.<ours>(*rest)``, the first operand lifted if needed."""
-    ours = names.UFUNC_METHODS.get(name)
+    ours = names.ufunc_methods(type(like)).get(name)
     if ours is None:
         raise ns.NotMapped("not in the table of numpy names")
     ns.check_extras(label, kw, ("dtype",))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .backward import grad
+from ..engine.backward import grad
 from .tensor import Tensor
 
 __all__ = ["hvp", "hessian"]

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ... import ops as _ops
+from ...ops import nondiff as _nondiff
 from ...utils.axes import normalize_axis
-from .compare import _nondiff
+from .base import TensorMixin
 from .dims import pick_axis, pick_keepdims, reduce_args
 
 if TYPE_CHECKING:
@@ -33,21 +34,10 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-class ExtremaMethods:
+class ExtremaMethods(TensorMixin):
     """Maxima, minima and their indices, mixed into ``Tensor``."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        @classmethod
-        def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
 
     def max(
         self,
@@ -170,4 +160,4 @@ class ExtremaMethods:
         if self.data.size == 0:
             raise ValueError(f"{who} of an empty tensor of shape {self.shape} has no value")
         # a recorded op without a gradient, so that tm.jit replays it live (ops/nondiff.py)
-        return _nondiff().ArgReduce.run(self, fn=fn, axis=axis, keepdim=bool(keepdim))
+        return _nondiff.ArgReduce.run(self, fn=fn, axis=axis, keepdim=bool(keepdim))

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import _grad_mode, no_grad
+from ..engine.grad_mode import no_grad
+from ..engine.state import grad_mode as _grad_mode
 from .tensor import Tensor
 
 __all__ = ["jvp"]

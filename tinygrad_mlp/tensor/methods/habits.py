@@ -9,32 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ...utils.axes import normalize_axis
+from .base import TensorMixin
 
 if TYPE_CHECKING:
-    from ...ops import Op
+    from ...engine.node import Op
 
 __all__ = ["HabitMethods"]
 
 
-class HabitMethods:
+class HabitMethods(TensorMixin):
     """Shape queries, Python number conversions and ``grad_fn``, mixed into the Tensor."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        @property
-        def _ctx(self) -> Op | None: ...
-        def item(self) -> Any: ...
 
     def size(self, dim: int | None = None) -> Any:
         """The shape (a tuple), or its entry at ``dim``, as torch's ``size``.

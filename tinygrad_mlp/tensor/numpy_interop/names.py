@@ -1,6 +1,6 @@
 """The reviewed table: which numpy names keep the graph, and what each becomes here.
 
-The package (``tinygrad_mlp.engine.numpy_interop``) routes every numpy call on a Tensor
+The package (``tinygrad_mlp.tensor.numpy_interop``) routes every numpy call on a Tensor
 through these tables. Each entry pairs a numpy name with *ours*: a Tensor method (operators
 are their dunder methods) or a function of ``tinygrad_mlp.functional`` / the top-level
 package. Ours is looked up by name when the call happens, so an op added later is picked up
@@ -12,14 +12,13 @@ tests/test_numpy_interop.py.
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
 from . import adapters as ad
 
 __all__ = [
-    "UFUNC_METHODS",
+    "ufunc_methods",
     "UFUNC_RENAMED",
     "same_name_ufuncs",
     "UFUNC_CONSTANT",
@@ -31,7 +30,7 @@ __all__ = [
 
 # ufunc(*inputs) -> getattr(first input, ours)(*other inputs): the operator or the method.
 # By hand only the ufuncs whose name is not ours; a ufunc named as a Tensor method
-# (np.expm1 -> Tensor.expm1) is matched by name in UFUNC_METHODS below.
+# (np.expm1 -> Tensor.expm1) is matched by name (ufunc_methods below).
 UFUNC_RENAMED: dict[str, str] = {
     "add": "__add__",
     "subtract": "__sub__",
@@ -157,11 +156,6 @@ FUNCTIONS: dict[str, tuple[str, ad.Adapter]] = {
 }
 
 
-# UFUNC_RENAMED and the same-name matches: built on first use (module __getattr__), when the
-# Tensor class is complete, and then kept as a plain module attribute.
-UFUNC_METHODS: dict[str, str]
-
-
 def same_name_ufuncs(tensor: type) -> dict[str, str]:
     """numpy's ufuncs that ``tensor`` has a method of the same name for: ``{"expm1": "expm1"}``.
 
@@ -181,11 +175,21 @@ def same_name_ufuncs(tensor: type) -> dict[str, str]:
     }
 
 
-def __getattr__(name: str) -> Any:
-    if name != "UFUNC_METHODS":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from ..tensor import Tensor  # at first use: the Tensor imports this module
+_BUILT: dict[type, dict[str, str]] = {}  # class -> its table, built on first use
 
-    table = {**same_name_ufuncs(Tensor), **UFUNC_RENAMED}
-    globals()["UFUNC_METHODS"] = table
+
+def ufunc_methods(tensor: type) -> dict[str, str]:
+    """numpy ufunc name -> the method of ``tensor`` that computes it: the same-name matches
+    (``same_name_ufuncs``) and ``UFUNC_RENAMED``, built once per class on first use.
+
+    The class is passed in, not imported: the Tensor class imports this module.
+
+    Example::
+
+        >>> ufunc_methods(Tensor)["expm1"], ufunc_methods(Tensor)["arcsin"]
+        ('expm1', 'asin')
+    """
+    table = _BUILT.get(tensor)
+    if table is None:
+        table = _BUILT[tensor] = {**same_name_ufuncs(tensor), **UFUNC_RENAMED}
     return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ... import ops as _ops
+from .base import TensorMixin
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -16,25 +17,10 @@ if TYPE_CHECKING:
 __all__ = ["ArithMethods"]
 
 
-class ArithMethods:
+class ArithMethods(TensorMixin):
     """The operators under torch's method names, mixed into ``Tensor``."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        def _lift(self, other: Any) -> Tensor: ...
-        def __add__(self, other: Any) -> Tensor: ...
-        def __sub__(self, other: Any) -> Tensor: ...
-        def __mul__(self, other: Any) -> Tensor: ...
-        def __truediv__(self, other: Any) -> Tensor: ...
-        def __neg__(self) -> Tensor: ...
-        def __pow__(self, exponent: Any) -> Tensor: ...
-        def __matmul__(self, other: Any) -> Tensor: ...
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (torch's ``add``)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import ops as _ops
+from .base import TensorMixin
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ActivationMethods"]
 
 
-class ActivationMethods:
+class ActivationMethods(TensorMixin):
     """Activations, mixed into ``Tensor`` (through ``MathMethods``)."""
 
     __slots__ = ()

@@ -1,8 +1,9 @@
 """What routing a numpy call to a Tensor op needs: lookups by name, lifting, keyword checks.
 
-Our op for a numpy name is looked up when the call happens (``method``,
-``function``); a name with no op yet raises ``NotMapped``, which
-``tinygrad_mlp.engine.numpy_interop`` treats like an unsupported numpy function.
+Our op for a numpy name is a Tensor method (``method``) or a function of
+``tinygrad_mlp.tensor.assemble`` (``function``); a name with no op yet raises
+``NotMapped``, which ``tinygrad_mlp.tensor.numpy_interop`` treats like an unsupported
+numpy function.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .. import tensor as _tensor  # the module: Tensor is looked up at call time (no cycle)
+from ...engine.tensor_core import TensorCore
+from .. import assemble
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -44,22 +46,35 @@ def method(t: Tensor, name: str) -> Callable[..., Any]:
     return fn
 
 
+# the functions numpy names map to that are no Tensor method (names.py says which)
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    f.__name__: f
+    for f in (
+        assemble.cat,
+        assemble.stack,
+        assemble.pad,
+        assemble.where,
+        assemble.zeros_like,
+        assemble.ones_like,
+        assemble.full_like,
+    )
+}
+
+
 def function(name: str) -> Callable[..., Any]:
-    """``tinygrad_mlp.functional.<name>`` or ``tinygrad_mlp.<name>``, looked up now."""
-    import tinygrad_mlp
+    """Our function ``name`` (``cat``, ``where``, ``zeros_like``, ...), or ``NotMapped``.
 
-    from ... import functional
-
-    for module in (functional, tinygrad_mlp):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    raise NotMapped(f"tinygrad_mlp has no function {name!r}")
+    Example: ``function("cat")`` is ``tinygrad_mlp.tensor.assemble.cat`` (``F.cat``).
+    """
+    fn = _FUNCTIONS.get(name)
+    if fn is None:
+        raise NotMapped(f"tinygrad_mlp has no function {name!r}")
+    return fn
 
 
 def holds_tensor(x: Any) -> bool:
     """Whether ``x`` is a Tensor or a list/tuple/dict with one inside (at any depth)."""
-    if isinstance(x, _tensor.Tensor):
+    if isinstance(x, TensorCore):
         return True
     if isinstance(x, (list, tuple)):
         return any(holds_tensor(i) for i in x)
@@ -75,8 +90,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     would (``2.0`` beside float32 stays float32). A list that holds Tensors is refused: numpy
     would turn it into an array through ``__array__`` and drop its gradients.
     """
-    if isinstance(x, _tensor.Tensor):
-        return x
+    if isinstance(x, TensorCore):
+        return cast("Tensor", x)
     if holds_tensor(x):
         raise NotMapped("a list of Tensors; make one Tensor of it first (tm.stack, tm.cat)")
     if like is not None and type(x) in (bool, int, float):
@@ -84,7 +99,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"numpy interop: cannot use a {type(x).__name__} of dtype {arr.dtype}")
-    return _tensor.Tensor._make(arr, False)
+    made: Tensor = TensorCore._make_output(arr, False)  # a Tensor (engine/tensor_core.py)
+    return made
 
 
 def is_default(name: str, value: Any) -> bool:

@@ -54,16 +54,6 @@ class MathMethods(UnaryMathMethods, ActivationMethods):
 
     __slots__ = ()
 
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        def _lift(self, other: Any) -> Tensor: ...
-
     # --- several tensors ----------------------------------------------------------------
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """min(max(x, min), max); either bound may be None, a number or a Tensor."""

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .methods.compare import _nondiff
-from .seeding import generator_or_default
+from ..engine.seeding import generator_or_default
+from ..ops import nondiff as _nondiff
+from .assemble import full_like, ones_like, zeros_like
+from .assemble import leaf as _leaf
 from .tensor import Tensor
 
 __all__ = [
@@ -50,14 +52,6 @@ def _size(size: tuple[Any, ...], who: str) -> tuple[int, ...]:
 def _float(dtype: Any) -> Any:
     """``dtype``, or the default float dtype when none is given."""
     return FLOAT if dtype is None else dtype
-
-
-def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(data, False)
-    tracer = _nondiff().Op._tracer
-    if tracer is not None:  # tm.jit: made from Python values (sizes, a fill value)
-        tracer.made(t, 0, None)
-    return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError
 
 
 def _value_dtype(value: Any, dtype: Any) -> Any:
@@ -99,29 +93,6 @@ def full(
     shape = _size((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), "full")
     data = np.full(shape, fill_value, dtype=_value_dtype(fill_value, dtype))
     return _leaf(data, requires_grad)
-
-
-def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype[Any]]:
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return arr.shape, np.dtype(dtype) if dtype is not None else arr.dtype
-
-
-def zeros_like(x: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape and (unless ``dtype``) the dtype of ``x``; never on x's graph."""
-    shape, dt = _like(x, dtype)
-    return _leaf(np.zeros(shape, dtype=dt), requires_grad)
-
-
-def ones_like(x: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape and (unless ``dtype``) the dtype of ``x``."""
-    shape, dt = _like(x, dtype)
-    return _leaf(np.ones(shape, dtype=dt), requires_grad)
-
-
-def full_like(x: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """``fill_value`` everywhere, with the shape and (unless ``dtype``) the dtype of ``x``."""
-    shape, dt = _like(x, dtype)
-    return _leaf(np.full(shape, fill_value, dtype=dt), requires_grad)
 
 
 def arange(
@@ -263,5 +234,5 @@ def _drawn(
     rng: np.random.Generator, method: str, args: tuple[Any, ...], dtype: Any, requires_grad: bool
 ) -> Tensor:
     """``rng.<method>(*args)`` as a tensor of ``dtype``, by a recorded op (tm.jit redraws it)."""
-    t: Tensor = _nondiff().Draw.run(generator=rng, method=method, args=args, dtype=dtype)
+    t = _nondiff.Draw.run(generator=rng, method=method, args=args, dtype=dtype)
     return t.requires_grad_(True) if requires_grad else t

@@ -16,6 +16,7 @@ import numpy as np
 
 from ... import ops as _ops
 from ...utils.axes import normalize_axes, normalize_axis, reduced_count
+from .base import TensorMixin
 from .dims import pick_axis, pick_keepdims, reduce_args
 
 if TYPE_CHECKING:
@@ -51,23 +52,10 @@ def _variance_args(
     return axes, keep, c
 
 
-class ReduceMethods:
+class ReduceMethods(TensorMixin):
     """Reductions, mixed into ``Tensor``."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:  # what the methods use of the Tensor they are mixed into
-
-        @property
-        def data(self) -> np.ndarray: ...
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-        @property
-        def ndim(self) -> int: ...
-        def __pow__(self, exponent: Any) -> Tensor: ...
-        def __mul__(self, other: Any) -> Tensor: ...
-        @classmethod
-        def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor: ...
 
     def sum(
         self,
@@ -245,10 +233,3 @@ class ReduceMethods:
         axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "any")
         axes = normalize_axes(self.ndim, axes, "any")
         return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)
-
-
-def _nondiff() -> Any:
-    """ops/nondiff.py, imported when first used (the ops import the Tensor)."""
-    from ...ops import nondiff
-
-    return nondiff

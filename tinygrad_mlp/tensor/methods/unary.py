@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import ops as _ops
+from .base import TensorMixin
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["UnaryMathMethods"]
 
 
-class UnaryMathMethods:
+class UnaryMathMethods(TensorMixin):
     """Unary elementwise math, mixed into ``Tensor`` (through ``MathMethods``)."""
 
     __slots__ = ()

@@ -1,30 +1,32 @@
-"""The Tensor: a numpy array that remembers the op that made it.
+"""The Tensor: the engine's ``TensorCore`` with a constructor, operators and every method.
 
-A Tensor holds ``data`` (a numpy array), ``grad`` (a numpy array of the same shape and dtype,
-or None), ``requires_grad``, and ``_ctx``: the op (see ``tinygrad_mlp.ops``) that produced
-it, which in turn holds the op's input Tensors. Following ``_ctx`` from a loss back to the
-leaves walks the computation graph; ``tinygrad_mlp.engine.backward`` does that walk.
+The graph core (``data``, ``grad``, ``requires_grad``, ``_ctx``) is
+``tinygrad_mlp.engine.tensor_core``, below ``ops``; this class sits above ``ops`` and reaches
+each op through the method mixins of ``tinygrad_mlp.tensor.methods`` and the operators
+here. An op's output takes the class of its inputs, so tensors made from Tensors are Tensors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .conversion import as_array as _as_array
+from .. import ops as _ops
+from ..engine import backward as _backward
+from ..engine.conversion import as_array as _as_array
+from ..engine.node import Op
+from ..engine.tensor_core import TensorCore
+from ..ops import nondiff as _nondiff
 from .methods.arith import ArithMethods
-from .methods.compare import CompareMethods, _nondiff
+from .methods.compare import CompareMethods
 from .methods.extrema import ExtremaMethods
 from .methods.habits import HabitMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
 from .numpy_interop import NumpyInterop, conversion_message, keeps_gradient
-
-if TYPE_CHECKING:
-    from ..ops import Op
 
 __all__ = ["Tensor"]
 
@@ -43,6 +45,7 @@ class Tensor(
     CompareMethods,
     HabitMethods,
     NumpyInterop,
+    TensorCore,
 ):
     """An n-dimensional array that records operations for reverse-mode autodiff.
 
@@ -58,13 +61,7 @@ class Tensor(
         array([ 2., -4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
-    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
-
-    data: np.ndarray
-    grad: Any  # a numpy array (or None); a Tensor after backward(create_graph=True)
-    requires_grad: bool
-    _ctx: Op | None
+    __slots__ = ()  # the core's slots: data, grad, requires_grad, _ctx
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = _as_array(data, dtype)
@@ -73,18 +70,8 @@ class Tensor(
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-        if _ops.Op._tracer is not None:  # tm.jit records where a tensor made in a step came from
-            _ops.Op._tracer.made(self, data, dtype)
-
-    @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
-        """Wrap an array without copying or checking: the ops' fast constructor."""
-        t = cls.__new__(cls)
-        t.data = data
-        t.grad = None
-        t.requires_grad = requires_grad
-        t._ctx = None
-        return t
+        if Op._tracer is not None:  # tm.jit records where a tensor made in a step came from
+            Op._tracer.made(self, data, dtype)
 
     @classmethod
     def from_numpy(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -100,48 +87,9 @@ class Tensor(
             t.requires_grad_(True)
         return t
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place; only floating-point leaves can require grad."""
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
-            raise TypeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
-            )
-        if not requires_grad and self._ctx is not None:
-            raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
-        self.requires_grad = requires_grad
-        return self
-
-    # --- plain attributes -------------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors made by the user rather than by an op that records a graph."""
-        return self._ctx is None
-
-    def numpy(self) -> np.ndarray:
-        """The data as a numpy array (shared, not copied), like ``torch.Tensor.numpy``."""
-        return self.data
-
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
-
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's data and is cut off from the graph."""
-        return _nondiff().Detach.run(self)  # recorded, so that tm.jit replays it live
+        return _nondiff.Detach.run(self)  # recorded, so that tm.jit replays it live
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``numpy.asarray(t)``: the data, for a tensor off the graph; refused on one on it.
@@ -168,11 +116,6 @@ class Tensor(
             raise RuntimeError(conversion_message("a memoryview"))
         return self.data.data  # the array's memoryview
 
-    def __len__(self) -> int:
-        if not self.data.ndim:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
     def __iter__(self) -> Iterator[Tensor]:
         """The sub-tensors along the first axis, ``self[0], self[1], ...``, as in torch.
 
@@ -182,18 +125,6 @@ class Tensor(
         if not self.data.ndim:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
-
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
-        if self._ctx is not None:
-            extra = f", grad_fn={type(self._ctx).__name__}"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
 
     # --- autodiff ---------------------------------------------------------------------
     def backward(
@@ -282,7 +213,7 @@ class Tensor(
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
 
-    # Comparisons (== != < ...) give constant boolean tensors: engine/methods/compare.py.
+    # Comparisons (== != < ...) give constant boolean tensors: tensor/methods/compare.py.
     __hash__ = object.__hash__  # tensors are graph nodes, hashed by identity (== is elementwise)
 
     def astype(self, dtype: Any) -> Tensor:
@@ -297,7 +228,7 @@ class Tensor(
         if dt.kind not in "biuf":
             raise TypeError(f"astype: a Tensor holds bool, int or float numbers, not {dt}")
         if dt.kind != "f":
-            return _nondiff().IntCast.run(self, dtype=dt)  # recorded for tm.jit
+            return _nondiff.IntCast.run(self, dtype=dt)  # recorded for tm.jit
         return _ops.Cast.apply(self, dtype=dt)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -313,5 +244,6 @@ class Tensor(
         return _ops.Index.apply(self, index=_ops.plain_index(index))
 
 
-from .. import ops as _ops  # noqa: E402
-from . import backward as _backward  # noqa: E402
+# The class of every tensor the library makes: ops, backward's seeds and numpy interop make
+# tensors through TensorCore._make_output (engine/tensor_core.py), set here, once, at import.
+TensorCore._make_output = Tensor._make
