@@ -12,7 +12,6 @@ tests/test_numpy_interop.py.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import adapters as ad
