@@ -33,7 +33,7 @@ from ..ops.base import Op
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry
-from .guards import Guard, failed, python_guards, reachable
+from .guards import Guard, by_value, failed, python_guards, reachable
 from .plan import Plan, Stale
 from .trace import JitError, Trace, first_difference, resolve, same_sources
 
@@ -67,7 +67,24 @@ def _arg_key(a: Any) -> tuple[Any, Any, Any]:
             "nor hashable; a jitted step takes Tensors, arrays, and hashable values (numbers, "
             "strings, tuples of those)"
         ) from None
-    return (type(a), a, 0)
+    if by_value(a):
+        return (type(a), a, 0)
+    return (type(a), _Same(a), 0)  # an object: this one (its attributes are guarded)
+
+
+class _Same:
+    """An object in a signature key, compared by identity (and kept alive by the key)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
 
 
 class Jitted(Generic[P, R]):
@@ -135,7 +152,7 @@ class Jitted(Generic[P, R]):
         if entry is not None and entry.refused is None and failed(entry.guards):
             entry = None  # Python state the step reads changed since call 1: trace anew
         if entry is None:
-            guards = python_guards(self.fn)
+            guards = python_guards(self.fn, args=args)
             result, trace = self._trace(args, kwargs, flat, guards)
             self._entries.pop(key, None)
             self._entries[key] = _Entry(trace, guards)

@@ -22,7 +22,7 @@ from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
 from ..ops.base import Op
-from .guards import Item
+from .guards import NOKEY, Item, by_value
 
 __all__ = ["MISS", "fast_entry"]
 
@@ -36,6 +36,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     """
     ns: dict[str, Any] = {
         "MISS": MISS,
+        "NOKEY": NOKEY,
         "Tensor": Tensor,
         "ndarray": np.ndarray,
         "Op": Op,
@@ -113,9 +114,12 @@ def _argument_checks(
             )
             ns[f"A{i}"] = plan.arg_slots[i]
             bind.append(f"A{i}.value = a{i}")
-        else:
+        elif by_value(a):
             ns[f"V{i}"], ns[f"C{i}"] = a, type(a)
             check.append(f"type(a{i}) is not C{i} or a{i} != V{i}")
+        else:  # an object: this very one (the attributes the step reads are guarded)
+            ns[f"V{i}"] = a
+            check.append(f"a{i} is not V{i}")
     return check, bind
 
 
@@ -156,9 +160,9 @@ def _read(
         last = attrs[-1]
         if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
             ns[f"GI{j}"] = parent
-            return f"GI{j}.get({last[0]!r}, MISS)"
+            return f"GI{j}.get({last[0]!r}, NOKEY)"
         ns[f"GA{k}"] = parent.__dict__
-        return f"GA{k}.get({last!r}, MISS)"
+        return f"GA{k}.get({last!r}, NOKEY)"
     if name is not None:
-        return f"GN{j}.get({name!r}, MISS)"
+        return f"GN{j}.get({name!r}, NOKEY)"
     return f"GN{j}.cell_contents"
