@@ -144,12 +144,27 @@ def test_the_generated_entry_and_the_general_path_agree_on_every_guard():
 LAMS = {"lam": 0.0}
 
 
+class Sched:
+    """A schedule object: the step reads its coefficient through a method or property."""
+
+    def __init__(self) -> None:
+        self.lam = 0.0  # read by the step itself (the "attribute" piece)
+        self.rate = 0.0  # read only inside the method ("method", "property")
+
+    def value(self) -> float:
+        return self.rate
+
+    @property
+    def coef(self) -> float:
+        return self.value()
+
+
 @settings(max_examples=20)
 @given(
     seed=seeds,
     mask=hs.sampled_from(["relu", "gt", "where"]),
-    coef=hs.sampled_from(["none", "literal", "global", "attribute"]),
-    extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye"])),
+    coef=hs.sampled_from(["none", "literal", "global", "attribute", "method", "property"]),
+    extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye", "inplace"])),
     fixed=hs.booleans(),
     calls=hs.integers(6, 18),
     change_at=hs.integers(0, 17),
@@ -174,8 +189,14 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
                 loss = loss + LAMS["lam"] * (z * z).mean()
             elif coef == "attribute":
                 loss = loss + w.sched.lam * (z * z).mean()
+            elif coef == "method":
+                loss = loss + w.sched.value() * (z * z).mean()
+            elif coef == "property":
+                loss = loss + w.sched.coef * (z * z).mean()
             if "detach" in extras:
                 loss = loss + (z.detach() * z).mean() * 0.1
+            if "inplace" in extras:  # an array attribute edited in place between calls
+                loss = loss + (z * w.cw).mean()
             if "eye" in extras:
                 loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
             train(w, loss)
@@ -183,7 +204,7 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
                 return loss, (z.argmax(1) == y).astype(np.float64).mean()
             return loss
 
-        w.sched = SimpleNamespace(lam=0.0)
+        w.sched, w.cw = Sched(), np.ones(SIZES[2])
         return step
 
     rng = np.random.default_rng(seed)
@@ -194,8 +215,15 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
     x, y = batch(rng)
     try:
         for i in range(calls):
+            # each at its own call, so that no guard on one hides a stale read of another
             if i == change_at:
-                LAMS["lam"] = a.sched.lam = b.sched.lam = 0.05
+                LAMS["lam"] = 0.05
+            if i == change_at + 6:  # replaying by then, whatever the first change did
+                a.sched.rate = b.sched.rate = 0.05
+            if i == change_at + 1:
+                a.sched.lam = b.sched.lam = 0.05
+            if i == change_at + 2:
+                a.cw[1] = b.cw[1] = 3.0
             if not fixed:
                 x, y = batch(rng)
             assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
