@@ -24,8 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
-import numpy as np
-
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..engine.tensor import Tensor
@@ -33,8 +31,9 @@ from ..ops.base import Op
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry
-from .guards import Guard, by_value, failed, python_guards, reachable
+from .guards import Guard, failed, python_guards, reachable
 from .plan import Plan, Stale
+from .signature import arg_key
 from .trace import JitError, Trace, first_difference, resolve, same_sources
 
 __all__ = ["jit", "Jitted"]
@@ -50,41 +49,6 @@ class _Entry:
     plan: Plan | None = None
     refused: JitError | None = None
     fast: Callable[[tuple[Any, ...]], Any] | None = None
-
-
-def _arg_key(a: Any) -> tuple[Any, Any, Any]:
-    """The part of the signature one argument contributes (as inlined in ``__call__``)."""
-    if isinstance(a, Tensor):
-        d = a.data
-        return (d.shape, d.dtype, a.requires_grad)
-    if type(a) is np.ndarray:
-        return (a.shape, a.dtype, None)
-    try:
-        hash(a)
-    except TypeError:
-        raise TypeError(
-            f"jit: an argument of type {type(a).__name__} is neither a Tensor, a numpy array "
-            "nor hashable; a jitted step takes Tensors, arrays, and hashable values (numbers, "
-            "strings, tuples of those)"
-        ) from None
-    if by_value(a):
-        return (type(a), a, 0)
-    return (type(a), _Same(a), 0)  # an object: this one (its attributes are guarded)
-
-
-class _Same:
-    """An object in a signature key, compared by identity (and kept alive by the key)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.obj is self.obj
 
 
 class Jitted(Generic[P, R]):
@@ -130,7 +94,7 @@ class Jitted(Generic[P, R]):
             or _grad_mode.tangents is not None
         ):
             return self.fn(*args, **kwargs)  # inside another trace, anomaly or forward mode
-        key = (_grad_mode.enabled, *[k for a in flat for k in _arg_key(a)], *names)
+        key = (_grad_mode.enabled, *[k for a in flat for k in arg_key(a)], *names)
         entry = self._entries.get(key)
         if entry is not None and entry.plan is not None:
             if not self._lock.acquire(False):
@@ -210,7 +174,7 @@ class Jitted(Generic[P, R]):
         state.restore(before)
         try:
             replayed = plan.run(flat)
-            diff = state.compare(eager, state.take(tensors, opts, rngs))
+            diff = state.compare(eager, state.look(tensors, opts, rngs))
             diff = diff or state.compare_outputs(result, replayed)
         except Exception as e:  # any failure of the replay is a refusal, reported
             diff = f"the replay failed ({type(e).__name__}: {e})"
@@ -253,7 +217,7 @@ class Jitted(Generic[P, R]):
             state.restore(before)
             try:
                 replayed = plan.run(flat)
-                diff = state.compare(eager, state.take(tensors, opts, rngs))
+                diff = state.compare(eager, state.look(tensors, opts, rngs))
                 diff = diff or state.compare_outputs(result, replayed)
             except Exception as e:  # a failed replay is a difference too
                 diff = f"the replay failed ({type(e).__name__}: {e})"
