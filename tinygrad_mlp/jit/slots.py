@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Slot", "Kernel"]
+__all__ = ["Slot"]
 
-Kernel = Callable[[], None]
+Kernel = Callable[[], None]  # a compiled step of a replay: no arguments, no result
 
 
 class Slot:
