@@ -116,7 +116,7 @@ class Jitted(Generic[P, R]):
         if entry is not None and entry.refused is None and failed(entry.guards):
             entry = None  # Python state the step reads changed since call 1: trace anew
         if entry is None:
-            guards = python_guards(self.fn, args=args)
+            guards = python_guards(self.fn, args=args, kwargs=kwargs)
             result, trace = self._trace(args, kwargs, flat, guards)
             self._entries.pop(key, None)
             self._entries[key] = _Entry(trace, guards)

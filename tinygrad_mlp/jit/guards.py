@@ -65,10 +65,15 @@ def _guardable(v: Any) -> bool:
     return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
 
 
-def python_guards(fn: Callable[..., Any], depth: int = 3, args: Sequence[Any] = ()) -> list[Guard]:
+def python_guards(
+    fn: Callable[..., Any],
+    depth: int = 3,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> list[Guard]:
     """The globals, closure cells and plain attribute chains ``fn`` reads, with their values.
 
-    ``args``: the call's positional arguments; the attribute chains the code reads from
+    ``args``, ``kwargs``: the call's arguments; the attribute chains the code reads from
     an argument that is an object (not a number, string, Tensor or array: those are in the
     signature) are guarded too, on that object (``step(x, cfg)`` reading ``cfg.lam``).
 
@@ -83,7 +88,9 @@ def python_guards(fn: Callable[..., Any], depth: int = 3, args: Sequence[Any] = 
     glob = fn.__globals__
     cells: dict[str, Any] = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
     given = (bound, *args) if bound is not None else tuple(args)
-    for name, a in zip(code.co_varnames[: code.co_argcount], given, strict=False):
+    named = dict(zip(code.co_varnames[: code.co_argcount], given, strict=False))
+    named.update(kwargs or {})
+    for name, a in named.items():
         if not by_value(a) and not isinstance(a, (Tensor, np.ndarray)):
             cells[name] = types.CellType(a)  # read from the object this call was given
     guards: list[Guard] = []
