@@ -2,8 +2,9 @@
 
 Each was found replaying stale (the traced value, until the next re-verification) and is
 now guarded: a method or property of a user object the step calls, a setting of a model
-read inside its ``forward``, the attributes of an object passed as an argument; arrays
-mutated in place are read live. Every test runs the step eagerly and jitted on twin
+read inside its ``forward``, the attributes of an object passed as an argument, an element
+of a small table of numbers (a list or dict) read by an index; arrays mutated in place are
+read live. Every test runs the step eagerly and jitted on twin
 worlds in lockstep over many calls, changing the value after the plan is replaying (and
 between re-verifications: calls 5-7, 9-15, ...), and compares bit for bit after each
 call: the replay runs the same numpy arithmetic, so no tolerance applies.
@@ -170,3 +171,35 @@ def test_arrays_mutated_in_place_between_calls_are_read_live():
 
     step = lockstep(make, calls=26, change=change)
     assert step.traces == 2  # nothing retraced: the arrays are read on every replay
+
+
+EPOCH = 0
+COEFS = [0.0, 0.0, 0.01, 0.02]  # a schedule table, indexed by a global epoch
+
+
+def test_a_table_of_numbers_indexed_in_python():
+    def make(w):
+        def step(x, y):
+            z = w.model(x)
+            loss = F.cross_entropy(z, y) + COEFS[EPOCH] * (z * z).mean() + w.lams[-1] * 0.0
+            train(w, loss)
+            return loss
+
+        w.lams = [0.0]
+        return step
+
+    global EPOCH
+    try:
+
+        def change(i, w):
+            global EPOCH
+            if i in CHANGES[:2]:
+                EPOCH = CHANGES.index(i) + 2  # 2, then 3: another element of the same list
+            if i == CHANGES[2]:
+                COEFS[3] = 0.05  # edited in place: the list object is the same
+            if i == CHANGES[3]:
+                w.lams.append(0.5)
+
+        lockstep(make, calls=26, change=change)
+    finally:
+        EPOCH, COEFS[3] = 0, 0.02

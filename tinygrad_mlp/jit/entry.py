@@ -137,6 +137,10 @@ def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:
                 same.append(f"{lst}[{i}] is not GX{j}_{i}")
             check.append(" or ".join(same))
             continue
+        if mode == "contents":  # a small table of numbers (the table is guarded before)
+            ns[f"GC{j}"] = value
+            check.append(f"GV{where[(id(space), name, attrs)]} != GC{j}")
+            continue
         where[(id(space), name, attrs)] = j
         now = _read(py_guards, where, j, ns)
         if mode == "value":

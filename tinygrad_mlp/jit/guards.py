@@ -14,9 +14,10 @@ items of a list of them (a Sequential's layers), by identity, so that a layer re
 place retraces; and with its settings: every plain value its ``forward`` (and the methods
 it calls) reads from ``self`` (a temperature, ``training``), by value.
 
-A failed guard makes the plan stale: the call is traced again. What is not read this way
-(an element of a list or of an array, a value computed from what a C function or another
-library returns) is re-verified instead (``api``, docs/jit.md).
+A list or dict of at most 64 numbers is also guarded by its contents (a schedule table
+indexed by the epoch). A failed guard makes the plan stale: the call is traced again. What
+is not read this way (an element of a numpy array or of a longer list, a value from what a
+C function or another library returns) is re-verified instead (``api``, docs/jit.md).
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ __all__ = [
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
+_WHOLE = ("value", "id")  # the modes guarding a value itself (not its items or contents)
+_CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by their contents
 NOKEY = _MISSING  # what reading an absent attribute or key gives (generated entries too)
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
-# chain read from it, how it is compared: "value", "id", or "items" (a list's items, each
-# by identity), the value when traced: for "items", the tuple of the items)
+# chain read from it, how it is compared: "value", "id", "items" (a list's items, each
+# by identity) or "contents" (a list or dict of numbers, by ==), the value when traced:
+# for "items", the tuple of the items; for "contents", a copy)
 Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 
@@ -199,8 +203,13 @@ def _ours(f: types.FunctionType) -> bool:
 
 
 def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ...], v: Any) -> None:
-    if all(h[0] is not space or h[1] != name or h[2] != attrs or h[3] == "items" for h in guards):
-        guards.append((space, name, attrs, "value" if by_value(v) else "id", v))
+    if any(h[0] is space and h[1] == name and h[2] == attrs and h[3] in _WHOLE for h in guards):
+        return
+    guards.append((space, name, attrs, "value" if by_value(v) else "id", v))
+    if type(v) in (list, dict) and 0 < len(v) <= _CONTENTS:
+        items = v.values() if type(v) is dict else v
+        if all(by_value(i) for i in items):  # a table of numbers the step may index
+            guards.append((space, name, attrs, "contents", v.copy()))
 
 
 def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
@@ -241,6 +250,9 @@ def failed(guards: list[Guard]) -> str:
         v, old = current(g), g[4]
         if g[3] == "items":
             if isinstance(v, list) and len(v) == len(old) and all(map(operator.is_, v, old)):
+                continue
+        elif g[3] == "contents":
+            if type(v) is type(old) and v == old:
                 continue
         elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue
