@@ -142,6 +142,7 @@ def test_the_generated_entry_and_the_general_path_agree_on_every_guard():
 # --- randomized: steps assembled from the pieces of issue 18 -----------------------------
 
 LAMS = {"lam": 0.0}
+TABLE = [0.0, 0.0]  # a schedule table, edited in place
 
 
 class Sched:
@@ -163,7 +164,7 @@ class Sched:
 @given(
     seed=seeds,
     mask=hs.sampled_from(["relu", "gt", "where"]),
-    coef=hs.sampled_from(["none", "literal", "global", "attribute", "method", "property"]),
+    coef=hs.sampled_from(["none", "literal", "global", "attribute", "method", "property", "table"]),
     extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye", "inplace"])),
     fixed=hs.booleans(),
     calls=hs.integers(6, 18),
@@ -193,6 +194,8 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
                 loss = loss + w.sched.value() * (z * z).mean()
             elif coef == "property":
                 loss = loss + w.sched.coef * (z * z).mean()
+            elif coef == "table":
+                loss = loss + TABLE[1] * (z * z).mean()
             if "detach" in extras:
                 loss = loss + (z.detach() * z).mean() * 0.1
             if "inplace" in extras:  # an array attribute edited in place between calls
@@ -219,7 +222,7 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             if i == change_at:
                 LAMS["lam"] = 0.05
             if i == change_at + 6:  # replaying by then, whatever the first change did
-                a.sched.rate = b.sched.rate = 0.05
+                a.sched.rate = b.sched.rate = TABLE[1] = 0.05
             if i == change_at + 1:
                 a.sched.lam = b.sched.lam = 0.05
             if i == change_at + 2:
@@ -229,7 +232,7 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
             assert_same_world(a, b, f"call {i}")
     finally:
-        LAMS["lam"] = 0.0
+        LAMS["lam"] = TABLE[1] = 0.0
 
 
 SCALE = 0.5  # a global the step reads: guarded by value in the generated entry
