@@ -160,6 +160,38 @@ class Sched:
         return self.value()
 
 
+def _masked(h: Tensor, mask: str) -> Tensor:
+    """A ReLU three ways: the op, a recorded comparison as a mask, ``where``."""
+    if mask == "relu":
+        return h.relu()
+    return h * (h > 0) if mask == "gt" else h.where(h > 0, 0)
+
+
+def _extra_terms(loss: Tensor, z: Tensor, extras: set[str], cw: np.ndarray) -> Tensor:
+    """The optional terms: a detached factor, an array attribute the caller edits in place
+    between calls (read live), a constant made in the step."""
+    if "detach" in extras:
+        loss = loss + (z.detach() * z).mean() * 0.1
+    if "inplace" in extras:
+        loss = loss + (z * cw).mean()
+    if "eye" in extras:
+        loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
+    return loss
+
+
+def _change(k: int, a: Any, b: Any) -> None:
+    """The Python state the step reads, changed ``k`` calls after the first change: each
+    source at its own call, so that no guard on one hides a stale read of another."""
+    if k == 0:
+        LAMS["lam"] = 0.05
+    elif k == 1:
+        a.sched.lam = b.sched.lam = 0.05
+    elif k == 2:
+        a.cw[1] = b.cw[1] = 3.0
+    elif k == 6:  # replaying by then, whatever the first change did
+        a.sched.rate = b.sched.rate = TABLE[1] = 0.05
+
+
 @settings(max_examples=20)
 @given(
     seed=seeds,
@@ -178,30 +210,23 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             w.adam = Adam(fc2.parameters(), lr=1e-2)
 
         def step(x, y):
-            h = fc1(x)
-            h = h.relu() if mask == "relu" else h * (h > 0) if mask == "gt" else h.where(h > 0, 0)
+            h = _masked(fc1(x), mask)
             if "dropout" in extras:
                 h = h * (tm.rand(*h.shape, generator=w.rng, dtype=np.float64) > 0.25) / 0.75
             z = fc2(h)
+            # every source read on every call (the step's own reads: guarded), one used
+            c = {
+                "literal": 0.01,
+                "global": LAMS["lam"],
+                "attribute": w.sched.lam,
+                "method": w.sched.value(),
+                "property": w.sched.coef,
+                "table": TABLE[1],
+            }.get(coef)
             loss = F.cross_entropy(z, y)
-            if coef == "literal":
-                loss = loss + 0.01 * (z * z).mean()
-            elif coef == "global":
-                loss = loss + LAMS["lam"] * (z * z).mean()
-            elif coef == "attribute":
-                loss = loss + w.sched.lam * (z * z).mean()
-            elif coef == "method":
-                loss = loss + w.sched.value() * (z * z).mean()
-            elif coef == "property":
-                loss = loss + w.sched.coef * (z * z).mean()
-            elif coef == "table":
-                loss = loss + TABLE[1] * (z * z).mean()
-            if "detach" in extras:
-                loss = loss + (z.detach() * z).mean() * 0.1
-            if "inplace" in extras:  # an array attribute edited in place between calls
-                loss = loss + (z * w.cw).mean()
-            if "eye" in extras:
-                loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
+            if c is not None:
+                loss = loss + c * (z * z).mean()
+            loss = _extra_terms(loss, z, extras, w.cw)
             train(w, loss)
             if "accuracy" in extras:
                 return loss, (z.argmax(1) == y).astype(np.float64).mean()
@@ -218,15 +243,7 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
     x, y = batch(rng)
     try:
         for i in range(calls):
-            # each at its own call, so that no guard on one hides a stale read of another
-            if i == change_at:
-                LAMS["lam"] = 0.05
-            if i == change_at + 6:  # replaying by then, whatever the first change did
-                a.sched.rate = b.sched.rate = TABLE[1] = 0.05
-            if i == change_at + 1:
-                a.sched.lam = b.sched.lam = 0.05
-            if i == change_at + 2:
-                a.cw[1] = b.cw[1] = 3.0
+            _change(i - change_at, a, b)
             if not fixed:
                 x, y = batch(rng)
             assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
