@@ -26,11 +26,14 @@ KNOWN = frozenset(
         "anomaly", "backward", "chain", "conversion", "graph", "tensor", "numpy_interop",
         "numpy_interop.adapters", "numpy_interop.names", "numpy_interop.support",
         "methods.arith", "methods.extrema", "methods.math", "methods.reduce", "methods.shape",
+        # methods.math split in three (issue 19 item 4): the same methods, the same imports
+        "methods.unary", "methods.activations",
     )]
     + [_OPS]
     + [f"{_OPS}.{m}" for m in (
         "activation", "activation_smooth", "base", "bce", "binary", "elementwise", "index",
         "loss", "math", "nn", "reduce", "shape", "trig",
+        "product",  # reduce.py split in two (issue 19 item 6): the same imports
     )]
 )  # fmt: skip
 

@@ -22,7 +22,7 @@ def test_an_optimizer_update_between_forward_and_backward_is_refused() -> None:
     x = Tensor(np.array([[1.0, -1.0]]), requires_grad=True)
     loss = (x @ w.T).sum()  # matmul holds w: its backward reads it
     w.grad = np.ones((2, 2))
-    optim.SGD([w], lr=0.5).step()  # a sanctioned write (unlock): it bumps w's version
+    optim.SGD([w], lr=0.5).step()  # a sanctioned write (writing): it bumps w's version
     with pytest.raises(RuntimeError, match="updated in place"):
         loss.backward()
 

@@ -71,14 +71,7 @@ def check_grads(
         >>> tm.check_grads(lambda x: x.tanh() * x, [x], order=2, modes=("rev", "fwd")).ok
         True
     """
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"check_grads: order must be an int >= 1, got {order!r}")
-    if isinstance(modes, str) or not modes or any(m not in CHECK_MODES for m in modes):
-        raise ValueError(f"check_grads: modes must be a non-empty subset of {CHECK_MODES}")
-    if not isinstance(args, Sequence) or isinstance(args, Tensor):
-        raise TypeError("check_grads: args must be a list of the inputs, e.g. [x, w]")
-    if n_directions < 0 or full_limit < 0:
-        raise ValueError("check_grads: n_directions and full_limit must be >= 0")
+    _check_arguments(args, order, modes, n_directions, full_limit)
     leaves = [_leaf(a, i) for i, a in enumerate(args)]
     dtype, tol = resolve(leaves, eps, atol, rtol, allow_float32, who="check_grads")
     if names is not None and len(names) != len(leaves):
@@ -102,18 +95,29 @@ def check_grads(
         base = [x.data.copy() for x in leaves]
         out_shape = _outputs(f, base).shape
         u = gen.standard_normal(out_shape)
-        for mode in CHECK_MODES:
-            if mode in modes:
-                what = ("VJP" if mode == "rev" else "JVP") + " of VJP" * (k - 1)
-                for i, label in enumerate(labels):
-                    verdicts = _directions(f, base, i, mode, u, tol, gen, n_directions, full_limit)
-                    rows.append(_row(k, mode, what, label, base[i].shape, verdicts))
+        for mode in (m for m in CHECK_MODES if m in modes):
+            what = ("VJP" if mode == "rev" else "JVP") + " of VJP" * (k - 1)
+            for i, label in enumerate(labels):
+                verdicts = _directions(f, base, i, mode, u, tol, gen, n_directions, full_limit)
+                rows.append(_row(k, mode, what, label, base[i].shape, verdicts))
         if k < order:
             f = vjp_map(f, gen.standard_normal(out_shape))
     report = CheckGradsReport(dtype, tol.eps, tol.atol, tol.rtol, tuple(rows))
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+def _check_arguments(args: Any, order: Any, modes: Any, n_directions: int, full_limit: int) -> None:
+    """check_grads's arguments, each refused with an error that names it."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"check_grads: order must be an int >= 1, got {order!r}")
+    if isinstance(modes, str) or not modes or any(m not in CHECK_MODES for m in modes):
+        raise ValueError(f"check_grads: modes must be a non-empty subset of {CHECK_MODES}")
+    if not isinstance(args, Sequence) or isinstance(args, Tensor):
+        raise TypeError("check_grads: args must be a list of the inputs, e.g. [x, w]")
+    if n_directions < 0 or full_limit < 0:
+        raise ValueError("check_grads: n_directions and full_limit must be >= 0")
 
 
 def _leaf(a: Any, i: int) -> Tensor:

@@ -3,7 +3,6 @@ Jacobian or along random directions, with a report instead of a bare yes or no."
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -12,9 +11,8 @@ import numpy as np
 from ..engine.grad_mode import enable_grad
 from ..engine.saved import restoring
 from ..engine.tensor import Tensor
-from .jacobian import Sided, outputs, unit_weights, values_of, vjp_rows
-from .kinks import REFINE, OneSided, Verdict, judge
-from .numerical import flat_view
+from .entries import Found, full_entries, projection_entries
+from .jacobian import unit_weights, values_of, vjp_rows
 from .report import (
     GradcheckError,
     GradcheckReport,
@@ -22,15 +20,13 @@ from .report import (
     InputReport,
     disconnected_message,
 )
-from .tolerances import Tolerances, leaves_of, resolve
+from .tolerances import leaves_of, resolve
 
 __all__ = ["gradcheck", "MODES", "DEFAULT_SEED"]
 
 MODES = ("full", "projection")
 DEFAULT_SEED = 0  # the directions of mode="projection" when no rng is given: reproducible
 Fn = Callable[..., Tensor]
-# (input index, output index or None for a scalar output or a projection, analytic, verdict)
-Found = tuple[tuple[int, ...], tuple[int, ...] | None, float, Verdict]
 
 
 def gradcheck(
@@ -111,16 +107,9 @@ def _gradcheck(
     ``constant_ok``: an output without a graph is a constant map, its derivative 0, checked
     against finite differences like any other (gradgradcheck: the gradient of an affine fn).
     """
-    if mode not in MODES:
-        raise ValueError(f"{kind}: mode must be 'full' or 'projection', got {mode!r}")
-    if not isinstance(inputs, Sequence) or isinstance(inputs, Tensor):
-        raise TypeError(f"{kind}: inputs must be a list of Tensors, e.g. [x, w]")
+    _check_arguments(kind, mode, inputs)
     dtype, tol = resolve(inputs, eps, atol, rtol, allow_float32, who=kind)
-    if names is not None and len(names) != len(inputs):
-        raise ValueError(f"{kind}: {len(names)} names for {len(inputs)} inputs")
-    if n_directions < 1:
-        raise ValueError(f"{kind}: n_directions must be >= 1, got {n_directions}")
-    labels = list(names) if names is not None else [f"input {i}" for i in range(len(inputs))]
+    labels = _labels(kind, names, len(inputs), n_directions)
     gen = rng if rng is not None else np.random.default_rng(DEFAULT_SEED)
 
     def report_of(rows: tuple[InputReport, ...], disconnected: bool = False) -> GradcheckReport:
@@ -145,10 +134,10 @@ def _gradcheck(
     for n, (x, label) in enumerate(zip(inputs, labels, strict=True)):
         with restoring([x.data]):  # perturbed in place, every value put back: not a change
             if mode == "full":
-                found = _full(fn, inputs, x, [row[n] for row in jac], f0, tol, kind)
+                found = full_entries(fn, inputs, x, [row[n] for row in jac], f0, tol, kind)
             else:
                 g = grads[n] if f0.size == 1 else None
-                found = _projection(fn, inputs, n, g, f0, tol, n_directions, gen, kind)
+                found = projection_entries(fn, inputs, n, g, f0, tol, n_directions, gen, kind)
         rows.append(_summarise(label, x.shape, found))
     report = report_of(tuple(rows))
     if raise_exception and not report.ok:
@@ -156,146 +145,21 @@ def _gradcheck(
     return report
 
 
-def _full(
-    fn: Fn,
-    inputs: Sequence[Tensor],
-    x: Tensor,
-    rows: list[np.ndarray],
-    f0: np.ndarray,
-    tol: Tolerances,
-    who: str,
-) -> list[Found]:
-    """Every J[k, i] of input x: ``rows[k]`` is row k of J restricted to x."""
-    flat = flat_view(x, who)
-    found: list[Found] = []
-    for i in range(flat.size):
-        found.extend(_full_entry(fn, inputs, flat, i, x.shape, rows, f0, tol, who))
-    return found
+def _check_arguments(kind: str, mode: str, inputs: object) -> None:
+    """gradcheck's mode and inputs, each refused with an error that names it."""
+    if mode not in MODES:
+        raise ValueError(f"{kind}: mode must be 'full' or 'projection', got {mode!r}")
+    if not isinstance(inputs, Sequence) or isinstance(inputs, Tensor):
+        raise TypeError(f"{kind}: inputs must be a list of Tensors, e.g. [x, w]")
 
 
-def _full_entry(
-    fn: Fn,
-    inputs: Sequence[Tensor],
-    flat: np.ndarray,
-    i: int,
-    shape: tuple[int, ...],
-    rows: list[np.ndarray],
-    f0: np.ndarray,
-    tol: Tolerances,
-    who: str,
-) -> list[Found]:
-    """Column i of J: every output's derivative in entry i, judged one by one."""
-    coarse = _entry_step(fn, inputs, flat, i, f0, who, tol.eps)
-    cache: list[Sided] = []
-
-    def finer() -> Sided:  # measured once, and only when some output's gap asks for it
-        if not cache:
-            cache.append(_entry_step(fn, inputs, flat, i, f0, who, tol.eps / REFINE))
-        return cache[0]
-
-    index = tuple(int(k) for k in np.unravel_index(i, shape))
-    found: list[Found] = []
-    for k in range(f0.size):
-        a = float(rows[k].reshape(-1)[i])
-
-        def finer_k(k: int = k) -> OneSided:
-            return _at(finer(), k)
-
-        verdict = judge(a, _at(coarse, k), finer_k, tol.atol, tol.rtol)
-        out_index = None if f0.size == 1 else tuple(int(j) for j in np.unravel_index(k, f0.shape))
-        found.append((index, out_index, a, verdict))
-    return found
-
-
-def _entry_step(
-    fn: Fn,
-    inputs: Sequence[Tensor],
-    flat: np.ndarray,
-    i: int,
-    f0: np.ndarray,
-    who: str,
-    h: float,
-) -> Sided:
-    """One-sided differences of every output along e_i at step h (the realised steps)."""
-    orig = flat[i]
-    try:
-        flat[i] = orig + h
-        up, h_up = outputs(fn, inputs, who), float(flat[i]) - float(orig)
-        flat[i] = orig - h
-        down, h_down = outputs(fn, inputs, who), float(orig) - float(flat[i])
-    finally:
-        flat[i] = orig
-    if h_up == 0 or h_down == 0:
-        raise ValueError(
-            f"{who}: step {h:g} vanishes at entry {i} (value {float(orig):g}) in "
-            f"{flat.dtype}: x + eps == x; use a larger eps"
-        )
-    return Sided((up - f0) / h_up, (f0 - down) / h_down, (up - down) / (h_up + h_down))
-
-
-def _at(s: Sided, k: int) -> OneSided:
-    return OneSided(float(s.plus.flat[k]), float(s.minus.flat[k]), float(s.central.flat[k]))
-
-
-def _projection(
-    fn: Fn,
-    inputs: Sequence[Tensor],
-    n: int,
-    g: np.ndarray | None,
-    f0: np.ndarray,
-    tol: Tolerances,
-    n_directions: int,
-    rng: np.random.Generator,
-    who: str,
-) -> list[Found]:
-    """⟨J^T u, v⟩ against ⟨u, D(v)⟩ for random unit directions v of input n. For a scalar fn
-    u = 1 and ``g`` is its gradient; otherwise u is drawn after each v, J^T u computed anew."""
-    x = inputs[n]
-    if x.numel() == 0:
-        return []
-    flat = flat_view(x, who)
-    base = flat.copy()
-    found: list[Found] = []
-    for k in range(n_directions):
-        v = rng.standard_normal(x.numel())
-        v /= np.linalg.norm(v)
-        u = np.ones(f0.shape) if f0.size == 1 else rng.standard_normal(f0.shape)
-        moved: list[np.ndarray] = []
-
-        def measure(
-            h: float, v: np.ndarray = v, u: np.ndarray = u, moved: list[np.ndarray] = moved
-        ) -> OneSided:
-            try:
-                flat[:] = base + h * v
-                up, d_up = outputs(fn, inputs, who), flat.astype(np.float64) - base
-                flat[:] = base - h * v
-                down, d_down = outputs(fn, inputs, who), base - flat.astype(np.float64)
-            finally:
-                flat[:] = base
-            if not d_up.any() or not d_down.any():
-                raise ValueError(
-                    f"{who}: step {h:g} vanishes in {x.dtype} (x + eps v == x); use a larger eps"
-                )
-            moved[:] = [(d_up + d_down) / (2 * h)]  # the direction actually taken
-            dot = functools.partial(np.vdot, u)
-            return OneSided(
-                float(dot(up - f0)) / h, float(dot(f0 - down)) / h, float(dot(up - down)) / (2 * h)
-            )
-
-        coarse = measure(tol.eps)
-        if g is None:
-            with enable_grad():
-                out = fn(*inputs)
-            g = vjp_rows(out, inputs, [u])[0][n]  # J^T u, by one reverse pass
-            del out
-            a = float(g.reshape(-1) @ moved[0])
-            g = None
-        else:
-            a = float(g.reshape(-1) @ moved[0])
-        finer = functools.partial(measure, tol.eps / REFINE)
-        verdict = judge(a, coarse, finer, tol.atol, tol.rtol)
-        found.append(((k,), None, a, verdict))
-    return found
+def _labels(kind: str, names: Sequence[str] | None, n: int, n_directions: int) -> list[str]:
+    """The inputs' names in the report ("input 0", ... unless given)."""
+    if names is not None and len(names) != n:
+        raise ValueError(f"{kind}: {len(names)} names for {n} inputs")
+    if n_directions < 1:
+        raise ValueError(f"{kind}: n_directions must be >= 1, got {n_directions}")
+    return list(names) if names is not None else [f"input {i}" for i in range(n)]
 
 
 def _summarise(label: str, shape: tuple[int, ...], found: list[Found]) -> InputReport:

@@ -15,8 +15,8 @@ import contextlib
 import os
 import sys
 import time
-from dataclasses import asdict, fields, replace
-from typing import Any, NoReturn
+from dataclasses import asdict
+from typing import Any
 
 from .argtypes import (
     fraction,
@@ -26,7 +26,8 @@ from .argtypes import (
     positive_float,
     positive_int,
 )
-from .train_support import Interrupts, Progress, check_checkpoint
+from .train_config import config_from_args, file_error
+from .train_support import Interrupts, Progress
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -113,78 +114,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
-    """(TrainConfig, loaded checkpoint or None) from the options, refusing contradictions."""
-    from ..train import checkpoint
-    from ..train.loop import TrainConfig
-
-    given: dict[str, Any] = {}
-    for f in fields(TrainConfig):
-        value = getattr(args, f.name)
-        if value is not None:
-            given[f.name] = tuple(value) if f.name == "hidden" else value
-    if args.resume is None:
-        config = TrainConfig(**given)
-        ckpt = None
-    else:
-        try:
-            ckpt = checkpoint.load(args.resume)
-            if not {"config", "model", "optimizer", "epoch", "history"} <= set(ckpt):
-                raise ValueError(
-                    f"{args.resume}: not a checkpoint of tinygrad-mlp train (it needs config, "
-                    "model, optimizer, epoch and history)"
-                )
-            theirs = TrainConfig.from_dict(ckpt["config"])
-            check_checkpoint(theirs, ckpt)
-        except FileNotFoundError as e:
-            parser.error(f"--resume: {e}")  # a wrong path: a usage error, with the synopsis
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            msg = f"missing key {e}" if type(e) is KeyError else str(e)
-            # load's own errors name the file already
-            named = args.resume in msg
-            _file_error(f"--resume: {msg}" if named else f"--resume {args.resume}: {msg}")
-        clash = [
-            f"--{k.replace('_', '-')} {v} (the checkpoint has {getattr(theirs, k)})"
-            for k, v in given.items()
-            if k != "epochs" and getattr(theirs, k) != v
-        ]
-        if clash:
-            parser.error(f"--resume {args.resume}: contradicts the checkpoint: {'; '.join(clash)}")
-        config = replace(theirs, epochs=given.get("epochs", theirs.epochs))
-    if config.optimizer != "sgd" and "momentum" in given:
-        parser.error("--momentum applies to --optimizer sgd only")
-    idx_given = [
-        n for n in ("train_images", "train_labels", "test_images", "test_labels") if given.get(n)
-    ]
-    if config.dataset != "idx" and idx_given:
-        parser.error(f"--{idx_given[0].replace('_', '-')} needs --dataset idx")
-    if config.dataset == "idx" and not (config.train_images and config.train_labels):
-        parser.error("--dataset idx needs --train-images and --train-labels (IDX files)")
-    if config.dataset == "idx" and bool(config.test_images) != bool(config.test_labels):
-        parser.error("--dataset idx: give both --test-images and --test-labels, or neither")
-    if "test_fraction" in given and (
-        config.dataset == "spirals" or (config.dataset == "idx" and config.test_images)
-    ):
-        parser.error(
-            "--test-fraction applies to digits and to idx without test files: spirals makes "
-            "its own test set, and idx test files are the test set"
-        )
-    if config.momentum >= 1 and config.optimizer == "sgd":
-        parser.error(
-            f"--momentum must be below 1 (the velocity grows without bound), got {config.momentum}"
-        )
-    return config, ckpt
-
-
-def _file_error(message: str) -> NoReturn:
-    """A data or checkpoint file that cannot be used: one line on stderr, exit status 2.
-
-    Not argparse's error: the options were fine, so the usage synopsis would only hide it.
-    """
-    print(f"tinygrad-mlp train: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
 def _check_output(path: str | None, option: str, parser: argparse.ArgumentParser) -> None:
     if path is None:
         return
@@ -219,30 +148,18 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ..engine.anomaly import detect_anomaly
-    from ..train.loop import History, load_dataset
-    from ..train.loop import run as train_run
-    from ..utils.blas import limit_threads
+    from ..train.loop import load_dataset
 
     began = time.perf_counter()
-    config, ckpt = _config(args, parser)
+    config, ckpt = config_from_args(args, parser)
     _check_output(args.save, "--save", parser)
     _check_output(args.plot, "--plot", parser)
     if args.plot is not None:
-        from ..experiments.figure_style import check_format
-
-        try:
-            check_format(args.plot)  # .png, .pdf or .svg: anything else is refused, exit 2
-        except ValueError as e:
-            parser.error(f"--plot {e}")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            parser.error("--plot needs matplotlib: pip install 'tinygrad-mlp[plot]'")
+        _check_plot(args.plot, parser)
     try:
         ds = load_dataset(config)  # refuse a bad data file before anything else happens
     except (OSError, ValueError) as e:
-        _file_error(str(e))
+        file_error(str(e))
     sizes = "-".join(map(str, [ds.x_train.shape[1], *config.hidden, ds.classes]))
     opt = f"{config.optimizer} lr {config.lr:g}"
     if config.optimizer == "sgd" and config.momentum:
@@ -255,6 +172,51 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         + (f"; resuming after epoch {done}" if ckpt is not None else "")
     )
     sys.stdout.flush()
+    try:
+        result = _train(args, config, ckpt)
+    except FloatingPointError:
+        return 1
+    history = result.history
+    if not history.epochs:
+        print("no epochs trained")
+        return 0
+    _summary(config, ds, history.epochs[done:], history.epochs[-1], began)
+    if args.save:
+        print(f"checkpoint: {args.save} (epoch {history.epochs[-1].epoch})")
+    if args.records:
+        from ..experiments.results import write_results
+
+        rows = [asdict(r) for r in history.epochs]
+        write_results(args.records, "train", asdict(config), rows, getattr(args, "argv", None))
+        print(f"records: {args.records}")
+    if args.plot:
+        run = {"data": config.dataset, "network": sizes, "dtype": config.dtype, "optimizer": opt}
+        run.update(batch=config.batch_size, seed=config.seed, epochs=history.epochs[-1].epoch)
+        _plot(history, args.plot, run)
+        print(f"plot: {args.plot}")
+    return 0
+
+
+def _check_plot(path: str, parser: argparse.ArgumentParser) -> None:
+    """--plot's format (.png, .pdf or .svg) and matplotlib: anything else is refused, exit 2."""
+    from ..experiments.figure_style import check_format
+
+    try:
+        check_format(path)
+    except ValueError as e:
+        parser.error(f"--plot {e}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        parser.error("--plot needs matplotlib: pip install 'tinygrad-mlp[plot]'")
+
+
+def _train(args: argparse.Namespace, config: Any, ckpt: Any) -> Any:
+    """The training run, progress on stderr; FloatingPointError once reported there."""
+    from ..engine.anomaly import detect_anomaly
+    from ..train.loop import run as train_run
+    from ..utils.blas import limit_threads
+
     progress = Progress(config.epochs, sys.stderr, quiet=args.quiet)
     try:
         anomaly = detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
@@ -264,7 +226,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 stop.check()  # Ctrl-C takes effect here, between steps (train_support.py)
                 return progress.step(*a, **k)
 
-            result = train_run(
+            return train_run(
                 config,
                 args.save,
                 ckpt,
@@ -273,22 +235,19 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 jit=not (args.no_jit or args.detect_anomaly),  # replay bypasses Op.apply's checks
             )
     except FloatingPointError as e:  # NonFiniteLossError, or what --detect-anomaly caught
-        if progress.bar is not None:
-            progress.bar.close()
+        progress.close()
         print(f"\ntinygrad-mlp train: error: {e}", file=sys.stderr)
         if args.save:
             print(f"the last finished epoch is in {args.save}", file=sys.stderr)
-        return 1
+        raise
     except (KeyError, TypeError, ValueError) as e:  # a checkpoint that does not fit
         if ckpt is None:
             raise
-        _file_error(f"--resume {args.resume}: {e}")
-    history: History = result.history
-    new = history.epochs[done:]
-    last = history.epochs[-1] if history.epochs else None
-    if last is None:
-        print("no epochs trained")
-        return 0
+        file_error(f"--resume {args.resume}: {e}")
+
+
+def _summary(config: Any, ds: Any, new: list[Any], last: Any, began: float) -> None:
+    """The run's results on stdout (and on stderr, a run that had nothing left to train)."""
     correct = round(last.test_accuracy * len(ds.x_test)) if len(ds.x_test) else 0
     if not new:
         print(
@@ -306,17 +265,3 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         f"trained {len(new)} epochs in {seconds:.2f} s ({samples / max(seconds, 1e-9):,.0f} "
         f"samples/s); total {time.perf_counter() - began:.2f} s"
     )
-    if args.save:
-        print(f"checkpoint: {args.save} (epoch {last.epoch})")
-    if args.records:
-        from ..experiments.results import write_results
-
-        rows = [asdict(r) for r in history.epochs]
-        write_results(args.records, "train", asdict(config), rows, getattr(args, "argv", None))
-        print(f"records: {args.records}")
-    if args.plot:
-        run = {"data": config.dataset, "network": sizes, "dtype": config.dtype, "optimizer": opt}
-        run.update(batch=config.batch_size, seed=config.seed, epochs=last.epoch)
-        _plot(history, args.plot, run)
-        print(f"plot: {args.plot}")
-    return 0

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import signal
 import threading
 from collections.abc import Mapping
 from typing import IO, Any
+
+from ..utils.progress import Progress as LiveProgress
 
 __all__ = ["Progress", "check_checkpoint", "Interrupts"]
 
@@ -19,29 +20,7 @@ def check_checkpoint(config: Any, ckpt: Mapping[str, Any]) -> None:
 
     from ..train.loop import History
 
-    bad = []
-    for name in ("epochs", "batch_size"):
-        if getattr(config, name) < 1:
-            bad.append(f"{name} {getattr(config, name)} (must be >= 1)")
-    if not config.hidden or min(config.hidden) < 1:
-        bad.append(f"hidden {list(config.hidden)} (sizes must be >= 1)")
-    if not (math.isfinite(config.lr) and config.lr > 0):
-        bad.append(f"lr {config.lr} (must be > 0)")
-    if not 0 <= config.momentum < 1:
-        bad.append(f"momentum {config.momentum} (must lie in [0, 1))")
-    if not (math.isfinite(config.weight_decay) and config.weight_decay >= 0):
-        bad.append(f"weight_decay {config.weight_decay} (must be >= 0)")
-    if not 0 < config.test_fraction < 1:
-        bad.append(f"test_fraction {config.test_fraction} (must lie in (0, 1))")
-    if config.seed < 0:
-        bad.append(f"seed {config.seed} (must be >= 0)")
-    for name, allowed in (
-        ("dataset", ("digits", "spirals", "idx")),
-        ("optimizer", ("sgd", "adam")),
-        ("dtype", ("float32", "float64")),
-    ):
-        if getattr(config, name) not in allowed:
-            bad.append(f"{name} {getattr(config, name)!r} (one of {', '.join(allowed)})")
+    bad = _bad_settings(config)
     if bad:
         raise ValueError(f"the checkpoint's config has {'; '.join(bad)}")
     history = ckpt["history"]
@@ -59,50 +38,60 @@ def check_checkpoint(config: Any, ckpt: Mapping[str, Any]) -> None:
         raise ValueError(f"the checkpoint's epoch {epoch} disagrees with its {epochs} records")
 
 
+def _bad_settings(config: Any) -> list[str]:
+    """Each of the config's settings that no run could have written, with why."""
+    bad = []
+    for name in ("epochs", "batch_size"):
+        if getattr(config, name) < 1:
+            bad.append(f"{name} {getattr(config, name)} (must be >= 1)")
+    if not config.hidden or min(config.hidden) < 1:
+        bad.append(f"hidden {list(config.hidden)} (sizes must be >= 1)")
+    checks = (
+        ("lr", math.isfinite(config.lr) and config.lr > 0, "must be > 0"),
+        ("momentum", 0 <= config.momentum < 1, "must lie in [0, 1)"),
+        ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0,
+         "must be >= 0"),
+        ("test_fraction", 0 < config.test_fraction < 1, "must lie in (0, 1)"),
+        ("seed", config.seed >= 0, "must be >= 0"),
+    )  # fmt: skip
+    bad += [f"{name} {getattr(config, name)} ({why})" for name, ok, why in checks if not ok]
+    for name, allowed in (
+        ("dataset", ("digits", "spirals", "idx")),
+        ("optimizer", ("sgd", "adam")),
+        ("dtype", ("float32", "float64")),
+    ):
+        if getattr(config, name) not in allowed:
+            bad.append(f"{name} {getattr(config, name)!r} (one of {', '.join(allowed)})")
+    return bad
+
+
 class Progress:
-    """A bar on a terminal (tqdm when installed, else plain), then a line per epoch."""
+    """The training display on ``utils.progress.Progress``: a bar per epoch on a terminal
+    (tqdm when installed, else plain), then a line per epoch (anywhere, unless quiet)."""
 
     def __init__(self, total_epochs: int, stream: IO[str], quiet: bool = False) -> None:
-        self.total, self.stream, self.quiet = total_epochs, stream, quiet
-        self.tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
-        self.bar: Any = None
-        self.tqdm: Any = None
-        if self.tty:
-            try:  # the optional extra "progress"
-                self.tqdm = importlib.import_module("tqdm").tqdm
-            except ImportError:
-                pass
+        self.total = total_epochs
+        self.live = LiveProgress(0, "", stream, quiet, width=30, every=5, tqdm=True)
 
     def step(self, epoch: int, step: int, steps: int, loss: float) -> None:
-        if not self.tty:
-            return
-        desc = f"epoch {epoch}/{self.total}"
-        if self.tqdm is not None:
-            if self.bar is None:
-                self.bar = self.tqdm(total=steps, desc=desc, file=self.stream, leave=False)
-            self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-            self.bar.update(1)
-        elif step % 5 == 0 or step == steps:
-            filled = 30 * step // steps
-            bar = "#" * filled + "." * (30 - filled)
-            self.stream.write(f"\r{desc} [{bar}] {step}/{steps} loss {loss:.4f}")
-            self.stream.flush()
+        """Step ``step`` of ``steps`` in ``epoch`` is done, at this loss."""
+        label = f"epoch {epoch}/{self.total}"
+        if label != self.live.label:
+            self.live.restart(steps, label)
+        self.live.step(f"loss {loss:.4f}", done=step)
 
     def epoch(self, r: Any) -> None:
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        elif self.tty:
-            self.stream.write("\r\033[K")
+        """Epoch ``r`` (a train.loop record) is done: its line, which stays."""
         width = len(str(self.total))
-        self.stream.write(
+        self.live.line(
             f"epoch {r.epoch:>{width}}/{self.total}  loss {r.train_loss:.4f}  "
             f"acc {100 * r.train_accuracy:6.2f}%  test loss {r.test_loss:.4f}  "
-            f"test acc {100 * r.test_accuracy:6.2f}%  {r.samples_per_second:,.0f} samples/s\n"
+            f"test acc {100 * r.test_accuracy:6.2f}%  {r.samples_per_second:,.0f} samples/s"
         )
-        self.stream.flush()
+
+    def close(self) -> None:
+        """Close the bar (before an error message)."""
+        self.live.end_bar()
 
 
 class Interrupts:

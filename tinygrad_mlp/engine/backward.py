@@ -40,7 +40,8 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
                 f"backward() on a tensor of shape {root.shape} needs grad=: an implicit "
                 "gradient exists only for a scalar (one-element) output"
             )
-        seed: Any = np.ones(root.shape, dtype=root.dtype)
+        seed: Any = np.empty(root.shape, dtype=root.dtype)
+        seed.fill(1)  # np.ones, without its Python-level wrapper
     else:
         if isinstance(grad, Tensor) and create_graph:
             seed = grad if grad.dtype == root.dtype else grad.astype(root.dtype)
@@ -77,27 +78,20 @@ def _run(
         if r._ctx is None and id(r) in grads:
             gather(r, grads.pop(id(r)), False, create_graph, pending, capture)
     order = toposort(roots)
-    needed = set() if capture is None else _leading_to(order, capture)
+    needed = None if capture is None else _leading_to(order, capture)
     while order:
         node = order.pop()  # popping drops the list's reference: data is freed as we go
         op: Any = node._ctx  # never None here: toposort only lists nodes made by an op
         g = grads.pop(id(node), None)
-        if capture is not None:
-            if id(node) in capture and g is not None:
-                capture[id(node)] = g  # complete: every consumer of node has run already
-            if id(node) not in needed:
-                continue  # no asked-for input lies behind it: neither run nor release it
+        if needed is not None and not _captured(node, g, capture, needed):
+            continue  # no asked-for input lies behind it: neither run nor release it
         if g is not None:
             parents = op.parents
             # the forward's input arrays; raises if data was rebound or updated since
             inputs = check_saved(op, parents, node)
             try:  # free unless raised: an error is renamed after the op (engine/anomaly.py)
-                rule = None
-                if anomaly:  # the rule's call with its gradients checked (engine/anomaly.py)
-
-                    def rule(h: Any, op: Any = op, parents: Any = parents, n: Any = node) -> Any:
-                        return checked_backward(op, h, parents, n, create_graph)
-
+                # the rule's call with its gradients checked (engine/anomaly.py)
+                rule = _checked_rule(op, parents, node, create_graph) if anomaly else None
                 # 1. The chain rule: the op's rule maps dE/d(out) to dE/d(input), per input.
                 if create_graph:
                     steps = node_step(op, g, parents, node, inputs, True, rule)
@@ -117,6 +111,22 @@ def _run(
             op.release()
     # 4. The whole pass succeeded: only now does any leaf's .grad change.
     apply(pending, create_graph)
+
+
+def _captured(node: Tensor, g: Any, capture: Any, needed: set[int]) -> bool:
+    """``tm.grad``: record an asked-for node's gradient; True if the node must run."""
+    if id(node) in capture and g is not None:
+        capture[id(node)] = g  # complete: every consumer of node has run already
+    return id(node) in needed
+
+
+def _checked_rule(op: Any, parents: Any, node: Tensor, create_graph: bool) -> Any:
+    """Anomaly mode: the node's rule as a call whose gradients are checked."""
+
+    def rule(h: Any) -> Any:
+        return checked_backward(op, h, parents, node, create_graph)
+
+    return rule
 
 
 def _leading_to(order: list[Tensor], capture: dict[int, Any]) -> set[int]:
@@ -186,14 +196,7 @@ def grad(
         _op_base.Op._tracer.grad_call()
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        gouts: list[Any] = [None] * len(outs)
-    elif isinstance(outputs, Tensor):
-        gouts = [grad_outputs]
-    else:
-        gouts = list(grad_outputs)
-    if len(gouts) != len(outs):
-        raise ValueError(f"grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
+    gouts = _grad_outputs(outputs, len(outs), grad_outputs)
     for x in ins:
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise RuntimeError("grad: every input must be a Tensor that requires grad")
@@ -208,6 +211,24 @@ def grad(
             _run(seeds, outs, retain, True, capture)
     else:
         _run(seeds, outs, retain, False, capture)
+    return _results(ins, capture, allow_unused)
+
+
+def _grad_outputs(outputs: Any, n: int, grad_outputs: Any) -> list[Any]:
+    """``tm.grad``'s grad_outputs as one entry per output (None: the implicit seed)."""
+    if grad_outputs is None:
+        gouts: list[Any] = [None] * n
+    elif isinstance(outputs, Tensor):
+        gouts = [grad_outputs]
+    else:
+        gouts = list(grad_outputs)
+    if len(gouts) != n:
+        raise ValueError(f"grad: {n} outputs but {len(gouts)} grad_outputs")
+    return gouts
+
+
+def _results(ins: list[Tensor], capture: dict[int, Any], allow_unused: bool) -> list[Tensor | None]:
+    """``tm.grad``'s answer: each input's captured gradient as a Tensor (None if unused)."""
     result: list[Tensor | None] = []
     for i, x in enumerate(ins):
         g = capture[id(x)]

@@ -64,29 +64,42 @@ def node_step(
             for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
             if pg is not None and need
         ]
-    g = np.asarray(g)  # what the rule sees: freshness is judged against this array
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
     steps = []
-    n = len(in_grads)  # below: no array returned twice (then, and only then, count each)
-    unique = n == 1 or len(set(map(id, in_grads))) == n
+    unique = None  # no array returned twice: decided once, and only if some array is a candidate
     for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
         if pg is None or not need:
             continue
+        x = like[j]
+        if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
+            steps.append((j, *_conform_owned(pg, False, x, False)))
+            continue
         # owned (see the module docstring): checked here, inline, for every gradient of a pass
         fresh = (
-            type(pg) is np.ndarray
-            and pg.base is None  # not a view
+            pg.base is None  # not a view
             and pg is not g
             and pg is not out
             and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
             and id(pg) not in map(id, inputs)
-            and (unique or list(map(id, in_grads)).count(id(pg)) == 1)
         )
-        x = like[j]
-        if type(pg) is not np.ndarray or pg.shape != x.shape or pg.dtype != x.dtype:
+        if fresh:
+            if unique is None:
+                unique = len(in_grads) == 1 or _distinct(in_grads)
+            fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1
+        if pg.shape != x.shape or pg.dtype != x.dtype:
             pg, fresh = _conform_owned(pg, fresh, x, False)
         steps.append((j, pg, fresh))
     return steps
+
+
+def _distinct(arrays: Sequence[Any]) -> bool:
+    """True when no object occurs twice in ``arrays`` (None included); a pair compared directly."""
+    n = len(arrays)
+    if n < 3:
+        return n < 2 or arrays[0] is not arrays[1]
+    return len(set(map(id, arrays))) == n
 
 
 def accumulate(grads: Any, key: Any, g: Any) -> None:
@@ -122,8 +135,8 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
         pg, fresh = np.array(pg), True
     if pg.shape != data.shape:
         pg = unbroadcast(pg, data.shape)
-        if not create_graph:
-            pg, fresh = np.array(pg, copy=None), True  # a sum allocates; np.array: 0-d too
+        if not create_graph:  # a sum allocates; np.array turns a numpy scalar into 0-d
+            pg, fresh = (pg if type(pg) is np.ndarray else np.array(pg)), True
     if pg.dtype != data.dtype:
         pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh

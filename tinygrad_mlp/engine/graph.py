@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .tensor import Tensor
 
 __all__ = ["toposort", "unbroadcast", "FREED"]
+
+_add_reduce = np.add.reduce  # what ndarray.sum calls, for gradients summed every step
 
 FREED = (
     "backward through a graph that has already been freed: a previous backward() released "
@@ -67,9 +71,14 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     lead = g.ndim - len(shape)
     if lead < 0:
         raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")
-    stretched = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    stretched = (
+        tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+        if 1 in shape  # no axis of size 1: none stretched (a bias, the common case)
+        else ()
+    )
     if not stretched:
-        g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(range(lead))  # an array: numpy's reduction without ndarray.sum's wrapper
+        g = _add_reduce(g, axis=axes) if type(g) is np.ndarray else g.sum(axis=axes)
     else:
         g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
     if g.shape != shape:

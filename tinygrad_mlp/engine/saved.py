@@ -9,14 +9,18 @@ backward). A write in between, ``x.data[...] = 0``, then fails at the write with
 "assignment destination is read-only" instead of giving a silently wrong gradient.
 
 Two changes are not writes into the array and are caught at backward instead
-(``check``): ``x.data`` rebound to another array, and a library in-place update
-(an optimizer step, ``load_state_dict``) that went through ``unlock`` while the graph
-was alive; the latter bumps the array's *version*, as torch's version counters do.
+(``check``): ``x.data`` rebound to another array, and a sanctioned in-place update made
+inside ``with writing(arrays):`` while the graph was alive (an optimizer step, a user's
+own optimizer's ``step``, ``load_state_dict``). ``writing`` is the only way the library
+writes into an array a graph may hold: it makes the held arrays writeable, bumps their
+*version*, as torch's version counters do, and makes them read-only again on exit (also
+when the block raises). A backward through a graph that saved an array before the bump
+then raises torch's "modified by an in-place operation" error (``MODIFIED``).
 
 A view shares its memory with its *base* (the array that owns the memory: ``W.data`` behind
 ``W.T``, ``W[0:2]``, ``W.reshape(...)``), so holding a view holds its base too: the base is
-frozen and counted alongside, an update of the base through ``unlock`` (``SGD.step``)
-bumps the version a graph that saved the view checks, and an update through ``unlock``
+frozen and counted alongside, an update of the base inside ``writing`` (``SGD.step``)
+bumps the version a graph that saved the view checks, and an update inside ``writing``
 of a view whose base a graph holds bumps the base's version.
 
 What is not caught: a raw write through another view of the same memory made before the
@@ -29,6 +33,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +41,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["Hold", "hold", "check", "unlock", "relock", "restoring", "MODIFIED"]
+__all__ = ["Hold", "hold", "check", "writing", "restoring", "MODIFIED"]
 
 MODIFIED = (
     "one of the arrays needed for gradient computation has been modified by an in-place operation"
@@ -46,7 +51,7 @@ MODIFIED = (
 # reused while counted
 _count: dict[int, int] = {}
 _held = _count  # the name tm.jit's update reads (jit/updates.py): empty means nothing is held
-# id(array) -> its version, bumped by unlock(); only arrays updated while held are listed
+# id(array) -> its version, bumped by writing(); only arrays updated while held are listed
 _version: dict[int, int] = {}
 _lock = threading.RLock()  # graphs are built and freed from several threads, and a Hold may
 # be freed by the garbage collector inside a locked region of the same thread
@@ -66,7 +71,7 @@ class Hold:
         self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
 
     def check_versions(self, name: str) -> None:
-        """Raise if a library in-place update (``unlock``) changed a frozen array."""
+        """Raise if a sanctioned in-place update (``writing``) changed a frozen array."""
         saved = self.versions or [0] * len(self.arrays)
         for a, v in zip(self.arrays, saved, strict=True):
             now = _version.get(id(a), 0)
@@ -103,7 +108,7 @@ _data = operator.attrgetter("data")
 
 def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray, ...]:
     """Before ``op``'s backward: raise if an input's or the output's ``.data`` was rebound,
-    or a frozen array updated through ``unlock``, since the forward pass.
+    or a frozen array updated inside ``writing``, since the forward pass.
 
     Returns the forward's input arrays: the parents' ``.data``, as just checked.
     """
@@ -118,7 +123,7 @@ def check(op: Any, parents: Sequence[Tensor], node: Tensor) -> tuple[np.ndarray,
                     "backward; rebind .data only when no graph that uses the tensor is alive"
                 )
         raise RuntimeError(f"{name}: the output's .data was replaced before backward")
-    if _version:  # some array a live graph holds was updated through unlock()
+    if _version:  # some array a live graph holds was updated inside writing()
         h = op._hold
         if h is not None:
             h.check_versions(type(op).__name__)
@@ -137,39 +142,16 @@ def hold(
     ("attrs", e.g. an index). Arrays that are read-only already are left alone. Returns
     None when nothing was frozen.
     """
-    if saves is None:
-        arrays = [*inputs, out, *_attr_arrays(attrs)]
-    elif not saves:
+    arrays = _saved_arrays(inputs, out, attrs, saves)
+    if not arrays:
         return None
-    else:
-        arrays = []
-        for s in saves:
-            if type(s) is int:
-                arrays.append(inputs[s])
-            elif s == "out":
-                arrays.append(out)
-            elif s == "attrs":
-                arrays += _attr_arrays(attrs)
-            else:
-                raise ValueError(f"Op.saves: {s!r} is not an input index, 'out' or 'attrs'")
-    frozen = []
+    frozen: list[np.ndarray] = []
     count = _count
     _lock.acquire()  # not `with`: this runs once per recorded op, and `with` costs more
     try:
         for a in arrays:
             if a.base is not None:  # a view: its memory's owner is held first (released first)
-                root = _root(a)
-                if root is not None:
-                    k = id(root)
-                    n = count.get(k)
-                    if n is None:
-                        if root.flags.writeable:
-                            _set_writeable(root, False)
-                            count[k] = 1
-                            frozen.append(root)
-                    else:
-                        count[k] = n + 1
-                        frozen.append(root)
+                _hold_root(a, frozen)
             k = id(a)
             n = count.get(k)
             if n is None:
@@ -183,6 +165,45 @@ def hold(
         return Hold(frozen) if frozen else None
     finally:
         _lock.release()
+
+
+def _saved_arrays(
+    inputs: tuple[np.ndarray, ...],
+    out: np.ndarray,
+    attrs: dict[str, Any],
+    saves: tuple[int | str, ...] | None,
+) -> list[np.ndarray]:
+    """The arrays ``saves`` names (see ``hold``), in its order."""
+    if saves is None:
+        return [*inputs, out, *_attr_arrays(attrs)]
+    arrays = []
+    for s in saves:
+        if type(s) is int:
+            arrays.append(inputs[s])
+        elif s == "out":
+            arrays.append(out)
+        elif s == "attrs":
+            arrays += _attr_arrays(attrs)
+        else:
+            raise ValueError(f"Op.saves: {s!r} is not an input index, 'out' or 'attrs'")
+    return arrays
+
+
+def _hold_root(a: np.ndarray, frozen: list[np.ndarray]) -> None:
+    """Hold the array owning a view's memory (under the lock): counted, frozen if writeable."""
+    root = _root(a)
+    if root is None:
+        return
+    k = id(root)
+    n = _count.get(k)
+    if n is None:
+        if root.flags.writeable:
+            _set_writeable(root, False)
+            _count[k] = 1
+            frozen.append(root)
+    else:
+        _count[k] = n + 1
+        frozen.append(root)
 
 
 def _root(a: np.ndarray) -> np.ndarray | None:
@@ -217,12 +238,12 @@ def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
     return found
 
 
-def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
-    """Make held arrays writeable for a library in-place update, bumping their versions.
+def _unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
+    """Make held arrays writeable for a sanctioned in-place update, bumping their versions.
 
-    Returns the arrays to pass to ``relock`` afterwards (usually none: after a plain
+    Returns the arrays to pass to ``_relock`` afterwards (usually none: after a plain
     ``backward`` no graph holds the parameters). A graph that saved one of them then
-    refuses its backward (``check``).
+    refuses its backward (``check``). Used only through ``writing``.
     """
     if not _count:
         return []
@@ -242,14 +263,62 @@ def unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
-def relock(arrays: list[np.ndarray]) -> None:
-    """Read-only again, after ``unlock``, the arrays a graph still holds."""
+def _relock(arrays: list[np.ndarray]) -> None:
+    """Read-only again, after ``_unlock``, the arrays a graph still holds."""
     if not arrays:
         return
     with _lock:
         for a in arrays:  # held, or a view of a held base (read-only before unlock too)
             if any(id(b) in _count for b in _with_roots([a])):
                 a.setflags(write=False)
+
+
+def writing(arrays: Iterable[np.ndarray]) -> AbstractContextManager[None]:
+    """Context manager: the one sanctioned way to write into arrays a live graph may hold.
+
+    Entry makes the held ones (or a view's held base) writeable and bumps their versions;
+    exit, also on an exception, makes those a graph still holds read-only again. A backward
+    through a graph that saved one before the write then raises ``MODIFIED``, as torch does.
+    ``Optimizer.step`` (a user's optimizer's too) and ``load_state_dict`` write through it.
+
+    Example::
+
+        >>> w = Tensor(np.ones(2), requires_grad=True)
+        >>> y = (w * w).sum()  # its graph holds w.data, read-only
+        >>> with writing([w.data]):
+        ...     w.data -= 0.5
+        >>> y.backward()
+        Traceback (most recent call last):
+        RuntimeError: one of the arrays needed for gradient computation has been modified...
+    """
+    return _Writing(arrays) if _count else _IDLE  # no graph holds anything: nothing to do
+
+
+class _Writing:
+    __slots__ = ("arrays", "opened")
+
+    def __init__(self, arrays: Iterable[np.ndarray]) -> None:
+        self.arrays = arrays
+        self.opened: list[np.ndarray] = []
+
+    def __enter__(self) -> None:
+        self.opened = _unlock(self.arrays)
+
+    def __exit__(self, *exc: object) -> None:
+        _relock(self.opened)
+
+
+class _Idle:
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+_IDLE = _Idle()
 
 
 class restoring:
@@ -279,7 +348,7 @@ class restoring:
         with _lock:
             self.opened = []
             for a in self.arrays:
-                group = _with_roots([a])  # a view's base first, as in unlock
+                group = _with_roots([a])  # a view's base first, as in _unlock
                 if any(id(b) in _count for b in group):
                     for b in group:
                         if not b.flags.writeable:
@@ -287,4 +356,4 @@ class restoring:
                             self.opened.append(b)
 
     def __exit__(self, *exc: object) -> None:
-        relock(self.opened)
+        _relock(self.opened)

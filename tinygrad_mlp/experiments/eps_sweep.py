@@ -23,8 +23,8 @@ from ..checks.schemes import SCHEMES, numerical_grad_arrays, theory
 from ..engine.tensor import Tensor
 from ..seed import closed_form
 from ..seed.network import SeedNetwork, build, loss
+from ..utils.progress import Progress
 from ..utils.table import render_table
-from .progress import Progress
 
 __all__ = ["EpsSweep", "eps_grid", "sweep_eps", "format_sweep"]
 

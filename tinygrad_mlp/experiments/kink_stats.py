@@ -17,8 +17,8 @@ import numpy as np
 from ..checks.checker import gradcheck
 from ..engine.tensor import Tensor
 from ..seed.network import build, loss
+from ..utils.progress import Progress
 from ..utils.table import render_table
-from .progress import Progress
 
 __all__ = [
     "KinkRow", "kink_stats", "format_kinks", "failure_causes", "fraction_grid",

@@ -1,143 +1,48 @@
 """Functions of tensors, under PyTorch's names (``import tinygrad_mlp.functional as F``).
 
-- ``activations``: relu, tanh, sigmoid, leaky_relu, gelu, softplus, ...;
-- ``elementwise``: sqrt, sin, log1p, erf, ...;
+- ``elementwise``: every function of the tensor alone (sqrt, sin, log1p, erf, relu, tanh,
+  sigmoid, ...), made from the Tensor method of the same name;
+- ``activations``: the activations with parameters (leaky_relu, elu, gelu, softplus, ...);
 - ``binary``: clamp, maximum, minimum, where, lerp, pow;
 - ``layers``: softmax, log_softmax, linear, linear_relu;
 - ``losses``: cross_entropy, nll_loss; ``pointwise_losses``: mse, l1, huber, bce, ...;
 - ``shape``: cat, stack, split, chunk, gather, pad.
 """
 
-from .activations import (
-    celu,
-    elu,
-    gelu,
-    hardsigmoid,
-    hardswish,
-    hardtanh,
-    leaky_relu,
-    logsigmoid,
-    mish,
-    relu,
-    relu6,
-    selu,
-    sigmoid,
-    silu,
-    softmin,
-    softplus,
-    softsign,
-    tanh,
-)
-from .binary import clamp, clip, lerp, maximum, minimum, pow, where
-from .elementwise import (
-    abs,
-    acos,
-    acosh,
-    asin,
-    asinh,
-    atan,
-    atanh,
-    cos,
-    cosh,
-    erf,
-    erfc,
-    exp,
-    exp2,
-    expm1,
-    log,
-    log1p,
-    log2,
-    log10,
-    reciprocal,
-    rsqrt,
-    sign,
-    sin,
-    sinh,
-    sqrt,
-    square,
-    tan,
-)
-from .layers import linear, linear_relu, log_softmax, softmax
-from .losses import cross_entropy, nll_loss
-from .pointwise_losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    huber_loss,
-    l1_loss,
-    mse_loss,
-    smooth_l1_loss,
-)
-from .shape import cat, chunk, concatenate, gather, pad, split, stack
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "relu",
-    "tanh",
-    "sigmoid",
-    "leaky_relu",
-    "elu",
-    "selu",
-    "celu",
-    "gelu",
-    "silu",
-    "mish",
-    "softplus",
-    "softsign",
-    "hardtanh",
-    "relu6",
-    "hardsigmoid",
-    "hardswish",
-    "logsigmoid",
-    "softmin",
-    "exp",
-    "log",
-    "abs",
-    "sign",
-    "sqrt",
-    "rsqrt",
-    "square",
-    "reciprocal",
-    "exp2",
-    "log2",
-    "log10",
-    "log1p",
-    "expm1",
-    "erf",
-    "erfc",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "clamp",
-    "clip",
-    "maximum",
-    "minimum",
-    "where",
-    "lerp",
-    "pow",
-    "softmax",
-    "log_softmax",
-    "linear",
-    "linear_relu",
-    "cross_entropy",
-    "nll_loss",
-    "mse_loss",
-    "l1_loss",
-    "huber_loss",
-    "smooth_l1_loss",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cat",
-    "concatenate",
-    "stack",
-    "split",
-    "chunk",
-    "gather",
-    "pad",
-]
+# Each family module's own ``__all__`` is the list of its public names: this package
+# re-exports them all, so adding a function touches its module and nothing here.
+from . import (
+    activations,
+    binary,
+    elementwise,
+    layers,
+    losses,
+    pointwise_losses,
+    shape,
+)
+from .activations import *  # noqa: F403
+from .binary import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .pointwise_losses import *  # noqa: F403
+from .shape import *  # noqa: F403
+
+__all__: list[str] = []
+__all__ += activations.__all__
+__all__ += binary.__all__
+__all__ += elementwise.__all__
+__all__ += layers.__all__
+__all__ += losses.__all__
+__all__ += pointwise_losses.__all__
+__all__ += shape.__all__
+
+if TYPE_CHECKING:
+    from ..engine.tensor import Tensor
+
+    def __getattr__(name: str) -> Callable[[Tensor], Tensor]:
+        """The functions ``elementwise`` makes from Tensor methods, for type checkers."""
+        ...

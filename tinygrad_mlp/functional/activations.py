@@ -1,4 +1,6 @@
-"""Activation functions under torch's names: each applies one op and states its derivative.
+"""Activation functions with parameters under torch's names: each applies one op and states
+its derivative. Those of the tensor alone (relu, tanh, sigmoid, selu, ...) are made from
+their Tensor methods in ``elementwise``.
 
 At a kink each states its derivative: relu'(0) = 0, leaky_relu'(0) = slope, elu'(0) =
 alpha, hardtanh' = 0 at both bounds, hardsigmoid'(+-3) = 0 (torch's choices, all), and
@@ -11,52 +13,14 @@ from .. import ops
 from ..engine.tensor import Tensor
 
 __all__ = [
-    "relu",
-    "tanh",
-    "sigmoid",
     "leaky_relu",
     "elu",
-    "selu",
     "celu",
     "gelu",
-    "silu",
-    "mish",
     "softplus",
-    "softsign",
     "hardtanh",
-    "relu6",
-    "hardsigmoid",
-    "hardswish",
-    "logsigmoid",
     "softmin",
 ]
-
-
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0) elementwise; the derivative at 0 is 0.
-
-    >>> F.relu(Tensor(np.array([-1.0, 2.0]))).numpy()
-    array([0., 2.])
-    """
-    return ops.ReLU.apply(x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    """tanh(x) elementwise; d/dx = 1 - tanh(x)^2.
-
-    >>> F.tanh(Tensor(np.array([0.0]))).numpy()
-    array([0.])
-    """
-    return ops.Tanh.apply(x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + e^-x) elementwise, finite for any x; d/dx = s (1 - s).
-
-    >>> F.sigmoid(Tensor(np.array([0.0]))).numpy()
-    array([0.5])
-    """
-    return ops.Sigmoid.apply(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -77,16 +41,6 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     array([-1.,  2.])
     """
     return ops.ELU.apply(x, alpha=alpha)
-
-
-def selu(x: Tensor) -> Tensor:
-    """scale * elu(x, alpha), alpha = 1.6732..., scale = 1.0507... (self-normalising);
-    d/dx = scale for x > 0, else scale alpha e^x (scale * alpha at 0, as torch).
-
-    >>> F.selu(Tensor(np.array([1.0]))).numpy()
-    array([1.05070099])
-    """
-    return ops.ELU.apply(x, alpha=ops.SELU_ALPHA, scale=ops.SELU_SCALE)
 
 
 def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
@@ -110,24 +64,6 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return ops.GELU.apply(x, approximate=approximate)
 
 
-def silu(x: Tensor) -> Tensor:
-    """x sigmoid(x) (swish); d/dx = s (1 + x (1 - s)), s = sigmoid(x).
-
-    >>> F.silu(Tensor(np.array([0.0, 1e3]))).numpy()
-    array([   0., 1000.])
-    """
-    return ops.SiLU.apply(x)
-
-
-def mish(x: Tensor) -> Tensor:
-    """x tanh(softplus(x)); d/dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2).
-
-    >>> F.mish(Tensor(np.array([0.0, 1e3]))).numpy()
-    array([   0., 1000.])
-    """
-    return ops.Mish.apply(x)
-
-
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch's switch);
     d/dx = sigmoid(beta x), and 1 past the threshold. Computed as max(z, 0) +
@@ -139,15 +75,6 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return ops.Softplus.apply(x, beta=beta, threshold=threshold)
 
 
-def softsign(x: Tensor) -> Tensor:
-    """x / (1 + |x|); d/dx = 1 / (1 + |x|)^2.
-
-    >>> F.softsign(Tensor(np.array([-1.0, 3.0]))).numpy()
-    array([-0.5 ,  0.75])
-    """
-    return ops.Softsign.apply(x)
-
-
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """clip(x, min_val, max_val); d/dx = 1 strictly inside, 0 outside and at both bounds
     (torch's hardtanh_backward; clamp, by contrast, passes the gradient at its bounds).
@@ -156,43 +83,6 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     array([-1. ,  0.5,  1. ])
     """
     return ops.Hardtanh.apply(x, min_val=min_val, max_val=max_val)
-
-
-def relu6(x: Tensor) -> Tensor:
-    """min(max(x, 0), 6) = hardtanh(x, 0, 6), as torch; d/dx = 1 on (0, 6), 0 at 0 and 6.
-
-    >>> F.relu6(Tensor(np.array([-1.0, 3.0, 9.0]))).numpy()
-    array([0., 3., 6.])
-    """
-    return ops.Hardtanh.apply(x, min_val=0.0, max_val=6.0)
-
-
-def hardsigmoid(x: Tensor) -> Tensor:
-    """min(max(x + 3, 0), 6) / 6; d/dx = 1/6 on (-3, 3), else 0 (0 at +-3, as torch).
-
-    >>> F.hardsigmoid(Tensor(np.array([-4.0, 0.0, 4.0]))).numpy()
-    array([0. , 0.5, 1. ])
-    """
-    return ops.Hardsigmoid.apply(x)
-
-
-def hardswish(x: Tensor) -> Tensor:
-    """x * hardsigmoid(x); d/dx = 0 below -3, x/3 + 1/2 on [-3, 3], 1 above: -1/2 at -3
-    and 3/2 at 3 (torch's convention takes the middle branch at both kinks).
-
-    >>> F.hardswish(Tensor(np.array([-4.0, 0.0, 4.0]))).numpy()
-    array([-0.,  0.,  4.])
-    """
-    return ops.Hardswish.apply(x)
-
-
-def logsigmoid(x: Tensor) -> Tensor:
-    """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), finite for any x; d/dx = sigmoid(-x).
-
-    >>> F.logsigmoid(Tensor(np.array([-1e3, 0.0]))).numpy()
-    array([-1.00000000e+03, -6.93147181e-01])
-    """
-    return ops.LogSigmoid.apply(x)
 
 
 def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:

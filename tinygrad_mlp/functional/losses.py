@@ -36,7 +36,7 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         labels = t.astype(np.uintp)
         if ops.Op._tracer is not None:  # tm.jit: the labels are converted from `t`
             ops.Op._tracer.converted(labels, t)
-        if batch and labels.max() >= classes:
+        if batch and np.maximum.reduce(labels) >= classes:  # labels.max(), minus a wrapper
             signed = t.astype(np.int64)
             bad = signed[(signed < 0) | (signed >= classes)][0]
             raise ValueError(

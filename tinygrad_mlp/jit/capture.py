@@ -53,6 +53,7 @@ class Tracer:
         self.marked: list[tuple[Tensor, type]] = []
         self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
         self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
+        self.opts: list[Any] = []  # the optimizers whose step() this trace recorded
         for a in self.args:
             if isinstance(a, Tensor):
                 self.mark(a)
@@ -230,6 +231,12 @@ class Tracer:
             params = tuple(self._target(p) for p in opt.params)
             self.trace.records.append(StepRec(opt, params))
             self.trace.keep.append(opt)
+            self.opts.append(opt)
+
+    def in_optimizer_step(self) -> bool:
+        """A recorded optimizer's step is running (Optimizer._stepping): its Python reads
+        of .data and .grad are repeated on replay, which calls that step itself."""
+        return self.mine() and any(o._stepping for o in self.opts)
 
     def _target(self, p: Tensor) -> Ref:
         i = self.arg_of.get(id(p))

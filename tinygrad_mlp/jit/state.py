@@ -26,7 +26,7 @@ class Snapshot:
     """Copies of the tensors' data and grads, the optimizers' state, the generators' state."""
 
     tensors: list[tuple[Tensor, np.ndarray, np.ndarray, Any, np.ndarray | None]]
-    opts: list[tuple[Any, list[dict[str, Any]]]]
+    opts: list[tuple[Any, list[dict[str, Any]], dict[str, Any]]]
     rngs: list[tuple[np.random.Generator, dict[str, Any]]]
 
 
@@ -56,7 +56,7 @@ def take(tensors: list[Tensor], opts: list[Any], rngs: list[Any]) -> Snapshot:
     """Copies of everything a replay of the step may change."""
     return Snapshot(
         [(t, t.data, t.data.copy(), t.grad, _grad_copy(t.grad)) for t in tensors],
-        [(o, [{k: _copy(v) for k, v in s.items()} for s in o.state]) for o in opts],
+        [(o, [{k: _copy(v) for k, v in s.items()} for s in o.state], _attrs(o)) for o in opts],
         [(g, g.bit_generator.state) for g in rngs],
     )
 
@@ -66,7 +66,7 @@ def look(tensors: list[Tensor], opts: list[Any], rngs: list[Any]) -> Snapshot:
     once (after a replay), never to restore from."""
     return Snapshot(
         [(t, t.data, t.data, t.grad, _grad_view(t.grad)) for t in tensors],
-        [(o, [dict(s) for s in o.state]) for o in opts],
+        [(o, [dict(s) for s in o.state], {}) for o in opts],  # attributes: not compared
         [(g, g.bit_generator.state) for g in rngs],
     )
 
@@ -79,6 +79,38 @@ def _copy(v: Any) -> Any:
     return v.copy() if isinstance(v, np.ndarray) else v
 
 
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(v: Any) -> Any:
+    """A copy of numbers, strings, arrays and lists, tuples, dicts of them; else _NotPlain."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic)):
+        return v
+    if type(v) in (list, tuple):
+        return type(v)(_plain(i) for i in v)
+    if type(v) is dict:
+        return {k: _plain(i) for k, i in v.items()}
+    raise _NotPlain
+
+
+def _attrs(opt: Any) -> dict[str, Any]:
+    """Copies of an optimizer's plain attributes besides params and state: a user's
+    optimizer may keep a step counter or buffers there, which its step (replayed by
+    calling it) advances; restoring them keeps a verifying call from advancing them twice.
+    Attributes holding other objects (a model, a Tensor) are left alone."""
+    out = {}
+    for k, v in vars(opt).items():
+        if k not in ("params", "state"):
+            try:
+                out[k] = _plain(v)
+            except _NotPlain:
+                pass
+    return out
+
+
 def restore(snap: Snapshot) -> None:
     """Put everything back as it was when ``snap`` was taken (the same array objects)."""
     for t, data, values, grad, grad_values in snap.tensors:
@@ -89,10 +121,12 @@ def restore(snap: Snapshot) -> None:
         if isinstance(grad, np.ndarray) and grad_values is not None:
             with restoring([grad]):
                 np.copyto(grad, grad_values)
-    for o, states in snap.opts:
+    for o, states, attrs in snap.opts:
         for s, saved in zip(o.state, states, strict=True):
             s.clear()
             s.update({k: _copy(v) for k, v in saved.items()})
+        for k, v in attrs.items():
+            setattr(o, k, _plain(v))
     for g, st in snap.rngs:
         g.bit_generator.state = st
 
@@ -107,7 +141,7 @@ def compare(a: Snapshot, b: Snapshot) -> str:
             return f"the data of {what}"
         if not _same_grad(gx, gy):
             return f"the grad of {what}"
-    for (o, sa), (_, sb) in zip(a.opts, b.opts, strict=True):
+    for (o, sa, _), (_, sb, _) in zip(a.opts, b.opts, strict=True):
         for i, (before, after) in enumerate(zip(sa, sb, strict=True)):
             if before.keys() != after.keys() or any(not _same(before[k], after[k]) for k in before):
                 return f"the state of {type(o).__name__} for its parameter {i}"

@@ -7,7 +7,7 @@ Adam's step count) are read when it runs, exactly as eagerly. The one shortcut, 
 plain rule W -= lr g (no momentum, no weight decay), is ``flat_sgd``: when the trace
 made every parameter's gradient a view into one array, lr * g is one multiplication for
 all of them (elementwise: the same bits as SGD's per-parameter ``np.multiply``), then one
-subtraction per parameter, as ``SGD._update`` does.
+subtraction per parameter, as ``SGD.update`` does.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import relock, unlock
+from ..engine.saved import writing
 from ..engine.tensor import Tensor
 from ..optim import SGD
 from ..optim.base import zero_grad_of
@@ -69,14 +69,11 @@ def flat_sgd(opt: SGD, flat: Flat) -> Kernel:
         if not all(map(is_, map(_grad, params), views)):
             return step()
         # as SGD.step: arrays a live graph holds are unlocked, their versions bumped
-        unlocked = unlock(map(_data, params))
-        try:
+        with writing(map(_data, params)):
             multiply(flat_g, lr, out=flat_b)
             for p, b in steps:
                 data = p.data
                 data -= b  # in place, as SGD's own p.data -= buf
-        finally:
-            relock(unlocked)
 
     return run
 

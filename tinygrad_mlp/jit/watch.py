@@ -6,6 +6,8 @@ holds). Reading a value from code outside this package (``.item()``, ``float(t)`
 t``, ``.numpy()``, ``.data``, ``.grad``) or writing one (``.data = ...``, ``.grad = ...``)
 raises a ``JitError`` at that line: a replay runs no Python, so it could not
 repeat what the step does with it. ``p.grad = None`` is recorded as ``zero_grad``.
+The exception is an optimizer's ``step`` (a user's own, through ``Optimizer.step``'s
+template): the replay calls that step, so it may read ``.data`` and ``.grad``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ def _inside_package(depth: int) -> bool:
     return name == "tinygrad_mlp" or name.startswith("tinygrad_mlp.")
 
 
+def _allowed(depth: int) -> bool:
+    """A read from this package, or from an optimizer's own step (replayed by calling it)."""
+    if _inside_package(depth + 1):
+        return True
+    tracer = Op._tracer
+    return tracer is not None and tracer.in_optimizer_step()
+
+
 def _value_read(what: str) -> JitError:
     return JitError(
         f"jit: {what} inside a jitted step reads a tensor's value in Python; a replay runs "
@@ -49,12 +59,13 @@ class Guarded:
     __slots__ = ()
 
     def _get_data(self) -> np.ndarray:
-        if not _inside_package(1):
+        if not _allowed(1):
             raise _value_read(".data")
         return _DATA.__get__(self, Tensor)
 
     def _set_data(self, value: np.ndarray) -> None:
-        if not _inside_package(1):
+        # the same array back is no rebinding: what ``p.data -= x`` does after writing
+        if value is not _DATA.__get__(self, Tensor) and not _inside_package(1):
             raise JitError(
                 "jit: a jitted step must not rebind .data (a replay would not repeat it); "
                 "update parameters with an optimizer, or do it outside the step"
@@ -62,7 +73,7 @@ class Guarded:
         _DATA.__set__(self, value)
 
     def _get_grad(self) -> Any:
-        if not _inside_package(1):
+        if not _allowed(1):
             raise JitError(
                 "jit: reading .grad inside a jitted step (to clip or edit it, say) cannot be "
                 "replayed: the replay runs no Python, and an in-place change to the array "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import is_not
 from typing import Any
 
 import numpy as np
@@ -100,9 +101,7 @@ class Sequential(Module):
     def _current_plan(self) -> list[tuple[Module, bool]]:
         """The fused plan of the layers as they are now (recomputed when one was replaced)."""
         layers = self.layers
-        if len(layers) != len(self._planned) or any(
-            a is not b for a, b in zip(layers, self._planned, strict=True)
-        ):
+        if len(layers) != len(self._planned) or any(map(is_not, layers, self._planned)):
             self._plan = self._fuse(layers)
             self._planned = tuple(layers)
         return self._plan

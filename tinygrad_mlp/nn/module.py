@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import relock, unlock
+from ..engine.saved import writing
 from ..engine.tensor import Tensor
 from ..optim.base import zero_grad_of
 from ..utils.state import checked_arrays
@@ -89,9 +89,6 @@ class Module:
         own = dict(self.named_parameters())
         arrays = checked_arrays({n: (p.shape, p.dtype) for n, p in own.items()}, state)
         # a parameter a live graph saved is read-only: made writeable, its version bumped
-        unlocked = unlock(p.data for p in own.values())
-        try:
+        with writing(p.data for p in own.values()):
             for name, p in own.items():
                 p.data[...] = arrays[name]
-        finally:
-            relock(unlocked)

@@ -6,7 +6,7 @@
 - ``activation_smooth``: softplus, logsigmoid, silu, mish, gelu;
 - ``elementwise``, ``trig``: unary math (abs, sqrt, log1p, erf, ...; sin, asinh, ...);
 - ``binary``: maximum, minimum, where, clamp, lerp, tensor ** tensor;
-- ``reduce``: sum, max, min, prod, var, std, logsumexp, cumsum;
+- ``reduce``: sum, max, min, var, std, logsumexp, cumsum; ``product``: prod, exact at zeros;
 - ``shape``: reshape, transpose, broadcast_to, cat, crop, pad, flip, repeat;
 - ``index``: x[index] (gather too) and its adjoint, the scatter-add of a gradient;
 - ``nn``: softmax, log-softmax, fused linear and linear+ReLU;
@@ -16,134 +16,51 @@
 How to write one: ``base`` states the contract; ``docs/ops.md`` walks through it.
 """
 
-from .activation import (
-    ELU,
-    SELU_ALPHA,
-    SELU_SCALE,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    LeakyReLU,
-    ReLU,
-    Sigmoid,
-    Softsign,
-    Tanh,
+# Each family module's own ``__all__`` is the list of its public names: this package
+# re-exports them all, so adding an op touches its module and nothing here.
+from . import (
+    activation,
+    activation_smooth,
+    base,
+    bce,
+    binary,
+    elementwise,
+    index,
+    loss,
+    math,
+    nn,
+    product,
+    reduce,
+    shape,
+    trig,
 )
-from .activation_smooth import GELU, LogSigmoid, Mish, SiLU, Softplus
-from .base import Op, call, reduced_count
-from .bce import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
-from .binary import Clamp, ClampTensor, Lerp, Maximum, Minimum, Power, Where
-from .elementwise import (
-    Abs,
-    Erf,
-    Erfc,
-    Exp2,
-    Expm1,
-    Log1p,
-    Log2,
-    Log10,
-    Reciprocal,
-    Rsqrt,
-    Sign,
-    Sqrt,
-    Square,
-)
-from .index import Index, ScatterAdd, gather_index, plain_index
-from .loss import CrossEntropy, CrossEntropyGrad
-from .math import Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sub
-from .nn import Linear, LinearReLU, LogSoftmax, Softmax
-from .reduce import CumSum, LogSumExp, Max, Min, Prod, ProdOthers, Std, Sum, Var
-from .shape import BroadcastTo, Cat, Crop, Flip, Pad, Repeat, Reshape, Transpose
-from .trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh, Tan
+from .activation import *  # noqa: F403
+from .activation_smooth import *  # noqa: F403
+from .base import *  # noqa: F403
+from .bce import *  # noqa: F403
+from .binary import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .index import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .math import *  # noqa: F403
+from .nn import *  # noqa: F403
+from .product import *  # noqa: F403
+from .reduce import *  # noqa: F403
+from .shape import *  # noqa: F403
+from .trig import *  # noqa: F403
 
-__all__ = [
-    "Op",
-    "call",
-    "reduced_count",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Pow",
-    "Cast",
-    "Neg",
-    "Exp",
-    "Log",
-    "ReLU",
-    "Tanh",
-    "Sigmoid",
-    "LeakyReLU",
-    "ELU",
-    "SELU_ALPHA",
-    "SELU_SCALE",
-    "Hardtanh",
-    "Hardsigmoid",
-    "Hardswish",
-    "Softsign",
-    "Softplus",
-    "LogSigmoid",
-    "SiLU",
-    "Mish",
-    "GELU",
-    "Abs",
-    "Sign",
-    "Sqrt",
-    "Rsqrt",
-    "Square",
-    "Reciprocal",
-    "Exp2",
-    "Log2",
-    "Log10",
-    "Log1p",
-    "Expm1",
-    "Erf",
-    "Erfc",
-    "Sin",
-    "Cos",
-    "Tan",
-    "Asin",
-    "Acos",
-    "Atan",
-    "Sinh",
-    "Cosh",
-    "Asinh",
-    "Acosh",
-    "Atanh",
-    "Maximum",
-    "Minimum",
-    "Where",
-    "Clamp",
-    "ClampTensor",
-    "Lerp",
-    "Power",
-    "MatMul",
-    "Sum",
-    "Max",
-    "Min",
-    "Prod",
-    "ProdOthers",
-    "Var",
-    "Std",
-    "LogSumExp",
-    "CumSum",
-    "Reshape",
-    "Transpose",
-    "BroadcastTo",
-    "Cat",
-    "Crop",
-    "Pad",
-    "Flip",
-    "Repeat",
-    "Index",
-    "ScatterAdd",
-    "plain_index",
-    "gather_index",
-    "Softmax",
-    "LogSoftmax",
-    "Linear",
-    "LinearReLU",
-    "CrossEntropy",
-    "CrossEntropyGrad",
-    "BinaryCrossEntropy",
-    "BinaryCrossEntropyWithLogits",
-]
+__all__: list[str] = []
+__all__ += base.__all__
+__all__ += math.__all__
+__all__ += activation.__all__
+__all__ += activation_smooth.__all__
+__all__ += elementwise.__all__
+__all__ += trig.__all__
+__all__ += binary.__all__
+__all__ += reduce.__all__
+__all__ += product.__all__
+__all__ += shape.__all__
+__all__ += index.__all__
+__all__ += nn.__all__
+__all__ += loss.__all__
+__all__ += bce.__all__

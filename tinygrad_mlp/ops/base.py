@@ -146,10 +146,13 @@ def call(op: type[Op], *args: Grad, **attrs: Any) -> Grad:
         >>> call(Exp, np.zeros(2))
         array([1., 1.])
     """
-    if any(isinstance(a, Tensor) for a in args):
-        lifted = [a if isinstance(a, Tensor) else Tensor._make(np.asarray(a), False) for a in args]
-        return op.apply(*lifted, **attrs)
-    return op().forward(*args, **attrs)
+    for a in args:  # a loop, not any(generator): this runs in every CrossEntropy backward
+        if isinstance(a, Tensor):
+            break
+    else:
+        return op().forward(*args, **attrs)
+    lifted = [a if isinstance(a, Tensor) else Tensor._make(np.asarray(a), False) for a in args]
+    return op.apply(*lifted, **attrs)
 
 
 def data_of(x: Grad) -> np.ndarray:

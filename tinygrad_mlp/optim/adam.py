@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
-from ..ops.base import Op
 from .base import Optimizer, hyper_number
 
 __all__ = ["Adam"]
@@ -80,18 +78,8 @@ class Adam(Optimizer):
         """(beta1, beta2), the decay rates of the two moment estimates."""
         return self.beta1, self.beta2
 
-    def step(self) -> None:
+    def update(self) -> None:
         """One Adam update of every parameter with a gradient (see the class docstring)."""
-        if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
-            Op._tracer.optimizer_step(self)
-        # a parameter a live graph saved is read-only: made writeable, its version bumped
-        unlocked = unlock(p.data for p in self.params)
-        try:
-            self._update()
-        finally:
-            relock(unlocked)
-
-    def _update(self) -> None:
         lr, b1, b2, eps, wd = self.lr, self.beta1, self.beta2, self.eps, self.weight_decay
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
             g = self._grad(i, p)

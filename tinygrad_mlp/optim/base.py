@@ -1,13 +1,24 @@
-"""The optimizer base: parameters, zero_grad, and state dicts that resume bit for bit."""
+"""The optimizer base: parameters, the template ``step``, zero_grad, state dicts.
+
+``Optimizer.step`` is a template: it tells ``tm.jit`` that a step ran (the tracer hook),
+then runs the subclass's ``update`` inside ``engine.saved.writing`` over the parameters'
+data, so a parameter a live graph saved can be written and the graph's backward then
+refuses (torch's "modified by an in-place operation" error). A subclass that overrides
+``step`` itself, the torch way, has its ``step`` wrapped in the same two protocols when the
+class is defined (``__init_subclass__``), so a hand-written optimizer gets both for free.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from ..engine.grad_mode import enable_grad
+from ..engine.saved import writing
 from ..engine.tensor import Tensor
 from ..ops.base import Op
 
@@ -49,16 +60,72 @@ def zero_grad_of(p: Tensor, set_to_none: bool) -> None:
         p.grad = np.zeros_like(p.data)
 
 
+def _sanctioned(opt: Optimizer, body: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``body`` as ``opt``'s step: the jit's hook, then ``body`` inside ``writing``.
+
+    A step called from inside a step of the same optimizer (``super().step()`` in an
+    overriding ``step``) runs ``body`` alone: the hook and the version bump happen once.
+    """
+    if opt._stepping:
+        return body(*args, **kwargs)
+    tracer = Op._tracer
+    if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+        tracer.optimizer_step(opt)
+    opt._stepping = True
+    try:
+        # a parameter a live graph saved is read-only: made writeable, its version bumped
+        with writing(p.data for p in opt.params):
+            return body(*args, **kwargs)
+    finally:
+        opt._stepping = False
+
+
+def _wrap_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A subclass's own ``step`` (written the torch way) run through ``_sanctioned``."""
+
+    @functools.wraps(step)
+    def wrapped(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        return _sanctioned(self, step, self, *args, **kwargs)
+
+    wrapped.__dict__["_sanctioned"] = True
+    return wrapped
+
+
 class Optimizer:
     """Holds the parameters; ``step`` updates their data in place from their ``grad``.
 
+    A new optimizer subclasses this and writes its arithmetic in ``update`` (called by the
+    template ``step``: the jit's hook, then ``update`` inside ``engine.saved.writing``), or
+    overrides ``step`` as in torch, which is then wrapped in the same protocols. Either way
+    ``p.data -= ...`` works while a graph holds ``p``, and that graph's backward refuses.
     Subclasses name their hyperparameters in ``HYPER`` and their per-parameter buffers in
     ``BUFFERS``; the state dict is ``{"type", *HYPER, "n_params", "state": {"i": {...}}}``
-    with one entry per parameter index that has state.
+    with one entry per parameter index that has state (``self.state[i]``, a dict).
+
+    Example (the torch way; defining ``update(self)`` with the same loop works too)::
+
+        >>> class Plain(tm.optim.Optimizer):
+        ...     def __init__(self, params, lr):
+        ...         super().__init__(params)
+        ...         self.lr = lr
+        ...     def step(self):
+        ...         for p in self.params:
+        ...             if p.grad is not None:
+        ...                 p.data -= self.lr * p.grad
+        >>> w = Tensor(np.array([1.0]), requires_grad=True)
+        >>> (w * w).sum().backward(); Plain([w], lr=0.25).step(); w.data
+        array([0.5])
     """
 
     HYPER: tuple[str, ...] = ()
     BUFFERS: tuple[str, ...] = ()
+    _stepping = False  # True while this optimizer's step runs (see _sanctioned)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("step")
+        if callable(own) and not getattr(own, "_sanctioned", False):
+            cls.step = _wrap_step(own)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Tensor]) -> None:
         self.params = list(params)
@@ -103,12 +170,37 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""
+        if set_to_none and Op._tracer is None:  # the common case, one loop without calls
+            for p in self.params:
+                p.grad = None
+            return
         for p in self.params:
             zero_grad_of(p, set_to_none)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place."""
-        raise NotImplementedError
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, in place; return ``closure()``'s loss.
+
+        The template: the jit's hook, then ``self.update()`` inside ``writing`` over the
+        parameters' data. ``closure`` (torch's: it recomputes the loss and its gradients)
+        runs first, with grad mode on; without one, ``step`` returns None.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        if self._stepping or Op._tracer is not None:  # nested in a step, or traced by tm.jit
+            _sanctioned(self, self.update)
+        else:  # the common case, kept short: it runs on every training step
+            with writing(p.data for p in self.params):
+                self.update()
+        return loss
+
+    def update(self) -> None:
+        """The subclass's arithmetic: write ``p.data`` in place from ``p.grad``."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: an optimizer defines update() (called by the template "
+            "step()) or overrides step()"
+        )
 
     def _set_hyper(self, values: Mapping[str, Any]) -> None:
         raise NotImplementedError
@@ -163,24 +255,30 @@ class Optimizer:
         for key, entry in buffers.items():
             if not (isinstance(key, str) and key.isdigit() and int(key) < len(self.params)):
                 raise KeyError(f"{who}: state key {key!r} is not a parameter index")
-            p = self.params[int(key)]
-            if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
-                got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
-                raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
-            for name in self.BUFFERS:
-                value = entry[name]
-                if name == "step":
-                    n = int(value)
-                    if n < 1 or n != value:
-                        raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
-                    new[int(key)][name] = n
-                    continue
-                arr = np.asarray(value)
-                if arr.shape != p.shape or arr.dtype != p.dtype:
-                    raise ValueError(
-                        f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
-                        f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
-                    )
-                new[int(key)][name] = arr.copy()
+            new[int(key)] = self._checked_buffers(who, key, entry)
         self._set_hyper(hyper)
         self.state = new
+
+    def _checked_buffers(self, who: str, key: str, entry: Any) -> dict[str, Any]:
+        """Parameter ``key``'s buffers from a state dict, checked and copied."""
+        p = self.params[int(key)]
+        if not isinstance(entry, Mapping) or set(entry) != set(self.BUFFERS):
+            got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
+            raise KeyError(f"{who}: state[{key!r}] must hold {sorted(self.BUFFERS)}, got {got}")
+        out: dict[str, Any] = {}
+        for name in self.BUFFERS:
+            value = entry[name]
+            if name == "step":
+                n = int(value)
+                if n < 1 or n != value:
+                    raise ValueError(f"{who}: state[{key!r}]['step'] must be >= 1, got {value}")
+                out[name] = n
+                continue
+            arr = np.asarray(value)
+            if arr.shape != p.shape or arr.dtype != p.dtype:
+                raise ValueError(
+                    f"{who}: state[{key!r}][{name!r}] has shape {arr.shape} and dtype "
+                    f"{arr.dtype}, parameter {key} has {p.shape} and {p.dtype}"
+                )
+            out[name] = arr.copy()
+        return out

@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import relock, unlock
 from ..engine.tensor import Tensor
-from ..ops.base import Op
 from .base import Optimizer, hyper_number
 
 __all__ = ["SGD"]
@@ -64,18 +62,8 @@ class SGD(Optimizer):
             nesterov,
         )
 
-    def step(self) -> None:
+    def update(self) -> None:
         """One update of every parameter with a gradient (see the class docstring)."""
-        if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
-            Op._tracer.optimizer_step(self)
-        # a parameter a live graph saved is read-only: made writeable, its version bumped
-        unlocked = unlock(p.data for p in self.params)
-        try:
-            self._update()
-        finally:
-            relock(unlocked)
-
-    def _update(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         scratch = self._scratch
         for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .value import Value, _float, dot, vsum
+from .numbers import as_float
+from .value import Value, dot, vsum
 
 __all__ = ["log_softmax", "softmax", "cross_entropy"]
 
@@ -80,7 +81,7 @@ def _sample_loss(z: list[Value], target: Any, where: str) -> Value:
             f"cross_entropy: target{where} must be an int label or {k} probabilities, "
             f"got {type(target).__name__}"
         )
-    t = [_float(v, "cross_entropy target") for v in target]
+    t = [as_float(v, "cross_entropy target") for v in target]
     if len(t) != k:
         raise ValueError(
             f"cross_entropy: probability target{where} has {len(t)} entries, logits have {k}"

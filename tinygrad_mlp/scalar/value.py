@@ -21,6 +21,8 @@ from typing import TypeAlias
 
 from .activations import ScalarActivations
 from .elementwise import ScalarMath
+from .numbers import as_float as _float
+from .numbers import power as _power
 
 __all__ = ["Value", "dot", "vsum"]
 
@@ -29,21 +31,6 @@ Operand: TypeAlias = "Value | int | float"
 
 _ids = itertools.count()  # creation order: parents always get smaller numbers than children
 _order_key = attrgetter("_order")
-
-
-def _float(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        try:  # numpy scalars and 0-d arrays of a real dtype
-            import numpy as np
-
-            if isinstance(x, (np.floating, np.integer)) or (
-                isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
-            ):
-                return float(x)
-        except ImportError:  # pragma: no cover - numpy is a dependency
-            pass
-        raise TypeError(f"{what}: expected a real number, got {type(x).__name__}")
-    return float(x)
 
 
 class Value(ScalarMath, ScalarActivations):
@@ -243,18 +230,6 @@ class Value(ScalarMath, ScalarActivations):
             if g:
                 for p, d in zip(v._prev, v._local, strict=False):  # equal by construction
                     p.grad += d * g
-
-
-def _power(x: float, n: float) -> float:
-    try:
-        y = x**n
-    except ZeroDivisionError:
-        raise ValueError(f"Value **: 0.0 ** {n!r} is undefined (negative power of zero)") from None
-    except OverflowError:
-        raise OverflowError(f"Value **: {x!r} ** {n!r} overflows float64") from None
-    if type(y) is complex:
-        raise ValueError(f"Value **: {x!r} ** {n!r} is not real (negative base, fractional power)")
-    return float(y)
 
 
 def vsum(values: Iterable[Operand]) -> Value:

@@ -37,12 +37,18 @@ from typing import Any
 import numpy as np
 from hypothesis import reject
 
-from .program_ops import OPS_BY_NAME
-from .programs import MARGIN, Program, namespace
+from .program_reference import (
+    BOUND,
+    Margins,
+    admissible,
+    as_float64,
+    torch_available,
+    torch_reference,
+)
+from .programs import Program, namespace
 
 __all__ = ["check_program", "run_checks", "torch_available", "BOUND"]
 
-BOUND = 1e2  # values larger than this (or non-finite) make a program rejected
 TORCH_TOL = 1e-8
 FD_STEP, FD_TOL = 1e-6, 1e-5
 HVP_STEP, HVP_TOL = 1e-5, 1e-4
@@ -57,74 +63,6 @@ TORCH_TOL_BY_OP = {"hardsigmoid": 1e-6, "celu": 1e-6}
 # second order against differences of the gradient only (HVP_TOL), not against torch.
 TORCH_HVP_TOL_BY_OP = {"bce": np.inf}
 SAME_TOL = 1e-14
-
-
-def torch_available() -> bool:
-    """True when torch imports (the differential checks run; otherwise FD only)."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _numpy(t: Any) -> np.ndarray:
-    """A Tensor's (tinygrad_mlp's or torch's) or an array's values as float64 numpy."""
-    if hasattr(t, "detach"):
-        return np.asarray(t.detach().numpy(), dtype=np.float64)
-    return np.asarray(t, dtype=np.float64)
-
-
-class _Margins:
-    """The hook a program calls before each op: how close it came to a kink, how large."""
-
-    def __init__(self) -> None:
-        self.closest = np.inf
-        self.bounded = True
-
-    def __call__(self, name: str, *operands: Any) -> None:
-        arrays = [_numpy(o) for o in operands]
-        self.bounded = self.bounded and all(
-            bool(np.all(np.abs(a) <= BOUND)) for a in arrays  # False for NaN too
-        )
-        margin = OPS_BY_NAME[name].margin
-        if margin is not None:
-            self.closest = min(self.closest, margin(*arrays))
-
-
-def _admissible(values: list[np.ndarray], margins: _Margins) -> bool:
-    return margins.closest >= MARGIN and margins.bounded and all(
-        bool(np.all(np.abs(v) <= BOUND)) for v in values
-    )
-
-
-def _torch_run(p: Program, v: list[np.ndarray]) -> dict[str, Any]:
-    import torch
-
-    ns = namespace("torch")
-    margins = _Margins()
-    fn = p.function(ns, margins)
-    xs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in p.leaves]
-    out = fn(*xs)
-    if not _admissible([_numpy(out)], margins):
-        reject()
-    gs = torch.autograd.grad(out, xs, create_graph=True, allow_unused=True)
-    s = sum(((g * torch.tensor(vi)).sum() for g, vi in zip(gs, v, strict=True) if g is not None),
-            torch.zeros((), dtype=torch.float64))
-    hv: list[np.ndarray] | None = [np.zeros_like(x) for x in p.leaves]
-    if s.requires_grad:
-        try:
-            hs = torch.autograd.grad(s, xs, allow_unused=True)
-        except RuntimeError as exc:  # torch lacks some double backwards (hardsigmoid's)
-            if "not implemented" not in str(exc):
-                raise
-            hv = None  # second order then checked against differences only
-        else:
-            hv = [np.zeros_like(x) if h is None else h.detach().numpy(force=True)
-                  for h, x in zip(hs, p.leaves, strict=True)]
-    grads = [np.zeros_like(x) if g is None else g.detach().numpy(force=True)
-             for g, x in zip(gs, p.leaves, strict=True)]
-    return {"out": float(out.detach()), "grads": grads, "hv": hv}
 
 
 def _fail(p: Program, what: str, got: Any, want: Any) -> AssertionError:
@@ -185,23 +123,15 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
         ...             (Line("v0", "x0 * x1", "mul", ("x0", "x1")), Line("out", "v0.sum()")))
         >>> check_program(p, use_torch=False)
     """
-    import tinygrad_mlp as tm
     from tinygrad_mlp import Tensor
 
     rng = np.random.default_rng(rng_seed)
     v = [rng.standard_normal(x.shape) for x in p.leaves]
     use_torch = torch_available() if use_torch is None else use_torch
-    ref, refused = None, None
-    if use_torch:
-        try:
-            ref = _torch_run(p, v)
-        except Exception as exc:  # torch refuses the program (e.g. BCE of a NaN probability)
-            if type(exc).__name__ in ("UnsatisfiedAssumption", "StopTest"):
-                raise
-            refused = exc
+    ref, refused = torch_reference(p, v) if use_torch else (None, None)
 
     ns = namespace("tinygrad_mlp")
-    margins = _Margins()
+    margins = Margins()
     fn = p.function(ns, margins)
     xs = [Tensor(x.copy(), requires_grad=True) for x in p.leaves]
     if refused is not None:  # then ours must refuse it too, with an error of its own
@@ -211,32 +141,50 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
             reject()  # both refuse: an invalid program, not a finding
         raise AssertionError(f"torch refused the program ({refused}), tinygrad_mlp did not")
     out = fn(*xs)
-    if ref is None and not _admissible([_numpy(out)], margins):
+    if ref is None and not admissible([as_float64(out)], margins):
         reject()
-    value = float(_numpy(out))
-    out.backward(retain_graph=True)
-    first = [np.zeros_like(x) if t.grad is None else _numpy(t.grad).copy()
-             for t, x in zip(xs, p.leaves, strict=True)]
     torch_tol = max([TORCH_TOL] + [TORCH_TOL_BY_OP.get(ln.op, 0.0) for ln in p.lines])
+    first = _check_backward(p, out, xs, ref, torch_tol)
+    _check_grad_and_differences(p, fn, first, rng)
+    _check_second_order(p, fn, v, ref, torch_tol)
+
+
+def _check_backward(
+    p: Program, out: Any, xs: list[Any], ref: Any, torch_tol: float
+) -> list[np.ndarray]:
+    """backward's gradients (against torch's), and doubled by a second backward."""
+    value = float(as_float64(out))
+    out.backward(retain_graph=True)
+    first = [np.zeros_like(x) if t.grad is None else as_float64(t.grad).copy()
+             for t, x in zip(xs, p.leaves, strict=True)]
     if ref is not None:
         _close_to_torch(p, "value against torch", value, ref["out"], torch_tol)
         for i, (g, r) in enumerate(zip(first, ref["grads"], strict=True)):
             _close_to_torch(p, f"x{i}.grad against torch", g, r, torch_tol)
     out.backward()
     for i, (t, g) in enumerate(zip(xs, first, strict=True)):
-        second = np.zeros_like(g) if t.grad is None else _numpy(t.grad)
+        second = np.zeros_like(g) if t.grad is None else as_float64(t.grad)
         _close(p, f"x{i}.grad after a second backward (retain_graph): doubled", second, 2 * g,
                SAME_TOL)
+    return first
+
+
+def _check_grad_and_differences(
+    p: Program, fn: Any, first: list[np.ndarray], rng: np.random.Generator
+) -> None:
+    """tm.grad against backward's gradients; <grad, u> against central differences."""
+    import tinygrad_mlp as tm
+    from tinygrad_mlp import Tensor
 
     fresh = [Tensor(x.copy(), requires_grad=True) for x in p.leaves]
     gs = tm.grad(fn(*fresh), fresh, allow_unused=True)
     for i, (g, want) in enumerate(zip(gs, first, strict=True)):
         _close(p, f"tm.grad for x{i} against backward", np.zeros_like(want) if g is None
-               else _numpy(g), want, SAME_TOL)
+               else as_float64(g), want, SAME_TOL)
 
     def loss(arrays: list[np.ndarray]) -> float:
         with tm.no_grad():
-            return float(_numpy(fn(*[Tensor(a) for a in arrays])))
+            return float(as_float64(fn(*[Tensor(a) for a in arrays])))
 
     for _ in range(2):
         u = [rng.standard_normal(x.shape) for x in p.leaves]
@@ -245,8 +193,6 @@ def run_checks(p: Program, rng_seed: int = 0, use_torch: bool | None = None) -> 
         fd = (plus - minus) / (2 * FD_STEP)
         exact = sum(float(np.vdot(g, d)) for g, d in zip(first, u, strict=True))
         _close(p, "<grad, u> against central differences", exact, fd, FD_TOL)
-
-    _check_second_order(p, fn, v, ref, torch_tol)
 
 
 def _check_second_order(
@@ -258,7 +204,7 @@ def _check_second_order(
     def grad_at(arrays: list[np.ndarray]) -> list[np.ndarray]:
         ts = [Tensor(a, requires_grad=True) for a in arrays]
         gs = tm.grad(fn(*ts), ts, allow_unused=True)
-        return [np.zeros_like(a) if g is None else _numpy(g) for g, a in zip(gs, arrays,
+        return [np.zeros_like(a) if g is None else as_float64(g) for g, a in zip(gs, arrays,
                                                                               strict=True)]
 
     xs = [Tensor(x.copy(), requires_grad=True) for x in p.leaves]
@@ -271,7 +217,7 @@ def _check_second_order(
             s = s + t
         if s.requires_grad:
             hs = tm.grad(s, xs, allow_unused=True)
-            hv = [np.zeros_like(x) if h is None else _numpy(h) for h, x in zip(hs, p.leaves,
+            hv = [np.zeros_like(x) if h is None else as_float64(h) for h, x in zip(hs, p.leaves,
                                                                                 strict=True)]
     plus = grad_at([x + HVP_STEP * d for x, d in zip(p.leaves, v, strict=True)])
     minus = grad_at([x - HVP_STEP * d for x, d in zip(p.leaves, v, strict=True)])

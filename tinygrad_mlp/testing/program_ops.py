@@ -18,36 +18,12 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from .program_spec import Code, OpSpec, Shape
+
 __all__ = ["Shape", "OpSpec", "OPS", "OPS_BY_NAME", "FAMILIES"]
-
-Shape = tuple[int, ...]
-Code = Callable[[tuple[Shape, ...]], "str | None"]
-
-
-@dataclass(frozen=True)
-class OpSpec:
-    """One op: ``code(shapes)`` gives its template (None: not for these shapes).
-
-    - ``shape(shapes)``: the output's shape;
-    - ``margin(*arrays)``: distance of the operands from the op's nearest kink or pole
-      (inf if smooth everywhere on its guarded domain);
-    - ``empty_ok``: defined on size-0 operands (a sum is; a mean or a max is not);
-    - ``fresh``: torch keeps no reference to the output for backward, so the next line may
-      update it in place (``+=``) in both libraries.
-    """
-
-    name: str
-    arity: int
-    code: Code
-    shape: Callable[[tuple[Shape, ...]], Shape]
-    margin: Callable[..., float] | None = None
-    empty_ok: bool = True
-    fresh: bool = False
-
 
 def _same(s: tuple[Shape, ...]) -> Shape:
     return s[0]

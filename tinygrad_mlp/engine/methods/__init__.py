@@ -3,7 +3,8 @@
 Every method applies one op (or a short composition of ops) from ``tinygrad_mlp.ops``:
 
 - ``arith``: the operators under torch's names (add, sub, mul, div, pow, matmul, dot);
-- ``math``: elementwise math and activations;
+- ``unary``: unary elementwise math; ``activations``: the activations; ``math``: both
+  mixed in, and the functions of several tensors (clamp, maximum, where, lerp, softmax);
 - ``reduce``: reductions (sum, mean, prod, var, logsumexp, ...); ``dims`` their
   dim / axis arguments; ``extrema``: max, min, amax, amin, argmax, argmin;
 - ``shape``: shape changes (reshape, transpose, cat, squeeze, ...);

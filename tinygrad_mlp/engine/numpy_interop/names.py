@@ -4,17 +4,24 @@ The package (``tinygrad_mlp.engine.numpy_interop``) routes every numpy call on a
 through these tables. Each entry pairs a numpy name with *ours*: a Tensor method (operators
 are their dunder methods) or a function of ``tinygrad_mlp.functional`` / the top-level
 package. Ours is looked up by name when the call happens, so an op added later is picked up
-as soon as it exists; until then the numpy name behaves like an unsupported function. Adding
+as soon as it exists; until then the numpy name behaves like an unsupported function. A ufunc
+whose name is a Tensor method's (np.expm1, x.expm1()) is matched by name, not listed. Adding
 a numpy name here is a reviewed change: its values and gradients are tested in
 tests/test_numpy_interop.py.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from . import adapters as ad
 
 __all__ = [
     "UFUNC_METHODS",
+    "UFUNC_RENAMED",
+    "same_name_ufuncs",
     "UFUNC_CONSTANT",
     "UFUNC_REDUCE",
     "UFUNC_ACCUMULATE",
@@ -23,7 +30,9 @@ __all__ = [
 ]
 
 # ufunc(*inputs) -> getattr(first input, ours)(*other inputs): the operator or the method.
-UFUNC_METHODS: dict[str, str] = {
+# By hand only the ufuncs whose name is not ours; a ufunc named as a Tensor method
+# (np.expm1 -> Tensor.expm1) is matched by name in UFUNC_METHODS below.
+UFUNC_RENAMED: dict[str, str] = {
     "add": "__add__",
     "subtract": "__sub__",
     "multiply": "__mul__",
@@ -31,31 +40,12 @@ UFUNC_METHODS: dict[str, str] = {
     "power": "__pow__",
     "matmul": "__matmul__",
     "negative": "__neg__",
-    "maximum": "maximum",
-    "minimum": "minimum",
     "clip": "clamp",
     "absolute": "abs",
     "fabs": "abs",
-    "sign": "sign",
-    "sqrt": "sqrt",
-    "square": "square",
-    "reciprocal": "reciprocal",
-    "exp": "exp",
-    "exp2": "exp2",
-    "expm1": "expm1",
-    "log": "log",
-    "log2": "log2",
-    "log10": "log10",
-    "log1p": "log1p",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
     "arcsin": "asin",
     "arccos": "acos",
     "arctan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
     "arcsinh": "asinh",
     "arccosh": "acosh",
     "arctanh": "atanh",
@@ -165,3 +155,37 @@ FUNCTIONS: dict[str, tuple[str, ad.Adapter]] = {
     "ones_like": ("ones_like", ad.like),
     "full_like": ("full_like", ad.like),
 }
+
+
+# UFUNC_RENAMED and the same-name matches: built on first use (module __getattr__), when the
+# Tensor class is complete, and then kept as a plain module attribute.
+UFUNC_METHODS: dict[str, str]
+
+
+def same_name_ufuncs(tensor: type) -> dict[str, str]:
+    """numpy's ufuncs that ``tensor`` has a method of the same name for: ``{"expm1": "expm1"}``.
+
+    The ufuncs of ``UFUNC_CONSTANT`` (no gradient) and of ``UFUNC_RENAMED`` (another name of
+    ours) are left out.
+
+    Example::
+
+        >>> same_name_ufuncs(Tensor)["expm1"], "arcsin" in same_name_ufuncs(Tensor)
+        ('expm1', False)
+    """
+    ufuncs = {u.__name__ for u in vars(np).values() if isinstance(u, np.ufunc)}
+    return {
+        name: name
+        for name in sorted(ufuncs - UFUNC_CONSTANT - UFUNC_RENAMED.keys())
+        if callable(getattr(tensor, name, None))
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name != "UFUNC_METHODS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..tensor import Tensor  # at first use: the Tensor imports this module
+
+    table = {**same_name_ufuncs(Tensor), **UFUNC_RENAMED}
+    globals()["UFUNC_METHODS"] = table
+    return table
