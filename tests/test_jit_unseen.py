@@ -12,6 +12,7 @@ call: the replay runs the same numpy arithmetic, so no tolerance applies.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -203,3 +204,28 @@ def test_a_table_of_numbers_indexed_in_python():
         lockstep(make, calls=26, change=change)
     finally:
         EPOCH, COEFS[3] = 0, 0.02
+
+
+def test_an_attribute_read_through_a_local_alias_or_a_list_item():
+    def make(w):
+        w.cfg = SimpleNamespace(sched=SimpleNamespace(lam=0.0))
+        w.heads = [SimpleNamespace(scale=1.0)]
+
+        def step(x, y):
+            s = w.cfg.sched  # a local alias: s.lam is w.cfg.sched.lam
+            z = w.model(x) * w.heads[0].scale  # an attribute of a list's item
+            loss = F.cross_entropy(z, y) * (1.0 + s.lam)
+            train(w, loss)
+            return loss
+
+        return step
+
+    def change(i, w):
+        if i in CHANGES[:2]:
+            w.cfg.sched.lam = 0.1 * i
+        if i == CHANGES[2]:
+            w.heads[0].scale = 2.0
+        if i == CHANGES[3]:
+            w.heads[0] = SimpleNamespace(scale=0.5)  # the item replaced in the same list
+
+    lockstep(make, calls=26, change=change)

@@ -162,6 +162,10 @@ def _read(
         k = where[(id(space), name, attrs[:-1])]
         parent = py_guards[k][4]
         last = attrs[-1]
+        if isinstance(last, Item) and type(parent) in (list, tuple):  # lst[0]
+            ns[f"GI{j}"], k = parent, last[0]
+            need = k + 1 if k >= 0 else -k
+            return f"(GI{j}[{k}] if len(GI{j}) >= {need} else NOKEY)"
         if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
             ns[f"GI{j}"] = parent
             return f"GI{j}.get({last[0]!r}, NOKEY)"

@@ -2,8 +2,10 @@
 
 A replay runs none of the step's Python, so a Python value it read when traced would be
 baked in. What the step's code reads by name is guarded instead: each global and closure
-cell it loads, and each chain of plain attributes it loads from one (``cfg.lam``,
-``model.fc``), read from the object's ``__dict__`` (never running a property's code).
+cell it loads, and each chain of plain attributes, constant-key dict items and
+constant-index list items it loads from one (``cfg.lam``, ``model.fc``, ``heads[0]``),
+also through a local alias (``s = cfg.sched; s.lam``), read from the object's
+``__dict__`` (never running a property's code).
 Numbers, strings, ``None`` and tuples of those are guarded by value (same type, ``==``);
 Tensors, arrays and other objects by identity. Followed the same way, to a depth of three:
 functions of user code the step calls; methods and properties of user classes it calls on
@@ -221,11 +223,19 @@ def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
     else:
         v = space.get(name, _MISSING)
     for a in attrs:
+        if isinstance(a, Item) and type(v) in (list, tuple) and _index(a[0], len(v)):
+            v = v[a[0]]  # lst[0]: an item of a list by a constant index
+            continue
         d = _space(v, a)
         if d is None or a_key(a) not in d:
             return _MISSING  # a property, a slot, a method, not a dict: not read here
         v = d[a_key(a)]
     return v
+
+
+def _index(k: Any, n: int) -> bool:
+    """Whether ``k`` is an integer index into a sequence of length ``n``."""
+    return type(k) is int and -n <= k < n
 
 
 def a_key(a: Any) -> Any:

@@ -29,30 +29,50 @@ def reads(
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """(``global``, ``deref`` or ``fast``, name, attribute chain) for every load in
     ``code``; ``fast`` chains are loads from the local variables named in ``fast`` (a
-    method's ``self``, a step's object arguments)."""
+    method's ``self``, a step's object arguments). A local assigned a chain
+    (``s = cfg.sched``) continues it where it is loaded (``s.lam``: ``cfg.sched.lam``)."""
     out = []
     chain: list[Any] | None = None
     base: tuple[str, str] | None = None
     key: list[Any] = []  # a constant just loaded after a chain: maybe a subscript's key
+    aliases: dict[str, tuple[tuple[str, str], tuple[Any, ...]]] = {}  # s = cfg.sched
     for ins in dis.get_instructions(code):
         if chain is not None and _extends(ins, chain, key):
             continue
         key = []
         if base is not None and chain is not None:
             out.append((base[0], base[1], tuple(chain)))
-        base = chain = None
-        if ins.opname == "LOAD_GLOBAL":
-            base, chain = ("global", ins.argval), []
-        elif ins.opname == "LOAD_DEREF" and ins.argval in code.co_freevars:
-            base, chain = ("deref", ins.argval), []
-        elif ins.opname == "LOAD_FAST" and ins.argval in fast:
-            base, chain = ("fast", ins.argval), []
+            if ins.opname == "STORE_FAST":  # a local alias of the chain: followed below
+                aliases[ins.argval] = (base, tuple(chain))
+        elif ins.opname == "STORE_FAST":
+            aliases.pop(ins.argval, None)  # rebound to something else
+        base, chain = _start(ins, code, fast, aliases)
     if base is not None and chain is not None:
         out.append((base[0], base[1], tuple(chain)))
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
             out += [r for r in reads(c) if r[0] == "global"]  # nested: its own cells
     return out
+
+
+def _start(
+    ins: dis.Instruction,
+    code: types.CodeType,
+    fast: Collection[str],
+    aliases: dict[str, tuple[tuple[str, str], tuple[Any, ...]]],
+) -> tuple[tuple[str, str] | None, list[Any] | None]:
+    """The base and chain a load starts: a global, a closure cell, a chosen local, or a
+    local alias of an earlier chain (its chain continues)."""
+    if ins.opname == "LOAD_GLOBAL":
+        return ("global", ins.argval), []
+    if ins.opname == "LOAD_DEREF" and ins.argval in code.co_freevars:
+        return ("deref", ins.argval), []
+    if ins.opname == "LOAD_FAST" and ins.argval in aliases:
+        base, chain = aliases[ins.argval]
+        return base, list(chain)
+    if ins.opname == "LOAD_FAST" and ins.argval in fast:
+        return ("fast", ins.argval), []
+    return None, None
 
 
 def _extends(ins: dis.Instruction, chain: list[Any], key: list[Any]) -> bool:
