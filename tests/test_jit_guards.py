@@ -142,14 +142,62 @@ def test_the_generated_entry_and_the_general_path_agree_on_every_guard():
 # --- randomized: steps assembled from the pieces of issue 18 -----------------------------
 
 LAMS = {"lam": 0.0}
+TABLE = [0.0, 0.0]  # a schedule table, edited in place
+
+
+class Sched:
+    """A schedule object: the step reads its coefficient through a method or property."""
+
+    def __init__(self) -> None:
+        self.lam = 0.0  # read by the step itself (the "attribute" piece)
+        self.rate = 0.0  # read only inside the method ("method", "property")
+
+    def value(self) -> float:
+        return self.rate
+
+    @property
+    def coef(self) -> float:
+        return self.value()
+
+
+def _masked(h: Tensor, mask: str) -> Tensor:
+    """A ReLU three ways: the op, a recorded comparison as a mask, ``where``."""
+    if mask == "relu":
+        return h.relu()
+    return h * (h > 0) if mask == "gt" else h.where(h > 0, 0)
+
+
+def _extra_terms(loss: Tensor, z: Tensor, extras: set[str], cw: np.ndarray) -> Tensor:
+    """The optional terms: a detached factor, an array attribute the caller edits in place
+    between calls (read live), a constant made in the step."""
+    if "detach" in extras:
+        loss = loss + (z.detach() * z).mean() * 0.1
+    if "inplace" in extras:
+        loss = loss + (z * cw).mean()
+    if "eye" in extras:
+        loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
+    return loss
+
+
+def _change(k: int, a: Any, b: Any) -> None:
+    """The Python state the step reads, changed ``k`` calls after the first change: each
+    source at its own call, so that no guard on one hides a stale read of another."""
+    if k == 0:
+        LAMS["lam"] = 0.05
+    elif k == 1:
+        a.sched.lam = b.sched.lam = 0.05
+    elif k == 2:
+        a.cw[1] = b.cw[1] = 3.0
+    elif k == 6:  # replaying by then, whatever the first change did
+        a.sched.rate = b.sched.rate = TABLE[1] = 0.05
 
 
 @settings(max_examples=20)
 @given(
     seed=seeds,
     mask=hs.sampled_from(["relu", "gt", "where"]),
-    coef=hs.sampled_from(["none", "literal", "global", "attribute"]),
-    extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye"])),
+    coef=hs.sampled_from(["none", "literal", "global", "attribute", "method", "property", "table"]),
+    extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye", "inplace"])),
     fixed=hs.booleans(),
     calls=hs.integers(6, 18),
     change_at=hs.integers(0, 17),
@@ -162,28 +210,29 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             w.adam = Adam(fc2.parameters(), lr=1e-2)
 
         def step(x, y):
-            h = fc1(x)
-            h = h.relu() if mask == "relu" else h * (h > 0) if mask == "gt" else h.where(h > 0, 0)
+            h = _masked(fc1(x), mask)
             if "dropout" in extras:
                 h = h * (tm.rand(*h.shape, generator=w.rng, dtype=np.float64) > 0.25) / 0.75
             z = fc2(h)
+            # every source read on every call (the step's own reads: guarded), one used
+            c = {
+                "literal": 0.01,
+                "global": LAMS["lam"],
+                "attribute": w.sched.lam,
+                "method": w.sched.value(),
+                "property": w.sched.coef,
+                "table": TABLE[1],
+            }.get(coef)
             loss = F.cross_entropy(z, y)
-            if coef == "literal":
-                loss = loss + 0.01 * (z * z).mean()
-            elif coef == "global":
-                loss = loss + LAMS["lam"] * (z * z).mean()
-            elif coef == "attribute":
-                loss = loss + w.sched.lam * (z * z).mean()
-            if "detach" in extras:
-                loss = loss + (z.detach() * z).mean() * 0.1
-            if "eye" in extras:
-                loss = loss + (z * tm.eye(SIZES[2], dtype=np.float64)[:1]).sum() * 0.01
+            if c is not None:
+                loss = loss + c * (z * z).mean()
+            loss = _extra_terms(loss, z, extras, w.cw)
             train(w, loss)
             if "accuracy" in extras:
                 return loss, (z.argmax(1) == y).astype(np.float64).mean()
             return loss
 
-        w.sched = SimpleNamespace(lam=0.0)
+        w.sched, w.cw = Sched(), np.ones(SIZES[2])
         return step
 
     rng = np.random.default_rng(seed)
@@ -194,14 +243,13 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
     x, y = batch(rng)
     try:
         for i in range(calls):
-            if i == change_at:
-                LAMS["lam"] = a.sched.lam = b.sched.lam = 0.05
+            _change(i - change_at, a, b)
             if not fixed:
                 x, y = batch(rng)
             assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
             assert_same_world(a, b, f"call {i}")
     finally:
-        LAMS["lam"] = 0.0
+        LAMS["lam"] = TABLE[1] = 0.0
 
 
 SCALE = 0.5  # a global the step reads: guarded by value in the generated entry

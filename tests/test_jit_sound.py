@@ -323,10 +323,10 @@ def test_a_global_tensor_rebound_to_equal_or_other_data():
 def test_a_value_no_guard_sees_is_caught_by_re_verification():
     class Schedule:
         def __init__(self) -> None:
-            self.t = 0.0
+            self.ts = np.zeros(1)
 
-        def value(self) -> float:  # read inside a method: not guarded
-            return self.t
+        def value(self) -> float:  # an element of an array read in Python (a method's
+            return float(self.ts[0])  # reads are guarded, the array by identity only)
 
     def make(w):
         def step(x, y):
@@ -342,7 +342,7 @@ def test_a_value_no_guard_sees_is_caught_by_re_verification():
     with pytest.raises(JitError, match="re-verifying call 8"):
         for i, (x, y) in enumerate(data(1, 20)):
             if i == 4:  # after the re-verification of call 4
-                a.sched.t = b.sched.t = 0.5
+                a.sched.ts[0] = b.sched.ts[0] = 0.5
             assert same_out(eager(Tensor(x), y), step(Tensor(x), y)) or 4 <= i < 7
     assert step.rechecks == 2
     with pytest.raises(JitError, match="re-verifying"):

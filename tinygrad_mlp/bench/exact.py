@@ -5,8 +5,10 @@ the seed network (``nn.MLP``, ``F.cross_entropy``, ``backward``, ``optim.SGD``):
 matrix products in the same orientation, the same reductions, the same scaling of the
 cross-entropy gradient and the same update ``p -= lr * g``. So its parameters stay bit for
 bit equal to the eager step's (``tests/test_bench.py`` checks that over many steps). What it
-leaves out is everything that is not arithmetic: no graph, no checks, and every buffer
-allocated once and written in place (``out=``). No replay of the eager step on numpy can be
+leaves out is everything that is not arithmetic: no graph, no checks, every buffer
+allocated once and written in place (``out=``), and the parameters and their gradients
+laid out in one array each, so that the update is one multiplication and one subtraction
+(elementwise, so the same bits as one per parameter). No replay of the eager step on numpy can be
 faster by more than noise without changing the arithmetic, which is what makes it the
 reference row of ``tinygrad-mlp bench``.
 """
@@ -25,9 +27,12 @@ def exact_numpy_step(
 ) -> Callable[[], float]:
     """A step of the seed network bit for bit equal to the eager engine's, into fixed buffers.
 
-    ``params`` are ``[W1, b1, ..., WL, bL]`` (W of shape (fan_out, fan_in)), updated in place
-    by ``W -= lr * dE/dW``; ``x`` is (B, N), ``y`` holds B integer labels. Hidden layers are
-    ReLU, the last layer gives logits, the loss is the mean softmax cross-entropy:
+    ``params`` are ``[W1, b1, ..., WL, bL]`` (W of shape (fan_out, fan_in)); the list's
+    items are replaced by views into one array holding all of them (so that the update
+    ``p -= lr * dE/dp`` is two numpy calls for all parameters, with the same bits as one
+    per parameter), which every step updates in place; ``x`` is (B, N), ``y`` holds B
+    integer labels. Hidden layers are ReLU, the last layer gives logits, the loss is the
+    mean softmax cross-entropy:
     dE/dz = (softmax(z) - onehot(y)) / B at the output, delta_j = (delta W) * 1[z_j > 0] below.
 
     Example::
@@ -38,16 +43,17 @@ def exact_numpy_step(
         >>> x, y = rng.standard_normal((5, 4)), np.array([0, 1, 0, 1, 1])
         >>> loss = exact_numpy_step(ps, x, y, 0.1)()
     """
+    flat_p, views = _flat_views(params)
+    params[:] = views  # the caller's list now holds views into one array (updated in place)
+    flat_g, grads = _flat_views(params)  # dE/dp in the same layout, so that the update is
+    upd = np.empty_like(flat_p)  # lr * g over all parameters at once (elementwise: same bits)
     weights, biases = params[0::2], params[1::2]
     batch, dtype = x.shape[0], x.dtype
     rows = np.arange(batch)
     depth = len(weights)
     acts = [np.empty((batch, w.shape[0]), dtype) for w in weights]  # z, then relu(z) in place
     deltas = [np.empty((batch, w.shape[0]), dtype) for w in weights]  # dE/dz per layer
-    gws = [np.empty_like(w) for w in weights]
-    gbs = [np.empty_like(b) for b in biases]
-    upd = [np.empty_like(p) for p in params]  # lr * g, as optim.SGD computes it
-    grads = [g for pair in zip(gws, gbs, strict=True) for g in pair]  # params' order
+    gws, gbs = grads[0::2], grads[1::2]
     masks = [np.empty((batch, w.shape[0]), bool) for w in weights[:-1]]
     row_max = np.empty((batch, 1), dtype)
     total = np.empty((batch, 1), dtype)
@@ -84,9 +90,21 @@ def exact_numpy_step(
                 np.multiply(d, masks[i], out=d)
             np.matmul(d.T, acts[i - 1] if i else x, out=gws[i])
             add(d, axis=0, out=gbs[i])
-        for p, g, u in zip(params, grads, upd, strict=True):
-            np.multiply(g, lr, out=u)
-            p -= u
+        np.multiply(flat_g, lr, out=upd)  # optim.SGD: p -= lr * g, for every p at once
+        np.subtract(flat_p, upd, out=flat_p)  # in place, as SGD's p.data -= lr * g
         return float(loss)
 
     return step
+
+
+def _flat_views(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One zeroed 1-D array holding a copy of each array, as views starting on 64-byte
+    boundaries (as numpy aligns its own allocations), and those views."""
+    dtype = arrays[0].dtype
+    step = max(1, 64 // dtype.itemsize)
+    starts = np.cumsum([0] + [-(-a.size // step) * step for a in arrays])
+    flat = np.zeros(int(starts[-1]), dtype)
+    views = [flat[s : s + a.size].reshape(a.shape) for a, s in zip(arrays, starts, strict=False)]
+    for v, a in zip(views, arrays, strict=True):
+        v[...] = a
+    return flat, views

@@ -161,7 +161,11 @@ def run_bench(
     rounds = max(n, steps // (n * repeat))
     times = np.empty((n, rounds))
     with limit_threads(threads):
-        for _ in range(max(rounds // 10, 3)):  # warm up caches, allocator, the jit's trace
+        # warm up caches, the allocator and the jit: its trace (call 1), verification (2)
+        # and first re-verifications (calls 4, 8, 16: each costs about three steps, see
+        # docs/jit.md) all fall before the timed rounds, which measure its replay; later
+        # ones (32, 64, ...) land in few rounds, which the median leaves out
+        for _ in range(max(rounds // 10, 17)):
             for f in sides:
                 f()
         for i in range(rounds):

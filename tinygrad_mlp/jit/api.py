@@ -24,8 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
-import numpy as np
-
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..ops.base import Op
@@ -35,6 +33,7 @@ from .capture import tracing
 from .entry import MISS, fast_entry
 from .guards import Guard, failed, python_guards, reachable
 from .plan import Plan, Stale
+from .signature import arg_key
 from .trace import JitError, Trace, first_difference, resolve, same_sources
 
 __all__ = ["jit", "Jitted"]
@@ -50,24 +49,6 @@ class _Entry:
     plan: Plan | None = None
     refused: JitError | None = None
     fast: Callable[[tuple[Any, ...]], Any] | None = None
-
-
-def _arg_key(a: Any) -> tuple[Any, Any, Any]:
-    """The part of the signature one argument contributes (as inlined in ``__call__``)."""
-    if isinstance(a, Tensor):
-        d = a.data
-        return (d.shape, d.dtype, a.requires_grad)
-    if type(a) is np.ndarray:
-        return (a.shape, a.dtype, None)
-    try:
-        hash(a)
-    except TypeError:
-        raise TypeError(
-            f"jit: an argument of type {type(a).__name__} is neither a Tensor, a numpy array "
-            "nor hashable; a jitted step takes Tensors, arrays, and hashable values (numbers, "
-            "strings, tuples of those)"
-        ) from None
-    return (type(a), a, 0)
 
 
 class Jitted(Generic[P, R]):
@@ -113,7 +94,7 @@ class Jitted(Generic[P, R]):
             or _grad_mode.tangents is not None
         ):
             return self.fn(*args, **kwargs)  # inside another trace, anomaly or forward mode
-        key = (_grad_mode.enabled, *[k for a in flat for k in _arg_key(a)], *names)
+        key = (_grad_mode.enabled, *[k for a in flat for k in arg_key(a)], *names)
         entry = self._entries.get(key)
         if entry is not None and entry.plan is not None:
             if not self._lock.acquire(False):
@@ -135,7 +116,7 @@ class Jitted(Generic[P, R]):
         if entry is not None and entry.refused is None and failed(entry.guards):
             entry = None  # Python state the step reads changed since call 1: trace anew
         if entry is None:
-            guards = python_guards(self.fn)
+            guards = python_guards(self.fn, args=args, kwargs=kwargs)
             result, trace = self._trace(args, kwargs, flat, guards)
             self._entries.pop(key, None)
             self._entries[key] = _Entry(trace, guards)
@@ -193,7 +174,7 @@ class Jitted(Generic[P, R]):
         state.restore(before)
         try:
             replayed = plan.run(flat)
-            diff = state.compare(eager, state.take(tensors, opts, rngs))
+            diff = state.compare(eager, state.look(tensors, opts, rngs))
             diff = diff or state.compare_outputs(result, replayed)
         except Exception as e:  # any failure of the replay is a refusal, reported
             diff = f"the replay failed ({type(e).__name__}: {e})"
@@ -236,7 +217,7 @@ class Jitted(Generic[P, R]):
             state.restore(before)
             try:
                 replayed = plan.run(flat)
-                diff = state.compare(eager, state.take(tensors, opts, rngs))
+                diff = state.compare(eager, state.look(tensors, opts, rngs))
                 diff = diff or state.compare_outputs(result, replayed)
             except Exception as e:  # a failed replay is a difference too
                 diff = f"the replay failed ({type(e).__name__}: {e})"

@@ -22,7 +22,7 @@ from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..ops.base import Op
 from ..tensor import Tensor
-from .guards import Item
+from .guards import NOKEY, Item, by_value
 
 __all__ = ["MISS", "fast_entry"]
 
@@ -36,6 +36,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     """
     ns: dict[str, Any] = {
         "MISS": MISS,
+        "NOKEY": NOKEY,
         "Tensor": Tensor,
         "ndarray": np.ndarray,
         "Op": Op,
@@ -44,32 +45,12 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "GRAD": _grad_mode.enabled,
         "LOCK": lock,
         "PLAN": plan,
-        "ENV": plan.env,
         "GD": plan.guard_data,
         "DERIVE": plan.derive,
         "RESULT": plan.result,
+        "COUNT": plan.count,
     }
-    check: list[str] = [f"len(args) != {len(args)}"]
-    bind: list[str] = []
-    unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            d = a.data
-            ns[f"S{i}"], ns[f"D{i}"], ns[f"C{i}"] = d.shape, d.dtype, type(a)
-            check.append(
-                f"type(a{i}) is not C{i} or a{i}.data.shape != S{i} "
-                f"or a{i}.data.dtype is not D{i} or a{i}.requires_grad is not {a.requires_grad}"
-            )
-            bind.append(f"ENV[{i}] = a{i}.data")
-        elif type(a) is np.ndarray:
-            ns[f"S{i}"], ns[f"D{i}"] = a.shape, a.dtype
-            check.append(
-                f"type(a{i}) is not ndarray or a{i}.shape != S{i} or a{i}.dtype is not D{i}"
-            )
-            bind.append(f"ENV[{i}] = a{i}")
-        else:
-            ns[f"V{i}"], ns[f"C{i}"] = a, type(a)
-            check.append(f"type(a{i}) is not C{i} or a{i} != V{i}")
+    check, bind = _argument_checks(plan, args, ns)
     check.append("Op._tracer is not None or AN.enabled or GM.tangents is not None")
     check.append("GM.enabled is not GRAD")
     for j, t in enumerate(plan.guard_tensors):
@@ -78,42 +59,13 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     for j, (opt, params, n) in enumerate(plan.opt_guards):
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
-    where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
-    for j, (space, name, attrs, mode, value) in enumerate(plan.py_guards):
-        ns[f"GN{j}"], ns[f"GV{j}"], ns[f"GW{j}"] = space, value, type(value)
-        if mode == "items":  # a list's items, each by identity (the list is guarded before)
-            lst = f"GV{where[(id(space), name, attrs)]}"
-            same = [f"len({lst}) != {len(value)}"]
-            for i, item in enumerate(value):
-                ns[f"GX{j}_{i}"] = item
-                same.append(f"{lst}[{i}] is not GX{j}_{i}")
-            check.append(" or ".join(same))
-            continue
-        where[(id(space), name, attrs)] = j
-        if attrs:  # read from the __dict__ of an object guarded (by identity) before
-            k = where[(id(space), name, attrs[:-1])]
-            parent = plan.py_guards[k][4]
-            last = attrs[-1]
-            if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
-                ns[f"GI{j}"] = parent
-                now = f"GI{j}.get({last[0]!r}, MISS)"
-            else:
-                ns[f"GA{k}"] = parent.__dict__
-                now = f"GA{k}.get({last!r}, MISS)"
-        elif name is not None:
-            now = f"GN{j}.get({name!r}, MISS)"
-        else:
-            now = f"GN{j}.cell_contents"
-        if mode == "value":
-            check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")
-        else:
-            check.append(f"{now} is not GV{j}")
-    ns["COUNT"] = plan.count
+    check += _python_checks(plan.py_guards, ns)
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = []
     for k, kernel in enumerate(plan.kernels):
         ns[f"K{k}"] = kernel
         calls.append(f"K{k}()")
+    unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","
     lines = [
         "def entry(args):",
         *[f"    if {c}:\n        return MISS" for c in check[:1]],
@@ -136,3 +88,89 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     entry: Callable[[tuple[Any, ...]], Any] = ns["entry"]
     entry.source = source  # type: ignore[attr-defined]
     return entry
+
+
+def _argument_checks(
+    plan: Any, args: Sequence[Any], ns: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """The signature as comparisons (the count first), and the lines binding the
+    arguments' arrays to their slots (``A{i}``)."""
+    check: list[str] = [f"len(args) != {len(args)}"]
+    bind: list[str] = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            d = a.data
+            ns[f"S{i}"], ns[f"D{i}"], ns[f"C{i}"] = d.shape, d.dtype, type(a)
+            check.append(
+                f"type(a{i}) is not C{i} or a{i}.data.shape != S{i} "
+                f"or a{i}.data.dtype is not D{i} or a{i}.requires_grad is not {a.requires_grad}"
+            )
+            ns[f"A{i}"] = plan.arg_slots[i]
+            bind.append(f"A{i}.value = a{i}.data")
+        elif type(a) is np.ndarray:
+            ns[f"S{i}"], ns[f"D{i}"] = a.shape, a.dtype
+            check.append(
+                f"type(a{i}) is not ndarray or a{i}.shape != S{i} or a{i}.dtype is not D{i}"
+            )
+            ns[f"A{i}"] = plan.arg_slots[i]
+            bind.append(f"A{i}.value = a{i}")
+        elif by_value(a):
+            ns[f"V{i}"], ns[f"C{i}"] = a, type(a)
+            check.append(f"type(a{i}) is not C{i} or a{i} != V{i}")
+        else:  # an object: this very one (the attributes the step reads are guarded)
+            ns[f"V{i}"] = a
+            check.append(f"a{i} is not V{i}")
+    return check, bind
+
+
+def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:
+    """The guards on the step's Python state (``jit/guards.py``) as comparisons."""
+    check: list[str] = []
+    where: dict[tuple[int, str | None, tuple[str, ...]], int] = {}
+    for j, (space, name, attrs, mode, value) in enumerate(py_guards):
+        ns[f"GN{j}"], ns[f"GV{j}"], ns[f"GW{j}"] = space, value, type(value)
+        if mode == "items":  # a list's items, each by identity (the list is guarded before)
+            lst = f"GV{where[(id(space), name, attrs)]}"
+            same = [f"len({lst}) != {len(value)}"]
+            for i, item in enumerate(value):
+                ns[f"GX{j}_{i}"] = item
+                same.append(f"{lst}[{i}] is not GX{j}_{i}")
+            check.append(" or ".join(same))
+            continue
+        if mode == "contents":  # a small table of numbers (the table is guarded before)
+            ns[f"GC{j}"] = value
+            check.append(f"GV{where[(id(space), name, attrs)]} != GC{j}")
+            continue
+        where[(id(space), name, attrs)] = j
+        now = _read(py_guards, where, j, ns)
+        if mode == "value":
+            check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")
+        else:
+            check.append(f"{now} is not GV{j}")
+    return check
+
+
+def _read(
+    py_guards: Sequence[Any],
+    where: dict[tuple[int, str | None, tuple[str, ...]], int],
+    j: int,
+    ns: dict[str, Any],
+) -> str:
+    """The expression reading guard j's current value."""
+    space, name, attrs, _, _ = py_guards[j]
+    if attrs:  # read from the __dict__ of an object guarded (by identity) before
+        k = where[(id(space), name, attrs[:-1])]
+        parent = py_guards[k][4]
+        last = attrs[-1]
+        if isinstance(last, Item) and type(parent) in (list, tuple):  # lst[0]
+            ns[f"GI{j}"], k = parent, last[0]
+            need = k + 1 if k >= 0 else -k
+            return f"(GI{j}[{k}] if len(GI{j}) >= {need} else NOKEY)"
+        if isinstance(last, Item):  # a dict item: read from the (guarded) dict itself
+            ns[f"GI{j}"] = parent
+            return f"GI{j}.get({last[0]!r}, NOKEY)"
+        ns[f"GA{k}"] = parent.__dict__
+        return f"GA{k}.get({last!r}, NOKEY)"
+    if name is not None:
+        return f"GN{j}.get({name!r}, NOKEY)"
+    return f"GN{j}.cell_contents"

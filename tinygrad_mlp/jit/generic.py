@@ -19,6 +19,7 @@ from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from ..tensor import Tensor
 from . import kernels
+from .slots import Kernel, Slot
 from .trace import JitError, OpRec, Ref
 
 if TYPE_CHECKING:
@@ -26,12 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["generic_forward", "attributes", "generic_backward", "refs_of"]
 
-Kernel = Callable[[], None]
 
-
-def generic_forward(plan: Plan, p: int, rec: OpRec) -> Kernel:
+def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     """A fresh ``rec.cls`` object's forward on this call's arrays (kept for its backward)."""
-    env, ops = plan.env, plan.ops
     ins = [plan.use(r) for r in rec.inputs]
     cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
     attrs = attributes(plan, rec, ins)
@@ -39,7 +37,7 @@ def generic_forward(plan: Plan, p: int, rec: OpRec) -> Kernel:
 
     def run() -> None:
         op = cls()
-        data = op.forward(*[env[i] for i in ins], **attrs())
+        data = op.forward(*[s.value for s in ins], **attrs())
         if type(data) is not np.ndarray:
             data = asarray(data)
         if data.shape != shape or data.dtype != dtype:
@@ -49,15 +47,14 @@ def generic_forward(plan: Plan, p: int, rec: OpRec) -> Kernel:
             )
         if needs is not None:
             op.needs = needs
-            ops[p] = op
-        env[p] = data
+            out.op = op
+        out.value = data
 
     return run
 
 
-def attributes(plan: Plan, rec: OpRec, ins: list[int]) -> Callable[[], dict[str, Any]]:
+def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str, Any]]:
     """The op's attributes on this call: refs replaced by the current arrays."""
-    env = plan.env
     refs = {k: v for k, v in rec.attrs.items() if refs_of(v)}
     if not refs:
         static = dict(rec.attrs)
@@ -66,15 +63,15 @@ def attributes(plan: Plan, rec: OpRec, ins: list[int]) -> Callable[[], dict[str,
         (ref,) = refs.values()
         e = plan.trace.externs[ref.index] if ref.kind == "ext" else None
         if e is not None and e.how == "derived" and e.source is not None:
-            i, zp = e.source[0], ins[0]  # checked and converted as cross_entropy does
-            return lambda: _check_target(Tensor._make(env[zp], False), plan.args[i])
+            i, z = e.source[0], ins[0]  # checked and converted as cross_entropy does
+            return lambda: _check_target(Tensor._make(z.value, False), plan.args[i])
     for v in refs.values():
         for r in refs_of(v):
             plan.use(r)
 
     def value(v: Any) -> Any:
         if isinstance(v, Ref):
-            return env[plan.pos(v)]
+            return plan.slot(v).value
         return tuple(value(i) for i in v) if type(v) is tuple else v
 
     return lambda: {k: value(v) for k, v in rec.attrs.items()}
@@ -82,28 +79,27 @@ def attributes(plan: Plan, rec: OpRec, ins: list[int]) -> Callable[[], dict[str,
 
 def generic_backward(
     plan: Plan,
-    p: int,
-    ins: list[int],
+    node: Slot,
+    ins: list[Slot],
     needs: tuple[bool, ...],
     sinks: list[kernels.Sink | None],
     retain: bool,
 ) -> Kernel:
     """The engine's step for one node (``node_step``), then each gradient sunk."""
-    env, grads, ops = plan.env, plan.grads, plan.ops
 
     def run() -> None:
-        g = grads[p]
-        grads[p] = None
-        op = ops[p]
+        g = node.grad
+        node.grad = None
+        op = node.op
         if g is not None:
-            arrays = [env[i] for i in ins]
+            arrays = [s.value for s in ins]
             op.needs = needs  # as traced (a sink is None where no gradient is wanted)
-            for j, pg, fresh in node_step(op, g, arrays, env[p], arrays):
+            for j, pg, fresh in node_step(op, g, arrays, node.value, arrays):
                 sink = sinks[j]
                 if sink is not None:
                     sink(pg, fresh)
         if not retain:
-            ops[p] = None  # as Op.release: the saved arrays can go
+            node.op = None  # as Op.release: the saved arrays can go
 
     return run
 

@@ -2,108 +2,106 @@
 
 A replay runs none of the step's Python, so a Python value it read when traced would be
 baked in. What the step's code reads by name is guarded instead: each global and closure
-cell it loads, and each chain of plain attributes it loads from one (``cfg.lam``,
-``model.fc``), read from the object's ``__dict__`` (never a property: no code runs).
+cell it loads, and each chain of plain attributes, constant-key dict items and
+constant-index list items it loads from one (``cfg.lam``, ``model.fc``, ``heads[0]``),
+also through a local alias (``s = cfg.sched; s.lam``), read from the object's
+``__dict__`` (never running a property's code).
 Numbers, strings, ``None`` and tuples of those are guarded by value (same type, ``==``);
-Tensors, arrays and other objects by identity. Functions the step calls that are globals of
-user code are followed, to a depth of three. A model (an ``nn.Module``) is guarded with
-its structure: every Tensor and child module in its ``__dict__``, and the items of a list
-of them (a Sequential's layers), by identity, so that a layer replaced in place retraces.
-A failed guard makes the plan stale: the call is traced again. What is not read this way
-(an attribute read inside a method, a value computed in Python) is re-verified instead
-(``api``, docs/jit.md).
+Tensors, arrays and other objects by identity. Followed the same way, to a depth of three:
+functions of user code the step calls; methods and properties of user classes it calls on
+a guarded object (``sched.value()``: the chains they read from ``self``); the attributes
+the step reads from an object passed as an argument. A model (an ``nn.Module``) is
+guarded with its structure: every Tensor and child module in its ``__dict__``, and the
+items of a list of them (a Sequential's layers), by identity, so that a layer replaced in
+place retraces; and with its settings: every plain value its ``forward`` (and the methods
+it calls) reads from ``self`` (a temperature, ``training``), by value.
+
+A list or dict of at most 64 numbers is also guarded by its contents (a schedule table
+indexed by the epoch). A failed guard makes the plan stale: the call is traced again. What
+is not read this way (an element of a numpy array or of a longer list, a value from what a
+C function or another library returns) is re-verified instead (``api``, docs/jit.md).
 """
 
 from __future__ import annotations
 
-import dis
 import operator
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..nn.module import Module
 from ..tensor import Tensor
+from .reads import Item, reads, self_reads
 
-__all__ = ["Guard", "Item", "python_guards", "current", "failed", "reachable", "a_key"]
+__all__ = [
+    "Guard",
+    "Item",
+    "by_value",
+    "NOKEY",
+    "python_guards",
+    "current",
+    "failed",
+    "reachable",
+    "a_key",
+]
 
 _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
+_WHOLE = ("value", "id")  # the modes guarding a value itself (not its items or contents)
+_CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by their contents
+NOKEY = _MISSING  # what reading an absent attribute or key gives (generated entries too)
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
-# chain read from it, how it is compared: "value", "id", or "items" (a list's items, each
-# by identity), the value when traced: for "items", the tuple of the items)
+# chain read from it, how it is compared: "value", "id", "items" (a list's items, each
+# by identity) or "contents" (a list or dict of numbers, by ==), the value when traced:
+# for "items", the tuple of the items; for "contents", a copy)
 Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 
-def _by_value(v: Any) -> bool:
+def by_value(v: Any) -> bool:
+    """Whether ``v`` is guarded by value: a number, string, None, or a tuple of those."""
     if type(v) is tuple:
-        return all(_by_value(i) for i in v)
+        return all(by_value(i) for i in v)
     return type(v) in _PLAIN
-
-
-def _reads(code: types.CodeType) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(``global`` or ``deref``, name, attribute chain) for every load in ``code``."""
-    out = []
-    chain: list[Any] | None = None
-    base: tuple[str, str] | None = None
-    key: list[Any] = []  # a constant just loaded after a chain: maybe a subscript's key
-    for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain is not None and not key:
-            chain.append(ins.argval)
-            continue
-        if ins.opname == "LOAD_CONST" and chain is not None and not key:
-            key = [ins.argval]
-            continue
-        if ins.opname == "BINARY_SUBSCR" and chain is not None and len(key) == 1:
-            if isinstance(key[0], (str, int)) and not isinstance(key[0], bool):
-                chain.append(Item(key[0]))  # d["lam"]: a dict item with a constant key
-                key = []
-                continue
-        key = []
-        if base is not None and chain is not None:
-            out.append((base[0], base[1], tuple(chain)))
-        base = chain = None
-        if ins.opname == "LOAD_GLOBAL":
-            base, chain = ("global", ins.argval), []
-        elif ins.opname == "LOAD_DEREF" and ins.argval in code.co_freevars:
-            base, chain = ("deref", ins.argval), []
-    if base is not None and chain is not None:
-        out.append((base[0], base[1], tuple(chain)))
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            out += [r for r in _reads(c) if r[0] == "global"]  # nested: its own cells
-    return out
-
-
-class Item(tuple[Any]):
-    """A dict item with a constant key in an attribute chain (``LAMS["lam"]``)."""
-
-    __slots__ = ()
-
-    def __new__(cls, key: Any) -> Item:
-        return super().__new__(cls, (key,))
 
 
 def _guardable(v: Any) -> bool:
     return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
 
 
-def python_guards(fn: Callable[..., Any], depth: int = 3) -> list[Guard]:
+def python_guards(
+    fn: Callable[..., Any],
+    depth: int = 3,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> list[Guard]:
     """The globals, closure cells and plain attribute chains ``fn`` reads, with their values.
+
+    ``args``, ``kwargs``: the call's arguments; the attribute chains the code reads from
+    an argument that is an object (not a number, string, Tensor or array: those are in the
+    signature) are guarded too, on that object (``step(x, cfg)`` reading ``cfg.lam``).
 
     Example: for ``def step(x): return x * cfg.lam``, the global ``cfg`` by identity and
     ``cfg.lam`` by value.
     """
+    bound = getattr(fn, "__self__", None)
     fn = getattr(fn, "__func__", fn)
     code = getattr(fn, "__code__", None)
     if code is None or depth <= 0:
         return []
     glob = fn.__globals__
-    cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
+    cells: dict[str, Any] = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
+    given = (bound, *args) if bound is not None else tuple(args)
+    named = dict(zip(code.co_varnames[: code.co_argcount], given, strict=False))
+    named.update(kwargs or {})
+    for name, a in named.items():
+        if not by_value(a) and not isinstance(a, (Tensor, np.ndarray)):
+            cells[name] = types.CellType(a)  # read from the object this call was given
     guards: list[Guard] = []
     seen: set[tuple[Any, ...]] = set()
-    for kind, name, attrs in _reads(code):
+    for kind, name, attrs in reads(code, cells.keys() - set(code.co_freevars)):
         space: Any = glob if kind == "global" else cells.get(name)
         key = (kind, name, attrs)
         if space is None or key in seen:
@@ -116,16 +114,36 @@ def python_guards(fn: Callable[..., Any], depth: int = 3) -> list[Guard]:
         _add(guards, space, g_name, (), value)
         if isinstance(value, types.FunctionType) and not _ours(value):
             guards += python_guards(value, depth - 1)  # a helper the step calls
-        for i in range(1, len(attrs) + 1):
-            v = _value(space, g_name, attrs[:i])
-            if v is _MISSING or not _guardable(v):
-                break
-            _add(guards, space, g_name, attrs[:i], v)
+        _chain(guards, space, g_name, attrs, depth)
     walked: set[int] = set()
     for g in list(guards):
         if isinstance(g[4], Module):
             _structure(guards, g[0], g[1], g[2], g[4], 4, walked)
     return guards
+
+
+def _chain(
+    guards: list[Guard], space: Any, name: str | None, attrs: tuple[Any, ...], depth: int
+) -> None:
+    """Guards on each prefix of an attribute chain read from ``space``; where the chain
+    reaches a method or a property of user code (``sched.value()``), the attribute
+    chains that method reads from ``self`` are guarded too, and its own globals."""
+    for i in range(1, len(attrs) + 1):
+        v = _value(space, name, attrs[:i])
+        if v is not _MISSING and _guardable(v):
+            _add(guards, space, name, attrs[:i], v)
+            continue
+        owner = _value(space, name, attrs[: i - 1])
+        f = getattr(type(owner), str(attrs[i - 1]), None) if owner is not _MISSING else None
+        f = f.fget if isinstance(f, property) else f
+        if isinstance(f, types.FunctionType) and not _ours(f) and depth > 1:
+            code = f.__code__
+            me = code.co_varnames[0] if code.co_argcount else None
+            for kind, _, more in reads(code, (me,) if me else ()):
+                if kind == "fast":
+                    _chain(guards, space, name, (*attrs[: i - 1], *more), depth - 1)
+            guards += python_guards(f, depth - 1)
+        return
 
 
 def _structure(
@@ -141,7 +159,9 @@ def _structure(
     if id(m) in walked:
         return  # guarded already, through another path
     walked.add(id(m))
-    for k, v in vars(m).items():
+    own = vars(m)
+    _settings(guards, space, name, attrs, m)
+    for k, v in own.items():
         here = (*attrs, k)
         if isinstance(v, (Tensor, Module)):
             _add(guards, space, name, here, v)
@@ -163,14 +183,35 @@ def _structure(
                     _structure(guards, cell, None, (), i, depth - 1, walked)
 
 
+def _settings(
+    guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ...], m: Any
+) -> None:
+    """Guards on the plain values a module's ``forward`` reads from ``self``, by value;
+    one it reads from its class (``training`` before ``train()``/``eval()``) as absent."""
+    own = vars(m)
+    for k in self_reads(type(m)):  # the settings its forward reads (a scale, a flag)
+        if k.startswith("_"):
+            continue  # private: a cache its forward keeps itself (Sequential's _planned)
+        v = own.get(k, NOKEY)
+        if v is NOKEY and not callable(getattr(type(m), k, None)):
+            guards.append((space, name, (*attrs, k), "id", NOKEY))  # a class default
+        elif by_value(v):
+            _add(guards, space, name, (*attrs, k), v)
+
+
 def _ours(f: types.FunctionType) -> bool:
     mod = getattr(f, "__module__", "") or ""
     return mod == "tinygrad_mlp" or mod.startswith("tinygrad_mlp.")
 
 
 def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ...], v: Any) -> None:
-    if all(h[0] is not space or h[1] != name or h[2] != attrs or h[3] == "items" for h in guards):
-        guards.append((space, name, attrs, "value" if _by_value(v) else "id", v))
+    if any(h[0] is space and h[1] == name and h[2] == attrs and h[3] in _WHOLE for h in guards):
+        return
+    guards.append((space, name, attrs, "value" if by_value(v) else "id", v))
+    if type(v) in (list, dict) and 0 < len(v) <= _CONTENTS:
+        items = v.values() if type(v) is dict else v
+        if all(by_value(i) for i in items):  # a table of numbers the step may index
+            guards.append((space, name, attrs, "contents", v.copy()))
 
 
 def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
@@ -182,11 +223,19 @@ def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
     else:
         v = space.get(name, _MISSING)
     for a in attrs:
+        if isinstance(a, Item) and type(v) in (list, tuple) and _index(a[0], len(v)):
+            v = v[a[0]]  # lst[0]: an item of a list by a constant index
+            continue
         d = _space(v, a)
         if d is None or a_key(a) not in d:
             return _MISSING  # a property, a slot, a method, not a dict: not read here
         v = d[a_key(a)]
     return v
+
+
+def _index(k: Any, n: int) -> bool:
+    """Whether ``k`` is an integer index into a sequence of length ``n``."""
+    return type(k) is int and -n <= k < n
 
 
 def a_key(a: Any) -> Any:
@@ -211,6 +260,9 @@ def failed(guards: list[Guard]) -> str:
         v, old = current(g), g[4]
         if g[3] == "items":
             if isinstance(v, list) and len(v) == len(old) and all(map(operator.is_, v, old)):
+                continue
+        elif g[3] == "contents":
+            if type(v) is type(old) and v == old:
                 continue
         elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue

@@ -10,6 +10,7 @@ the buffers of one optimizer's parameters may be views into one array
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,19 +69,20 @@ def flat_gradients(plan: Plan, rec: StepRec) -> None:
         node = plan.trace.records[k]
         if isinstance(node, OpRec) and node.cls in (Linear, LinearReLU) and j in (1, 2):
             where[node.inputs[j]] = (k, j)
-    metas = [plan.meta[plan.pos(r)] for r in rec.params]
+    slots = [plan.slot(r) for r in rec.params]
     if not all(r in where and r.kind == "ext" for r in rec.params):
         return
-    if len({m[1] for m in metas if m}) != 1 or any(where[r] in plan.flat for r in rec.params):
+    if len({s.dtype for s in slots}) != 1 or any(where[r] in plan.flat for r in rec.params):
         return  # mixed dtypes, or a parameter already in another optimizer's array
-    dtype = metas[0][1]  # type: ignore[index]
+    dtype = slots[0].dtype
+    assert dtype is not None
     step = max(1, 64 // dtype.itemsize)
-    sizes = [int(np.prod(m[0])) for m in metas]  # type: ignore[index]
+    sizes = [math.prod(s.shape or ()) for s in slots]
     starts = np.cumsum([0] + [-(-n // step) * step for n in sizes])
     flat = np.zeros(int(starts[-1]), dtype=dtype)
     views = []
-    for r, m, n, start in zip(rec.params, metas, sizes, starts[:-1], strict=True):
-        view = flat[start : start + n].reshape(m[0])  # type: ignore[index]
+    for r, s, n, start in zip(rec.params, slots, sizes, starts[:-1], strict=True):
+        view = flat[start : start + n].reshape(s.shape)
         plan.flat[where[r]] = view
         tensor = plan.trace.externs[r.index].tensor
         assert tensor is not None  # an owned delivery goes to a parameter
@@ -96,16 +98,15 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
     A fused kernel's buffer is not fresh, since the next call writes into it again: a
     leaf gets a copy, unless the delivery is *owned* (see ``owned_deliveries``).
     """
-    grads = plan.grads
     leaf = plan.leaf(ref)
     if leaf is None:
-        p = plan.pos(ref)
+        s = plan.slot(ref)
 
         def accumulate(g: np.ndarray, fresh: bool) -> None:
-            prev = grads[p]
-            grads[p] = g if prev is None else prev + g
+            prev = s.grad
+            s.grad = g if prev is None else prev + g
 
-        accumulate.slot = p  # type: ignore[attr-defined]  # fused kernels inline this
+        accumulate.slot = s  # type: ignore[attr-defined]  # fused kernels inline this
         return accumulate
     get = leaf
     if fused and (k, j) in plan.owned:

@@ -18,7 +18,7 @@ from ..engine.saved import restoring
 from ..tensor import Tensor
 from .trace import StepRec, Trace, same_bits
 
-__all__ = ["Snapshot", "touched", "take", "restore", "compare", "compare_outputs"]
+__all__ = ["Snapshot", "touched", "take", "look", "restore", "compare", "compare_outputs"]
 
 
 @dataclass
@@ -59,6 +59,20 @@ def take(tensors: list[Tensor], opts: list[Any], rngs: list[Any]) -> Snapshot:
         [(o, [{k: _copy(v) for k, v in s.items()} for s in o.state], _attrs(o)) for o in opts],
         [(g, g.bit_generator.state) for g in rngs],
     )
+
+
+def look(tensors: list[Tensor], opts: list[Any], rngs: list[Any]) -> Snapshot:
+    """The same objects as ``take`` without copying: a snapshot to compare against at
+    once (after a replay), never to restore from."""
+    return Snapshot(
+        [(t, t.data, t.data, t.grad, _grad_view(t.grad)) for t in tensors],
+        [(o, [dict(s) for s in o.state], {}) for o in opts],  # attributes: not compared
+        [(g, g.bit_generator.state) for g in rngs],
+    )
+
+
+def _grad_view(g: Any) -> np.ndarray | None:
+    return None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
 
 
 def _copy(v: Any) -> Any:

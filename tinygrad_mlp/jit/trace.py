@@ -189,9 +189,21 @@ def freeze(v: Any) -> Any:
     return ("object", id(v))  # the trace keeps the object, so the id is not reused
 
 
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """True when both arrays have the same shape, dtype and bytes (NaNs and -0.0 included)."""
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    """True when both arrays have the same shape, dtype and bytes (NaNs and -0.0 included).
+
+    Numbers are compared as unsigned integers of their width (one vectorised comparison,
+    no copy of either array's bytes); other dtypes by their bytes.
+    """
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    u = _UINT.get(a.dtype.itemsize) if a.dtype.kind in "biufc" else None
+    if u is None:
+        return a.tobytes() == b.tobytes()
+    return bool(np.array_equal(a.view(u), b.view(u)))
 
 
 def first_difference(first: Trace, second: Trace) -> str:
