@@ -388,25 +388,26 @@ MUTANTS += (
 _SG = "test_saved_guard_mutants.py::"
 _OP = "test_optim_protocols.py::"
 MUTANTS += (
-    _M("saved: an update inside writing bumps no version", ("tinygrad_mlp/engine/saved.py",),
+    _M("saved: an update inside writing bumps no version", ("tinygrad_mlp/engine/writes.py",),
        "_version[k] = _version.get(k, 0) + 1", "pass",
        _t(_SG + "test_an_optimizer_update_between_forward_and_backward_is_refused")),
+    _M("saved: an undone write (a gradient check) bumps versions anyway",
+       ("tinygrad_mlp/engine/writes.py",),
+       "if bump and k in _count:", "if k in _count:",
+       _t("test_saved_arrays_and_misuse.py::"
+          "test_a_check_on_an_input_a_live_graph_holds_is_not_a_modification")),
     _M("saved: Linear does not freeze its weight", ("tinygrad_mlp/ops/nn.py",),
        "saves = (0, 1)  # x and W", "saves = (0,)  # x and W",
        _t(_SG + "test_a_linear_layer_freezes_its_weight_for_its_backward")),
     _M("saved: a rebound output's .data not checked", ("tinygrad_mlp/engine/saved.py",),
        " or node.data is not out:", ":",
        _t(_SG + "test_rebinding_the_output_data_before_backward_is_refused")),
-    _M("saved: writeability not restored after a gradient check", ("tinygrad_mlp/engine/saved.py",),
-       "self.opened.append(b)\n\n    def __exit__(self, *exc: object) -> None:\n"
-       "        _relock(self.opened)",
-       "self.opened.append(b)\n\n    def __exit__(self, *exc: object) -> None:\n        pass",
-       _t(_SG + "test_a_gradient_check_leaves_held_inputs_read_only_again")),
-    _M("saved: writing does not relock on exit", ("tinygrad_mlp/engine/saved.py",),
-       "_unlock(self.arrays)\n\n    def __exit__(self, *exc: object) -> None:\n"
-       "        _relock(self.opened)",
-       "_unlock(self.arrays)\n\n    def __exit__(self, *exc: object) -> None:\n        pass",
-       _t(_OP + "test_an_exception_inside_the_update_relocks_the_held_arrays")),
+    _M("saved: writing does not relock on exit (an update, a gradient check)",
+       ("tinygrad_mlp/engine/writes.py",),
+       "    def __exit__(self, *exc: object) -> None:\n        _relock(self.opened)",
+       "    def __exit__(self, *exc: object) -> None:\n        pass",
+       _t(_SG + "test_a_gradient_check_leaves_held_inputs_read_only_again",
+          _OP + "test_an_exception_inside_the_update_relocks_the_held_arrays")),
     _M("optim: a step nested in a step records itself again", ("tinygrad_mlp/optim/base.py",),
        "    if opt._stepping:\n        return body(", "    if False:\n        return body(",
        _t(_OP + "test_a_jitted_step_replays_a_user_optimizer_exactly")),

@@ -209,16 +209,9 @@ def _table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the mutants; print the table; 0 if all killed, 1 if one survived, 2 if broken."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel runs (default 2)")
-    parser.add_argument("-k", default="", help="only mutants whose name contains this")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
-    parser.add_argument("--baseline", action="store_true", help="first run the tests unmutated")
-    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
-    args = parser.parse_args(argv)
-    mutants = [m for m in MUTANTS if args.k.lower() in m.name.lower()]
+def _misfits(mutants: list[Mutant]) -> list[str]:
+    """Why the mutant list does not fit the code: duplicate names, a snippet not found once,
+    a mutant that changes nothing (empty when every mutant can run)."""
     names = [m.name for m in MUTANTS]
     broken = [f"duplicate mutant names: {sorted({n for n in names if names.count(n) > 1})}"]
     broken = broken if len(set(names)) < len(names) else []
@@ -229,6 +222,20 @@ def main(argv: list[str] | None = None) -> int:
             broken.append(str(e))
         if m.old == m.new:
             broken.append(f"{m.name}: replaces the snippet with itself")
+    return broken
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mutants; print the table; 0 if all killed, 1 if one survived, 2 if broken."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel runs (default 2)")
+    parser.add_argument("-k", default="", help="only mutants whose name contains this")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
+    parser.add_argument("--baseline", action="store_true", help="first run the tests unmutated")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    args = parser.parse_args(argv)
+    mutants = [m for m in MUTANTS if args.k.lower() in m.name.lower()]
+    broken = _misfits(mutants)
     if broken:
         print("the mutant list does not fit the code:\n  " + "\n  ".join(broken), file=sys.stderr)
         return 2

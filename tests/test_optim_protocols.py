@@ -1,6 +1,6 @@
 """A hand-written optimizer gets the library's two write protocols from ``Optimizer``.
 
-The protocols: ``engine.saved.writing`` around the update (a parameter a live graph holds
+The protocols: ``engine.writes.writing`` around the update (a parameter a live graph holds
 can be written, and that graph's backward then refuses), and the jit's hook (the step is
 recorded and replayed by calling it). Two styles of user optimizer are checked: one that
 overrides ``step()`` as in torch, one that defines ``update()`` for the template ``step``.
@@ -22,7 +22,8 @@ from hypothesis import strategies as hs
 import tinygrad_mlp as tm
 import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, jit
-from tinygrad_mlp.engine.saved import MODIFIED, writing
+from tinygrad_mlp.engine.saved import MODIFIED
+from tinygrad_mlp.engine.writes import writing
 from tinygrad_mlp.optim import SGD, Optimizer
 
 from .strategies import SeedNetwork, seed_networks

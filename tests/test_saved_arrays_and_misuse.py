@@ -154,7 +154,15 @@ def test_an_array_read_only_before_the_graph_stays_read_only() -> None:
     assert not a.flags.writeable  # the user's choice is not undone
 
 
-def test_restoring_lets_a_check_perturb_an_input_and_put_it_back() -> None:
+def test_a_check_on_an_input_a_live_graph_holds_is_not_a_modification() -> None:
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (w * w).sum()  # its graph holds w.data until its backward
+    assert tm.gradcheck(lambda t: (t * t * t).sum(), [w]).ok  # perturbs w.data, puts it back
+    y.backward()  # every value is as the forward saw it: no "modified in place" refusal
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+
+
+def test_an_undone_write_lets_a_check_perturb_an_input_and_put_it_back() -> None:
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     x = w * 3.0
     assert tm.gradcheck(lambda t: (t * t).sum(), [x]).ok  # perturbs x.data in place

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from .state import saved_count, saved_lock, saved_version
 if TYPE_CHECKING:
     from .tensor_core import TensorCore
 
-__all__ = ["Hold", "hold", "check", "writing", "restoring", "MODIFIED"]
+__all__ = ["Hold", "hold", "check", "MODIFIED"]
 
 MODIFIED = (
     "one of the arrays needed for gradient computation has been modified by an in-place operation"
@@ -235,124 +234,3 @@ def _attr_arrays(attrs: dict[str, Any]) -> list[np.ndarray]:
         elif type(v) is tuple:
             found += [i for i in v if type(i) is np.ndarray]
     return found
-
-
-def _unlock(arrays: Iterable[np.ndarray]) -> list[np.ndarray]:
-    """Make held arrays writeable for a sanctioned in-place update, bumping their versions.
-
-    Returns the arrays to pass to ``_relock`` afterwards (usually none: after a plain
-    ``backward`` no graph holds the parameters). A graph that saved one of them then
-    refuses its backward (``check``). Used only through ``writing``.
-    """
-    if not _count:
-        return []
-    out = []
-    with _lock:
-        for a in arrays:
-            group = _with_roots([a])  # a view's base first: a view is writeable only then
-            if not any(id(b) in _count for b in group):
-                continue
-            for b in group:  # memory shared with a held array: the held one's version moves
-                k = id(b)
-                if k in _count:
-                    _version[k] = _version.get(k, 0) + 1
-                if not b.flags.writeable:
-                    b.setflags(write=True)
-                    out.append(b)
-    return out
-
-
-def _relock(arrays: list[np.ndarray]) -> None:
-    """Read-only again, after ``_unlock``, the arrays a graph still holds."""
-    if not arrays:
-        return
-    with _lock:
-        for a in arrays:  # held, or a view of a held base (read-only before unlock too)
-            if any(id(b) in _count for b in _with_roots([a])):
-                a.setflags(write=False)
-
-
-def writing(arrays: Iterable[np.ndarray]) -> AbstractContextManager[None]:
-    """Context manager: the one sanctioned way to write into arrays a live graph may hold.
-
-    Entry makes the held ones (or a view's held base) writeable and bumps their versions;
-    exit, also on an exception, makes those a graph still holds read-only again. A backward
-    through a graph that saved one before the write then raises ``MODIFIED``, as torch does.
-    ``Optimizer.step`` (a user's optimizer's too) and ``load_state_dict`` write through it.
-
-    Example::
-
-        >>> w = Tensor(np.ones(2), requires_grad=True)
-        >>> y = (w * w).sum()  # its graph holds w.data, read-only
-        >>> with writing([w.data]):
-        ...     w.data -= 0.5
-        >>> y.backward()
-        Traceback (most recent call last):
-        RuntimeError: one of the arrays needed for gradient computation has been modified...
-    """
-    return _Writing(arrays) if _count else _IDLE  # no graph holds anything: nothing to do
-
-
-class _Writing:
-    __slots__ = ("arrays", "opened")
-
-    def __init__(self, arrays: Iterable[np.ndarray]) -> None:
-        self.arrays = arrays
-        self.opened: list[np.ndarray] = []
-
-    def __enter__(self) -> None:
-        self.opened = _unlock(self.arrays)
-
-    def __exit__(self, *exc: object) -> None:
-        _relock(self.opened)
-
-
-class _Idle:
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-_IDLE = _Idle()
-
-
-class restoring:
-    """Context manager: held arrays writeable for a change undone before the block ends.
-
-    For a finite-difference check that perturbs an input in place and puts every value back:
-    not a modification, so no version is bumped. Create any view to write through inside
-    the block (a view made of a read-only array is read-only).
-
-    Example::
-
-        >>> from tinygrad_mlp import Tensor
-        >>> x = Tensor(np.ones(2), requires_grad=True)
-        >>> y = (x * x).sum()
-        >>> with restoring([x.data]):
-        ...     x.data[0] = 5.0
-        ...     x.data[0] = 1.0
-        >>> y.backward(); x.grad
-        array([2., 2.])
-    """
-
-    def __init__(self, arrays: Iterable[np.ndarray]) -> None:
-        self.arrays = list(arrays)
-        self.opened: list[np.ndarray] = []
-
-    def __enter__(self) -> None:
-        with _lock:
-            self.opened = []
-            for a in self.arrays:
-                group = _with_roots([a])  # a view's base first, as in _unlock
-                if any(id(b) in _count for b in group):
-                    for b in group:
-                        if not b.flags.writeable:
-                            b.flags.writeable = True
-                            self.opened.append(b)
-
-    def __exit__(self, *exc: object) -> None:
-        _relock(self.opened)

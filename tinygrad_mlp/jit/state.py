@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import restoring
+from ..engine.writes import writing
 from ..tensor import Tensor
 from .trace import StepRec, Trace, same_bits
 
@@ -115,11 +115,11 @@ def restore(snap: Snapshot) -> None:
     """Put everything back as it was when ``snap`` was taken (the same array objects)."""
     for t, data, values, grad, grad_values in snap.tensors:
         t.data = data
-        with restoring([data]):  # a graph may hold it read-only; this undoes a change
+        with writing([data], undone=True):  # a graph may hold it read-only; this undoes a change
             np.copyto(data, values)
         t.grad = grad
         if isinstance(grad, np.ndarray) and grad_values is not None:
-            with restoring([grad]):
+            with writing([grad], undone=True):
                 np.copyto(grad, grad_values)
     for o, states, attrs in snap.opts:
         for s, saved in zip(o.state, states, strict=True):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import writing
+from ..engine.writes import writing
 from ..optim import SGD
 from ..optim.base import zero_grad_of
 from ..tensor import Tensor

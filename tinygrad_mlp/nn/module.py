@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.saved import writing
+from ..engine.writes import writing
 from ..optim.base import zero_grad_of
 from ..tensor import Tensor
 from ..utils.state import checked_arrays

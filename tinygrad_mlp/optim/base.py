@@ -1,7 +1,7 @@
 """The optimizer base: parameters, the template ``step``, zero_grad, state dicts.
 
 ``Optimizer.step`` is a template: it tells ``tm.jit`` that a step ran (the tracer hook),
-then runs the subclass's ``update`` inside ``engine.saved.writing`` over the parameters'
+then runs the subclass's ``update`` inside ``engine.writes.writing`` over the parameters'
 data, so a parameter a live graph saved can be written and the graph's backward then
 refuses (torch's "modified by an in-place operation" error). A subclass that overrides
 ``step`` itself, the torch way, has its ``step`` wrapped in the same two protocols when the
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.grad_mode import enable_grad
-from ..engine.saved import writing
+from ..engine.writes import writing
 from ..ops.base import Op
 from ..tensor import Tensor
 
@@ -95,7 +95,7 @@ class Optimizer:
     """Holds the parameters; ``step`` updates their data in place from their ``grad``.
 
     A new optimizer subclasses this and writes its arithmetic in ``update`` (called by the
-    template ``step``: the jit's hook, then ``update`` inside ``engine.saved.writing``), or
+    template ``step``: the jit's hook, then ``update`` inside ``engine.writes.writing``), or
     overrides ``step`` as in torch, which is then wrapped in the same protocols. Either way
     ``p.data -= ...`` works while a graph holds ``p``, and that graph's backward refuses.
     Subclasses name their hyperparameters in ``HYPER`` and their per-parameter buffers in
