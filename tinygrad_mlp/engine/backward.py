@@ -16,11 +16,11 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from . import state as _state
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
 from .chain import accumulate, apply, gather, node_step
 from .grad_mode import enable_grad
 from .graph import toposort
-from .node import Op
 from .saved import check as check_saved
 from .tensor_core import TensorCore
 
@@ -160,7 +160,7 @@ def backward(
         >>> x.grad
         array([6.])
     """
-    tracer = Op._tracer
+    tracer = _state.tracer
     if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
         tracer.backward(root, grad, retain_graph, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
@@ -195,8 +195,8 @@ def grad(
         >>> float(g.item()), float(h.item())
         (12.0, 12.0)
     """
-    if Op._tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
-        Op._tracer.grad_call()
+    if _state.tracer is not None:  # tm.jit cannot replay tm.grad (jit/capture.py)
+        _state.tracer.grad_call()
     outs = [outputs] if isinstance(outputs, TensorCore) else list(outputs)
     ins = [inputs] if isinstance(inputs, TensorCore) else list(inputs)
     gouts = _grad_outputs(outputs, len(outs), grad_outputs)

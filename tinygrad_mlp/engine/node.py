@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,10 +64,6 @@ class Op:
     # attributes such as an index). They stay read-only while the graph is alive. None,
     # the safe default, means all of them; a narrower tuple is only an optimisation.
     saves: tuple[int | str, ...] | None = None
-    # tm.jit's recorder while it traces a step (jit/capture.py), else None: one class
-    # attribute read per op when not tracing. The engine's backward, zero_grad and the
-    # optimizers' step report to it too.
-    _tracer: ClassVar[Any] = None
 
     @classmethod
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
@@ -97,8 +93,8 @@ class Op:
             out = inputs[0]._make_output(data, False)
         if _grad_mode.tangents is not None:
             _push_tangent(op, inputs, out)
-        if cls._tracer is not None:
-            cls._tracer.op(op, inputs, attrs, out)
+        if _state.tracer is not None:  # tm.jit is recording a step (engine/state.py)
+            _state.tracer.op(op, inputs, attrs, out)
         return out
 
     def forward(self, *args: Any, **attrs: Any) -> np.ndarray:

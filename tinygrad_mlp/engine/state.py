@@ -14,8 +14,9 @@ Process-wide (shared by every thread, so each is changed under a lock or by one 
   one (~70 ns); changed only under ``anomaly_lock``;
 - ``saved_count`` / ``saved_version`` / ``saved_lock``: which arrays live graphs hold
   read-only and how often each was updated through ``writing`` (``engine/saved.py``);
-- the jit's tracer slot is the class attribute ``Op._tracer`` (``engine/node.py``): one
-  attribute read per op while nothing is traced; ``tm.jit`` sets it under its trace lock;
+- ``tracer``: tm.jit's recorder while it traces a step (``jit/capture.py``), else None; the
+  ops, backward, ``zero_grad`` and the optimizers' step report to it. One module attribute
+  read per op while nothing is traced; ``tm.jit`` sets it under its trace lock;
 - the class the library makes tensors with, ``TensorCore._make_output``
   (``engine/tensor_core.py``): set once, when ``tinygrad_mlp.tensor`` defines ``Tensor``.
 
@@ -25,7 +26,7 @@ Randomness is no state of the engine: it comes from an explicit ``numpy.random.G
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +41,7 @@ __all__ = [
     "saved_count",
     "saved_version",
     "saved_lock",
+    "tracer",
 ]
 
 
@@ -82,3 +84,6 @@ saved_version: dict[int, int] = {}
 # graphs are built and freed from several threads, and a Hold may be freed by the garbage
 # collector inside a locked region of the same thread
 saved_lock = threading.RLock()
+
+# tm.jit's recorder while it traces a step, else None (set only under the jit's trace lock)
+tracer: Any = None

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..engine import state as _engine_state
 from ..engine.grad_mode import _grad_mode
 from ..tensor import Tensor
 
@@ -34,8 +35,8 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
         # A copy (the caller may reuse its array before backward), unsigned: a negative
         # label becomes huge, so one reduction checks both ends of the range.
         labels = t.astype(np.uintp)
-        if ops.Op._tracer is not None:  # tm.jit: the labels are converted from `t`
-            ops.Op._tracer.converted(labels, t)
+        if _engine_state.tracer is not None:  # tm.jit: the labels are converted from `t`
+            _engine_state.tracer.converted(labels, t)
         if batch and np.maximum.reduce(labels) >= classes:  # labels.max(), minus a wrapper
             signed = t.astype(np.int64)
             bad = signed[(signed < 0) | (signed >= classes)][0]
@@ -55,8 +56,8 @@ def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> di
     if not np.isfinite(t).all() or (t < 0).any():
         raise ValueError(f"{who}: probability targets must be finite and non-negative")
     probs = t.astype(logits.dtype, copy=True)
-    if ops.Op._tracer is not None:  # tm.jit: the probabilities are converted from `t`
-        ops.Op._tracer.converted(probs, t)
+    if _engine_state.tracer is not None:  # tm.jit: the probabilities are converted from `t`
+        _engine_state.tracer.converted(probs, t)
     return {"probs": probs}
 
 
@@ -137,8 +138,8 @@ def cross_entropy(
     labels = checked.get("labels")
     if labels is not None:
         rows = np.arange(batch)
-        if ops.Op._tracer is not None:  # tm.jit: made from the batch size, a Python int
-            ops.Op._tracer.made(rows, 0, None)
+        if _engine_state.tracer is not None:  # tm.jit: made from the batch size, a Python int
+            _engine_state.tracer.made(rows, 0, None)
         picked = ops.Index.apply(log_a, index=(rows, labels))
         per_row = picked * -(1.0 - s)
         if s:

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
+from ..engine import state as _engine_state
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
-from ..ops.base import Op
 from ..tensor import Tensor
 from . import state
 from .capture import tracing
@@ -87,7 +87,7 @@ class Jitted(Generic[P, R]):
         """Every call that is not a plain replay: trace, verify, or run eagerly."""
         names = tuple(sorted(kwargs))
         flat = args + tuple(kwargs[k] for k in names)
-        tracer = Op._tracer
+        tracer = _engine_state.tracer
         if (
             (tracer is not None and tracer.mine())
             or _anomaly.enabled

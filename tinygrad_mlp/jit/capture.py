@@ -1,6 +1,6 @@
 """Recording a step while it runs eagerly: the hooks the engine calls during a trace.
 
-While ``tracing`` is active, ``Op._tracer`` is a ``Tracer``. The engine calls it
+While ``tracing`` is active, ``engine.state.tracer`` is a ``Tracer``. The engine calls it
 from ``Op.apply`` (every op's forward), ``backward()``, ``tm.grad``, ``zero_grad`` and the
 optimizers' ``step``; each call appends a record to the ``Trace`` (or refuses
 with a ``JitError``). The step runs exactly as without jit: the tracer only
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import state as _engine_state
 from ..engine.graph import toposort
 from ..engine.tensor_core import TensorCore
 from ..ops.base import Op
@@ -32,7 +33,7 @@ from .watch import Guarded, guarded
 
 __all__ = ["Tracer", "tracing", "TRACE_LOCK"]
 
-TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot Op._tracer is global
+TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot engine.state.tracer is global
 _DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data
 
 
@@ -260,9 +261,9 @@ def tracing(args: Sequence[Any], watch: Sequence[Tensor] = ()) -> Iterator[Trace
         tracer = Tracer(args)
         for t in watch:
             tracer.mark(t)
-        Op._tracer = tracer
+        _engine_state.tracer = tracer
         try:
             yield tracer
         finally:
-            Op._tracer = None
+            _engine_state.tracer = None
             tracer.unmark()

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import state as _engine_state
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
-from ..ops.base import Op
 from ..tensor import Tensor
 from .guards import NOKEY, Item, by_value
 
@@ -39,7 +39,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "NOKEY": NOKEY,
         "Tensor": Tensor,
         "ndarray": np.ndarray,
-        "Op": Op,
+        "ES": _engine_state,
         "GM": _grad_mode,
         "AN": _anomaly,
         "GRAD": _grad_mode.enabled,
@@ -51,7 +51,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "COUNT": plan.count,
     }
     check, bind = _argument_checks(plan, args, ns)
-    check.append("Op._tracer is not None or AN.enabled or GM.tangents is not None")
+    check.append("ES.tracer is not None or AN.enabled or GM.tangents is not None")
     check.append("GM.enabled is not GRAD")
     for j, t in enumerate(plan.guard_tensors):
         ns[f"T{j}"] = t

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import state as _engine_state
 from ..engine.tensor_core import TensorCore
-from ..ops.base import Op
 from ..tensor import Tensor
 from .trace import JitError
 
@@ -36,7 +36,7 @@ def _allowed(depth: int) -> bool:
     """A read from this package, or from an optimizer's own step (replayed by calling it)."""
     if _inside_package(depth + 1):
         return True
-    tracer = Op._tracer
+    tracer = _engine_state.tracer
     return tracer is not None and tracer.in_optimizer_step()
 
 
@@ -84,7 +84,7 @@ class Guarded:
 
     def _set_grad(self, value: Any) -> None:
         if not _inside_package(1):
-            tracer = Op._tracer
+            tracer = _engine_state.tracer
             if value is not None or tracer is None or not tracer.mine():
                 raise JitError(
                     "jit: a jitted step may set .grad only to None (recorded as "
@@ -122,7 +122,7 @@ class Guarded:
 
     def _lift(self, other: Any) -> Tensor:
         out: Tensor = _LIFT(self, other)  # type: ignore[arg-type]
-        tracer = Op._tracer
+        tracer = _engine_state.tracer
         if out is not other and tracer is not None and tracer.mine():
             tracer.made(out, other, None)  # a Python number or an array made into a tensor
         return out

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine import state as _engine_state
 from ..engine.tensor_core import TensorCore
 from .base import Op
 
@@ -43,8 +44,8 @@ class NoGrad(Op):
             data = np.asarray(data)
         # made as Op.apply makes its output (engine/tensor_core.py: _make_output)
         out: Any = (inputs[0] if inputs else TensorCore)._make_output(data, False)
-        if Op._tracer is not None:
-            Op._tracer.op(op, inputs, attrs, out)
+        if _engine_state.tracer is not None:
+            _engine_state.tracer.op(op, inputs, attrs, out)
         return out
 
     def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import state as _engine_state
 from ..engine.grad_mode import enable_grad
 from ..engine.writes import writing
-from ..ops.base import Op
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "hyper_number", "zero_grad_of"]
@@ -50,8 +50,8 @@ def zero_grad_of(p: Tensor, set_to_none: bool) -> None:
     After ``backward(create_graph=True)`` the grad is a Tensor with a graph: as torch, it
     is cut from that graph and replaced by zeros, rather than written into.
     """
-    if Op._tracer is not None:  # tm.jit is recording a step (jit/capture.py)
-        Op._tracer.zero_grad(p, set_to_none)
+    if _engine_state.tracer is not None:  # tm.jit is recording a step (jit/capture.py)
+        _engine_state.tracer.zero_grad(p, set_to_none)
     if set_to_none or p.grad is None:
         p.grad = None
     elif type(p.grad) is np.ndarray and p.grad.shape == p.shape and p.grad.flags.writeable:
@@ -68,7 +68,7 @@ def _sanctioned(opt: Optimizer, body: Callable[..., Any], *args: Any, **kwargs: 
     """
     if opt._stepping:
         return body(*args, **kwargs)
-    tracer = Op._tracer
+    tracer = _engine_state.tracer
     if tracer is not None:  # tm.jit is recording a step (jit/capture.py)
         tracer.optimizer_step(opt)
     opt._stepping = True
@@ -170,7 +170,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (None by default, as torch)."""
-        if set_to_none and Op._tracer is None:  # the common case, one loop without calls
+        if set_to_none and _engine_state.tracer is None:  # the common case, one loop without calls
             for p in self.params:
                 p.grad = None
             return
@@ -188,7 +188,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        if self._stepping or Op._tracer is not None:  # nested in a step, or traced by tm.jit
+        if self._stepping or _engine_state.tracer is not None:  # nested, or traced by tm.jit
             _sanctioned(self, self.update)
         else:  # the common case, kept short: it runs on every training step
             with writing(p.data for p in self.params):

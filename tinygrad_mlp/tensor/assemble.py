@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .. import ops
-from ..engine.node import Op
+from ..engine import state as _engine_state
 from ..engine.tensor_core import TensorCore
 from ..utils.axes import normalize_axis
 from .methods.dims import pick_axis
@@ -123,7 +123,7 @@ def leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
     Example: ``leaf(np.zeros(2), False).shape`` is ``(2,)``.
     """
     t: Tensor = TensorCore._make_output(data, False)
-    tracer = Op._tracer
+    tracer = _engine_state.tracer
     if tracer is not None:  # tm.jit: made from Python values (sizes, a fill value)
         tracer.made(t, 0, None)
     return t.requires_grad_(True) if requires_grad else t  # floats only: a clear TypeError

@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import ops as _ops
 from ..engine import backward as _backward
+from ..engine import state as _engine_state
 from ..engine.conversion import as_array as _as_array
-from ..engine.node import Op
 from ..engine.tensor_core import TensorCore
 from ..ops import nondiff as _nondiff
 from .methods.arith import ArithMethods
@@ -70,8 +70,8 @@ class Tensor(
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-        if Op._tracer is not None:  # tm.jit records where a tensor made in a step came from
-            Op._tracer.made(self, data, dtype)
+        if _engine_state.tracer is not None:  # tm.jit: where a tensor made in a step came from
+            _engine_state.tracer.made(self, data, dtype)
 
     @classmethod
     def from_numpy(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
