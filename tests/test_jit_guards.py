@@ -143,10 +143,13 @@ def test_the_generated_entry_and_the_general_path_agree_on_every_guard():
 
 LAMS = {"lam": 0.0}
 TABLE = [0.0, 0.0]  # a schedule table, edited in place
+ARR = np.zeros(2)  # a numpy array whose element the step reads in Python, edited in place
 
 
 class Sched:
     """A schedule object: the step reads its coefficient through a method or property."""
+
+    klass = 0.0  # a class attribute read through the instance (the "class" piece)
 
     def __init__(self) -> None:
         self.lam = 0.0  # read by the step itself (the "attribute" piece)
@@ -188,6 +191,10 @@ def _change(k: int, a: Any, b: Any) -> None:
         a.sched.lam = b.sched.lam = 0.05
     elif k == 2:
         a.cw[1] = b.cw[1] = 3.0
+    elif k == 3:  # a pulse: changed, then back on the next call (a re-verification
+        ARR[0] = Sched.klass = 0.05  # only sees a change that is still there)
+    elif k == 4:
+        ARR[0] = Sched.klass = 0.0
     elif k == 6:  # replaying by then, whatever the first change did
         a.sched.rate = b.sched.rate = TABLE[1] = 0.05
 
@@ -196,7 +203,9 @@ def _change(k: int, a: Any, b: Any) -> None:
 @given(
     seed=seeds,
     mask=hs.sampled_from(["relu", "gt", "where"]),
-    coef=hs.sampled_from(["none", "literal", "global", "attribute", "method", "property", "table"]),
+    coef=hs.sampled_from(
+        ["none", "literal", "global", "attribute", "method", "property", "table", "array", "class"]
+    ),
     extras=hs.sets(hs.sampled_from(["detach", "dropout", "accuracy", "adam", "eye", "inplace"])),
     fixed=hs.booleans(),
     calls=hs.integers(6, 18),
@@ -222,6 +231,8 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
                 "method": w.sched.value(),
                 "property": w.sched.coef,
                 "table": TABLE[1],
+                "array": float(ARR[0]),
+                "class": w.sched.klass,
             }.get(coef)
             loss = F.cross_entropy(z, y)
             if c is not None:
@@ -249,7 +260,7 @@ def test_random_steps_replay_exactly(seed, mask, coef, extras, fixed, calls, cha
             assert same_out(eager(x, y), step(Tensor(x.data), y)), f"call {i}"
             assert_same_world(a, b, f"call {i}")
     finally:
-        LAMS["lam"] = TABLE[1] = 0.0
+        LAMS["lam"] = TABLE[1] = ARR[0] = Sched.klass = 0.0
 
 
 SCALE = 0.5  # a global the step reads: guarded by value in the generated entry

@@ -137,6 +137,11 @@ def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:
                 same.append(f"{lst}[{i}] is not GX{j}_{i}")
             check.append(" or ".join(same))
             continue
+        if mode == "bytes":  # a small numpy array's bytes (the array is guarded before)
+            ns[f"GS{j}"], ns[f"GB{j}"] = value
+            arr = f"GV{where[(id(space), name, attrs)]}"
+            check.append(f"{arr}.shape != GS{j} or {arr}.tobytes() != GB{j}")
+            continue
         if mode == "contents":  # a small table of numbers (the table is guarded before)
             ns[f"GC{j}"] = value
             check.append(f"GV{where[(id(space), name, attrs)]} != GC{j}")

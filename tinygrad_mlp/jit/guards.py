@@ -25,6 +25,7 @@ C function or another library returns) is re-verified instead (``api``, docs/jit
 from __future__ import annotations
 
 import operator
+import random
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +35,7 @@ import numpy as np
 from ..nn.module import Module
 from ..tensor import Tensor
 from .reads import Item, reads, self_reads
+from .trace import JitError
 
 __all__ = [
     "Guard",
@@ -51,12 +53,24 @@ _PLAIN = (int, float, bool, str, bytes, complex, type(None))
 _MISSING = object()
 _WHOLE = ("value", "id")  # the modes guarding a value itself (not its items or contents)
 _CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by their contents
+# numpy arrays up to this size are guarded by their bytes too: an element read in Python
+# (float(coefs[0])) is then never stale, even for a change undone before a re-verification
+_ARRAY_CONTENTS = 1024
+# where a value drawn in Python comes from that no guard can follow: a replay would not
+# draw it again, and a draw that differs only between two re-verifications is never seen
+_DRAWS = (random.Random, np.random.Generator, np.random.RandomState)
+_HIDDEN_MODULES = frozenset({"random", "time", "os", "secrets", "uuid", "datetime"})
+_NP_RANDOM_TYPES = frozenset(
+    {"default_rng", "Generator", "SeedSequence", "BitGenerator", "PCG64", "PCG64DXSM",
+     "Philox", "SFC64", "MT19937"}
+)  # fmt: skip
 NOKEY = _MISSING  # what reading an absent attribute or key gives (generated entries too)
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
 # chain read from it, how it is compared: "value", "id", "items" (a list's items, each
-# by identity) or "contents" (a list or dict of numbers, by ==), the value when traced:
-# for "items", the tuple of the items; for "contents", a copy)
+# by identity), "contents" (a list or dict of numbers, by ==) or "bytes" (a small numpy
+# array, by its shape and bytes), the value when traced: for "items", the tuple of the
+# items; for "contents", a copy; for "bytes", (shape, bytes))
 Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 
@@ -65,6 +79,47 @@ def by_value(v: Any) -> bool:
     if type(v) is tuple:
         return all(by_value(i) for i in v)
     return type(v) in _PLAIN
+
+
+def hidden_source(value: Any, attrs: tuple[Any, ...]) -> str:
+    """What reading ``attrs`` of ``value`` draws that no guard can follow ('' if nothing):
+    a random generator's method, a function of ``random``, ``time``, ``os``, ... or one of
+    numpy's global-state random functions (``np.random.rand``).
+
+    Example::
+
+        >>> hidden_source(random, ("random",)), hidden_source(np, ("zeros",))
+        ('random.random', '')
+    """
+    first = str(a_key(attrs[0])) if attrs else ""
+    if isinstance(value, _DRAWS) and first:
+        return f"{type(value).__name__}.{first}"
+    owner = getattr(value, "__self__", None)  # `from random import random`: a bound method
+    if isinstance(owner, _DRAWS) and not isinstance(value, type):
+        return f"{type(owner).__name__}.{getattr(value, '__name__', '?')}"
+    if isinstance(value, types.ModuleType):
+        mod = value.__name__
+        if mod in _HIDDEN_MODULES and first:
+            return f"{mod}.{first}"
+        if mod == "numpy" and first == "random" and len(attrs) > 1:
+            mod, first = "numpy.random", str(a_key(attrs[1]))
+        if mod == "numpy.random" and first and first not in _NP_RANDOM_TYPES:
+            return f"numpy.random.{first}"
+        return ""
+    if isinstance(value, types.BuiltinFunctionType) and value.__module__ in _HIDDEN_MODULES:
+        return f"{value.__module__}.{value.__name__}"  # `from time import time`
+    return ""
+
+
+def _refuse_hidden(value: Any, attrs: tuple[Any, ...], where: str) -> None:
+    what = hidden_source(value, attrs)
+    if what:
+        raise JitError(
+            f"tm.jit: the step reads {what} ({where}): a value drawn in Python that no guard "
+            "can follow and a replay would not draw again. Draw random tensors with "
+            "tm.rand/tm.randn(..., generator=g) inside the step, or pass the value as an "
+            "argument"
+        )
 
 
 def _guardable(v: Any) -> bool:
@@ -108,7 +163,10 @@ def python_guards(
             continue
         seen.add(key)
         value = _value(space, name if kind == "global" else None, ())
-        if value is _MISSING or not _guardable(value):
+        if value is _MISSING:
+            continue
+        _refuse_hidden(value, attrs, f"through {name}")
+        if not _guardable(value):
             continue
         g_name = name if kind == "global" else None
         _add(guards, space, g_name, (), value)
@@ -134,7 +192,12 @@ def _chain(
             _add(guards, space, name, attrs[:i], v)
             continue
         owner = _value(space, name, attrs[: i - 1])
+        if owner is not _MISSING:
+            _refuse_hidden(owner, attrs[i - 1 :], f"through {name or 'a closure variable'}")
         f = getattr(type(owner), str(attrs[i - 1]), None) if owner is not _MISSING else None
+        if owner is not _MISSING and (by_value(f) or type(f) in (list, dict, np.ndarray)):
+            _class_attribute(guards, space, name, attrs[:i], type(owner), f)
+            return
         f = f.fget if isinstance(f, property) else f
         if isinstance(f, types.FunctionType) and not _ours(f) and depth > 1:
             code = f.__code__
@@ -144,6 +207,18 @@ def _chain(
                     _chain(guards, space, name, (*attrs[: i - 1], *more), depth - 1)
             guards += python_guards(f, depth - 1)
         return
+
+
+def _class_attribute(
+    guards: list[Guard], space: Any, name: str | None, attrs: tuple[Any, ...], cls: type, v: Any
+) -> None:
+    """``cfg.lam`` read from ``cfg``'s class: guarded in the class's namespace, and the
+    instance guarded to keep not shadowing it (``cfg.lam = ...`` later retraces too)."""
+    holder = next((c for c in cls.__mro__ if attrs[-1] in vars(c)), None)
+    if holder is None:
+        return
+    _add(guards, space, name, attrs, NOKEY)  # absent from the instance, as when traced
+    _add(guards, vars(holder), str(attrs[-1]), (), v)
 
 
 def _structure(
@@ -208,6 +283,8 @@ def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ..
     if any(h[0] is space and h[1] == name and h[2] == attrs and h[3] in _WHOLE for h in guards):
         return
     guards.append((space, name, attrs, "value" if by_value(v) else "id", v))
+    if type(v) is np.ndarray and v.size <= _ARRAY_CONTENTS:  # an element read in Python
+        guards.append((space, name, attrs, "bytes", (v.shape, v.tobytes())))
     if type(v) in (list, dict) and 0 < len(v) <= _CONTENTS:
         items = v.values() if type(v) is dict else v
         if all(by_value(i) for i in items):  # a table of numbers the step may index
@@ -263,6 +340,9 @@ def failed(guards: list[Guard]) -> str:
                 continue
         elif g[3] == "contents":
             if type(v) is type(old) and v == old:
+                continue
+        elif g[3] == "bytes":
+            if type(v) is np.ndarray and v.shape == old[0] and v.tobytes() == old[1]:
                 continue
         elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
             continue

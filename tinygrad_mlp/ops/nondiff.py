@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _data = attrgetter("data")
 
-__all__ = ["NoGrad", "Elementwise", "ArgReduce", "IntCast", "Detach", "Draw"]
+__all__ = ["NoGrad", "Elementwise", "ArgReduce", "Truth", "IntCast", "Detach", "Draw"]
 
 
 class NoGrad(Op):
@@ -72,6 +72,17 @@ class ArgReduce(NoGrad):
         data = x if x.ndim else x.reshape(1)
         out = np.asarray(fn(data, axis=axis, keepdims=keepdim), dtype=np.int64)
         return out if x.ndim else out.reshape(())
+
+
+class Truth(NoGrad):
+    """Whether all (``fn=np.all``) or any (``fn=np.any``) entries along ``axis`` are
+    non-zero: a bool tensor, recorded so that ``tm.jit`` recomputes it on every replay.
+
+    Example: ``Truth.run(x, fn=np.all, axis=(1,), keepdims=False)``.
+    """
+
+    def forward(self, x: np.ndarray, fn: Any, axis: Any, keepdims: bool) -> np.ndarray:
+        return np.asarray(fn(x, axis=axis, keepdims=keepdims))
 
 
 class IntCast(NoGrad):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ... import ops as _ops
+from ...ops import nondiff as _nondiff
 from ...utils.axes import normalize_axes, normalize_axis, reduced_count
 from .base import TensorMixin
 from .dims import pick_axis, pick_keepdims, reduce_args
@@ -213,7 +214,7 @@ class ReduceMethods(TensorMixin):
         """True where every entry along ``dim`` is non-zero (a bool tensor, no gradient)."""
         axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "all")
         axes = normalize_axes(self.ndim, axes, "all")
-        return self._make(np.asarray(np.all(self.data, axis=axes, keepdims=keep)), False)
+        return _nondiff.Truth.run(self, fn=np.all, axis=axes, keepdims=keep)  # replayed live
 
     def any(
         self,
@@ -232,4 +233,4 @@ class ReduceMethods(TensorMixin):
         """
         axes, keep = reduce_args(dim, keepdim, axis, keepdims, self.ndim, "any")
         axes = normalize_axes(self.ndim, axes, "any")
-        return self._make(np.asarray(np.any(self.data, axis=axes, keepdims=keep)), False)
+        return _nondiff.Truth.run(self, fn=np.any, axis=axes, keepdims=keep)  # replayed live
