@@ -374,6 +374,26 @@ MUTANTS += (
        _t(_JG + "test_the_generated_entry_and_the_general_path_agree_on_every_guard")),
 )  # fmt: skip
 MUTANTS += (
+    _M("jit guards: a small numpy array guarded by identity only", ("tinygrad_mlp/jit/guards.py",),
+       "if type(v) is np.ndarray and v.size <= _ARRAY_CONTENTS:",
+       "if False:",
+       _t("test_jit_unseen.py::"
+          "test_an_element_of_a_global_numpy_array_changed_and_changed_back")),
+    _M("jit entry: an array's bytes guard skipped by the generated entry",
+       ("tinygrad_mlp/jit/entry.py",),
+       'check.append(f"{arr}.shape != GS{j} or {arr}.tobytes() != GB{j}")',
+       'check.append("False")',
+       _t("test_jit_unseen.py::"
+          "test_an_element_of_a_global_numpy_array_changed_and_changed_back")),
+    _M("jit guards: a class attribute read through an instance not guarded",
+       ("tinygrad_mlp/jit/guards.py",),
+       "    _add(guards, vars(holder), str(attrs[-1]), (), v)", "    pass",
+       _t("test_jit_unseen.py::"
+          "test_a_class_attribute_read_through_an_instance_changed_and_changed_back")),
+    _M("jit guards: a value drawn in Python not refused", ("tinygrad_mlp/jit/guards.py",),
+       "    what = hidden_source(value, attrs)\n    if what:",
+       "    what = hidden_source(value, attrs)\n    if False:",
+       _t("test_jit_unseen.py::test_a_value_drawn_in_python_is_refused_at_the_trace")),
     _M("jit guards: the step's Python state not guarded", ("tinygrad_mlp/jit/guards.py",),
        "    if code is None or depth <= 0:\n        return []\n    glob",
        "    if True:\n        return []\n    glob",
