@@ -387,10 +387,10 @@ MUTANTS += (
           "test_an_element_of_a_global_numpy_array_changed_and_changed_back")),
     _M("jit guards: a class attribute read through an instance not guarded",
        ("tinygrad_mlp/jit/guards.py",),
-       "    _add(guards, vars(holder), str(attrs[-1]), (), v)", "    pass",
+       "        _add(guards, vars(holder), key, (), v)", "        pass",
        _t("test_jit_unseen.py::"
           "test_a_class_attribute_read_through_an_instance_changed_and_changed_back")),
-    _M("jit guards: a value drawn in Python not refused", ("tinygrad_mlp/jit/guards.py",),
+    _M("jit guards: a value drawn in Python not refused", ("tinygrad_mlp/jit/draws.py",),
        "    what = hidden_source(value, attrs)\n    if what:",
        "    what = hidden_source(value, attrs)\n    if False:",
        _t("test_jit_unseen.py::test_a_value_drawn_in_python_is_refused_at_the_trace")),

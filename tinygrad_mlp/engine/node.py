@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
 from . import state as _state
 from .anomaly import checked_forward
 from .saved import Hold, hold
@@ -38,10 +37,6 @@ __all__ = [
     "Grad",
     "call",
     "data_of",
-    "normalize_axes",
-    "normalize_axis",
-    "reduced_count",
-    "keep_shape",
 ]
 
 Grad = Any  # numpy array on the plain path, Tensor when a graph of the gradient is built

@@ -31,7 +31,8 @@ from ..tensor import Tensor
 from . import state
 from .capture import tracing
 from .entry import MISS, fast_entry
-from .guards import Guard, failed, python_guards, reachable
+from .guard_check import Guard, failed
+from .guards import python_guards, reachable
 from .plan import Plan, Stale
 from .signature import arg_key
 from .trace import JitError, Trace, first_difference, resolve, same_sources

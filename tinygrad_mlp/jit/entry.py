@@ -22,7 +22,8 @@ from ..engine import state as _engine_state
 from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..tensor import Tensor
-from .guards import NOKEY, Item, by_value
+from .guard_check import NOKEY, by_value
+from .reads import Item
 
 __all__ = ["MISS", "fast_entry"]
 

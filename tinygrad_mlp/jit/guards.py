@@ -17,15 +17,16 @@ place retraces; and with its settings: every plain value its ``forward`` (and th
 it calls) reads from ``self`` (a temperature, ``training``), by value.
 
 A list or dict of at most 64 numbers is also guarded by its contents (a schedule table
-indexed by the epoch). A failed guard makes the plan stale: the call is traced again. What
-is not read this way (an element of a numpy array or of a longer list, a value from what a
-C function or another library returns) is re-verified instead (``api``, docs/jit.md).
+indexed by the epoch), a numpy array of at most 1024 entries by its bytes, a class
+attribute read through an instance in its class. A failed guard makes the plan stale: the
+call is traced again. A value drawn in Python (``random``, ``time``, a Generator's
+method) is refused (``draws``). What is not read this way (an element of a larger array
+or a longer list at a computed index, what other libraries return) is re-verified
+instead (``api``, docs/jit.md).
 """
 
 from __future__ import annotations
 
-import operator
-import random
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,93 +35,17 @@ import numpy as np
 
 from ..nn.module import Module
 from ..tensor import Tensor
+from .draws import refuse_drawn
+from .guard_check import NOKEY, Guard, by_value, read
 from .reads import Item, reads, self_reads
-from .trace import JitError
 
-__all__ = [
-    "Guard",
-    "Item",
-    "by_value",
-    "NOKEY",
-    "python_guards",
-    "current",
-    "failed",
-    "reachable",
-    "a_key",
-]
+__all__ = ["python_guards", "reachable"]
 
-_PLAIN = (int, float, bool, str, bytes, complex, type(None))
-_MISSING = object()
 _WHOLE = ("value", "id")  # the modes guarding a value itself (not its items or contents)
 _CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by their contents
 # numpy arrays up to this size are guarded by their bytes too: an element read in Python
 # (float(coefs[0])) is then never stale, even for a change undone before a re-verification
 _ARRAY_CONTENTS = 1024
-# where a value drawn in Python comes from that no guard can follow: a replay would not
-# draw it again, and a draw that differs only between two re-verifications is never seen
-_DRAWS = (random.Random, np.random.Generator, np.random.RandomState)
-_HIDDEN_MODULES = frozenset({"random", "time", "os", "secrets", "uuid", "datetime"})
-_NP_RANDOM_TYPES = frozenset(
-    {"default_rng", "Generator", "SeedSequence", "BitGenerator", "PCG64", "PCG64DXSM",
-     "Philox", "SFC64", "MT19937"}
-)  # fmt: skip
-NOKEY = _MISSING  # what reading an absent attribute or key gives (generated entries too)
-
-# (a globals dict or a closure cell, the global's name or None for a cell, the attribute
-# chain read from it, how it is compared: "value", "id", "items" (a list's items, each
-# by identity), "contents" (a list or dict of numbers, by ==) or "bytes" (a small numpy
-# array, by its shape and bytes), the value when traced: for "items", the tuple of the
-# items; for "contents", a copy; for "bytes", (shape, bytes))
-Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
-
-
-def by_value(v: Any) -> bool:
-    """Whether ``v`` is guarded by value: a number, string, None, or a tuple of those."""
-    if type(v) is tuple:
-        return all(by_value(i) for i in v)
-    return type(v) in _PLAIN
-
-
-def hidden_source(value: Any, attrs: tuple[Any, ...]) -> str:
-    """What reading ``attrs`` of ``value`` draws that no guard can follow ('' if nothing):
-    a random generator's method, a function of ``random``, ``time``, ``os``, ... or one of
-    numpy's global-state random functions (``np.random.rand``).
-
-    Example::
-
-        >>> hidden_source(random, ("random",)), hidden_source(np, ("zeros",))
-        ('random.random', '')
-    """
-    first = str(a_key(attrs[0])) if attrs else ""
-    if isinstance(value, _DRAWS) and first:
-        return f"{type(value).__name__}.{first}"
-    owner = getattr(value, "__self__", None)  # `from random import random`: a bound method
-    if isinstance(owner, _DRAWS) and not isinstance(value, type):
-        return f"{type(owner).__name__}.{getattr(value, '__name__', '?')}"
-    if isinstance(value, types.ModuleType):
-        mod = value.__name__
-        if mod in _HIDDEN_MODULES and first:
-            return f"{mod}.{first}"
-        if mod == "numpy" and first == "random" and len(attrs) > 1:
-            mod, first = "numpy.random", str(a_key(attrs[1]))
-        if mod == "numpy.random" and first and first not in _NP_RANDOM_TYPES:
-            return f"numpy.random.{first}"
-        return ""
-    if isinstance(value, types.BuiltinFunctionType) and value.__module__ in _HIDDEN_MODULES:
-        return f"{value.__module__}.{value.__name__}"  # `from time import time`
-    return ""
-
-
-def _refuse_hidden(value: Any, attrs: tuple[Any, ...], where: str) -> None:
-    what = hidden_source(value, attrs)
-    if what:
-        raise JitError(
-            f"tm.jit: the step reads {what} ({where}): a value drawn in Python that no guard "
-            "can follow and a replay would not draw again. Draw random tensors with "
-            "tm.rand/tm.randn(..., generator=g) inside the step, or pass the value as an "
-            "argument"
-        )
-
 
 def _guardable(v: Any) -> bool:
     return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
@@ -162,10 +87,10 @@ def python_guards(
         if space is None or key in seen:
             continue
         seen.add(key)
-        value = _value(space, name if kind == "global" else None, ())
-        if value is _MISSING:
+        value = read(space, name if kind == "global" else None, ())
+        if value is NOKEY:
             continue
-        _refuse_hidden(value, attrs, f"through {name}")
+        refuse_drawn(value, attrs, f"through {name}")
         if not _guardable(value):
             continue
         g_name = name if kind == "global" else None
@@ -187,16 +112,18 @@ def _chain(
     reaches a method or a property of user code (``sched.value()``), the attribute
     chains that method reads from ``self`` are guarded too, and its own globals."""
     for i in range(1, len(attrs) + 1):
-        v = _value(space, name, attrs[:i])
-        if v is not _MISSING and _guardable(v):
+        v = read(space, name, attrs[:i])
+        if v is not NOKEY and _guardable(v):
             _add(guards, space, name, attrs[:i], v)
             continue
-        owner = _value(space, name, attrs[: i - 1])
-        if owner is not _MISSING:
-            _refuse_hidden(owner, attrs[i - 1 :], f"through {name or 'a closure variable'}")
-        f = getattr(type(owner), str(attrs[i - 1]), None) if owner is not _MISSING else None
-        if owner is not _MISSING and (by_value(f) or type(f) in (list, dict, np.ndarray)):
-            _class_attribute(guards, space, name, attrs[:i], type(owner), f)
+        owner = read(space, name, attrs[: i - 1])
+        if owner is not NOKEY:
+            refuse_drawn(owner, attrs[i - 1 :], f"through {name or 'a closure variable'}")
+        f = getattr(type(owner), str(attrs[i - 1]), None) if owner is not NOKEY else None
+        plain = by_value(f) or type(f) in (list, dict, np.ndarray)
+        if owner is not NOKEY and not isinstance(attrs[i - 1], Item) and plain:
+            if hasattr(type(owner), str(attrs[i - 1])):  # not an absent name (None above)
+                _class_attribute(guards, space, name, attrs[:i], type(owner))
             return
         f = f.fget if isinstance(f, property) else f
         if isinstance(f, types.FunctionType) and not _ours(f) and depth > 1:
@@ -210,15 +137,18 @@ def _chain(
 
 
 def _class_attribute(
-    guards: list[Guard], space: Any, name: str | None, attrs: tuple[Any, ...], cls: type, v: Any
+    guards: list[Guard], space: Any, name: str | None, attrs: tuple[Any, ...], cls: type
 ) -> None:
-    """``cfg.lam`` read from ``cfg``'s class: guarded in the class's namespace, and the
-    instance guarded to keep not shadowing it (``cfg.lam = ...`` later retraces too)."""
-    holder = next((c for c in cls.__mro__ if attrs[-1] in vars(c)), None)
-    if holder is None:
-        return
-    _add(guards, space, name, attrs, NOKEY)  # absent from the instance, as when traced
-    _add(guards, vars(holder), str(attrs[-1]), (), v)
+    """A read of ``attrs[-1]`` that the object at ``attrs[:-1]`` (of class ``cls``) does not
+    hold itself: the object guarded to keep not holding it (``cfg.lam = ...`` later
+    retraces), and a plain value its class holds (``lam = 0.5`` on the class) guarded in
+    the class's namespace."""
+    _add(guards, space, name, attrs, NOKEY)  # absent from the object, as when traced
+    key = str(attrs[-1])
+    holder = next((c for c in cls.__mro__ if key in vars(c)), None)
+    v = vars(holder)[key] if holder is not None else None
+    if holder is not None and (by_value(v) or type(v) in (list, dict, np.ndarray)):
+        _add(guards, vars(holder), key, (), v)
 
 
 def _structure(
@@ -269,7 +199,7 @@ def _settings(
             continue  # private: a cache its forward keeps itself (Sequential's _planned)
         v = own.get(k, NOKEY)
         if v is NOKEY and not callable(getattr(type(m), k, None)):
-            guards.append((space, name, (*attrs, k), "id", NOKEY))  # a class default
+            _class_attribute(guards, space, name, (*attrs, k), type(m))  # a class default
         elif by_value(v):
             _add(guards, space, name, (*attrs, k), v)
 
@@ -289,68 +219,6 @@ def _add(guards: list[Guard], space: Any, name: str | None, attrs: tuple[str, ..
         items = v.values() if type(v) is dict else v
         if all(by_value(i) for i in items):  # a table of numbers the step may index
             guards.append((space, name, attrs, "contents", v.copy()))
-
-
-def _value(space: Any, name: str | None, attrs: tuple[str, ...]) -> Any:
-    if name is None:
-        try:
-            v = space.cell_contents
-        except ValueError:  # an empty cell
-            return _MISSING
-    else:
-        v = space.get(name, _MISSING)
-    for a in attrs:
-        if isinstance(a, Item) and type(v) in (list, tuple) and _index(a[0], len(v)):
-            v = v[a[0]]  # lst[0]: an item of a list by a constant index
-            continue
-        d = _space(v, a)
-        if d is None or a_key(a) not in d:
-            return _MISSING  # a property, a slot, a method, not a dict: not read here
-        v = d[a_key(a)]
-    return v
-
-
-def _index(k: Any, n: int) -> bool:
-    """Whether ``k`` is an integer index into a sequence of length ``n``."""
-    return type(k) is int and -n <= k < n
-
-
-def a_key(a: Any) -> Any:
-    """The key an element of an attribute chain reads: the name, or the item's key."""
-    return a[0] if isinstance(a, Item) else a
-
-
-def _space(v: Any, a: Any) -> dict[Any, Any] | None:
-    """The dict that element ``a`` of a chain is read from: ``v``'s ``__dict__``, or ``v``."""
-    d = v if isinstance(a, Item) else getattr(v, "__dict__", None)
-    return d if type(d) is dict else None
-
-
-def current(g: Guard) -> Any:
-    """The guarded value now."""
-    return _value(g[0], g[1], g[2])
-
-
-def failed(guards: list[Guard]) -> str:
-    """The first guard whose value changed, in words; '' when all hold."""
-    for g in guards:
-        v, old = current(g), g[4]
-        if g[3] == "items":
-            if isinstance(v, list) and len(v) == len(old) and all(map(operator.is_, v, old)):
-                continue
-        elif g[3] == "contents":
-            if type(v) is type(old) and v == old:
-                continue
-        elif g[3] == "bytes":
-            if type(v) is np.ndarray and v.shape == old[0] and v.tobytes() == old[1]:
-                continue
-        elif v is old or (g[3] == "value" and type(v) is type(old) and v == old):
-            continue
-        path = (g[1] or "a closure variable") + "".join(
-            f"[{a[0]!r}]" if isinstance(a, Item) else f".{a}" for a in g[2]
-        )
-        return f"{path} changed"
-    return ""
 
 
 def reachable(guards: Sequence[Guard]) -> list[Tensor]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .build import compile_all
-from .guards import Guard, failed
+from .guard_check import Guard, failed
 from .results import result_builder
 from .slots import Kernel, Slot
 from .trace import JitError, Ref, StepRec, Trace

@@ -21,7 +21,7 @@ import types
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["Item", "reads", "self_reads"]
+__all__ = ["Item", "a_key", "reads", "self_reads"]
 
 
 def reads(
@@ -120,3 +120,8 @@ def self_reads(cls: Any, method: str = "forward", depth: int = 3) -> frozenset[s
         else:
             names.add(k)
     return frozenset(names)
+
+
+def a_key(a: Any) -> Any:
+    """The key an element of an attribute chain reads: the name, or the item's key."""
+    return a[0] if isinstance(a, Item) else a

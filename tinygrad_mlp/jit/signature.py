@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .guards import by_value
+from .guard_check import by_value
 
 __all__ = ["arg_key"]
 

@@ -6,16 +6,12 @@ node, and ``ops`` only defines op classes on top of it. ``from tinygrad_mlp.ops.
 Op`` keeps working; the contract of a backward rule is written in ``engine/node.py``.
 """
 
-from ..engine.node import Grad, Op, call, data_of
-from ..utils.axes import keep_shape, normalize_axes, normalize_axis, reduced_count
+from ..engine import node
+from ..engine.node import *  # noqa: F403
+from ..utils import axes
+from ..utils.axes import *  # noqa: F403
 
-__all__ = [
-    "Op",
-    "Grad",
-    "call",
-    "data_of",
-    "normalize_axes",
-    "normalize_axis",
-    "reduced_count",
-    "keep_shape",
-]
+# the node's names and the axis helpers a rule uses, as exported where they live
+__all__: list[str] = []
+__all__ += node.__all__
+__all__ += axes.__all__
