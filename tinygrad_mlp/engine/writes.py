@@ -11,7 +11,7 @@ when the block raises. ``Optimizer.step`` applies it around every optimizer's up
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
@@ -96,14 +96,4 @@ class _Writing:
         _relock(self.opened)
 
 
-class _Idle:
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-_IDLE = _Idle()
+_IDLE = nullcontext()  # no graph holds anything: one shared do-nothing context
