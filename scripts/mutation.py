@@ -8,15 +8,19 @@ require the test suite to kill it (some test must fail).
 How it stays safe and fast:
 
 - The working tree is never touched: tinygrad_mlp/, tests/ and pyproject.toml are copied to a
-  temporary folder, one copy per worker; a mutant is written into the worker's copy and the
-  original text written back after its run. The folder is removed at the end, Ctrl-C included.
+  temporary folder, one copy per lane (``--jobs``); a mutant is written into its lane's
+  copy and the original text written back after its run. The folder is removed at the end,
+  Ctrl-C included.
 - Before anything runs, every snippet must occur exactly once in its file, so the list
   cannot rot silently when the code it targets changes: a missing snippet is an error (exit 2).
 - Each mutant runs only the tests named for it (``pytest -x``, HYPOTHESIS_PROFILE=ci), in a
-  process forked from a parent that has already imported numpy, hypothesis and pytest (but
-  never tinygrad_mlp): the child imports the mutated copy (this is checked), and the
-  interpreter's start-up is paid once. Hypothesis does not shrink a failing example here: the
-  verdict (killed or not) is the same, minimising the example would only cost time.
+  process forked directly (no worker pool: its shutdown can deadlock) from a parent that
+  has already imported numpy, hypothesis and pytest (but never tinygrad_mlp): the child
+  imports the mutated copy (this is checked), and the interpreter's start-up is paid once.
+  Hypothesis does not shrink a failing example here: the verdict (killed or not) is the
+  same, minimising the example would only cost time.
+- A run that takes longer than ``--timeout`` is killed and counted as killed (a mutant that
+  makes the tests loop is caught); the parent kills every run still going when it leaves.
 - A selection that finds no test (a renamed test or op-table row) is an error, not a kill;
   ``--baseline`` first runs every selection on the unmutated copy, which must pass.
 
@@ -39,7 +43,6 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread per worker: 2 cores
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import multiprocessing as mp
 
 import numpy  # noqa: F401  imported once here, inherited by every forked run
 import pytest
@@ -104,100 +107,118 @@ class _Recorder:
         self.module = str(getattr(module, "__file__", ""))
 
 
-_WORKDIR = Path()
-_CHILD = 0
+class _Slot:
+    """One parallel lane: its own copy of the tree, and the pytest run going on in it."""
+
+    def __init__(self, pristine: Path, index: int) -> None:
+        self.dir = pristine.parent / f"slot-{index}"
+        for name in COPIED:
+            src = pristine / name
+            if src.is_dir():
+                shutil.copytree(src, self.dir / name, ignore=_IGNORE)
+            else:
+                shutil.copy2(src, self.dir / name)
+        self.pid = 0
+        self.started = 0.0
+        self.job: tuple[str, tuple[str, ...], bool] = ("", (), False)  # name, tests, mutated
+        self.restore: tuple[Path, str] | None = None  # the mutated file and its original text
+
+    def start(self, name: str, tests: tuple[str, ...], mutant: Mutant | None) -> None:
+        """Write the mutant (if any) into this lane's copy and fork a pytest run on it."""
+        if mutant is not None:
+            rel, text = locate(mutant, self.dir)
+            path = self.dir / rel
+            path.write_text(text.replace(mutant.old, mutant.new))
+            self.restore = (path, text)
+        (self.dir / "result.json").unlink(missing_ok=True)
+        self.job = (name, tests, mutant is not None)
+        self.started = time.monotonic()
+        self.pid = _fork_pytest(self.dir, tests)
+
+    def finish(self, status: int | None) -> Outcome:
+        """The verdict of the run that ended (``status`` None: killed on timeout)."""
+        if self.restore is not None:
+            path, text = self.restore
+            path.write_text(text)
+            self.restore = None
+        self.pid = 0
+        name, _, mutated = self.job
+        seconds = time.monotonic() - self.started
+        if status is None:
+            return Outcome(name, "timeout", "no verdict in time", seconds)
+        result = self.dir / "result.json"
+        info = json.loads(result.read_text()) if result.exists() else {"failed": "", "module": ""}
+        code, failed, module = os.waitstatus_to_exitcode(status), info["failed"], info["module"]
+        if module and not module.startswith(str(self.dir)):
+            return Outcome(name, "error", f"imported {module}, not the copy", seconds)
+        if code in (1, 2) and failed:  # tests failed, or the mutant broke collection
+            return Outcome(name, "killed" if mutated else "error", failed, seconds)
+        if code == 0:
+            return Outcome(name, "SURVIVED" if mutated else "passed", "-", seconds)
+        log = (self.dir / "pytest.log").read_text().strip().splitlines()
+        return Outcome(name, "error", f"pytest exit {code}: {log[-1] if log else ''}", seconds)
 
 
-def _init_worker(pristine: str) -> None:
-    global _WORKDIR
-    _WORKDIR = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(pristine).parent))
-    for name in COPIED:
-        src = Path(pristine) / name
-        if src.is_dir():
-            shutil.copytree(src, _WORKDIR / name, ignore=_IGNORE)
-        else:
-            shutil.copy2(src, _WORKDIR / name)
-
-    def stop(signum: int, frame: object) -> None:  # pool.terminate(): take the run down too
-        if _CHILD:
-            os.kill(_CHILD, signal.SIGKILL)
-        os._exit(1)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-
-
-def _run_tests(tests: tuple[str, ...], timeout: float) -> tuple[int | None, str, str]:
-    """(pytest's exit code or None on timeout, first failure, tinygrad_mlp's file) of a run."""
-    global _CHILD
-    result = _WORKDIR / "result.json"
-    result.unlink(missing_ok=True)
+def _fork_pytest(workdir: Path, tests: tuple[str, ...]) -> int:
+    """Fork a child that runs pytest on ``tests`` in ``workdir``'s copy; its pid."""
     pid = os.fork()
-    if pid == 0:  # the child: run pytest on the copy, report, and leave without cleanup
-        code = 3
-        try:
-            os.chdir(_WORKDIR)
-            sys.path.insert(0, str(_WORKDIR))
-            sys.dont_write_bytecode = True  # a stale .pyc of a mutant must never be reused
-            os.environ["HYPOTHESIS_PROFILE"] = "ci"
-            log = os.open(_WORKDIR / "pytest.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-            os.dup2(log, 1)
-            os.dup2(log, 2)
-            rec = _Recorder()
-            args = ["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
-            code = int(pytest.main(args, plugins=[rec]))
-            result.write_text(json.dumps({"failed": rec.failed, "module": rec.module}))
-        finally:
-            os._exit(code)
-    _CHILD = pid
-    start = time.monotonic()
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() - start > timeout:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            _CHILD = 0
-            return None, "", ""
-        time.sleep(0.02)
-    _CHILD = 0
-    info = json.loads(result.read_text()) if result.exists() else {"failed": "", "module": ""}
-    return os.waitstatus_to_exitcode(status), info["failed"], info["module"]
-
-
-def _verdict(name: str, tests: tuple[str, ...], timeout: float, mutated: bool) -> Outcome:
-    start = time.monotonic()
-    code, failed, module = _run_tests(tests, timeout)
-    seconds = time.monotonic() - start
-    if code is None:
-        return Outcome(name, "timeout", f"no verdict within {timeout:g} s", seconds)
-    if module and not module.startswith(str(_WORKDIR)):
-        return Outcome(name, "error", f"imported {module}, not the copy", seconds)
-    if code in (1, 2) and failed:  # tests failed, or the mutant broke collection
-        return Outcome(name, "killed" if mutated else "error", failed, seconds)
-    if code == 0:
-        return Outcome(name, "SURVIVED" if mutated else "passed", "-", seconds)
-    log = (_WORKDIR / "pytest.log").read_text().strip().splitlines()
-    return Outcome(name, "error", f"pytest exit {code}: {log[-1] if log else ''}", seconds)
-
-
-def run_mutant(job: tuple[Mutant, float]) -> Outcome:
-    """Apply one mutant to this worker's copy, run its tests, restore the file."""
-    m, timeout = job
-    rel, text = locate(m, _WORKDIR)
-    path = _WORKDIR / rel
-    path.write_text(text.replace(m.old, m.new))
+    if pid:
+        return pid
+    code = 3  # the child: run pytest on the copy, report, and leave without cleanup
     try:
-        return _verdict(m.name, m.tests, timeout, mutated=True)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.chdir(workdir)
+        sys.path.insert(0, str(workdir))
+        sys.dont_write_bytecode = True  # a stale .pyc of a mutant must never be reused
+        os.environ["HYPOTHESIS_PROFILE"] = "ci"
+        log = os.open(workdir / "pytest.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        rec = _Recorder()
+        args = ["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+        code = int(pytest.main(args, plugins=[rec]))
+        result = workdir / "result.json"
+        result.write_text(json.dumps({"failed": rec.failed, "module": rec.module}))
     finally:
-        path.write_text(text)
+        os._exit(code)
 
 
-def run_baseline(job: tuple[tuple[str, ...], float]) -> Outcome:
-    """Run a selection on the unmutated copy: it must pass."""
-    tests, timeout = job
-    return _verdict(f"baseline of {len(tests)} selections", tests, timeout, mutated=False)
+Job = tuple[str, tuple[str, ...], "Mutant | None"]
+
+
+def run_jobs(slots: list[_Slot], jobs: list[Job], timeout: float) -> list[Outcome]:
+    """Run every job, as many at once as there are lanes; each killed after ``timeout`` s.
+
+    The parent forks each pytest run itself and reaps it with ``waitpid``: no worker pool,
+    whose ``terminate`` can deadlock (CPython issues 73945 and 78178) and once hung CI.
+    """
+    todo = list(reversed(jobs))
+    outcomes: list[Outcome] = []
+    try:
+        while todo or any(s.pid for s in slots):
+            for s in slots:
+                if not s.pid and todo:
+                    s.start(*todo.pop())
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            ended = [(s, status) for s in slots if pid and s.pid == pid]
+            for s in slots:
+                if s.pid and s.pid != pid and time.monotonic() - s.started > timeout:
+                    os.kill(s.pid, signal.SIGKILL)
+                    os.waitpid(s.pid, 0)
+                    ended.append((s, None))
+            for s, st in ended:
+                outcomes.append(s.finish(st))
+                o = outcomes[-1]
+                print(f"[{len(outcomes)}/{len(jobs)}] {o.verdict}: {o.mutant}", file=sys.stderr)
+            if not ended:
+                time.sleep(0.02)
+    finally:  # Ctrl-C or an error: no run outlives the parent
+        for s in slots:
+            if s.pid:
+                os.kill(s.pid, signal.SIGKILL)
+                os.waitpid(s.pid, 0)
+    return outcomes
 
 
 def _table(outcomes: list[Outcome]) -> str:
@@ -244,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name}\n    {locate(m, ROOT)[0]}: {' '.join(m.tests)}")
         return 0
     began = time.monotonic()
+    # stopped from outside (CI's timeout): leave through the cleanup, as on Ctrl-C
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="tinygrad-mlp-mutation-") as tmp:
         pristine = Path(tmp) / "pristine"
         for name in COPIED:
@@ -252,29 +275,16 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copytree(src, pristine / name, ignore=_IGNORE)
             else:
                 shutil.copy2(src, pristine / name)
-        ctx = mp.get_context("fork")
-        with ctx.Pool(args.jobs, initializer=_init_worker, initargs=(str(pristine),)) as pool:
-            try:
-                if args.baseline:
-                    tests = list(dict.fromkeys(t for m in mutants for t in m.tests))
-                    chunks = [(tuple(tests[i :: args.jobs]), 10 * args.timeout) for i in
-                              range(args.jobs)]  # fmt: skip
-                    chunks = [c for c in chunks if c[0]]  # no args would run the suite
-                    base = pool.map(run_baseline, chunks)
-                    if any(o.verdict != "passed" for o in base):
-                        print(_table(base), file=sys.stderr)
-                        print("the unmutated tests do not pass: no verdict", file=sys.stderr)
-                        return 2
-                outcomes: dict[str, Outcome] = {}
-                jobs = [(m, args.timeout) for m in mutants]
-                for o in pool.imap_unordered(run_mutant, jobs):
-                    outcomes[o.mutant] = o
-                    print(f"[{len(outcomes)}/{len(jobs)}] {o.verdict}: {o.mutant}", file=sys.stderr)
-            except KeyboardInterrupt:
-                pool.terminate()
-                print("interrupted; the working tree was never touched", file=sys.stderr)
-                return 130
-    ordered = [outcomes[m.name] for m in mutants]
+        slots = [_Slot(pristine, i) for i in range(max(1, args.jobs))]
+        try:
+            if args.baseline and not _baseline_passes(slots, mutants, args.timeout):
+                return 2
+            jobs: list[Job] = [(m.name, m.tests, m) for m in mutants]
+            by_name = {o.mutant: o for o in run_jobs(slots, jobs, args.timeout)}
+        except KeyboardInterrupt:
+            print("interrupted; the working tree was never touched", file=sys.stderr)
+            return 130
+    ordered = [by_name[m.name] for m in mutants]
     print(_table(ordered))
     survived = [o for o in ordered if o.verdict == "SURVIVED"]
     errors = [o for o in ordered if o.verdict == "error"]
@@ -284,6 +294,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(errors)} errors, in {time.monotonic() - began:.0f} s with {args.jobs} jobs"
     )
     return 2 if errors else 1 if survived else 0
+
+
+def _baseline_passes(slots: list[_Slot], mutants: list[Mutant], timeout: float) -> bool:
+    """Every selection the mutants name passes on the unmutated copy (else no verdict)."""
+    tests = list(dict.fromkeys(t for m in mutants for t in m.tests))
+    n = len(slots)
+    chunks = [tuple(tests[i::n]) for i in range(n) if tests[i::n]]  # no args: the whole suite
+    base = run_jobs(slots, [(f"baseline {i}", c, None) for i, c in enumerate(chunks)], 10 * timeout)
+    if all(o.verdict == "passed" for o in base):
+        return True
+    print(_table(base), file=sys.stderr)
+    print("the unmutated tests do not pass: no verdict", file=sys.stderr)
+    return False
 
 
 if __name__ == "__main__":
