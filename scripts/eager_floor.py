@@ -10,8 +10,11 @@ anomaly or jit hooks, no shape or label checks, a chain-only graph walk. Whateve
 engine costs above this is the price of those.
 
 It prints, for each size and dtype, the median and interquartile range of the per-round
-ratios of this step, and of the engine's eager step, to the hand-written numpy step
-(``tinygrad_mlp.bench.numpy_step``), all three alternated in the same rounds.
+ratios to the hand-written numpy step (``tinygrad_mlp.bench.numpy_step``) of this step,
+of this step with the engine's saved-array guard added (the same ``hold`` on the same
+arrays, the same check before each backward), and of the engine's eager step, all four
+alternated in the same rounds. The guarded floor is the least an eager step that keeps
+the guard can cost here.
 
 Usage: ``OPENBLAS_NUM_THREADS=1 python scripts/eager_floor.py [tiny] [digits] [mnist]``
 """
@@ -26,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.bench.tensor import SIZES, engine_step, numpy_step
+from tinygrad_mlp.engine.saved import hold
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.utils.blas import limit_threads
 
@@ -42,31 +46,52 @@ class _T:
 
 
 class _Dense:
-    """z = x W^T + b, then ReLU if ``relu``: the engine's Linear and LinearReLU nodes."""
+    """z = x W^T + b, then ReLU if ``relu``: the engine's Linear and LinearReLU nodes.
 
-    __slots__ = ("parents", "out", "relu")
+    With ``guard``, what backward reads is frozen by the engine's own saved-array guard
+    (``engine/saved.py``: the same ``hold`` on the same arrays as the engine's nodes) and
+    checked before backward as the engine checks it (rebound ``.data``, versions).
+    """
 
-    def __init__(self, x: _T, w: _T, b: _T, relu: bool) -> None:
+    __slots__ = ("parents", "out", "relu", "hold", "saved")
+
+    def __init__(self, x: _T, w: _T, b: _T, relu: bool, guard: bool) -> None:
         z = x.data @ w.data.T
         z += b.data
         if relu:
             np.maximum(z, 0, out=z)
         self.parents, self.out, self.relu = (x, w, b), z, relu
+        if guard:
+            self.saved = (x.data, w.data, b.data)
+            self.hold = hold(self.saved, z, {}, (0, 1, "out") if relu else (0, 1))
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, w, _ = self.parents
+        if hasattr(self, "hold"):
+            _check(self.parents, self.saved, self.hold)
         if self.relu:
             g = g * (self.out > 0)
         return (g @ w.data if x.node is not None else None, g.T @ x.data, g)
 
 
+def _check(parents: tuple[_T, ...], saved: tuple[np.ndarray, ...], h: Any) -> None:
+    """The engine's check before a node's backward: no input rebound, no version moved."""
+    if not all(p.data is a for p, a in zip(parents, saved, strict=True)):
+        raise RuntimeError("an input's .data was replaced before backward")
+    if h is not None:
+        h.check_versions("floor")
+
+
 class _CrossEntropy:
     """The engine's fused softmax cross-entropy node (ops/loss.py), labels only."""
 
-    __slots__ = ("parents", "softmax", "labels")
+    __slots__ = ("parents", "softmax", "labels", "hold", "saved")
 
-    def __init__(self, z: _T, labels: np.ndarray) -> None:
+    def __init__(self, z: _T, labels: np.ndarray, guard: bool) -> None:
         self.parents, self.labels = (z,), labels
+        if guard:
+            self.saved = (z.data,)
+            self.hold = hold(self.saved, z.data, {}, (0,))
 
     def forward(self) -> np.ndarray:
         z = self.parents[0].data
@@ -81,6 +106,8 @@ class _CrossEntropy:
         return np.asarray(loss / batch, dtype=z.dtype)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        if hasattr(self, "hold"):
+            _check(self.parents, self.saved, self.hold)
         batch = self.softmax.shape[0]
         scale = float(g) / batch
         d = self.softmax * scale
@@ -88,8 +115,8 @@ class _CrossEntropy:
         return (d,)
 
 
-def _dense(x: _T, w: _T, b: _T, relu: bool) -> _T:
-    node = _Dense(x, w, b, relu)
+def _dense(x: _T, w: _T, b: _T, relu: bool, guard: bool) -> _T:
+    node = _Dense(x, w, b, relu, guard)
     return _T(node.out, node)
 
 
@@ -114,9 +141,10 @@ def _backward(root: _T) -> None:
 
 
 def floor_step(
-    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
+    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, guard: bool = False
 ) -> Callable[[], float]:
-    """The seed step (forward, cross-entropy, backward, SGD) on the minimal tape."""
+    """The seed step (forward, cross-entropy, backward, SGD) on the minimal tape; with
+    ``guard``, plus the engine's saved-array guard, the one check the issue keeps as is."""
     ps = [_T(p) for p in params]
     xt = _T(x)
     scratch = [np.empty_like(p) for p in params]
@@ -124,10 +152,10 @@ def floor_step(
     def step() -> float:
         for p in ps:
             p.grad = None
-        h = _dense(xt, ps[0], ps[1], True)
-        h = _dense(h, ps[2], ps[3], True)
-        z = _dense(h, ps[4], ps[5], False)
-        ce = _CrossEntropy(z, y.astype(np.uintp))
+        h = _dense(xt, ps[0], ps[1], True, guard)
+        h = _dense(h, ps[2], ps[3], True, guard)
+        z = _dense(h, ps[4], ps[5], False, guard)
+        ce = _CrossEntropy(z, y.astype(np.uintp), guard)
         loss = _T(ce.forward(), ce)
         _backward(loss)
         for p, buf in zip(ps, scratch, strict=True):
@@ -139,33 +167,37 @@ def floor_step(
 
 
 def _ratios(size: str, dtype: type, rounds: int = 300, repeat: int = 5) -> list[np.ndarray]:
+    """Per-round ratios to numpy of the floor, the floor with the guard, and the engine."""
     n_in, hidden, n_out, batch = SIZES[size]
     rng = np.random.default_rng(0)
     model = MLP(n_in, hidden, n_out, rng=rng, dtype=dtype)
     x: np.ndarray = rng.standard_normal((batch, n_in)).astype(dtype)
     y = rng.integers(0, n_out, batch)
-    copies = [[p.data.copy() for p in model.parameters()] for _ in range(2)]
+    copies = [[p.data.copy() for p in model.parameters()] for _ in range(3)]
     sides = [numpy_step(copies[0], x, y, 1e-3), floor_step(copies[1], x, y, 1e-3)]
+    sides.append(floor_step(copies[2], x, y, 1e-3, guard=True))
     sides.append(engine_step(model, x, y, 1e-3))
     for _ in range(3):  # the floor does the engine's arithmetic: same losses, same weights
-        if sides[1]() != sides[2]():
+        if not sides[1]() == sides[2]() == sides[3]():
             raise AssertionError("the floor step's loss differs from the engine's")
-    weights = zip(copies[1], model.parameters(), strict=True)
-    if not all(np.array_equal(a, p.data) for a, p in weights):
-        raise AssertionError("the floor step's weights differ from the engine's")
+    for floor in copies[1:]:
+        pairs = zip(floor, model.parameters(), strict=True)
+        if not all(np.array_equal(a, p.data) for a, p in pairs):
+            raise AssertionError("the floor step's weights differ from the engine's")
     for _ in range(50):
         for f in sides:
             f()
-    times = np.empty((3, rounds))
+    n = len(sides)
+    times = np.empty((n, rounds))
     clock = time.perf_counter
     for i in range(rounds):
-        for k in range(3):
-            j = (i + k) % 3
+        for k in range(n):
+            j = (i + k) % n
             t0 = clock()
             for _ in range(repeat):
                 sides[j]()
             times[j, i] = clock() - t0
-    return [times[1] / times[0], times[2] / times[0]]
+    return [times[j] / times[0] for j in range(1, n)]
 
 
 def main(argv: list[str]) -> None:
@@ -173,7 +205,8 @@ def main(argv: list[str]) -> None:
         for size in argv or ["tiny", "digits"]:
             for dtype in (np.float32, np.float64):
                 cells = []
-                for name, r in zip(("floor", "eager"), _ratios(size, dtype), strict=True):
+                names = ("floor", "floor+guard", "eager")
+                for name, r in zip(names, _ratios(size, dtype), strict=True):
                     q1, med, q3 = np.percentile(r, [25, 50, 75])
                     cells.append(f"{name}/np {med:.2f} [{q1:.2f}-{q3:.2f}]")
                 print(f"{size:7s} {np.dtype(dtype).name}:  " + "   ".join(cells))
