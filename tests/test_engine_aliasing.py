@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_mlp import Tensor, grad, optim
-from tinygrad_mlp.ops import Op
+from tinygrad_mlp.ops import Cast, Op
 
 from .strategies import arrays
 
@@ -144,15 +144,38 @@ def test_a_rule_returning_one_array_for_two_leaves_does_not_tie_them(
     np.testing.assert_array_equal(b.grad, np.ones(shape))
 
 
+class _GivesInputUnsaved(_GivesInput):
+    """The same rule with ``saves`` left empty (a contract slip of the op's author): the
+    inputs stay writeable, so only the engine's identity check keeps them out of ``.grad``."""
+
+    saves = ()
+
+
+@pytest.mark.parametrize("op", [_GivesInput, _GivesInputUnsaved], ids=["saved", "unsaved"])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_a_rule_returning_its_input_array_is_copied_not_kept(shape: tuple[int, ...]) -> None:
+def test_a_rule_returning_its_input_array_is_copied_not_kept(
+    shape: tuple[int, ...], op: type[Op]
+) -> None:
     a = Tensor(np.full(shape, 2.0), requires_grad=True)
     b = Tensor(np.full(shape, 3.0), requires_grad=True)
-    _GivesInput.apply(a, b).sum().backward()
+    op.apply(a, b).sum().backward()
     assert not np.shares_memory(a.grad, b.data) and not np.shares_memory(b.grad, a.data)
-    _GivesInput.apply(a, b).sum().backward()  # accumulates into .grad, not into the data
+    op.apply(a, b).sum().backward()  # accumulates into .grad, not into the data
     np.testing.assert_array_equal(a.grad, np.full(shape, 6.0))
     np.testing.assert_array_equal(b.data, np.full(shape, 3.0))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_rule_passing_its_g_on_does_not_tie_two_leaves(shape: tuple[int, ...]) -> None:
+    # Add hands its g (the seed array, no sum in between) to both casts; each cast's rule
+    # returns the g it was given: one array reaches two leaves, so neither may keep it
+    a = Tensor(np.full(shape, 2.0), requires_grad=True)
+    b = Tensor(np.full(shape, 3.0), requires_grad=True)
+    y = Cast.apply(a, dtype=a.dtype) + Cast.apply(b, dtype=b.dtype)
+    y.backward(np.ones(shape))
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad += 5  # the user's own in-place edit of one gradient
+    np.testing.assert_array_equal(b.grad, np.ones(shape))
 
 
 # --- item 2: a 0-d tensor is not a sequence ----------------------------------------------

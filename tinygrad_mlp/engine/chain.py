@@ -67,39 +67,40 @@ def node_step(
     if type(g) is not np.ndarray:
         g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+    needs = op.needs
+    n = len(in_grads)
+    if n != len(needs):
+        name = type(op).__name__
+        raise ValueError(f"{name}.backward returned {n} gradients for {len(needs)} inputs")
     steps = []
-    unique = None  # no array returned twice: decided once, and only if some array is a candidate
-    for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True)):  # 2nd: anomaly.py
-        if pg is None or not need:
+    for j in range(n):  # indexing, not zip/enumerate: this loop runs for every gradient
+        pg = in_grads[j]
+        if pg is None or not needs[j]:
             continue
         x = like[j]
         if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
             steps.append((j, *_conform_owned(pg, False, x, False)))
-            continue
-        # owned (see the module docstring): checked here, inline, for every gradient of a pass
-        fresh = (
-            pg.base is None  # not a view
-            and pg is not g
-            and pg is not out
-            and pg.flags.writeable  # a held (saved) array is read-only: never a buffer
-            and id(pg) not in map(id, inputs)
-        )
-        if fresh:
-            if unique is None:
-                unique = len(in_grads) == 1 or _distinct(in_grads)
-            fresh = unique or list(map(id, in_grads)).count(id(pg)) == 1
-        if pg.shape != x.shape or pg.dtype != x.dtype:
-            pg, fresh = _conform_owned(pg, fresh, x, False)
-        steps.append((j, pg, fresh))
+        elif pg.shape != x.shape or pg.dtype != x.dtype:  # the conformed array is new: fresh
+            steps.append((j, *_conform_owned(pg, True, x, False)))
+        else:
+            steps.append((j, pg, _owned(pg, j, g, out, inputs, in_grads)))
     return steps
 
 
-def _distinct(arrays: Sequence[Any]) -> bool:
-    """True when no object occurs twice in ``arrays`` (None included); a pair compared directly."""
-    n = len(arrays)
-    if n < 3:
-        return n < 2 or arrays[0] is not arrays[1]
-    return len(set(map(id, arrays))) == n
+def _owned(
+    pg: np.ndarray, j: int, g: Any, out: Any, inputs: Sequence[Any], in_grads: Sequence[Any]
+) -> bool:
+    """Whether gradient ``pg`` of input j is owned (module docstring): no view, writeable
+    (a held array is read-only), none of the arrays the rule was given, and returned once."""
+    if pg.base is not None or pg is g or pg is out or not pg.flags.writeable:
+        return False
+    for a in inputs:
+        if pg is a:
+            return False
+    for k, other in enumerate(in_grads):
+        if other is pg and k != j:
+            return False
+    return True
 
 
 def accumulate(grads: Any, key: Any, g: Any) -> None:
