@@ -98,8 +98,11 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         >>> unbroadcast(np.ones((4, 3)), (3,))
         array([4., 4., 4.])
     """
-    if g.shape == shape:
+    have = g.shape
+    if have == shape:
         return g
+    if have[1:] == shape and type(g) is np.ndarray:  # one leading axis: a bias over a batch
+        return _add_reduce(g, axis=0)
     lead = g.ndim - len(shape)
     if lead < 0:
         raise RuntimeError(f"gradient of shape {g.shape} cannot belong to an input {shape}")

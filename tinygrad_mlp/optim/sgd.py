@@ -64,31 +64,41 @@ class SGD(Optimizer):
 
     def update(self) -> None:
         """One update of every parameter with a gradient (see the class docstring)."""
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        lr = self.lr
+        plain = not (self.momentum or self.weight_decay)  # the seed's rule: W -= lr dE/dW
         scratch = self._scratch
-        for i, (p, s) in enumerate(zip(self.params, self.state, strict=True)):
+        for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 continue
-            if type(g) is not np.ndarray or g.shape != p.data.shape:
+            data = p.data
+            if type(g) is not np.ndarray or g.shape != data.shape:
                 g = self._grad(i, p)  # a Tensor grad (create_graph), or a wrong shape: checked
-            if wd:
-                g = g + wd * p.data
-            if mu:
-                v = s.get("velocity")
-                if v is None:
-                    v = s["velocity"] = np.array(g, copy=True)
-                else:
-                    v *= mu
-                    v += g
-                g = g + mu * v if self.nesterov else v
+            if not plain:
+                g = self._direction(i, g, data)
             if lr == 1.0:
-                p.data -= g
+                data -= g
             else:
                 # lr * g into a buffer kept between steps: the same arithmetic as
                 # p -= lr * g, without allocating (and page-faulting) a temporary each step
                 buf = scratch[i]
-                if buf is None or buf.shape != g.shape or buf.dtype != p.data.dtype:
-                    buf = scratch[i] = np.empty(g.shape, dtype=p.data.dtype)
+                if buf is None or buf.shape != data.shape or buf.dtype != data.dtype:
+                    buf = scratch[i] = np.empty(data.shape, dtype=data.dtype)
                 np.multiply(g, lr, out=buf)
-                p.data -= buf
+                data -= buf
+
+    def _direction(self, i: int, g: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """The step's direction with weight decay and momentum: g + wd W, then v or g + mu v."""
+        mu, wd = self.momentum, self.weight_decay
+        if wd:
+            g = g + wd * data
+        if mu:
+            s = self.state[i]
+            v = s.get("velocity")
+            if v is None:
+                v = s["velocity"] = np.array(g, copy=True)
+            else:
+                v *= mu
+                v += g
+            g = g + mu * v if self.nesterov else v
+        return g
