@@ -233,6 +233,15 @@ def test_wrong_count_from_a_rule_names_the_op_and_line_when_on() -> None:
     assert f"{HERE}:{line}" in str(info.value)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_wrong_count_from_a_rule_is_named_when_off_too(create_graph: bool) -> None:
+    # the engine checks the count itself (not through zip's error), on both paths
+    a = Tensor(np.ones(3), requires_grad=True)
+    y = OneGrad.apply(a, a).sum()
+    with pytest.raises(ValueError, match=r"OneGrad.*fewer gradients than its 2 inputs \(1"):
+        y.backward(create_graph=create_graph)
+
+
 class MyError(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(f"code {code}")

@@ -227,12 +227,6 @@ def raise_in_backward(op: Any, parents: Sequence[Any] | None, exc: Exception) ->
     where = _where(op)
     shapes = _shapes(parents) if parents is not None else "unknown"
     detail = str(exc)
-    if isinstance(exc, ValueError) and detail.startswith("zip() argument 2 is"):
-        n = len(parents) if parents is not None else "?"
-        detail = (  # the engine's zip(parents, gradients, strict=True) refused the count
-            f"it returned {'fewer' if 'shorter' in detail else 'more'} gradients than its {n} "
-            "inputs (backward returns one per input, None where none is needed)"
-        )
     context = f"in the backward of {type(op).__name__} (input shapes {shapes}; {where})"
     if type(exc).__module__ != "builtins":
         add_note = getattr(exc, "add_note", None)  # Python 3.11+; 3.10 keeps exc unchanged

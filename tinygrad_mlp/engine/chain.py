@@ -59,6 +59,7 @@ def node_step(
     """
     if create_graph:
         in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+        _count(op, len(in_grads))
         return [
             (j, *_conform_owned(_lifted(pg, out), False, like[j], True))
             for j, (need, pg) in enumerate(zip(op.needs, in_grads, strict=True))
@@ -70,8 +71,7 @@ def node_step(
     needs = op.needs
     n = len(in_grads)
     if n != len(needs):
-        name = type(op).__name__
-        raise ValueError(f"{name}.backward returned {n} gradients for {len(needs)} inputs")
+        _count(op, n)
     steps = []
     for j in range(n):  # indexing, not zip/enumerate: this loop runs for every gradient
         pg = in_grads[j]
@@ -90,6 +90,17 @@ def node_step(
         else:
             steps.append((j, pg, _owned(pg, j, g, out, inputs, in_grads)))
     return steps
+
+
+def _count(op: Any, n: int) -> None:
+    """Raise ValueError unless a rule returned ``n`` = one gradient per input."""
+    inputs = len(op.needs)
+    if n != inputs:
+        raise ValueError(
+            f"{type(op).__name__}.backward returned {'fewer' if n < inputs else 'more'} "
+            f"gradients than its {inputs} inputs ({n}: backward returns one per input, "
+            "None where none is needed)"
+        )
 
 
 def _owned(
