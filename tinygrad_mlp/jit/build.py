@@ -56,6 +56,8 @@ def compile_all(plan: Plan) -> None:
     for kernel in plan.kernels:
         if isinstance(kernel, Zero):
             kernel.drop([t for t in set_by_kernel if t is not None])
+    # a zero_grad whose every parameter a fused kernel sets is no kernel at all
+    plan.kernels = [k for k in plan.kernels if not (isinstance(k, Zero) and k.tensors == [])]
 
 
 def _fused_linear(plan: Plan, k: int) -> bool:

@@ -80,7 +80,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "        COUNT[0] += 1",
         *(["        DERIVE()"] if plan.derived else []),
         *[f"        {c}" for c in calls],
-        "        return RESULT()",
+        f"        return {_result(plan, ns)}",
         "    finally:",
         "        LOCK.release()",
     ]
@@ -89,6 +89,16 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     entry: Callable[[tuple[Any, ...]], Any] = ns["entry"]
     entry.source = source  # type: ignore[attr-defined]
     return entry
+
+
+def _result(plan: Any, ns: dict[str, Any]) -> str:
+    """The expression giving what the step returns: a fresh loss wrapped inline, else
+    the plan's builder (``jit/results.py``) called."""
+    slot = getattr(plan.result, "slot", None)
+    if slot is None:
+        return "RESULT()"
+    ns["MAKE"], ns["RS"] = Tensor._make, slot
+    return "MAKE(RS.value, False)"
 
 
 def _argument_checks(
