@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from ..engine import state as _engine_state
-from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..tensor import Tensor
 from .guard_check import NOKEY, by_value
@@ -42,7 +41,6 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "ndarray": np.ndarray,
         "ES": _engine_state,
         "GM": _grad_mode,
-        "AN": _anomaly,
         "GRAD": _grad_mode.enabled,
         "LOCK": lock,
         "PLAN": plan,
@@ -52,7 +50,9 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "COUNT": plan.count,
     }
     check, bind = _argument_checks(plan, args, ns)
-    check.append("ES.tracer is not None or AN.enabled or GM.tangents is not None")
+    # anomaly mode on in any thread (a module attribute, not this thread's own flag): the
+    # general path looks closer
+    check.append("ES.tracer is not None or ES.anomaly_active or GM.tangents is not None")
     check.append("GM.enabled is not GRAD")
     for j, t in enumerate(plan.guard_tensors):
         ns[f"T{j}"] = t
