@@ -158,6 +158,8 @@ def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:
             check.append(f"GV{where[(id(space), name, attrs)]} != GC{j}")
             continue
         where[(id(space), name, attrs)] = j
+        if mode == "pinned":  # the jit's own cell: nothing else can change it
+            continue
         now = _read(py_guards, where, j, ns)
         if mode == "value":
             check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")
