@@ -21,6 +21,7 @@ import numpy as np
 from ..engine import state as _engine_state
 from ..engine.grad_mode import _grad_mode
 from ..tensor import Tensor
+from .code import body
 from .guard_check import NOKEY, by_value
 from .reads import Item
 
@@ -62,10 +63,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
     check += _python_checks(plan.py_guards, ns)
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
-    calls = []
-    for k, kernel in enumerate(plan.kernels):
-        ns[f"K{k}"] = kernel
-        calls.append(f"K{k}()")
+    calls = body(plan.kernels, ns, "        ")  # the same lines as plan.replay's
     unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","
     lines = [
         "def entry(args):",
@@ -79,7 +77,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "        PLAN.args = args",
         "        COUNT[0] += 1",
         *(["        DERIVE()"] if plan.derived else []),
-        *[f"        {c}" for c in calls],
+        *calls,
         f"        return {_result(plan, ns)}",
         "    finally:",
         "        LOCK.release()",

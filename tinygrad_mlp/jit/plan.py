@@ -29,6 +29,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .build import compile_all
+from .code import body
 from .guard_check import Guard, failed
 from .results import result_builder
 from .slots import Kernel, Slot
@@ -80,6 +81,11 @@ class Plan:
         self.flat_of: dict[int, Flat] = {}  # id(StepRec) -> (flat array, [(param, view)])
         compile_all(self)
         self.result: Callable[[], Any] = result_builder(self, trace.result)
+        # every kernel in one function (jit/code.py): the same lines the entry runs
+        ns: dict[str, Any] = {}
+        lines = ["def replay():", *body(self.kernels, ns, "    "), "    return None"]
+        exec(compile("\n".join(lines) + "\n", "<tm.jit replay>", "exec"), ns)
+        self.replay: Kernel = ns["replay"]
 
     def _arguments(self, args: Sequence[Any]) -> None:
         """One slot per argument; ``bind`` lists those holding an array each call."""
@@ -182,8 +188,7 @@ class Plan:
             s.value = flat[i].data if is_tensor else flat[i]
         if self.derived:
             self.derive()
-        for k in self.kernels:
-            k()
+        self.replay()
         return self.result()
 
     def derive(self) -> None:
