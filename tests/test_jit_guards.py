@@ -334,3 +334,24 @@ def test_anomaly_mode_runs_the_step_eagerly_and_another_threads_does_not_change_
         t.join()
     assert step.replays > replays
     assert_same_world(a, b, "after anomaly mode in another thread")
+
+
+def test_a_replay_under_a_live_graph_updates_through_writing_as_the_eager_step_does():
+    # a graph built outside the step holds the weights read-only; the replayed SGD update
+    # must unlock them (as SGD.step does), so the results match and that graph then
+    # refuses its backward (its saved weights changed), on both sides
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(7)
+    for i in range(6):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    x, y = batch(rng)
+    held = [F.cross_entropy(w.model(x), y) for w in (a, b)]  # graphs holding the weights
+    replays = step.replays
+    assert same(eager(x, y).data, step(x, y).data)
+    assert step.replays == replays + 1
+    assert_same_world(a, b, "after a step under a live graph")
+    for loss in held:
+        with pytest.raises(RuntimeError, match="modified"):
+            loss.backward()
