@@ -3,8 +3,8 @@
 Every value the step uses is a ``Slot`` (``jit/slots.py``): one per argument, per extern
 (parameters read live, constants, values derived from arguments) and per op output. A
 slot also carries the gradient summed into it during ``backward()``. Compiling
-(``jit/build.py``) turns each record into a kernel, a closure over the slots it reads and
-writes:
+(``jit/build.py``) turns each record into a kernel over the slots it reads and writes
+(source lines, ``jit/code.py``, or a closure):
 
 - an op's forward: fused (``kernels``) for Linear, LinearReLU and CrossEntropy on 2-D
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
@@ -16,7 +16,8 @@ writes:
 Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature
 does not cover: every parameter still has its shape, dtype and ``requires_grad``, and every
 optimizer the same parameter list. A failed check raises ``Stale`` before anything
-changed, and the caller traces again.
+changed, and the caller traces again. Then ``replay`` runs every kernel: one generated
+function, the same lines the generated entry (``jit/entry.py``) runs.
 """
 
 from __future__ import annotations
