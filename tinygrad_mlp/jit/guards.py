@@ -47,6 +47,7 @@ _CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by thei
 # (float(coefs[0])) is then never stale, even for a change undone before a re-verification
 _ARRAY_CONTENTS = 1024
 
+
 def _guardable(v: Any) -> bool:
     return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
 
