@@ -294,3 +294,64 @@ def test_the_generated_entry_replays_without_the_general_path():
             assert got is not MISS, f"call {i}: the generated entry refused its own plan"
         assert same(want.data, got.data), f"call {i}"
         assert_same_world(a, b, f"call {i}")
+
+
+def test_anomaly_mode_runs_the_step_eagerly_and_another_threads_does_not_change_results():
+    import threading
+
+    from tinygrad_mlp.jit.entry import MISS
+
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(6)
+    for i in range(6):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    x, y = batch(rng)
+    replays = step.replays
+    with tm.detect_anomaly():
+        assert step._fast is not None and step._fast((x, y)) is MISS  # the entry declines
+        assert same(eager(x, y).data, step(x, y).data)
+    assert step.replays == replays  # run eagerly, not replayed
+    assert_same_world(a, b, "after the call in anomaly mode")
+    # anomaly mode on in another thread: this thread's calls still replay, bit for bit
+    on, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with tm.detect_anomaly():
+            on.set()
+            done.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    try:
+        on.wait(10)
+        for i in range(3):
+            x, y = batch(rng)
+            assert same(eager(x, y).data, step(x, y).data), f"call {i} beside anomaly mode"
+    finally:
+        done.set()
+        t.join()
+    assert step.replays > replays
+    assert_same_world(a, b, "after anomaly mode in another thread")
+
+
+def test_a_replay_under_a_live_graph_updates_through_writing_as_the_eager_step_does():
+    # a graph built outside the step holds the weights read-only; the replayed SGD update
+    # must unlock them (as SGD.step does), so the results match and that graph then
+    # refuses its backward (its saved weights changed), on both sides
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(7)
+    for i in range(6):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    x, y = batch(rng)
+    held = [F.cross_entropy(w.model(x), y) for w in (a, b)]  # graphs holding the weights
+    replays = step.replays
+    assert same(eager(x, y).data, step(x, y).data)
+    assert step.replays == replays + 1
+    assert_same_world(a, b, "after a step under a live graph")
+    for loss in held:
+        with pytest.raises(RuntimeError, match="modified"):
+            loss.backward()

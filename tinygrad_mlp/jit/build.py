@@ -23,6 +23,7 @@ from ..ops.loss import CrossEntropy
 from ..ops.nn import Linear, LinearReLU
 from ..optim import SGD
 from . import kernels
+from .code import Code, compiled
 from .generic import generic_backward, generic_forward
 from .routing import flat_gradients, owned_deliveries, owner, sink
 from .slots import Kernel, Slot
@@ -56,6 +57,8 @@ def compile_all(plan: Plan) -> None:
     for kernel in plan.kernels:
         if isinstance(kernel, Zero):
             kernel.drop([t for t in set_by_kernel if t is not None])
+    # a zero_grad whose every parameter a fused kernel sets is no kernel at all
+    plan.kernels = [k for k in plan.kernels if not (isinstance(k, Zero) and k.tensors == [])]
 
 
 def _fused_linear(plan: Plan, k: int) -> bool:
@@ -137,14 +140,8 @@ def _seed(plan: Plan, rec: BackwardRec) -> Kernel:
     root = plan.outputs[rec.root]
     assert root.shape is not None
     seed = np.ones(root.shape, dtype=root.dtype)  # rules never write into g: one is enough
-    outputs = plan.outputs
-
-    def run() -> None:
-        for s in outputs:
-            s.grad = None
-        root.grad = seed
-
-    return run
+    lines = ["for $s in $outputs:", "    $s.grad = None", "$root.grad = $seed"]
+    return compiled(Code(lines, {"outputs": plan.outputs, "root": root, "seed": seed}), "seed")
 
 
 def _backward(plan: Plan, k: int, retain: bool) -> Kernel:

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import state as _engine_state
-from ..engine.anomaly import _state as _anomaly
 from ..engine.grad_mode import _grad_mode
 from ..tensor import Tensor
+from .code import body
 from .guard_check import NOKEY, by_value
 from .reads import Item
 
@@ -42,7 +42,6 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "ndarray": np.ndarray,
         "ES": _engine_state,
         "GM": _grad_mode,
-        "AN": _anomaly,
         "GRAD": _grad_mode.enabled,
         "LOCK": lock,
         "PLAN": plan,
@@ -52,7 +51,9 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "COUNT": plan.count,
     }
     check, bind = _argument_checks(plan, args, ns)
-    check.append("ES.tracer is not None or AN.enabled or GM.tangents is not None")
+    # anomaly mode on in any thread (a module attribute, not this thread's own flag): the
+    # general path looks closer
+    check.append("ES.tracer is not None or ES.anomaly_active or GM.tangents is not None")
     check.append("GM.enabled is not GRAD")
     for j, t in enumerate(plan.guard_tensors):
         ns[f"T{j}"] = t
@@ -62,10 +63,7 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
     check += _python_checks(plan.py_guards, ns)
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
-    calls = []
-    for k, kernel in enumerate(plan.kernels):
-        ns[f"K{k}"] = kernel
-        calls.append(f"K{k}()")
+    calls = body(plan.kernels, ns, "        ")  # the same lines as plan.replay's
     unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","
     lines = [
         "def entry(args):",
@@ -79,8 +77,8 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
         "        PLAN.args = args",
         "        COUNT[0] += 1",
         *(["        DERIVE()"] if plan.derived else []),
-        *[f"        {c}" for c in calls],
-        "        return RESULT()",
+        *calls,
+        f"        return {_result(plan, ns)}",
         "    finally:",
         "        LOCK.release()",
     ]
@@ -89,6 +87,16 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     entry: Callable[[tuple[Any, ...]], Any] = ns["entry"]
     entry.source = source  # type: ignore[attr-defined]
     return entry
+
+
+def _result(plan: Any, ns: dict[str, Any]) -> str:
+    """The expression giving what the step returns: a fresh loss wrapped inline, else
+    the plan's builder (``jit/results.py``) called."""
+    slot = getattr(plan.result, "slot", None)
+    if slot is None:
+        return "RESULT()"
+    ns["MAKE"], ns["RS"] = Tensor._make, slot
+    return "MAKE(RS.value, False)"
 
 
 def _argument_checks(
@@ -148,6 +156,8 @@ def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:
             check.append(f"GV{where[(id(space), name, attrs)]} != GC{j}")
             continue
         where[(id(space), name, attrs)] = j
+        if mode == "pinned":  # the jit's own cell: nothing else can change it
+            continue
         now = _read(py_guards, where, j, ns)
         if mode == "value":
             check.append(f"not ((v := {now}) is GV{j} or (type(v) is GW{j} and v == GV{j}))")

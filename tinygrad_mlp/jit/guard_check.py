@@ -22,9 +22,11 @@ NOKEY: Any = object()  # what reading an absent attribute or key gives (generate
 
 # (a globals dict or a closure cell, the global's name or None for a cell, the attribute
 # chain read from it, how it is compared: "value", "id", "items" (a list's items, each
-# by identity), "contents" (a list or dict of numbers, by ==) or "bytes" (a small numpy
-# array, by its shape and bytes), the value when traced: for "items", the tuple of the
-# items; for "contents", a copy; for "bytes", (shape, bytes))
+# by identity), "contents" (a list or dict of numbers, by ==), "bytes" (a small numpy
+# array, by its shape and bytes) or "pinned" (by identity, in a cell the jit made for an
+# item of a guarded list: it holds by construction, the generated entry skips it; the
+# guards on the item's attributes start from it), the value when traced: for "items",
+# the tuple of the items; for "contents", a copy; for "bytes", (shape, bytes))
 Guard = tuple[Any, str | None, tuple[str, ...], str, Any]
 
 

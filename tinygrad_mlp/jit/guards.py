@@ -47,6 +47,7 @@ _CONTENTS = 64  # lists and dicts of numbers up to this size are guarded by thei
 # (float(coefs[0])) is then never stale, even for a change undone before a re-verification
 _ARRAY_CONTENTS = 1024
 
+
 def _guardable(v: Any) -> bool:
     return not isinstance(v, (types.ModuleType, types.MethodType, types.BuiltinFunctionType))
 
@@ -183,8 +184,8 @@ def _structure(
             for i in v:
                 if isinstance(i, Module) and depth > 1 and id(i) not in walked:
                     # pinned by the list's guard: its own contents guarded from a cell
-                    cell = types.CellType(i)
-                    _add(guards, cell, None, (), i)
+                    cell = types.CellType(i)  # ours alone: it cannot change (``pinned``)
+                    guards.append((cell, None, (), "pinned", i))
                     _structure(guards, cell, None, (), i, depth - 1, walked)
 
 
@@ -228,7 +229,7 @@ def reachable(guards: Sequence[Guard]) -> list[Tensor]:
         v = g[4]
         if isinstance(v, Tensor):
             out.append(v)
-        params = getattr(v, "params", None) if g[3] == "id" else None
+        params = getattr(v, "params", None) if g[3] in ("id", "pinned") else None
         if isinstance(params, list):
             out += [p for p in params if isinstance(p, Tensor)]
     return out

@@ -7,10 +7,12 @@ results are the same bits. What it saves is everything around the arithmetic: no
 op object, no graph, no dict of gradients, no checks the trace has already made, and no
 allocation: every result goes into a buffer (``out=``) made once per signature.
 
-A kernel reads its operands' ``value`` from the slots it closes over (``jit/slots.py``) and
-writes its output into its own slot; a backward kernel reads its node's ``grad`` and hands
-each input's gradient on: summed into the input's slot, set as a parameter's ``.grad``, or
-given to a *sink* that delivers it to a leaf as the engine does.
+A kernel is source (``jit/code.py``): a few lines, specialised when compiled to what this
+node needs (a bias or not, a ReLU or not, which gradients and where they go), that read
+their operands' ``value`` from slots (``jit/slots.py``) and write their output into their
+own slot; a backward kernel reads its node's ``grad`` and hands each input's gradient on:
+summed into the input's slot, set as a parameter's ``.grad``, or given to a *sink* that
+delivers it to a leaf as the engine does. A replay runs all kernels' lines in one function.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .code import Code, compiled
 from .slots import Kernel, Slot
 
 __all__ = [
@@ -43,19 +46,14 @@ def linear_forward(
     x: Slot, w: Slot, b: Slot | None, z: Slot, relu: bool, out: np.ndarray
 ) -> Kernel:
     """z = x W^T (+ b) (then max(z, 0)) into ``out``: ``_affine`` and ``LinearReLU.forward``."""
-    matmul, maximum = np.matmul, np.maximum
     z.value = out
-    # the in-place operator: the same ufunc, without an out= keyword to parse
-    iadd: Callable[[Any, Any], Any] = operator.iadd
-
-    def run() -> None:
-        matmul(x.value, w.value.T, out=out)
-        if b is not None:
-            iadd(out, b.value)  # as _affine's z += b on its fresh z
-        if relu:
-            maximum(out, 0, out=out)
-
-    return run
+    lines = ["$matmul($x.value, $w.value.T, out=$out)"]
+    if b is not None:  # the in-place operator, as _affine's z += b on its fresh z
+        lines.append("$iadd($out, $b.value)")
+    if relu:
+        lines.append("$maximum($out, 0, out=$out)")
+    names = {"matmul": np.matmul, "maximum": np.maximum, "iadd": operator.iadd}
+    return compiled(Code(lines, {**names, "x": x, "w": w, "b": b, "out": out}), "linear")
 
 
 class LinearSinks:
@@ -95,67 +93,52 @@ def linear_backward(
     assert node.shape is not None and x.shape is not None and node.dtype is not None
     batch, width = node.shape
     dtype = node.dtype
-    mask = np.empty((batch, width), dtype=bool)
-    gm = np.empty((batch, width), dtype=dtype)  # untouched while g is the upstream buffer
-    # buffers for the gradients; a zero-size one where the input needs none
-    gx = np.empty(x.shape if sinks.x is not None else 0, dtype=dtype)
     gw, gb = given
-    if gw is None:
-        gw = np.empty((width, x.shape[1]) if sinks.w is not None else 0, dtype)
-    if gb is None:
-        gb = np.empty(width if sinks.b is not None else 0, dtype)
-    matmul, multiply, greater = np.matmul, np.multiply, np.greater
-    to_x = _hand(gx, sinks.x, None)
-    to_w = _hand(gw, sinks.w, sinks.own_w)
-    to_b = _hand(gb, sinks.b, sinks.own_b)
-    owners = [t for t in (sinks.own_w, sinks.own_b) if t is not None]
-
-    def run() -> None:
-        g = node.grad
-        if g is None:  # no gradient reached this node: its owned .grad stays None
-            for t in owners:
-                t.grad = None
-            return
-        node.grad = None  # popped, as the engine pops a node's gradient
-        gz: np.ndarray = g
-        if relu:
-            greater(node.value, 0, out=mask)  # a > 0 exactly where z > 0
-            if g is not upstream:
-                gz = gm
-            multiply(g, mask, out=gz)  # g * mask: the same bits as the eager rule
-        if to_x is not None:
-            matmul(gz, w.value, out=gx)
-            to_x()
-        if to_w is not None:
-            matmul(gz.T, x.value, out=gw)
-            to_w()
-        if to_b is not None:
-            _add(gz, axis=(0,), out=gb)  # unbroadcast: g.sum(axis=(0,))
-            to_b()
-
-    return run, gx
+    names: dict[str, Any] = {
+        "node": node, "x": x, "w": w, "upstream": upstream,
+        "mask": np.empty((batch, width), dtype=bool),
+        "gm": np.empty((batch, width), dtype=dtype),  # untouched while g is upstream's
+        # buffers for the gradients; a zero-size one where the input needs none
+        "gx": np.empty(x.shape if sinks.x is not None else 0, dtype=dtype),
+        "gw": gw if gw is not None else np.empty(
+            (width, x.shape[1]) if sinks.w is not None else 0, dtype),
+        "gb": gb if gb is not None else np.empty(width if sinks.b is not None else 0, dtype),
+        "matmul": np.matmul, "multiply": np.multiply, "greater": np.greater, "add": _add,
+    }  # fmt: skip
+    owners = [t for t in ("own_w", "own_b") if getattr(sinks, t) is not None]
+    lines = ["$g = $node.grad", "if $g is None:  # no gradient reached it: owned .grad None"]
+    lines += [f"    ${t}.grad = None" for t in owners] or ["    pass"]
+    lines += ["else:", "    $node.grad = None  # popped, as the engine pops it", "    $gz = $g"]
+    if relu:  # g * (a > 0): a > 0 exactly where z > 0; the same bits as the eager rule
+        lines += ["    $greater($node.value, 0, out=$mask)", "    if $g is not $upstream:"]
+        lines += ["        $gz = $gm", "    $multiply($g, $mask, out=$gz)"]
+    for part, call in (
+        ("x", "$matmul($gz, $w.value, out=$gx)"),
+        ("w", "$matmul($gz.T, $x.value, out=$gw)"),
+        ("b", "$add($gz, axis=(0,), out=$gb)  # unbroadcast: g.sum(axis=(0,))"),
+    ):
+        sink = getattr(sinks, part)
+        if sink is not None:
+            own = getattr(sinks, f"own_{part}", None)
+            lines += ["    " + call, *_hand(f"g{part}", part, sink, own, names)]
+    names.update({f"own_{t}": getattr(sinks, f"own_{t}") for t in ("w", "b")})
+    return compiled(Code(lines, names), "linear backward"), names["gx"]
 
 
-def _hand(buf: np.ndarray, sink: Sink | None, own: Any) -> Kernel | None:
-    """What hands ``buf`` on once computed: set as ``own``'s ``.grad``, summed into a slot
-    (inlined), or given to ``sink``; None when no gradient is wanted."""
-    if sink is None:
-        return None
+def _hand(buf: str, part: str, sink: Sink, own: Any, names: dict[str, Any]) -> list[str]:
+    """The lines handing ``$buf`` on once computed: set as ``own``'s ``.grad``, summed
+    into a slot (as ``routing.sink``'s accumulate), or given to ``sink``."""
     if own is not None:
-
-        def keep() -> None:
-            own.grad = buf
-
-        return keep
+        return [f"    $own_{part}.grad = ${buf}"]
     slot: Slot | None = getattr(sink, "slot", None)
     if slot is not None:
-
-        def accumulate() -> None:
-            prev = slot.grad
-            slot.grad = buf if prev is None else prev + buf
-
-        return accumulate
-    return lambda: sink(buf, False)
+        names[f"to_{part}"] = slot
+        return [
+            f"    $prev = $to_{part}.grad",
+            f"    $to_{part}.grad = ${buf} if $prev is None else $prev + ${buf}",
+        ]
+    names[f"to_{part}"] = sink
+    return [f"    $to_{part}(${buf}, False)"]
 
 
 def label_error(labels: np.ndarray, classes: int) -> ValueError:
@@ -171,8 +154,9 @@ def label_error(labels: np.ndarray, classes: int) -> ValueError:
 class Labels:
     """The labels of one call as flat indices into a (B, K) array: b K + label_b.
 
-    From an integer argument (``source``: its slot), checked on every call as
-    ``cross_entropy`` checks them, or from a constant checked when traced. Flat indices
+    From an integer argument (``source``: its slot; ``cross_entropy_forward`` reads and
+    checks them on every call, as ``cross_entropy`` does), or from a constant checked when
+    traced. Flat indices
     pick the same elements as ``[np.arange(B), labels]``, with one cheap 1-D gather.
     """
 
@@ -185,15 +169,6 @@ class Labels:
         else:
             self.arg = source
 
-    def update(self) -> None:
-        """Read this call's labels, refusing one outside [0, K) as ``cross_entropy`` does."""
-        if self.arg is None:
-            return
-        try:  # one call computes b K + label_b and checks both ends of the range
-            self.flat = np.ravel_multi_index((self.rows, self.arg.value), self.shape)
-        except ValueError:
-            raise label_error(self.arg.value, self.shape[1]) from None
-
 
 def cross_entropy_forward(
     z: Slot, loss: Slot, labels: Labels, dtype: np.dtype[Any]
@@ -204,47 +179,52 @@ def cross_entropy_forward(
     """
     shape = labels.shape
     batch = shape[0]
-    mx = np.empty((batch, 1), dtype=dtype)
     shifted = np.empty(shape, dtype=dtype)
-    flat = shifted.ravel()  # a view: gathering from it reads shifted[b, label_b]
-    e = np.empty(shape, dtype=dtype)
-    total = np.empty((batch, 1), dtype=dtype)
-    logt = np.empty((batch, 1), dtype=dtype)
-    subtract, exp, log, divide = np.subtract, np.exp, np.log, np.divide
-    asarray, update = np.asarray, labels.update
-
-    def run() -> None:
-        zv = z.value
-        update()
-        _max(zv, axis=1, keepdims=True, out=mx)
-        subtract(zv, mx, out=shifted)  # <= 0: exp cannot overflow
-        exp(shifted, out=e)
-        _add(e, axis=1, keepdims=True, out=total)
-        picked = flat.take(labels.flat)  # (np.take with out= buffers: slower)
-        total_loss = _add(log(total, out=logt), axis=None) - _add(picked, axis=None)
-        divide(e, total, out=e)  # the softmax, all the backward needs besides the labels
-        loss.value = asarray(total_loss / batch, dtype=dtype)
-
-    return run, e
+    names: dict[str, Any] = {
+        "z": z, "loss": loss, "labels": labels, "arg": labels.arg, "batch": batch,
+        "dtype": dtype, "shape": shape, "mx": np.empty((batch, 1), dtype=dtype),
+        "shifted": shifted, "flat": shifted.ravel(),  # a view: flat[b K + label_b]
+        "e": np.empty(shape, dtype=dtype), "total": np.empty((batch, 1), dtype=dtype),
+        "logt": np.empty((batch, 1), dtype=dtype), "subtract": np.subtract,
+        "npexp": np.exp, "nplog": np.log, "divide": np.divide, "asarray": np.asarray,
+        "add": _add, "rowmax": _max, "ravel": np.ravel_multi_index, "error": label_error,
+    }  # fmt: skip
+    lines = []
+    if labels.arg is not None:  # this call's labels, refused outside [0, K) as eagerly
+        lines += [  # one call computes b K + label_b and checks both ends of the range
+            "try:",
+            "    $labels.flat = $ravel(($labels.rows, $arg.value), $shape)",
+            "except ValueError:",
+            "    raise $error($arg.value, $shape[1]) from None",
+        ]
+    lines += [
+        "$zv = $z.value",
+        "$rowmax($zv, axis=1, keepdims=True, out=$mx)",
+        "$subtract($zv, $mx, out=$shifted)  # <= 0: exp cannot overflow",
+        "$npexp($shifted, out=$e)",
+        "$add($e, axis=1, keepdims=True, out=$total)",
+        "$picked = $flat.take($labels.flat)  # (np.take with out= buffers: slower)",
+        "$tl = $add($nplog($total, out=$logt), axis=None) - $add($picked, axis=None)",
+        "$divide($e, $total, out=$e)  # the softmax, all the backward needs but labels",
+        "$loss.value = $asarray($tl / $batch, dtype=$dtype)",
+    ]
+    return compiled(Code(lines, names), "cross-entropy"), names["e"]
 
 
 def cross_entropy_backward(node: Slot, softmax: np.ndarray, labels: Labels, sink: Sink) -> Kernel:
     """dE/dz = (g / B) (a - t): ``CrossEntropyGrad.forward`` with labels, into a buffer."""
-    batch = softmax.shape[0]
     d = np.empty_like(softmax)
-    flat = d.ravel()
-    multiply = np.multiply
-    hand = _hand(d, sink, None)
-    assert hand is not None
-
-    def run() -> None:
-        g = node.grad
-        if g is None:
-            return
-        node.grad = None
-        scale = float(g) / batch  # a Python float: it keeps the softmax's dtype
-        multiply(softmax, scale, out=d)
-        flat[labels.flat] -= scale  # d[b, label_b] -= scale
-        hand()
-
-    return run
+    names: dict[str, Any] = {
+        "node": node, "softmax": softmax, "labels": labels, "batch": softmax.shape[0],
+        "d": d, "flat": d.ravel(), "multiply": np.multiply, "tofloat": float,
+    }  # fmt: skip
+    lines = [
+        "$g = $node.grad",
+        "if $g is not None:",
+        "    $node.grad = None",
+        "    $scale = $tofloat($g) / $batch  # a Python float: it keeps the softmax's dtype",
+        "    $multiply($softmax, $scale, out=$d)",
+        "    $flat[$labels.flat] -= $scale  # d[b, label_b] -= scale",
+        *_hand("d", "x", sink, None, names),
+    ]
+    return compiled(Code(lines, names), "cross-entropy backward")

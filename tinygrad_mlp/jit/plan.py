@@ -3,8 +3,8 @@
 Every value the step uses is a ``Slot`` (``jit/slots.py``): one per argument, per extern
 (parameters read live, constants, values derived from arguments) and per op output. A
 slot also carries the gradient summed into it during ``backward()``. Compiling
-(``jit/build.py``) turns each record into a kernel, a closure over the slots it reads and
-writes:
+(``jit/build.py``) turns each record into a kernel over the slots it reads and writes
+(source lines, ``jit/code.py``, or a closure):
 
 - an op's forward: fused (``kernels``) for Linear, LinearReLU and CrossEntropy on 2-D
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
@@ -16,7 +16,8 @@ writes:
 Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature
 does not cover: every parameter still has its shape, dtype and ``requires_grad``, and every
 optimizer the same parameter list. A failed check raises ``Stale`` before anything
-changed, and the caller traces again.
+changed, and the caller traces again. Then ``replay`` runs every kernel: one generated
+function, the same lines the generated entry (``jit/entry.py``) runs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .build import compile_all
+from .code import body
 from .guard_check import Guard, failed
 from .results import result_builder
 from .slots import Kernel, Slot
@@ -80,6 +82,11 @@ class Plan:
         self.flat_of: dict[int, Flat] = {}  # id(StepRec) -> (flat array, [(param, view)])
         compile_all(self)
         self.result: Callable[[], Any] = result_builder(self, trace.result)
+        # every kernel in one function (jit/code.py): the same lines the entry runs
+        ns: dict[str, Any] = {}
+        lines = ["def replay():", *body(self.kernels, ns, "    "), "    return None"]
+        exec(compile("\n".join(lines) + "\n", "<tm.jit replay>", "exec"), ns)
+        self.replay: Kernel = ns["replay"]
 
     def _arguments(self, args: Sequence[Any]) -> None:
         """One slot per argument; ``bind`` lists those holding an array each call."""
@@ -182,8 +189,7 @@ class Plan:
             s.value = flat[i].data if is_tensor else flat[i]
         if self.derived:
             self.derive()
-        for k in self.kernels:
-            k()
+        self.replay()
         return self.result()
 
     def derive(self) -> None:

@@ -49,7 +49,9 @@ def _ref_builder(plan: Plan, t: Ref) -> Callable[[], Any]:
         return lambda: e.tensor
     s, make = plan.slot(t), Tensor._make
     if s in plan.fresh:  # a new array on every call: nothing reuses it
-        return lambda: make(s.value, False)
+        fresh = lambda: make(s.value, False)  # noqa: E731
+        fresh.slot = s  # type: ignore[attr-defined]  # the generated entry inlines this
+        return fresh
     return lambda: make(s.value.copy(), False)  # the next call reuses the buffer
 
 

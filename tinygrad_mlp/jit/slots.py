@@ -2,8 +2,8 @@
 
 A slot holds what the eager step would have held in a Tensor: its array (``value``), the
 gradient summed into it during ``backward()`` (``grad``), and for an op replayed through
-its own rules the op object whose ``backward`` runs later (``op``). Kernels are closures
-over the slots they read and write, so the data flow of a plan is what the code says:
+its own rules the op object whose ``backward`` runs later (``op``). Kernels name the
+slots they read and write, so the data flow of a plan is what the code says:
 ``matmul(x.value, w.value.T, out=out)``, not positions in shared lists. Reading an
 attribute of a ``__slots__`` object costs what indexing a list does.
 

@@ -13,20 +13,21 @@ subtraction per parameter, as ``SGD.update`` does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter, is_
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
+from ..engine.state import saved_count
 from ..engine.writes import writing
 from ..optim import SGD
 from ..optim.base import zero_grad_of
 from ..tensor import Tensor
+from .code import Code, compiled
 
 __all__ = ["update", "flat_sgd", "Zero"]
 
 Kernel = Callable[[], None]
-_grad = attrgetter("grad")
 _data = attrgetter("data")
 
 
@@ -49,33 +50,33 @@ def flat_sgd(opt: SGD, flat: Flat) -> Kernel:
     """``SGD.step`` when its rule is W -= lr g, with every gradient a view of ``flat[0]``.
 
     Anything else (momentum, weight decay, lr = 1, a gradient that is no longer its view)
-    is ``opt.step()`` itself.
+    is ``opt.step()`` itself. Source (``jit/code.py``): a replay runs it inline.
     """
-    params = list(opt.params)
     flat_g = flat[0]
     flat_b = np.zeros_like(flat_g)
-    views = [v for _, v in flat[1]]
-    # the flat buffer's view of each parameter's lr * g (same offsets as the grads)
-    steps = [
-        (p, flat_b[_offset(flat_g, v) : _offset(flat_g, v) + v.size].reshape(v.shape))
-        for p, v in flat[1]
+    names: dict[str, Any] = {
+        "opt": opt, "step": opt.step, "multiply": np.multiply, "flat_g": flat_g,
+        "flat_b": flat_b, "held": saved_count, "writing": writing, "map": map,
+        "data_of": _data, "params": [p for p, _ in flat[1]],
+    }  # fmt: skip
+    apply = ["$multiply($flat_g, $lr, out=$flat_b)"]
+    for j, (p, v) in enumerate(flat[1]):
+        start = _offset(flat_g, v)  # the flat buffer's view of this parameter's lr * g
+        names[f"p{j}"], names[f"v{j}"] = p, v
+        names[f"b{j}"] = flat_b[start : start + v.size].reshape(v.shape)
+        apply += [f"$d = $p{j}.data", f"$d -= $b{j}  # in place, as SGD's own p.data -= buf"]
+    kept = [f"$p{j}.grad is $v{j}" for j in range(len(flat[1]))]
+    lines = [
+        "$lr = $opt.lr",
+        "if $opt.momentum or $opt.weight_decay or $lr == 1.0 or not (" + " and ".join(kept) + "):",
+        "    $step()",
+        "elif not $held:  # no live graph holds an array: nothing to unlock",
+        *["    " + a for a in apply],
+        "else:  # as SGD.step: arrays a live graph holds are unlocked, their versions bumped",
+        "    with $writing($map($data_of, $params)):",
+        *["        " + a for a in apply],
     ]
-    multiply, step = np.multiply, opt.step
-
-    def run() -> None:
-        lr = opt.lr
-        if opt.momentum or opt.weight_decay or lr == 1.0:
-            return step()
-        if not all(map(is_, map(_grad, params), views)):
-            return step()
-        # as SGD.step: arrays a live graph holds are unlocked, their versions bumped
-        with writing(map(_data, params)):
-            multiply(flat_g, lr, out=flat_b)
-            for p, b in steps:
-                data = p.data
-                data -= b  # in place, as SGD's own p.data -= buf
-
-    return run
+    return compiled(Code(lines, names), "SGD step")
 
 
 def _offset(base: np.ndarray, view: np.ndarray) -> int:
