@@ -278,7 +278,7 @@ MUTANTS: tuple[Mutant, ...] = (
        OPTIM),
     _M("Adam: eps inside the sqrt", ADAM, "lr * m_hat / (np.sqrt(v_hat) + eps)",
        "lr * m_hat / np.sqrt(v_hat + eps)", OPTIM),
-    _M("Adam: weight decay sign", ADAM, "g = g + wd * data", "g = g - wd * data", OPTIM),
+    _M("Adam: weight decay sign", ADAM, "g = g + wd * p.data", "g = g - wd * p.data", OPTIM),
     _M("Adam: step counter = 1 for +=", ADAM, 's["step"] += 1', 's["step"] = 1', OPTIM),
     # --- guards at the edges (issue 17): tests/test_guard_mutants.py --------------------
     _M("lerp: one-sided formula, not exact at w = 1", BINARY,
