@@ -44,6 +44,9 @@ def rows(name: str, *checks: str) -> tuple[str, ...]:
     )
 
 
+UNBROADCAST_TEST = "test_graph.py::test_unbroadcast_sums_every_copy_of_each_element"
+
+
 def _t(*ids: str) -> tuple[str, ...]:
     return tuple(i if i.startswith("tests/") else f"tests/{i}" for i in ids)
 
@@ -234,7 +237,11 @@ MUTANTS: tuple[Mutant, ...] = (
        rows("div", "reverse")),
     _M("unbroadcast: mean over leading axes", GRAPH,
        "g = _add_reduce(g, axis=axes) if type(g) is np.ndarray else g.sum(axis=axes)",
-       "g = g.mean(axis=axes)", rows("add", "reverse")),
+       "g = g.mean(axis=axes)",
+       (*rows("add", "reverse"), *_t(UNBROADCAST_TEST))),
+    _M("unbroadcast: a bias over a batch averaged, not summed", GRAPH,
+       "return _add_reduce(g, axis=0)", "return g.mean(axis=0)",
+       _t(UNBROADCAST_TEST)),
     _M("unbroadcast: leading axes forgotten when some are stretched", GRAPH,
        "g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)",
        "g = g.sum(axis=stretched, keepdims=True)", rows("div", "reverse")),

@@ -539,3 +539,35 @@ def test_numpy_converts_a_tensor_to_its_data_and_defers_binary_ops_to_it() -> No
     y = np.ones(3) * t  # ndarray (op) Tensor still builds a graph node
     assert isinstance(y, Tensor) and y.requires_grad
     assert [row.shape for row in t] == [(3,), (3,)]  # iterating gives rows, as in torch
+
+
+# --- unbroadcast: the one place broadcasting is undone ------------------------------------
+
+UNBROADCAST = [
+    ((4, 3), (3,)),  # one leading axis: a bias over a batch (the first, fast test)
+    ((5, 4, 3), (3,)),  # two leading axes
+    ((5, 4, 3), (4, 3)),  # one leading axis over a matrix
+    ((5, 4, 3), (1, 3)),  # a leading axis and a stretched one
+    ((4, 3), (4, 1)),  # a stretched axis alone
+    ((4,), ()),  # to a scalar
+    ((2, 0, 3), (3,)),  # size 0: the sum of nothing is 0
+]
+
+
+@pytest.mark.parametrize(("have", "want"), UNBROADCAST, ids=str)
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["array", "tensor"])
+def test_unbroadcast_sums_every_copy_of_each_element(
+    have: tuple[int, ...], want: tuple[int, ...], as_tensor: bool
+) -> None:
+    from tinygrad_mlp.engine.graph import unbroadcast
+
+    rng = np.random.default_rng(0)
+    g = rng.integers(-5, 5, have).astype(np.float64)  # small integers: every sum is exact
+    # the reference: dE/dx_i sums dE/dy over every y that copies x_i, by brute force
+    expected = np.zeros(want)
+    view = np.broadcast_to(np.arange(int(np.prod(want))).reshape(want), have)
+    np.add.at(expected.reshape(-1), view.reshape(-1), g.reshape(-1))
+    got = unbroadcast(Tensor(g) if as_tensor else g, want)
+    got = got.data if as_tensor else np.asarray(got)
+    assert got.shape == want
+    np.testing.assert_array_equal(got, expected)
