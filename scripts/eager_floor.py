@@ -16,6 +16,11 @@ arrays, the same check before each backward), and of the engine's eager step, al
 alternated in the same rounds. The guarded floor is the least an eager step that keeps
 the guard can cost here.
 
+At mnist float64 the ratios here are not the bench's: in this fresh process the
+hand-written numpy step page-faults about 940 times a step (glibc returns its 1.6 MB
+temporaries to the system and maps them again), where in the bench's process it faults
+none; use the bench for that size.
+
 Usage: ``OPENBLAS_NUM_THREADS=1 python scripts/eager_floor.py [tiny] [digits] [mnist]``
 """
 
