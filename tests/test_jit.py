@@ -295,6 +295,35 @@ def test_bad_labels_on_replay_raise_the_eager_error():
             step(x, bad)
 
 
+def test_bad_labels_on_replay_after_zero_grad_leave_the_grads_as_eagerly():
+    # zero_grad first: eagerly the grads are None when cross_entropy refuses the labels;
+    # the replay skipped that zero_grad (the fused backward sets those grads itself) and
+    # kept the last step's grads, which a caller's opt.step() then applied again
+    def make(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd"])
+    eager, step = make(m1, o1), jit(make(m2, o2))
+    rng = np.random.default_rng(4)
+    for i, (x, y) in enumerate(batches(rng, 4, 3, np.float64, [6] * 6)):
+        if i == 4:
+            y[1] = 3
+        for f, opt in ((eager, o1), (step, o2)):
+            try:
+                f(Tensor(x), y)
+            except ValueError:
+                opt.step()  # a careless caller: steps with whatever grads there are
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.replays == 4
+
+
 def test_no_grad_forward_anomaly_mode_and_kwargs():
     model = tm.nn.MLP(3, [4], 2, np.random.default_rng(6), np.float64)
 
