@@ -283,6 +283,29 @@ def test_freezing_or_adding_a_parameter_traces_again():
     assert step.traces == 6  # three programs, each traced and verified
 
 
+@pytest.mark.parametrize("change", ["frozen", "dtype"])
+def test_a_parameter_changed_just_before_a_re_verification_traces_again(change):
+    # calls 4, 8, 16, ... of a signature re-verify the replay against the eager step; a
+    # change the replay's own checks see (a parameter frozen, or rebound to another
+    # dtype) made just before one of them used to refuse the signature for good (a
+    # JitError blaming unguarded Python state) instead of tracing again as on other calls
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float64, OPTIMIZERS["sgd"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float64, [4] * 10)):
+        if i == 3:  # the 4th call: due for re-verification
+            for m in (m1, m2):
+                if change == "frozen":
+                    m[0].bias.requires_grad_(False)
+                    m[0].bias.grad = None
+                else:
+                    m[0].bias.data = m[0].bias.data.astype(np.float32)
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 4  # two programs, each traced and verified
+
+
 def test_bad_labels_on_replay_raise_the_eager_error():
     (_, _), (m2, o2) = twins((4, 3), np.float32, OPTIMIZERS["sgd"])
     step = jit(train_step(m2, o2))

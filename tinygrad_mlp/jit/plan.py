@@ -171,6 +171,18 @@ class Plan:
 
     def run(self, flat: Sequence[Any]) -> Any:
         """Replay the step on these arguments (same signature as traced)."""
+        self.check()
+        self.count[0] += 1
+        self.args = flat
+        for s, i, is_tensor in self.bind:
+            s.value = flat[i].data if is_tensor else flat[i]
+        if self.derived:
+            self.derive()
+        self.replay()
+        return self.result()
+
+    def check(self) -> None:
+        """Raise ``Stale`` unless what the trace assumed still holds (module docstring)."""
         ts = self.guard_tensors
         # the guards, as C-level loops: each parameter's data and requires_grad unchanged
         if not (
@@ -183,14 +195,6 @@ class Plan:
                 raise Stale
         if failed(self.py_guards):
             raise Stale
-        self.count[0] += 1
-        self.args = flat
-        for s, i, is_tensor in self.bind:
-            s.value = flat[i].data if is_tensor else flat[i]
-        if self.derived:
-            self.derive()
-        self.replay()
-        return self.result()
 
     def derive(self) -> None:
         """The values computed from this call's arguments (a Tensor made from an array)."""
