@@ -482,6 +482,22 @@ def test_unsupported_calls_inside_the_step_are_refused():
     refused(new_parameter, "new tensor that requires grad")
 
 
+def test_an_argument_with_a_graph_behind_it_is_refused_when_backward_reaches_it():
+    # x computed before the call (x = data * scale, scale requiring grad): eagerly,
+    # backward() inside the step reaches scale; a replay cannot, so the trace refuses it
+    # (it used to fail with a KeyError from deep inside the tracer)
+    model = tm.nn.MLP(4, [5], 3, np.random.default_rng(8), np.float64)
+    scale = Tensor(np.ones(4), requires_grad=True)
+
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    with pytest.raises(JitError, match="computed before the call"):
+        jit(step)(Tensor(np.ones((3, 4))) * scale, np.array([0, 1, 2]))
+
+
 def test_bad_arguments_and_usage():
     step = jit(lambda x, n: x * n)
     with pytest.raises(TypeError, match="neither a Tensor"):
