@@ -347,6 +347,25 @@ def test_bad_labels_on_replay_after_zero_grad_leave_the_grads_as_eagerly():
     assert step.replays == 4
 
 
+def test_zero_grad_before_and_after_the_update_replays():
+    # the zero_grad after opt.step() was dropped with the one before the forward (a fused
+    # kernel sets those grads, but before it, not after): the replay left the grads set
+    # where eagerly they are None, and verification refused the step
+    def make(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            model.zero_grad()
+            return loss
+
+        return step
+
+    step = lockstep(make, opt=OPTIMIZERS["sgd"])
+    assert step.replays == 5
+
+
 def test_no_grad_forward_anomaly_mode_and_kwargs():
     model = tm.nn.MLP(3, [4], 2, np.random.default_rng(6), np.float64)
 

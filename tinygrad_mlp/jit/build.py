@@ -63,17 +63,18 @@ def compile_all(plan: Plan) -> None:
 
 
 def _quiet(kernels: list[Kernel], tensors: list[Any]) -> bool:
-    """Whether nothing that may raise (a label check, a generic op) runs before the last
-    kernel setting one of ``tensors``' grads: only then is skipping their ``zero_grad``
-    invisible, also on a call that fails (eagerly the grads are None by then)."""
+    """Whether some kernel in ``kernels`` sets one of ``tensors``' grads, and nothing that
+    may raise (a label check, a generic op) runs before the last one: only then is skipping
+    their ``zero_grad`` invisible, also on a call that fails (eagerly the grads are None by
+    then)."""
     codes: list[Code | None] = [getattr(k, "code", None) for k in kernels]
-    last = 0
+    last = -1  # none after it (a zero_grad after opt.step()): that one must run
     for i, code in enumerate(codes):
         if code is not None and any(
             code.names.get(n) is t for n in ("own_w", "own_b") for t in tensors
         ):
             last = i
-    return all(code is not None and not code.raises for code in codes[:last])
+    return last >= 0 and all(code is not None and not code.raises for code in codes[:last])
 
 
 def _fused_linear(plan: Plan, k: int) -> bool:
