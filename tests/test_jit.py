@@ -283,6 +283,23 @@ def test_freezing_or_adding_a_parameter_traces_again():
     assert step.traces == 6  # three programs, each traced and verified
 
 
+def test_an_optimizer_parameter_replaced_in_its_list_traces_again():
+    # opt.params[0] = other: the same list of the same length, so the replay's check of
+    # the list passed and it went on updating the old tensor (layer 0's weight), which the
+    # eager step no longer touches, until the next re-verification (call 16 here)
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float64, OPTIMIZERS["sgd"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float64, [4] * 12)):
+        if i == 9:  # a replayed call, not one due for re-verification
+            o1.params[0] = Tensor(np.ones((6, 5)), requires_grad=True)
+            o2.params[0] = Tensor(np.ones((6, 5)), requires_grad=True)
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 4  # two programs, each traced and verified
+
+
 @pytest.mark.parametrize("change", ["frozen", "dtype"])
 def test_a_parameter_changed_just_before_a_re_verification_traces_again(change):
     # calls 4, 8, 16, ... of a signature re-verify the replay against the eager step; a

@@ -118,8 +118,8 @@ class Plan:
         self.guard_tensors = [t for t, _, _ in self.guards]
         self.guard_data = [t.data for t in self.guard_tensors]
         self.guard_rg = [rg for _, _, rg in self.guards]
-        self.opt_guards = [
-            (r.opt, r.opt.params, len(r.opt.params))
+        self.opt_guards = [  # the list, and its items: opt.params[0] = t replaces one
+            (r.opt, r.opt.params, tuple(r.opt.params))
             for r in self.trace.records
             if isinstance(r, StepRec)
         ]
@@ -190,8 +190,10 @@ class Plan:
             and all(map(is_, map(_requires_grad, ts), self.guard_rg))
         ):
             self._check_leaves()
-        for opt, params, n in self.opt_guards:
-            if opt.params is not params or len(params) != n:
+        for opt, params, items in self.opt_guards:
+            if opt.params is not params or len(params) != len(items):
+                raise Stale
+            if not all(map(is_, params, items)):
                 raise Stale
         if failed(self.py_guards):
             raise Stale
