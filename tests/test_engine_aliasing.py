@@ -178,6 +178,37 @@ def test_a_rule_passing_its_g_on_does_not_tie_two_leaves(shape: tuple[int, ...])
     np.testing.assert_array_equal(b.grad, np.ones(shape))
 
 
+class _AddTransposed(Op):
+    """y = a + b^T whose rule returns one new array for a and a view of it for b (careless:
+    ``d.T`` shares d's memory, so d belongs to neither input alone)."""
+
+    saves = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b.T
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        d = g * 1.0
+        return d, d.T
+
+
+@pytest.mark.parametrize("a_first", [True, False])
+def test_a_rule_returning_an_array_and_a_view_of_it_does_not_tie_two_leaves(
+    a_first: bool,
+) -> None:
+    # a also reaches the loss through a * 3, whose gradient is added into a.grad in place
+    # after the pass; if a kept d as its .grad, b's copy of d.T (made when b's gradient is
+    # delivered, after a's) would carry that sum: b.grad was (3 a + 3 a^T)^T, not 3 a^T
+    a = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    b = Tensor(np.ones((2, 2)), requires_grad=True)
+    w, z = _AddTransposed.apply(a, b), a * 3.0
+    ((w * z) if a_first else (z * w)).sum().backward()
+    # dL/dw = z = 3 a; dL/db = (dL/dw)^T; dL/da = z + 3 w (exact: small integers)
+    np.testing.assert_array_equal(b.grad, 3.0 * a.data.T)
+    np.testing.assert_array_equal(a.grad, 3.0 * a.data + 3.0 * (a.data + b.data.T))
+    assert not np.shares_memory(a.grad, b.grad)
+
+
 # --- item 2: a 0-d tensor is not a sequence ----------------------------------------------
 
 

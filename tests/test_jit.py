@@ -283,6 +283,46 @@ def test_freezing_or_adding_a_parameter_traces_again():
     assert step.traces == 6  # three programs, each traced and verified
 
 
+def test_an_optimizer_parameter_replaced_in_its_list_traces_again():
+    # opt.params[0] = other: the same list of the same length, so the replay's check of
+    # the list passed and it went on updating the old tensor (layer 0's weight), which the
+    # eager step no longer touches, until the next re-verification (call 16 here)
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float64, OPTIMIZERS["sgd"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float64, [4] * 12)):
+        if i == 9:  # a replayed call, not one due for re-verification
+            o1.params[0] = Tensor(np.ones((6, 5)), requires_grad=True)
+            o2.params[0] = Tensor(np.ones((6, 5)), requires_grad=True)
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 4  # two programs, each traced and verified
+
+
+@pytest.mark.parametrize("change", ["frozen", "dtype"])
+def test_a_parameter_changed_just_before_a_re_verification_traces_again(change):
+    # calls 4, 8, 16, ... of a signature re-verify the replay against the eager step; a
+    # change the replay's own checks see (a parameter frozen, or rebound to another
+    # dtype) made just before one of them used to refuse the signature for good (a
+    # JitError blaming unguarded Python state) instead of tracing again as on other calls
+    sizes = (5, 6, 3)
+    (m1, o1), (m2, o2) = twins(sizes, np.float64, OPTIMIZERS["sgd"])
+    eager, step = train_step(m1, o1), jit(train_step(m2, o2))
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(batches(rng, 5, 3, np.float64, [4] * 10)):
+        if i == 3:  # the 4th call: due for re-verification
+            for m in (m1, m2):
+                if change == "frozen":
+                    m[0].bias.requires_grad_(False)
+                    m[0].bias.grad = None
+                else:
+                    m[0].bias.data = m[0].bias.data.astype(np.float32)
+        assert same(eager(Tensor(x), y).data, step(Tensor(x), y).data)
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.traces == 4  # two programs, each traced and verified
+
+
 def test_bad_labels_on_replay_raise_the_eager_error():
     (_, _), (m2, o2) = twins((4, 3), np.float32, OPTIMIZERS["sgd"])
     step = jit(train_step(m2, o2))
@@ -293,6 +333,54 @@ def test_bad_labels_on_replay_raise_the_eager_error():
     for bad, shown in ((np.array([0, 3]), "3"), (np.array([-1, 0]), "-1")):
         with pytest.raises(ValueError, match=f"label {shown} is out of range for 3 classes"):
             step(x, bad)
+
+
+def test_bad_labels_on_replay_after_zero_grad_leave_the_grads_as_eagerly():
+    # zero_grad first: eagerly the grads are None when cross_entropy refuses the labels;
+    # the replay skipped that zero_grad (the fused backward sets those grads itself) and
+    # kept the last step's grads, which a caller's opt.step() then applied again
+    def make(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd"])
+    eager, step = make(m1, o1), jit(make(m2, o2))
+    rng = np.random.default_rng(4)
+    for i, (x, y) in enumerate(batches(rng, 4, 3, np.float64, [6] * 6)):
+        if i == 4:
+            y[1] = 3
+        for f, opt in ((eager, o1), (step, o2)):
+            try:
+                f(Tensor(x), y)
+            except ValueError:
+                opt.step()  # a careless caller: steps with whatever grads there are
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.replays == 4
+
+
+def test_zero_grad_before_and_after_the_update_replays():
+    # the zero_grad after opt.step() was dropped with the one before the forward (a fused
+    # kernel sets those grads, but before it, not after): the replay left the grads set
+    # where eagerly they are None, and verification refused the step
+    def make(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            model.zero_grad()
+            return loss
+
+        return step
+
+    step = lockstep(make, opt=OPTIMIZERS["sgd"])
+    assert step.replays == 5
 
 
 def test_no_grad_forward_anomaly_mode_and_kwargs():
@@ -428,6 +516,22 @@ def test_unsupported_calls_inside_the_step_are_refused():
         return loss
 
     refused(new_parameter, "new tensor that requires grad")
+
+
+def test_an_argument_with_a_graph_behind_it_is_refused_when_backward_reaches_it():
+    # x computed before the call (x = data * scale, scale requiring grad): eagerly,
+    # backward() inside the step reaches scale; a replay cannot, so the trace refuses it
+    # (it used to fail with a KeyError from deep inside the tracer)
+    model = tm.nn.MLP(4, [5], 3, np.random.default_rng(8), np.float64)
+    scale = Tensor(np.ones(4), requires_grad=True)
+
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    with pytest.raises(JitError, match="computed before the call"):
+        jit(step)(Tensor(np.ones((3, 4))) * scale, np.array([0, 1, 2]))
 
 
 def test_bad_arguments_and_usage():

@@ -94,6 +94,22 @@ def test_parameters_without_a_gradient_are_left_alone() -> None:
     assert b.data[0] == 5.0
 
 
+@pytest.mark.parametrize("lr", [0.25, 1.0])
+@pytest.mark.parametrize("extra", [{}, {"momentum": 0.5}, {"weight_decay": 0.25}])
+def test_sgd_updates_a_0d_parameter_whose_data_became_a_numpy_scalar(
+    lr: float, extra: dict[str, float]
+) -> None:
+    # numpy gives a scalar, not a 0-d array, for 0-d arithmetic: w.data = w.data * 0.5
+    # leaves a np.float64 that cannot be written in place; SGD's in-place update of a
+    # local name then left w unchanged (0.5 - lr * 1 expected; dyadic, so exact)
+    w = Tensor(np.array(1.0), requires_grad=True)
+    w.data = w.data * 0.5
+    w.grad = np.array(1.0)
+    optim.SGD([w], lr=lr, **extra).step()
+    decay = extra.get("weight_decay", 0.0) * 0.5  # g + wd W; momentum: v = g on step one
+    assert float(w.data) == 0.5 - lr * (1.0 + decay)
+
+
 # --- Adam: Kingma and Ba 2015, Algorithm 1 --------------------------------------------------
 
 

@@ -9,7 +9,8 @@ Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *own
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
 in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
 ``ndarray`` that owns its memory (not a view), is none of the arrays the rule was given
-(``g``, an input, the output) and is returned for one input only; anything else is copied
+(``g``, an input, the output) and is returned, itself or as a view, for one input only
+(``(d, d.T)`` ties two inputs as ``(d, d)`` does); anything else is copied
 on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d results
 into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)``
 is one array for two leaves.
@@ -107,14 +108,16 @@ def _owned(
     pg: np.ndarray, j: int, g: Any, out: Any, inputs: Sequence[Any], in_grads: Sequence[Any]
 ) -> bool:
     """Whether gradient ``pg`` of input j is owned (module docstring): no view, writeable
-    (a held array is read-only), none of the arrays the rule was given, and returned once."""
+    (a held array is read-only), none of the arrays the rule was given, and neither it nor
+    a view of it (``d.T``: numpy's ``base`` is the array owning the memory) is another
+    input's gradient."""
     if pg.base is not None or pg is g or pg is out or not pg.flags.writeable:
         return False
     for a in inputs:
         if pg is a:
             return False
-    for k, other in enumerate(in_grads):
-        if other is pg and k != j:
+    for k, other in enumerate(in_grads):  # returned for another input, or a view of it is
+        if (other is pg or getattr(other, "base", None) is pg) and k != j:
             return False
     return True
 

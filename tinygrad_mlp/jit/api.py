@@ -102,6 +102,7 @@ class Jitted(Generic[P, R]):
                 return self.fn(*args, **kwargs)  # another thread is replaying this plan
             try:
                 if entry.plan.count[0] == entry.plan.recheck and not failed(entry.guards):
+                    entry.plan.check()  # a change any replay traces again for: Stale here too
                     return self._recheck(entry, args, kwargs, flat)
                 out = entry.plan.run(flat)
             except Stale:

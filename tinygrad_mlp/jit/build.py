@@ -54,11 +54,27 @@ def compile_all(plan: Plan) -> None:
         for ref in [records[k].inputs[j]]  # type: ignore[union-attr]
         if ref.kind == "ext"
     ]
-    for kernel in plan.kernels:
-        if isinstance(kernel, Zero):
-            kernel.drop([t for t in set_by_kernel if t is not None])
+    dropped = [t for t in set_by_kernel if t is not None]
+    for i, kernel in enumerate(plan.kernels):
+        if isinstance(kernel, Zero) and _quiet(plan.kernels[i + 1 :], dropped):
+            kernel.drop(dropped)
     # a zero_grad whose every parameter a fused kernel sets is no kernel at all
     plan.kernels = [k for k in plan.kernels if not (isinstance(k, Zero) and k.tensors == [])]
+
+
+def _quiet(kernels: list[Kernel], tensors: list[Any]) -> bool:
+    """Whether some kernel in ``kernels`` sets one of ``tensors``' grads, and nothing that
+    may raise (a label check, a generic op) runs before the last one: only then is skipping
+    their ``zero_grad`` invisible, also on a call that fails (eagerly the grads are None by
+    then)."""
+    codes: list[Code | None] = [getattr(k, "code", None) for k in kernels]
+    last = -1  # none after it (a zero_grad after opt.step()): that one must run
+    for i, code in enumerate(codes):
+        if code is not None and any(
+            code.names.get(n) is t for n in ("own_w", "own_b") for t in tensors
+        ):
+            last = i
+    return last >= 0 and all(code is not None and not code.raises for code in codes[:last])
 
 
 def _fused_linear(plan: Plan, k: int) -> bool:

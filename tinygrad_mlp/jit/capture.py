@@ -217,7 +217,16 @@ class Tracer:
         slot = self.slot_of.get(id(root))
         if slot is None:
             raise JitError("jit: backward() on a tensor the step did not compute")
-        order = tuple(self.slot_of[id(n)] for n in toposort(root))
+        nodes = toposort(root)
+        outside = [n for n in nodes if id(n) not in self.slot_of]
+        if outside:  # an argument with a graph behind it: the replay cannot reach that graph
+            raise JitError(
+                "jit: backward() inside the step reaches a tensor computed before the call, "
+                f"with a graph behind it (shape {outside[-1].shape}, an argument or what made "
+                "it); the replay cannot reach that graph. Pass it detach()ed, or compute it "
+                "inside the step"
+            )
+        order = tuple(self.slot_of[id(n)] for n in nodes)
         self.trace.records.append(BackwardRec(slot, order, bool(retain)))
 
     def grad_call(self) -> None:

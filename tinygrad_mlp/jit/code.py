@@ -35,12 +35,13 @@ _NAME = re.compile(r"\$([A-Za-z_]\w*)")
 
 
 class Code:
-    """Source lines of a kernel (``$name`` for its own names) and the objects they name."""
+    """Source lines of a kernel (``$name`` for its own names) and the objects they name;
+    ``raises``: the lines check the call's data and may refuse it (labels out of range)."""
 
-    __slots__ = ("lines", "names")
+    __slots__ = ("lines", "names", "raises")
 
-    def __init__(self, lines: list[str], names: dict[str, Any]) -> None:
-        self.lines, self.names = lines, names
+    def __init__(self, lines: list[str], names: dict[str, Any], raises: bool = False) -> None:
+        self.lines, self.names, self.raises = lines, names, raises
 
 
 def splice(code: Code, prefix: str, ns: dict[str, Any], indent: str) -> list[str]:

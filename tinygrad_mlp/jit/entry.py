@@ -58,9 +58,12 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
     for j, t in enumerate(plan.guard_tensors):
         ns[f"T{j}"] = t
         check.append(f"T{j}.data is not GD[{j}] or T{j}.requires_grad is not {plan.guard_rg[j]}")
-    for j, (opt, params, n) in enumerate(plan.opt_guards):
+    for j, (opt, params, items) in enumerate(plan.opt_guards):
         ns[f"O{j}"], ns[f"P{j}"] = opt, params
-        check.append(f"O{j}.params is not P{j} or len(P{j}) != {n}")
+        check.append(f"O{j}.params is not P{j} or len(P{j}) != {len(items)}")
+        for i, p in enumerate(items):  # each parameter still the one traced
+            ns[f"P{j}_{i}"] = p
+            check.append(f"P{j}[{i}] is not P{j}_{i}")
     check += _python_checks(plan.py_guards, ns)
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = body(plan.kernels, ns, "        ")  # the same lines as plan.replay's

@@ -208,7 +208,8 @@ def cross_entropy_forward(
         "$divide($e, $total, out=$e)  # the softmax, all the backward needs but labels",
         "$loss.value = $asarray($tl / $batch, dtype=$dtype)",
     ]
-    return compiled(Code(lines, names), "cross-entropy"), names["e"]
+    code = Code(lines, names, raises=labels.arg is not None)
+    return compiled(code, "cross-entropy"), names["e"]
 
 
 def cross_entropy_backward(node: Slot, softmax: np.ndarray, labels: Labels, sink: Sink) -> Kernel:

@@ -118,8 +118,8 @@ class Plan:
         self.guard_tensors = [t for t, _, _ in self.guards]
         self.guard_data = [t.data for t in self.guard_tensors]
         self.guard_rg = [rg for _, _, rg in self.guards]
-        self.opt_guards = [
-            (r.opt, r.opt.params, len(r.opt.params))
+        self.opt_guards = [  # the list, and its items: opt.params[0] = t replaces one
+            (r.opt, r.opt.params, tuple(r.opt.params))
             for r in self.trace.records
             if isinstance(r, StepRec)
         ]
@@ -171,18 +171,7 @@ class Plan:
 
     def run(self, flat: Sequence[Any]) -> Any:
         """Replay the step on these arguments (same signature as traced)."""
-        ts = self.guard_tensors
-        # the guards, as C-level loops: each parameter's data and requires_grad unchanged
-        if not (
-            all(map(is_, map(_data, ts), self.guard_data))
-            and all(map(is_, map(_requires_grad, ts), self.guard_rg))
-        ):
-            self._check_leaves()
-        for opt, params, n in self.opt_guards:
-            if opt.params is not params or len(params) != n:
-                raise Stale
-        if failed(self.py_guards):
-            raise Stale
+        self.check()
         self.count[0] += 1
         self.args = flat
         for s, i, is_tensor in self.bind:
@@ -191,6 +180,23 @@ class Plan:
             self.derive()
         self.replay()
         return self.result()
+
+    def check(self) -> None:
+        """Raise ``Stale`` unless what the trace assumed still holds (module docstring)."""
+        ts = self.guard_tensors
+        # the guards, as C-level loops: each parameter's data and requires_grad unchanged
+        if not (
+            all(map(is_, map(_data, ts), self.guard_data))
+            and all(map(is_, map(_requires_grad, ts), self.guard_rg))
+        ):
+            self._check_leaves()
+        for opt, params, items in self.opt_guards:
+            if opt.params is not params or len(params) != len(items):
+                raise Stale
+            if not all(map(is_, params, items)):
+                raise Stale
+        if failed(self.py_guards):
+            raise Stale
 
     def derive(self) -> None:
         """The values computed from this call's arguments (a Tensor made from an array)."""

@@ -72,6 +72,8 @@ class SGD(Optimizer):
             if g is None:
                 continue
             data = p.data
+            if type(data) is not np.ndarray:  # a numpy scalar (0-d arithmetic gives one):
+                data = p.data = np.array(data)  # an array again, so the update is in place
             if type(g) is not np.ndarray or g.shape != data.shape:
                 g = self._grad(i, p)  # a Tensor grad (create_graph), or a wrong shape: checked
             if not plain:
