@@ -8,8 +8,9 @@ forward, a weight updated through a view, a backward half applied. Values are sm
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -493,3 +494,115 @@ def test_the_eager_loop_runs_node_step_once_per_node(monkeypatch: pytest.MonkeyP
     ((x * x).sum() + x.sum()).backward()
     assert sorted(calls) == ["Add", "Mul", "Sum", "Sum"]
     np.testing.assert_array_equal(x.grad, [3.0, 5.0])  # 2 x + 1
+
+
+# --- a generator of rules returning aliases (the class of the (d, d.T) bug) ---------------
+
+# What a rule may hand back for input i: a new array, the g it was given, an input's or the
+# output's array, the very array it returns for another input, or a view of that array.
+ALIAS_KINDS = ("new", "g", "input", "out", "same", "view", "transposed")
+
+
+class _Aliasing(Op):
+    """y = sum of the inputs; backward returns, per input, what ``kinds`` says, and keeps a
+    copy of each value it returned (``returned``) for the test to compare with."""
+
+    saves = None
+    kinds: tuple[tuple[str, int], ...] = ()
+    returned: ClassVar[list[list[np.ndarray]]] = []
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        return np.add.reduce(np.stack(xs), axis=0)
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        grads: list[Any] = []
+        for i, (kind, k) in enumerate(self.kinds):
+            other = grads[k] if k < i else None
+            if kind == "g":
+                grads.append(g)
+            elif kind == "input":
+                grads.append(inputs[k])
+            elif kind == "out":
+                grads.append(out)
+            elif kind == "same" and other is not None:
+                grads.append(other)
+            elif kind == "view" and other is not None:
+                grads.append(other[...])
+            elif kind == "transposed" and other is not None:
+                grads.append(other.T)  # a view; the square shapes keep the input's shape
+            else:
+                grads.append(g * float(i + 2))  # a new array
+        self.returned.append([np.array(a, copy=True) for a in grads])
+        return tuple(grads)
+
+
+class _AliasingUnsaved(_Aliasing):
+    saves = ()  # the inputs and output stay writeable: only identity checks protect them
+
+
+def _alias_run(
+    kinds: tuple[tuple[str, int], ...],
+    terms: list[Any],
+    op: type[Op],
+    shape: tuple[int, ...],
+    seed: int,
+) -> None:
+    """Two passes of z = (the rule on the inputs) + (on them reversed) + each input + 0,
+    summed in the order ``terms``, each leaf's ``.grad`` checked against what the rules
+    returned (copied when returned) and the seed, and against sharing memory."""
+    n = len(kinds)
+    rule = type("Rule", (op,), {"kinds": kinds, "returned": []})  # on the inputs in order
+    back = type("Back", (op,), {"kinds": kinds, "returned": []})  # on them reversed
+    rng = np.random.default_rng(seed)
+    xs = [Tensor(rng.integers(-4, 5, shape).astype(float), requires_grad=True) for _ in range(n)]
+    data_before = [x.data.copy() for x in xs]
+    g = rng.integers(-4, 5, shape).astype(np.float64)
+    expected = [np.zeros(shape) for _ in range(n)]
+    for _ in range(2):  # a second pass accumulates into what the first left in .grad
+        parts = {"rule": rule.apply(*xs), "back": back.apply(*xs[::-1])}
+        z = None
+        for term in terms:  # each leaf used again through a node that holds nothing
+            t = parts[term] if isinstance(term, str) else xs[term] + 0.0
+            z = t if z is None else z + t
+        assert z is not None
+        z.backward(g.copy())  # Add hands one array to both of its operands
+        for j in range(n):  # small integers throughout: every sum is exact
+            from_back = back.returned[-1][n - 1 - j]
+            expected[j] = expected[j] + rule.returned[-1][j] + from_back + g
+        for j, x in enumerate(xs):
+            np.testing.assert_array_equal(x.grad, expected[j], err_msg=f"leaf {j}, {kinds}")
+            np.testing.assert_array_equal(x.data, data_before[j])
+            for k, other in enumerate(xs):
+                if k != j:
+                    assert not np.shares_memory(x.grad, other.grad), (j, k, kinds)
+                assert not np.shares_memory(x.grad, other.data), (j, k, kinds)
+
+
+# orders of the terms: the rules' nodes run before or after the leaves' other uses, so a
+# leaf's first delivery is now the rule's array, now another one
+ALIAS_ORDERS = (["rule", "back", 0, 1], [0, 1, "rule", "back"], ["back", 0, "rule", 1])
+ALIAS_ORDERS += ([1, "rule", 0, "back"],)
+
+
+@pytest.mark.parametrize("op", [_Aliasing, _AliasingUnsaved], ids=["saved", "unsaved"])
+def test_no_pair_of_alias_kinds_ties_two_leaves_or_a_leaf_to_data(op: type[Op]) -> None:
+    # every kind for each of two inputs, in each order: 784 programs, ~1 s; each of the
+    # three checks of engine/chain.py's _owned (g, an input, a view of another gradient)
+    # dropped alone makes some of them fail
+    pairs = [(k, i) for k in ALIAS_KINDS for i in range(2)]
+    for kinds in itertools.product(pairs, pairs):
+        for terms in ALIAS_ORDERS:
+            _alias_run(kinds, terms, op, (3, 3), seed=0)
+
+
+@given(data=st.data())
+def test_no_rule_returning_aliases_ties_two_leaves_or_a_leaf_to_data(data: Any) -> None:
+    n = data.draw(st.integers(2, 4), label="inputs")
+    shape = data.draw(st.sampled_from([(), (3,), (3, 3)]), label="shape")
+    kinds = tuple(
+        (data.draw(st.sampled_from(ALIAS_KINDS)), data.draw(st.integers(0, n - 1)))
+        for _ in range(n)
+    )
+    op = data.draw(st.sampled_from([_Aliasing, _AliasingUnsaved]), label="op")
+    terms = data.draw(st.permutations(["rule", "back", *range(n)]), label="order")
+    _alias_run(kinds, terms, op, shape, seed=data.draw(st.integers(0, 2**16)))
