@@ -355,3 +355,76 @@ def test_a_replay_under_a_live_graph_updates_through_writing_as_the_eager_step_d
     for loss in held:
         with pytest.raises(RuntimeError, match="modified"):
             loss.backward()
+
+
+# --- randomized: training loops as users write them (the review's bug classes) -----------
+
+ZERO_AT = ("before", "between", "after", "both")  # where the loop calls zero_grad
+EVENTS = ("none", "bad_label", "swap_param", "freeze", "rebind")
+
+
+def _loop_step(w: Any, zero_at: str):
+    """One training step with zero_grad before the forward, between loss and backward,
+    after the update, or both before and after."""
+
+    def step(x, y):
+        if zero_at in ("before", "both"):
+            w.opt.zero_grad()
+        loss = F.cross_entropy(w.model(x), y)
+        if zero_at == "between":
+            w.opt.zero_grad()
+        loss.backward()
+        w.opt.step()
+        if zero_at in ("after", "both"):
+            w.opt.zero_grad()
+        return loss
+
+    return step
+
+
+def _event(kind: str, w: Any) -> None:
+    """Between two calls, what a user's loop may do to the model or the optimizer."""
+    p = w.model.layers[0].weight
+    if kind == "swap_param":  # the list keeps its length: only its item changes
+        w.spare = Tensor(p.data * 0.5, requires_grad=True)
+        w.opt.params[0] = w.spare
+    elif kind == "freeze":
+        p.requires_grad_(False)
+    elif kind == "rebind":
+        p.data = p.data * 0.5
+
+
+@settings(max_examples=24)
+@given(
+    seed=seeds,
+    zero_at=hs.sampled_from(ZERO_AT),
+    event=hs.sampled_from(EVENTS),
+    event_at=hs.sampled_from([1, 2, 3, 5, 7, 11, 15]),  # 3, 7, 15: just before a re-verification
+    calls=hs.integers(8, 18),
+)
+def test_random_training_loops_replay_exactly(seed, zero_at, event, event_at, calls):
+    # each call on both twins gives the same return, or the same error; after it, the
+    # parameters, their grads, the optimizer's state (and a swapped-in tensor) are the same
+    a, b = twins(seed=seed % 1000)
+    eager, step = _loop_step(a, zero_at), jit(_loop_step(b, zero_at))
+    rng = np.random.default_rng(seed)
+    for i in range(calls):
+        x, y = batch(rng)
+        if i == event_at:
+            if event == "bad_label":
+                y = y.copy()
+                y[0] = SIZES[2]  # one past the last class
+            else:
+                _event(event, a)
+                _event(event, b)
+        outs = []
+        for f, w in ((eager, a), (step, b)):
+            try:
+                outs.append(f(Tensor(x.data), y))
+            except ValueError as e:  # both must refuse, and a careless loop steps anyway
+                outs.append(str(e))
+                w.opt.step()
+        assert same_out(outs[0], outs[1]), f"call {i}: {outs}"
+        assert_same_world(a, b, f"call {i}")
+        if event == "swap_param" and i >= event_at:
+            assert same(a.spare.data, b.spare.data), f"call {i}: the swapped-in tensor"
