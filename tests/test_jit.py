@@ -596,3 +596,72 @@ def test_a_hidden_layer_feeding_two_heads_sums_their_gradients_as_eagerly():
 
     for name in ("sgd", "sgd-nesterov-decay", "adam"):
         lockstep(make, opt=OPTIMIZERS[name])
+
+
+
+# --- a .grad kept across calls keeps its values, as eagerly ------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("how", ["history", "taken_then_zeroed"])
+def test_a_grad_kept_across_calls_keeps_its_values_as_eagerly(optimizer: str, how: str) -> None:
+    # a replay writes its gradients into the same buffers every call; eagerly each call
+    # makes new arrays after zero_grad(). A caller that keeps .grad (a history of
+    # gradients; a reference taken, then zero_grad() outside the step) must not see the
+    # kept array change: the jit traces again with new buffers instead
+    make_opt = {
+        "sgd": lambda ps: tm.optim.SGD(ps, lr=0.1),
+        "momentum": lambda ps: tm.optim.SGD(ps, lr=0.1, momentum=0.9),
+        "adam": lambda ps: tm.optim.Adam(ps, lr=0.01),
+    }[optimizer]
+    worlds = []
+    for _ in range(2):
+        model = tm.nn.MLP(8, [6], 3, rng=np.random.default_rng(0), dtype=np.float64)
+        worlds.append((model, make_opt(model.parameters())))
+
+    def make(model, opt):
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    eager, jitted = make(*worlds[0]), tm.jit(make(*worlds[1]))
+    rng = np.random.default_rng(3)
+    kept: list[list[np.ndarray]] = [[], []]
+    for i in range(14):
+        x, y = Tensor(rng.standard_normal((5, 8))), rng.integers(0, 3, 5)
+        for f, (model, opt), mine in zip((eager, jitted), worlds, kept, strict=True):
+            assert f(x, y) is not None
+            if how == "history" or i in (5, 9):
+                mine += [p.grad for p in model.parameters()]
+            if how == "taken_then_zeroed":
+                opt.zero_grad()  # .grad None again: only the caller holds the array
+        for a, b in zip(*kept, strict=True):
+            assert a.tobytes() == b.tobytes(), f"call {i}: a kept gradient changed"
+    for p, q in zip(worlds[0][0].parameters(), worlds[1][0].parameters(), strict=True):
+        assert p.data.tobytes() == q.data.tobytes()
+
+
+def test_a_step_whose_grads_are_not_kept_still_replays() -> None:
+    # the check above costs no retrace when nobody keeps a gradient
+    model = tm.nn.MLP(8, [6], 3, rng=np.random.default_rng(0), dtype=np.float64)
+    opt = tm.optim.SGD(model.parameters(), lr=0.1)
+
+    @tm.jit
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        step(Tensor(rng.standard_normal((5, 8))), rng.integers(0, 3, 5))
+        norm = float(np.sum(model.layers[0].weight.grad ** 2))  # read, not kept
+        assert norm >= 0
+    assert step.traces == 2 and step.replays == 19  # the verifying call counts as a replay

@@ -195,6 +195,7 @@ class Jitted(Generic[P, R]):
         entry.trace, entry.plan = resolved, plan
         if not kwargs:  # the generated entry handles positional calls (see entry.py)
             entry.fast = self._fast = fast_entry(plan, flat, self._lock)
+        plan.settle()  # the jit's own references to the .grad buffers, all made by now
         self.replays += 1
         return replayed
 
@@ -218,7 +219,7 @@ class Jitted(Generic[P, R]):
             eager = state.take(tensors, opts, rngs)
             state.restore(before)
             try:
-                replayed = plan.run(flat)
+                replayed = plan.run(flat, checked=True)  # checked by _call, before snapshots
                 diff = state.compare(eager, state.look(tensors, opts, rngs))
                 diff = diff or state.compare_outputs(result, replayed)
             except Exception as e:  # a failed replay is a difference too

@@ -65,6 +65,8 @@ def fast_entry(plan: Any, args: Sequence[Any], lock: Any) -> Callable[[tuple[Any
             ns[f"P{j}_{i}"] = p
             check.append(f"P{j}[{i}] is not P{j}_{i}")
     check += _python_checks(plan.py_guards, ns)
+    ns["KEPT"] = plan.kept
+    check.append("KEPT()")  # a .grad of the last replay still held: the general path
     check.append("COUNT[0] == PLAN.recheck")  # due for re-verification: the general path
     calls = body(plan.kernels, ns, "        ")  # the same lines as plan.replay's
     unpack = ", ".join(f"a{i}" for i in range(len(args))) + ","

@@ -22,6 +22,7 @@ function, the same lines the generated entry (``jit/entry.py``) runs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from operator import attrgetter, is_
 from typing import Any
@@ -37,7 +38,7 @@ from .slots import Kernel, Slot
 from .trace import JitError, Ref, StepRec, Trace
 from .updates import Flat
 
-__all__ = ["Plan", "Stale"]
+__all__ = ["Plan", "Stale", "kept_check"]
 
 _data = attrgetter("data")
 _requires_grad = attrgetter("requires_grad")
@@ -87,6 +88,7 @@ class Plan:
         lines = ["def replay():", *body(self.kernels, ns, "    "), "    return None"]
         exec(compile("\n".join(lines) + "\n", "<tm.jit replay>", "exec"), ns)
         self.replay: Kernel = ns["replay"]
+        self.kept, self._counts, self._base = kept_check(self.kernels)
 
     def _arguments(self, args: Sequence[Any]) -> None:
         """One slot per argument; ``bind`` lists those holding an array each call."""
@@ -169,9 +171,11 @@ class Plan:
             if t.requires_grad is not rg:
                 raise Stale
 
-    def run(self, flat: Sequence[Any]) -> Any:
-        """Replay the step on these arguments (same signature as traced)."""
-        self.check()
+    def run(self, flat: Sequence[Any], checked: bool = False) -> Any:
+        """Replay the step on these arguments (same signature as traced); ``checked``:
+        ``check`` has just passed (a re-verification, whose snapshots hold the .grads)."""
+        if not checked:
+            self.check()
         self.count[0] += 1
         self.args = flat
         for s, i, is_tensor in self.bind:
@@ -181,8 +185,15 @@ class Plan:
         self.replay()
         return self.result()
 
+    def settle(self) -> None:
+        """Count the references the jit itself holds to each gradient buffer it hands out
+        as a parameter's ``.grad``; from now on, one more means the caller kept it."""
+        self._base[:] = self._counts()
+
     def check(self) -> None:
         """Raise ``Stale`` unless what the trace assumed still holds (module docstring)."""
+        if self.kept():  # a .grad handed out by the last replay is still held by the caller
+            raise Stale
         ts = self.guard_tensors
         # the guards, as C-level loops: each parameter's data and requires_grad unchanged
         if not (
@@ -203,3 +214,43 @@ class Plan:
         for d in self.derived:  # as Tensor(x, dtype) copies
             src = d.array if d.source is None else d.source.value
             d.slot.value = np.array(src, dtype=d.dtype, order="C")
+
+
+Kept = tuple[Callable[[], bool], Callable[[], list[int]], list[int]]
+
+
+def kept_check(kernels: Sequence[Kernel]) -> Kept:
+    """For the buffers the fused kernels hand out as a parameter's ``.grad``: a check that
+    the caller still holds one (``kept``), the counts it compares, and their baseline.
+
+    A replay writes its gradients into the same buffers on every call, where the eager
+    step (after ``zero_grad()``) makes new arrays: a ``.grad`` the caller kept from one
+    call (a list of gradients, a reference taken before ``zero_grad()``) would change under
+    it on the next replay. ``sys.getrefcount`` of each buffer, less the parameter's own
+    ``.grad``, is compared with the count the jit's own references make (measured by
+    ``Plan.settle`` once the plan and its entry are built; before that the check never
+    fires); one more reference means the caller kept it, and the plan goes stale: the
+    call is traced again, with new buffers, and the kept array keeps its values.
+    Both functions are generated with the same expressions, so a count means the same in
+    each. Example: ``kept_check([])[0]()`` is False (nothing handed out).
+    """
+    pairs: list[tuple[Any, np.ndarray]] = []
+    for kernel in kernels:
+        names = getattr(getattr(kernel, "code", None), "names", {})
+        for part in ("w", "b"):
+            owner = names.get(f"own_{part}")
+            if owner is not None:
+                pairs.append((owner, names[f"g{part}"]))
+    ns: dict[str, Any] = {"rc": sys.getrefcount, "BASE": [1 << 30] * len(pairs)}
+    terms = []
+    for j, (owner, buf) in enumerate(pairs):
+        ns[f"P{j}"], ns[f"H{j}"] = owner, buf
+        terms.append(f"rc(H{j}) - (P{j}.grad is H{j})")
+    lines = [
+        "def counts():",
+        f"    return [{', '.join(terms)}]",
+        "def kept():",
+        "    return " + (" or ".join(f"{t} > BASE[{j}]" for j, t in enumerate(terms)) or "False"),
+    ]
+    exec(compile("\n".join(lines) + "\n", "<tm.jit kept gradients>", "exec"), ns)
+    return ns["kept"], ns["counts"], ns["BASE"]
