@@ -81,13 +81,8 @@ def node_step(
         x = like[j]
         if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
             steps.append((j, *_conform_owned(pg, False, x, False)))
-        elif pg.shape != x.shape:  # broadcasting undone (a bias): the sum is a new array
-            pg = unbroadcast(pg, x.shape)
-            if type(pg) is not np.ndarray:  # numpy gives a scalar for a sum to shape ()
-                pg = np.array(pg)
-            steps.append((j, pg if pg.dtype == x.dtype else pg.astype(x.dtype), True))
-        elif pg.dtype != x.dtype:  # the cast is a new array: fresh
-            steps.append((j, pg.astype(x.dtype), True))
+        elif pg.shape != x.shape or pg.dtype != x.dtype:  # conformed: a new array, fresh
+            steps.append((j, *_conform_owned(pg, True, x, False)))
         else:
             steps.append((j, pg, _owned(pg, j, g, out, inputs, in_grads)))
     return steps
