@@ -62,17 +62,15 @@ def compile_all(plan: Plan) -> None:
     plan.kernels = [k for k in plan.kernels if not (isinstance(k, Zero) and k.tensors == [])]
 
 
-def _quiet(kernels: list[Kernel], tensors: list[Any]) -> bool:
-    """Whether some kernel in ``kernels`` sets one of ``tensors``' grads, and nothing that
+def _quiet(later: list[Kernel], tensors: list[Any]) -> bool:
+    """Whether some kernel in ``later`` sets one of ``tensors``' grads, and nothing that
     may raise (a label check, a generic op) runs before the last one: only then is skipping
     their ``zero_grad`` invisible, also on a call that fails (eagerly the grads are None by
     then)."""
-    codes: list[Code | None] = [getattr(k, "code", None) for k in kernels]
+    codes: list[Code | None] = [getattr(k, "code", None) for k in later]
     last = -1  # none after it (a zero_grad after opt.step()): that one must run
-    for i, code in enumerate(codes):
-        if code is not None and any(
-            code.names.get(n) is t for n in ("own_w", "own_b") for t in tensors
-        ):
+    for i, kernel in enumerate(later):
+        if any(p is t for p, _ in kernels.handed(kernel) for t in tensors):
             last = i
     return last >= 0 and all(code is not None and not code.raises for code in codes[:last])
 

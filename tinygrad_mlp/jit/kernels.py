@@ -34,6 +34,7 @@ __all__ = [
     "LinearSinks",
     "Labels",
     "label_error",
+    "handed",
 ]
 
 Sink = Callable[[np.ndarray, bool], None]  # (gradient, fresh: owned by this input alone)
@@ -123,6 +124,14 @@ def linear_backward(
             lines += ["    " + call, *_hand(f"g{part}", part, sink, own, names)]
     names.update({f"own_{t}": getattr(sinks, f"own_{t}") for t in ("w", "b")})
     return compiled(Code(lines, names), "linear backward"), names["gx"]
+
+
+def handed(kernel: Kernel) -> list[tuple[Any, np.ndarray]]:
+    """(parameter, buffer) for each buffer a fused linear backward sets as a parameter's
+    ``.grad`` itself (an owned delivery); none for any other kernel."""
+    names = getattr(getattr(kernel, "code", None), "names", {})
+    owners = [(names.get(f"own_{p}"), p) for p in ("w", "b")]
+    return [(owner, names[f"g{p}"]) for owner, p in owners if owner is not None]
 
 
 def _hand(buf: str, part: str, sink: Sink, own: Any, names: dict[str, Any]) -> list[str]:

@@ -33,6 +33,7 @@ from ..tensor import Tensor
 from .build import compile_all
 from .code import body
 from .guard_check import Guard, failed
+from .kernels import handed
 from .results import result_builder
 from .slots import Kernel, Slot
 from .trace import JitError, Ref, StepRec, Trace
@@ -234,13 +235,7 @@ def kept_check(kernels: Sequence[Kernel]) -> Kept:
     Both functions are generated with the same expressions, so a count means the same in
     each. Example: ``kept_check([])[0]()`` is False (nothing handed out).
     """
-    pairs: list[tuple[Any, np.ndarray]] = []
-    for kernel in kernels:
-        names = getattr(getattr(kernel, "code", None), "names", {})
-        for part in ("w", "b"):
-            owner = names.get(f"own_{part}")
-            if owner is not None:
-                pairs.append((owner, names[f"g{part}"]))
+    pairs = [pair for kernel in kernels for pair in handed(kernel)]
     ns: dict[str, Any] = {"rc": sys.getrefcount, "BASE": [1 << 30] * len(pairs)}
     terms = []
     for j, (owner, buf) in enumerate(pairs):
