@@ -45,6 +45,18 @@ def make_train(w: Any):
     return step
 
 
+def warmed(seed: int) -> tuple[Any, Any, Any, Any, np.random.Generator]:
+    """Eager and jitted twins of the plain step, six calls in (traced, verified, replayed),
+    each compared bit for bit; with the generator for the next batches."""
+    a, b = twins()
+    eager, step = make_train(a), jit(make_train(b))
+    rng = np.random.default_rng(seed)
+    for i in range(6):
+        x, y = batch(rng)
+        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    return a, b, eager, step, rng
+
+
 def batch(rng: np.random.Generator, dtype: Any = np.float64, b: int = BATCH):
     return Tensor(rng.standard_normal((b, SIZES[0])).astype(dtype)), rng.integers(0, SIZES[2], b)
 
@@ -301,12 +313,7 @@ def test_anomaly_mode_runs_the_step_eagerly_and_another_threads_does_not_change_
 
     from tinygrad_mlp.jit.entry import MISS
 
-    a, b = twins()
-    eager, step = make_train(a), jit(make_train(b))
-    rng = np.random.default_rng(6)
-    for i in range(6):
-        x, y = batch(rng)
-        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    a, b, eager, step, rng = warmed(6)
     x, y = batch(rng)
     replays = step.replays
     with tm.detect_anomaly():
@@ -340,12 +347,7 @@ def test_a_replay_under_a_live_graph_updates_through_writing_as_the_eager_step_d
     # a graph built outside the step holds the weights read-only; the replayed SGD update
     # must unlock them (as SGD.step does), so the results match and that graph then
     # refuses its backward (its saved weights changed), on both sides
-    a, b = twins()
-    eager, step = make_train(a), jit(make_train(b))
-    rng = np.random.default_rng(7)
-    for i in range(6):
-        x, y = batch(rng)
-        assert same(eager(x, y).data, step(x, y).data), f"call {i}"
+    a, b, eager, step, rng = warmed(7)
     x, y = batch(rng)
     held = [F.cross_entropy(w.model(x), y) for w in (a, b)]  # graphs holding the weights
     replays = step.replays
