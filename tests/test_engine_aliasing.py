@@ -166,6 +166,75 @@ def test_a_rule_returning_its_input_array_is_copied_not_kept(
     np.testing.assert_array_equal(b.data, np.full(shape, 3.0))
 
 
+class _CachedSquare(Op):
+    """E = sum z^2, whose rule returns dE/dz = 2 z computed once in the forward (a rule
+    written for a loss, where g is 1): an array the op keeps, not one made for the leaf."""
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.d = 2 * z
+        return np.asarray((z * z).sum())
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        return (self.d if g == 1 else self.d * g,)
+
+
+def test_a_rule_returning_an_array_it_keeps_is_copied_so_backward_can_run_again() -> None:
+    # the leaf used to keep the op's own array as .grad, so each later backward added into
+    # the array the rule returns: 2z, 4z, then 8z where three passes give 6z
+    z = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = _CachedSquare.apply(z)
+    for n in (1, 2, 3):
+        loss.backward(retain_graph=True)
+        np.testing.assert_array_equal(z.grad, n * np.array([2.0, 4.0]))
+
+
+class _Fresh(Op):
+    """y = 3 x, whose rule returns a new array and remembers it (by id only) for the test."""
+
+    given: ClassVar[list[int]] = []
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return 3 * x
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        d = np.array(g * 3.0)  # an array for a 0-d x too (numpy gives a scalar there)
+        self.given.append(id(d))
+        return (d,)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_new_gradient_nobody_else_holds_becomes_the_leaf_grad_without_a_copy(
+    shape: tuple[int, ...],
+) -> None:
+    # the other half of the ownership rule: a copy here would be correct but slow, and
+    # would mean no gradient is ever judged owned (engine/chain.py: _calibrate)
+    x = Tensor(np.ones(shape), requires_grad=True)
+    _Fresh.apply(x).backward(np.ones(shape))
+    assert id(x.grad) == _Fresh.given[-1]
+    np.testing.assert_array_equal(x.grad, np.full(shape, 3.0))
+
+
+_ONES = np.ones(3)  # what _ConstantRule's rule returns on every call
+
+
+class _ConstantRule(Op):
+    """y = sum x with a rule returning one module-level array: dE/dx = 1 when g is 1."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x.sum())
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        return (_ONES if g == 1 else _ONES * g,)
+
+
+def test_a_rule_returning_a_constant_array_never_has_it_written_into() -> None:
+    x = Tensor(np.zeros(3), requires_grad=True)
+    for n in (1, 2, 3):  # a new graph each time: .grad accumulates 1 per pass
+        _ConstantRule.apply(x).backward()
+        np.testing.assert_array_equal(x.grad, np.full(3, float(n)))
+    np.testing.assert_array_equal(_ONES, np.ones(3))
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_rule_passing_its_g_on_does_not_tie_two_leaves(shape: tuple[int, ...]) -> None:
     # Add hands its g (the seed array, no sum in between) to both casts; each cast's rule
@@ -499,8 +568,9 @@ def test_the_eager_loop_runs_node_step_once_per_node(monkeypatch: pytest.MonkeyP
 # --- a generator of rules returning aliases (the class of the (d, d.T) bug) ---------------
 
 # What a rule may hand back for input i: a new array, the g it was given, an input's or the
-# output's array, the very array it returns for another input, or a view of that array.
-ALIAS_KINDS = ("new", "g", "input", "out", "same", "view", "transposed")
+# output's array, the very array it returns for another input, a view of that array, or an
+# array the rule keeps and returns again (a cache, a constant: "kept").
+ALIAS_KINDS = ("new", "g", "input", "out", "same", "view", "transposed", "kept")
 
 
 class _Aliasing(Op):
@@ -510,6 +580,7 @@ class _Aliasing(Op):
     saves = None
     kinds: tuple[tuple[str, int], ...] = ()
     returned: ClassVar[list[list[np.ndarray]]] = []
+    kept: ClassVar[dict[int, np.ndarray]] = {}  # input i -> the array "kept" returns, each pass
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         return np.add.reduce(np.stack(xs), axis=0)
@@ -530,6 +601,8 @@ class _Aliasing(Op):
                 grads.append(other[...])
             elif kind == "transposed" and other is not None:
                 grads.append(other.T)  # a view; the square shapes keep the input's shape
+            elif kind == "kept":  # the same array in every pass, which must never change
+                grads.append(self.kept.setdefault(i, np.full(np.shape(g), float(i + 7))))
             else:
                 grads.append(g * float(i + 2))  # a new array
         self.returned.append([np.array(a, copy=True) for a in grads])
@@ -551,8 +624,8 @@ def _alias_run(
     summed in the order ``terms``, each leaf's ``.grad`` checked against what the rules
     returned (copied when returned) and the seed, and against sharing memory."""
     n = len(kinds)
-    rule = type("Rule", (op,), {"kinds": kinds, "returned": []})  # on the inputs in order
-    back = type("Back", (op,), {"kinds": kinds, "returned": []})  # on them reversed
+    rule = type("Rule", (op,), {"kinds": kinds, "returned": [], "kept": {}})  # inputs in order
+    back = type("Back", (op,), {"kinds": kinds, "returned": [], "kept": {}})  # them reversed
     rng = np.random.default_rng(seed)
     xs = [Tensor(rng.integers(-4, 5, shape).astype(float), requires_grad=True) for _ in range(n)]
     data_before = [x.data.copy() for x in xs]
@@ -576,6 +649,9 @@ def _alias_run(
                 if k != j:
                     assert not np.shares_memory(x.grad, other.grad), (j, k, kinds)
                 assert not np.shares_memory(x.grad, other.data), (j, k, kinds)
+        for r in (rule, back):  # an array a rule keeps is the rule's, never a leaf's .grad
+            for i, a in r.kept.items():
+                np.testing.assert_array_equal(a, float(i + 7), err_msg=f"kept, {kinds}")
 
 
 # orders of the terms: the rules' nodes run before or after the leaves' other uses, so a
@@ -586,9 +662,10 @@ ALIAS_ORDERS += ([1, "rule", 0, "back"],)
 
 @pytest.mark.parametrize("op", [_Aliasing, _AliasingUnsaved], ids=["saved", "unsaved"])
 def test_no_pair_of_alias_kinds_ties_two_leaves_or_a_leaf_to_data(op: type[Op]) -> None:
-    # every kind for each of two inputs, in each order: 784 programs, ~1 s; each of the
-    # three checks of engine/chain.py's _owned (g, an input, a view of another gradient)
-    # dropped alone makes some of them fail
+    # every kind for each of two inputs, in each order: 1024 programs, ~1.5 s; each way a
+    # returned array can be referenced elsewhere (g, an input, the output, another input's
+    # gradient or a view of it, the rule itself) is a kind, so an ownership rule that
+    # misses one fails here
     pairs = [(k, i) for k in ALIAS_KINDS for i in range(2)]
     for kinds in itertools.product(pairs, pairs):
         for terms in ALIAS_ORDERS:

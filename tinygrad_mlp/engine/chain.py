@@ -8,17 +8,20 @@ tm.jit's generic path calls the same ``node_step`` and ``deliver`` (jit/generic.
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
 in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
-``ndarray`` that owns its memory (not a view), is none of the arrays the rule was given
-(``g``, an input, the output) and is returned, itself or as a view, for one input only
-(``(d, d.T)`` ties two inputs as ``(d, d)`` does); anything else is copied
-on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d results
-into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)``
-is one array for two leaves.
+``ndarray`` that owns its memory (not a view) and nothing but the rule's returned tuple
+references it: not the ``g`` the rule was given, an input, the output, another input's
+gradient or a view of one (``(d, d)``, ``(d, d.T)``), nor an array the rule keeps and
+returns again (a cache on the op, a constant). That is a reference count, as torch steals
+a gradient only when nothing else uses it; anything else is copied on its first delivery
+to a leaf. The 0-d case is the classic trap: numpy turns 0-d results into scalars, so the
+``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)`` is one array for two
+leaves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -83,8 +86,9 @@ def node_step(
             steps.append((j, *_conform_owned(pg, False, x, False)))
         elif pg.shape != x.shape or pg.dtype != x.dtype:  # conformed: a new array, fresh
             steps.append((j, *_conform_owned(pg, True, x, False)))
-        else:
-            steps.append((j, pg, _owned(pg, j, g, out, inputs, in_grads)))
+        else:  # owned (module docstring): referenced from here alone, no view, writeable
+            alone = getrefcount(pg) == _ALONE
+            steps.append((j, pg, alone and pg.base is None and pg.flags.writeable))
     return steps
 
 
@@ -97,24 +101,6 @@ def _count(op: Any, n: int) -> None:
             f"gradients than its {inputs} inputs ({n}: backward returns one per input, "
             "None where none is needed)"
         )
-
-
-def _owned(
-    pg: np.ndarray, j: int, g: Any, out: Any, inputs: Sequence[Any], in_grads: Sequence[Any]
-) -> bool:
-    """Whether gradient ``pg`` of input j is owned (module docstring): no view, writeable
-    (a held array is read-only), none of the arrays the rule was given, and neither it nor
-    a view of it (``d.T``: numpy's ``base`` is the array owning the memory) is another
-    input's gradient."""
-    if pg.base is not None or pg is g or pg is out or not pg.flags.writeable:
-        return False
-    for a in inputs:
-        if pg is a:
-            return False
-    for k, other in enumerate(in_grads):  # returned for another input, or a view of it is
-        if (other is pg or getattr(other, "base", None) is pg) and k != j:
-            return False
-    return True
 
 
 def accumulate(grads: Any, key: Any, g: Any) -> None:
@@ -215,3 +201,41 @@ def deliver(
         leaf.grad = g if fresh else np.array(g, copy=True)
     else:
         leaf.grad += g
+
+
+class _Probe:
+    """An op whose rule returns a new array (``kept`` False), referenced by nothing but the
+    returned tuple, or the one array it keeps (``kept`` True)."""
+
+    needs = (True,)
+    array = np.zeros(1)
+
+    def __init__(self, kept: bool) -> None:
+        self.kept = kept
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[np.ndarray]:
+        return (self.array if self.kept else np.zeros(1),)
+
+
+def _calibrate() -> int:
+    """How many references ``node_step`` counts on an array nobody else holds.
+
+    The count includes ``node_step``'s own (the returned tuple's, its local, the call's
+    argument), and how many of those an interpreter counts differs between Python versions
+    (3.14 borrows stack references), so it is measured once, through ``node_step`` itself,
+    on a rule returning a new array, and checked on a rule returning an array it keeps.
+    Should no value qualify, 0: nothing is ever judged owned and every gradient a leaf
+    keeps is a copy (slower, never wrong).
+    """
+    global _ALONE
+    zero = np.zeros(1)
+    for refs in range(1, 9):
+        _ALONE = refs
+        if node_step(_Probe(False), zero, [zero], zero, [zero])[0][2]:
+            kept = node_step(_Probe(True), zero, [zero], zero, [zero])[0][2]
+            return 0 if kept else refs
+    return 0
+
+
+_ALONE = 0  # references node_step sees on a gradient nobody else holds (_calibrate)
+_ALONE = _calibrate()
