@@ -64,6 +64,9 @@ class Hold:
 
     __slots__ = ("arrays", "versions")
 
+    arrays: list[np.ndarray]
+    versions: list[int] | None  # None: no array had been updated through writing() yet
+
     def __init__(self, arrays: list[np.ndarray]) -> None:
         self.arrays = arrays
         self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
@@ -160,9 +163,17 @@ def hold(
             else:
                 count[k] = n + 1
             frozen.append(a)
-        return Hold(frozen) if frozen else None
+        if not frozen:
+            return None
+        h = _new(Hold)  # Hold(frozen) without a call of __init__: once per recorded op
+        h.arrays = frozen  # versions read under the lock, as a writing() may bump one
+        h.versions = [_version.get(id(a), 0) for a in frozen] if _version else None
+        return h
     finally:
         _lock.release()
+
+
+_new = object.__new__
 
 
 def _saved_arrays(
