@@ -75,7 +75,7 @@ def _run(
     leaves every ``.grad`` as it was (no half-applied backward).
     """
     grads = seeds
-    pending: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, first, fresh, later ones]
+    pending: list[tuple[Any, Any, bool]] = []  # (leaf, gradient, fresh), as they arrive
     anomaly = on_in_this_thread()  # read once per pass, not per node
     for r in roots:  # a leaf root receives its seed directly
         if r._ctx is None and id(r) in grads:
@@ -103,10 +103,12 @@ def _run(
                 # 2. Accumulation: sum over the ops that use each input.
                 for j, pg, fresh in steps:
                     p = parents[j]
-                    if p._ctx is None:
-                        gather(p, pg, fresh, create_graph, pending, capture)
-                    else:
+                    if p._ctx is not None:
                         accumulate(grads, id(p), pg)
+                    elif capture is None:  # a leaf's: delivered once the pass succeeded
+                        pending.append((p, pg, fresh))
+                    else:
+                        gather(p, pg, fresh, create_graph, pending, capture)
             except Exception as e:
                 raise_in_backward(op, parents, e)  # again, naming the op and its site
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.

@@ -84,6 +84,9 @@ def node_step(
         x = like[j]
         if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
             steps.append((j, *_conform_owned(pg, False, x, False)))
+        elif pg.dtype is x.dtype and pg.shape != x.shape:  # a bias's: a sum, a new array
+            pg = unbroadcast(pg, x.shape)  # a numpy scalar if x is 0-d: made an array
+            steps.append((j, pg if type(pg) is np.ndarray else np.array(pg), True))
         elif pg.shape != x.shape or pg.dtype != x.dtype:  # conformed: a new array, fresh
             steps.append((j, *_conform_owned(pg, True, x, False)))
         else:  # owned (module docstring): referenced from here alone, no view, writeable
@@ -151,7 +154,7 @@ def gather(
     g: Any,
     fresh: bool,
     create_graph: bool,
-    pending: dict[int, list[Any]],
+    pending: list[tuple[Any, Any, bool]],
     capture: dict[int, Any] | None,
 ) -> None:
     """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
@@ -159,29 +162,19 @@ def gather(
     The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
     after the pass (``apply``), with the arithmetic an immediate delivery had
     (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
-    replay checks that).
+    replay checks that). The eager loop appends to ``pending`` itself, as here.
     """
     if capture is not None:
         deliver(leaf, g, fresh, create_graph, capture)
-        return
-    if not leaf.requires_grad:
-        return
-    entry = pending.get(id(leaf))
-    if entry is None:
-        pending[id(leaf)] = [leaf, g, fresh, None]
-    elif entry[3] is None:
-        entry[3] = [g]
     else:
-        entry[3].append(g)
+        pending.append((leaf, g, fresh))
 
 
-def apply(pending: dict[int, list[Any]], create_graph: bool) -> None:
-    """Deliver what ``gather`` kept: the first gradient, then each later one added."""
-    for leaf, g, fresh, more in pending.values():
+def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
+    """Deliver what ``gather`` kept, in arrival order: a leaf's first gradient becomes its
+    ``.grad`` (itself if fresh, else a copy), each later one is added into it."""
+    for leaf, g, fresh in pending:
         deliver(leaf, g, fresh, create_graph, None)
-        if more is not None:
-            for h in more:
-                deliver(leaf, h, False, create_graph, None)
 
 
 def deliver(
