@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -96,6 +97,26 @@ def test_linear_bias_of_the_wrong_shape(fn: Callable) -> None:
 def test_label_out_of_range_names_the_label_and_the_range(bad: int, labels: list) -> None:
     with pytest.raises(ValueError, match=rf"label {bad} is out of range for 3 classes.*\[0, 2\]"):
         F.cross_entropy(t(4, 3), np.array(labels))
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.array([0, 1, -1, 2]), r"label -1 is out of range for 3 classes.*\[0, 2\]"),
+        (np.array([0, 3, 1, 2], dtype=np.uint8), r"label 3 is out of range for 3 classes"),
+        (np.array([0.0, 1.0, 2.0, 0.0]), r"labels must be integers, got dtype float64"),
+        (np.array([0, 1]), r"labels must have shape \(4,\) for logits of shape \(4, 3\)"),
+        (np.array([[0, 1, 2, 0]]), r"must have shape \(4,\).*got \(1, 4\)"),
+        ([0, 1, 2, 0], r"labels must be a numpy array of 4 integers"),
+    ],
+)
+def test_the_fused_node_itself_refuses_labels_it_cannot_use(labels: Any, message: str) -> None:
+    # ops.CrossEntropy called directly, without cross_entropy's checks: a negative label
+    # used to pick from the end of its row (numpy's negative indexing), a silent wrong loss
+    from tinygrad_mlp.ops import CrossEntropy
+
+    with pytest.raises(ValueError, match=message):
+        CrossEntropy.apply(t(4, 3), labels=labels)
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8, np.uint64])

@@ -20,30 +20,28 @@ __all__ = ["cross_entropy", "nll_loss", "reduce_loss", "REDUCTIONS"]
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_target(logits: Tensor, target: Any, who: str = "cross_entropy") -> dict[str, np.ndarray]:
-    """Validate ``target`` against logits of shape (B, K): int labels (B,) or floats (B, K)."""
+def _check_target(
+    logits: Tensor, target: Any, who: str = "cross_entropy", in_range: bool = True
+) -> dict[str, np.ndarray]:
+    """Validate ``target`` against logits of shape (B, K): int labels (B,) or floats (B, K).
+
+    ``in_range=False`` leaves the labels' range to the fused ``CrossEntropy`` node, which
+    refuses a label out of range itself, with the same error, as it turns them into indices.
+    """
     t = target if type(target) is np.ndarray else getattr(target, "data", None)
     if not isinstance(t, np.ndarray):
         t = np.asarray(target)
     batch, classes = logits.data.shape
     if t.dtype.kind in "iu":
         if t.shape != (batch,):
-            raise ValueError(
-                f"{who}: integer labels must have shape ({batch},) for logits of "
-                f"shape {logits.shape}, got {t.shape}"
-            )
+            raise ValueError(ops.bad_labels(t, (batch, classes), who))
         # A copy (the caller may reuse its array before backward), unsigned: a negative
         # label becomes huge, so one reduction checks both ends of the range.
         labels = t.astype(np.uintp)
         if _engine_state.tracer is not None:  # tm.jit: the labels are converted from `t`
             _engine_state.tracer.converted(labels, t)
-        if batch and np.maximum.reduce(labels) >= classes:  # labels.max(), minus a wrapper
-            signed = t.astype(np.int64)
-            bad = signed[(signed < 0) | (signed >= classes)][0]
-            raise ValueError(
-                f"{who}: label {bad} is out of range for {classes} classes "
-                f"(labels must lie in [0, {classes - 1}])"
-            )
+        if in_range and batch and np.maximum.reduce(labels) >= classes:  # labels.max()
+            raise ValueError(ops.bad_labels(labels, (batch, classes), who))
         return {"labels": labels}
     if t.dtype.kind != "f":
         raise TypeError(
@@ -123,10 +121,12 @@ def cross_entropy(
         0.126928011043
     """
     _check_logits(logits, "cross_entropy")
-    checked = _check_target(logits, target)
+    fused = reduction == "mean" and label_smoothing == 0.0
+    # the fused node checks the labels' range itself, as it turns them into indices
+    checked = _check_target(logits, target, in_range=not fused)
     # a target that requires grad is an input of the graph, not a constant copied in
     soft = _differentiable_target(target) if "probs" in checked else None
-    if reduction == "mean" and label_smoothing == 0.0 and soft is None:
+    if fused and soft is None:
         return ops.CrossEntropy.apply(logits, **checked)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:

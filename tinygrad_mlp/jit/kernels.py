@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.loss import bad_labels
 from .code import Code, compiled
 from .slots import Kernel, Slot
 
@@ -152,12 +153,7 @@ def _hand(buf: str, part: str, sink: Sink, own: Any, names: dict[str, Any]) -> l
 
 def label_error(labels: np.ndarray, classes: int) -> ValueError:
     """The error ``cross_entropy`` raises for a label outside [0, classes)."""
-    signed = labels.astype(np.int64)
-    bad = signed[(signed < 0) | (signed >= classes)][0]
-    return ValueError(
-        f"cross_entropy: label {bad} is out of range for {classes} classes "
-        f"(labels must lie in [0, {classes - 1}])"
-    )
+    return ValueError(bad_labels(labels, (len(labels), classes)))
 
 
 class Labels:

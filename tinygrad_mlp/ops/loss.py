@@ -16,7 +16,7 @@ from .base import Grad, Op, call
 from .nn import Softmax
 from .tangents import lift, plus, times
 
-__all__ = ["CrossEntropy", "CrossEntropyGrad"]
+__all__ = ["CrossEntropy", "CrossEntropyGrad", "bad_labels"]
 
 
 def _dense_target(
@@ -28,6 +28,34 @@ def _dense_target(
     t = np.zeros(shape, dtype=dtype)
     t[np.arange(shape[0]), labels] = 1
     return t
+
+
+def bad_labels(labels: np.ndarray, shape: tuple[int, int], who: str = "cross_entropy") -> str:
+    """The error for labels that are not one integer in [0, K) per row of (B, K) logits:
+    it names the first label out of range.
+
+    Example::
+
+        >>> bad_labels(np.array([0, 5, -1]), (3, 3))
+        'cross_entropy: label 5 is out of range for 3 classes (labels must lie in [0, 2])'
+    """
+    labels = np.asarray(labels)
+    (batch, classes) = shape
+    if labels.dtype.kind not in "iu":
+        return f"{who}: labels must be integers, got dtype {labels.dtype}"
+    if labels.shape != (batch,):
+        return (
+            f"{who}: integer labels must have shape ({batch},) for logits of "
+            f"shape {shape}, got {labels.shape}"
+        )
+    signed = labels.astype(np.int64)  # an unsigned copy of -1 is -1 again
+    outside = signed[(signed < 0) | (signed >= classes)]
+    if not outside.size:  # in range: then they were not given as an array
+        return f"{who}: labels must be a numpy array of {batch} integers"
+    return (
+        f"{who}: label {outside[0]} is out of range for {classes} classes "
+        f"(labels must lie in [0, {classes - 1}])"
+    )
 
 
 def _target_sum(batch: int, dtype: np.dtype, probs: np.ndarray | None) -> np.ndarray:
@@ -62,8 +90,15 @@ class CrossEntropy(Op):
         e = np.exp(shifted)
         total = add(e, axis=1, keepdims=True)  # >= 1: the row's maximum contributes e^0
         if labels is not None:
-            # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b
-            picked = shifted[np.arange(batch), labels]
+            if type(labels) is not np.ndarray or labels.shape != (batch,):
+                raise ValueError(bad_labels(labels, z.shape))
+            try:  # b K + label_b, refusing a label outside [0, K) at either end
+                flat = np.ravel_multi_index((np.arange(batch), labels), z.shape)
+            except (ValueError, TypeError):  # TypeError: labels that are not integers
+                raise ValueError(bad_labels(labels, z.shape)) from None
+            # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b;
+            # shifted is a new (B, K) array, so ravel() is a view: flat picks z_b,label - m_b
+            picked = shifted.ravel().take(flat)
             loss = add(np.log(total), axis=None) - add(picked, axis=None)
         else:
             assert probs is not None
