@@ -37,12 +37,13 @@ def _seed(root: TensorCore, grad: Any, create_graph: bool) -> Any:
             "grad, or it was computed under no_grad()"
         )
     if grad is None:
-        if root.data.size != 1:
+        data = root.data
+        if data.size != 1:
             raise RuntimeError(
-                f"backward() on a tensor of shape {root.shape} needs grad=: an implicit "
+                f"backward() on a tensor of shape {data.shape} needs grad=: an implicit "
                 "gradient exists only for a scalar (one-element) output"
             )
-        seed: Any = np.empty(root.shape, dtype=root.dtype)
+        seed: Any = np.empty(data.shape, dtype=data.dtype)
         seed.fill(1)  # np.ones, without its Python-level wrapper
     else:
         if isinstance(grad, TensorCore) and create_graph:
