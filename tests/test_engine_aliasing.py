@@ -188,6 +188,32 @@ def test_a_rule_returning_an_array_it_keeps_is_copied_so_backward_can_run_again(
         np.testing.assert_array_equal(z.grad, n * np.array([2.0, 4.0]))
 
 
+class _CachedGrads(Op):
+    """E = sum z^2, whose rule returns the same container of gradients (made in the forward)
+    on every call: the array inside is the op's, though only the container refers to it."""
+
+    container: ClassVar[Callable[[list[np.ndarray]], Any]] = list
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.grads = type(self).container([2 * z])
+        return np.asarray((z * z).sum())
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> Any:
+        return self.grads if g == 1 else [self.grads[0] * g]
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_a_rule_returning_a_container_it_keeps_has_its_arrays_copied(container: Any) -> None:
+    # the count of the array alone is that of a new one (one container holds it): the
+    # engine copies the returned container first, so the one the rule keeps counts too
+    op = type("Cached", (_CachedGrads,), {"container": staticmethod(container)})
+    z = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = op.apply(z)
+    for n in (1, 2, 3):
+        loss.backward(retain_graph=True)
+        np.testing.assert_array_equal(z.grad, n * np.array([2.0, 4.0]))
+
+
 class _Fresh(Op):
     """y = 3 x, whose rule returns a new array and remembers it (by id only) for the test."""
 
