@@ -441,6 +441,10 @@ MUTANTS += (
     _M("saved: Linear does not freeze its weight", ("tinygrad_mlp/ops/nn.py",),
        "saves = (0, 1)  # x and W", "saves = (0,)  # x and W",
        _t(_SG + "test_a_linear_layer_freezes_its_weight_for_its_backward")),
+    _M("saved: LinearReLU leaves its output (the ReLU's mask) out of saves", NN,
+       'saves = (0, 1, "out")  # x, W', "saves = (0, 1)  # x, W",
+       _t("test_saved_arrays_and_misuse.py::"
+          "test_an_op_never_reads_in_backward_an_array_its_saves_leaves_out")),
     _M("saved: a rebound output's .data not checked", ("tinygrad_mlp/engine/saved.py",),
        " or node.data is not out:", ":",
        _t(_SG + "test_rebinding_the_output_data_before_backward_is_refused")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import threading
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -313,3 +314,71 @@ def test_hessian_refuses_a_non_scalar_output() -> None:
 
 def test_hessian_of_a_list_of_numbers_still_works() -> None:
     np.testing.assert_array_equal(tm.hessian(lambda x: (x * x).sum(), [1.0, 2.0]), 2 * np.eye(2))
+
+
+# --- an op's `saves` names every array its backward reads ------------------------------------
+
+
+def _narrowed_ops() -> list[tuple[str, Any, list[np.ndarray], dict[str, Any]]]:
+    """Every op whose ``saves`` is narrower than "everything", with inputs to run it on."""
+    from tinygrad_mlp import ops
+
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    a, c = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    z = rng.standard_normal((5, 4))
+    return [
+        ("Add", ops.Add, [a, c], {}),
+        ("Sub", ops.Sub, [a, c], {}),
+        ("Mul", ops.Mul, [a, c], {}),
+        ("Linear", ops.Linear, [x, w, b], {}),
+        ("LinearReLU", ops.LinearReLU, [x, w, b], {}),
+        ("CrossEntropy", ops.CrossEntropy, [z], {"labels": np.array([0, 3, 1, 1, 2], np.uintp)}),
+    ]
+
+
+def _first_and_second(op: Any, arrays: list[np.ndarray], attrs: dict[str, Any], poison: bool):
+    """d(sum of out * v)/d(inputs), and the gradient of their weighted sum again (second
+    order); with ``poison``, every array the op does not declare in ``saves`` is
+    overwritten with NaN right after the forward, as a user's raw write would."""
+    ins = [Tensor(np.array(a), requires_grad=True) for a in arrays]
+    out = op.apply(*ins, **attrs)
+    if poison:
+        unsaved = [t.data for i, t in enumerate(ins) if i not in op.saves]
+        unsaved += [out.data] if "out" not in op.saves else []
+        for arr in unsaved:
+            arr[...] = np.nan  # writeable: nothing holds it (else this raises, also fine)
+    v = np.linspace(0.5, 1.5, out.data.size).reshape(out.shape)
+    firsts = tm.grad((out * Tensor(v)).sum(), ins, create_graph=True)
+    weights = [Tensor(np.linspace(-1.0, 1.0, g.data.size).reshape(g.shape)) for g in firsts]
+    total = sum(((g * u).sum() for g, u in zip(firsts, weights, strict=True)), Tensor(0.0))
+    seconds = tm.grad(total, ins, allow_unused=True) if total.requires_grad else []
+    return [g.data for g in firsts], [None if s is None else s.data for s in seconds]
+
+
+def test_every_op_with_a_narrowed_saves_is_in_the_table_below() -> None:
+    from tinygrad_mlp import ops
+
+    narrowed = {
+        name
+        for name in ops.__all__
+        if isinstance(cls := getattr(ops, name), type)
+        and issubclass(cls, ops.Op)
+        and cls.saves is not None
+    }
+    assert narrowed == {name for name, *_ in _narrowed_ops()}
+
+
+@pytest.mark.parametrize("case", _narrowed_ops(), ids=lambda c: str(c[0]))
+def test_an_op_never_reads_in_backward_an_array_its_saves_leaves_out(case: Any) -> None:
+    # saves is what stays read-only while the graph lives: an array left out may be written
+    # by the user, so a backward reading it would give a silently wrong gradient; poisoned
+    # with NaN, it would show in the first or second derivatives
+    _, op, arrays, attrs = case
+    clean = _first_and_second(op, arrays, attrs, poison=False)
+    poisoned = _first_and_second(op, arrays, attrs, poison=True)
+    for got, want in zip(poisoned[0] + poisoned[1], clean[0] + clean[1], strict=True):
+        if want is None:
+            assert got is None
+        else:
+            np.testing.assert_array_equal(got, want)  # the same arithmetic: bit for bit
