@@ -11,12 +11,12 @@ in place, so a kept array must be one nobody else holds. It is owned when it is 
 ``ndarray`` that owns its memory (not a view) and nothing but the rule's returned tuple
 references it: not the ``g`` the rule was given, an input, the output, another input's
 gradient or a view of one (``(d, d)``, ``(d, d.T)``), nor an array the rule keeps and
-returns again (a cache on the op, a constant, or inside a list it keeps: the engine
-copies the returned container into a list of its own before counting). That is a reference count, as torch steals
-a gradient only when nothing else uses it; anything else is copied on its first delivery
-to a leaf. The 0-d case is the classic trap: numpy turns 0-d results into scalars, so the
-``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)`` is one array for two
-leaves.
+returns again (a cache on the op, a constant, or inside a list it keeps: the engine copies
+the returned container into a list of its own before counting). That is a reference
+count, as torch steals a gradient only when nothing else uses it; anything else is copied
+on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d
+results into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s
+``(g, g)`` is one array for two leaves.
 """
 
 from __future__ import annotations
