@@ -8,14 +8,15 @@ tm.jit's generic path calls the same ``node_step`` and ``deliver`` (jit/generic.
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
 in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
-``ndarray`` that owns its memory (not a view) and nothing but the rule's returned tuple
+``ndarray`` that owns its memory (not a view) and nothing but what the rule returned
 references it: not the ``g`` the rule was given, an input, the output, another input's
 gradient or a view of one (``(d, d)``, ``(d, d.T)``), nor an array the rule keeps and
-returns again (a cache on the op, a constant). That is a reference count, as torch steals
-a gradient only when nothing else uses it; anything else is copied on its first delivery
-to a leaf. The 0-d case is the classic trap: numpy turns 0-d results into scalars, so the
-``g`` a rule sees is a new array each time, and ``Add``'s ``(g, g)`` is one array for two
-leaves.
+returns again (a cache on the op, a constant, or the tuple holding it). That is a reference
+count, as torch steals a gradient only when nothing else uses it, taken on a new list of
+what the rule returned (a container the rule keeps then holds one more reference to each
+array in it); anything else is copied on its first delivery to a leaf. The 0-d case is
+the classic trap: numpy turns 0-d results into scalars, so the ``g`` a rule sees is a new
+array each time, and ``Add``'s ``(g, g)`` is one array for two leaves.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def node_step(
         ]
     if type(g) is not np.ndarray:
         g = np.asarray(g)  # what the rule sees: freshness is judged against this array
-    in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+    # a new list of them: an array in a container the rule keeps (gradients computed in the
+    # forward, returned in every pass) is referenced by that container as well, so counted
+    in_grads = [*(op.backward(g, inputs, out) if rule is None else rule(g))]
     needs = op.needs
     n = len(in_grads)
     if n != len(needs):
@@ -213,7 +216,7 @@ class _Probe:
 def _calibrate() -> int:
     """How many references ``node_step`` counts on an array nobody else holds.
 
-    The count includes ``node_step``'s own (the returned tuple's, its local, the call's
+    The count includes ``node_step``'s own (its list of the gradients, its local, the call's
     argument), and how many of those an interpreter counts differs between Python versions
     (3.14 borrows stack references), so it is measured once, through ``node_step`` itself,
     on a rule returning a new array, and checked on a rule returning an array it keeps.
