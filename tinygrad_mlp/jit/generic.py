@@ -65,16 +65,28 @@ def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str
         if e is not None and e.how == "derived" and e.source is not None:
             i, z = e.source[0], ins[0]  # checked and converted as cross_entropy does
             return lambda: _check_target(Tensor._make(z.value, False), plan.args[i])
+    checks = []  # what the step checked these values against as it converted them
     for v in refs.values():
         for r in refs_of(v):
-            plan.use(r)
+            s = plan.use(r)
+            check = plan.trace.externs[r.index].check if r.kind == "ext" else None
+            if check is not None:
+                checks.append((check, s))
 
     def value(v: Any) -> Any:
         if isinstance(v, Ref):
             return plan.slot(v).value
         return tuple(value(i) for i in v) if type(v) is tuple else v
 
-    return lambda: {k: value(v) for k, v in rec.attrs.items()}
+    if not checks:
+        return lambda: {k: value(v) for k, v in rec.attrs.items()}
+
+    def checked() -> dict[str, Any]:
+        for check, s in checks:  # raises as the eager step would (labels out of range)
+            check(s.value)
+        return {k: value(v) for k, v in rec.attrs.items()}
+
+    return checked
 
 
 def generic_backward(
