@@ -364,10 +364,15 @@ def _bad_labels(dtype: Any, classes: int) -> list[Any]:
     return [np.array([0, v], dtype=dtype) for v in sorted(values)]
 
 
-def _ce_step(model: Any, opt: Any, form: dict[str, Any]) -> Callable[..., Tensor]:
+def _ce_step(model: Any, opt: Any, form: dict[str, Any], first: bool) -> Callable[..., Tensor]:
+    """loss, zero_grad, backward, step; or zero_grad ``first`` (both common habits)."""
+
     def step(x: Tensor, y: Any) -> Tensor:
+        if first:
+            opt.zero_grad()
         loss = F.cross_entropy(model(x), y, **form).sum()
-        opt.zero_grad()
+        if not first:
+            opt.zero_grad()
         loss.backward()
         opt.step()
         return loss
@@ -375,15 +380,17 @@ def _ce_step(model: Any, opt: Any, form: dict[str, Any]) -> Callable[..., Tensor
     return step
 
 
-def _outcome(f: Callable[..., Tensor], x: np.ndarray, y: Any) -> tuple[str, Any]:
+def _outcome(f: Callable[..., Tensor], opt: Any, x: np.ndarray, y: Any) -> tuple[str, Any]:
     try:
         return "ok", f(Tensor(x), y).data.tobytes()
     except ValueError as e:
+        opt.step()  # a careless caller: steps with whatever grads there are
         return "ValueError", str(e)
 
 
+@pytest.mark.parametrize("first", [False, True], ids=["zero_grad-after", "zero_grad-first"])
 @pytest.mark.parametrize("form", CE_FORMS, ids=repr)
-def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form):
+def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form, first):
     # the forms other than the fused node converted this call's labels on replay without
     # checking their range: -1 (or a uint64 of 2**63 and up) picked the last class's log
     # probability, a silently wrong loss and step, where the eager step raises
@@ -392,10 +399,11 @@ def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form
         for bad in _bad_labels(dtype, classes):
             for wrap in (lambda a: a, Tensor):  # labels as an array or as a Tensor
                 (m1, o1), (m2, o2) = twins((4, classes), np.float64, OPTIMIZERS["sgd"])
-                eager, step = _ce_step(m1, o1, form), jit(_ce_step(m2, o2, form))
+                eager = _ce_step(m1, o1, form, first)
+                step = jit(_ce_step(m2, o2, form, first))
                 x, good = np.ones((2, 4)), np.array([0, 2], dtype=dtype)
                 for i, y in enumerate([good] * 4 + [bad, good]):
-                    want, got = _outcome(eager, x, wrap(y)), _outcome(step, x, wrap(y))
+                    want, got = _outcome(eager, o1, x, wrap(y)), _outcome(step, o2, x, wrap(y))
                     assert got == want, f"call {i}, labels {y!r}, {form}"
                     assert_same_state(m1, o1, m2, o2, f"call {i}, labels {y!r}, {form}")
                 assert step.replays >= 3, (dtype, bad, form)
