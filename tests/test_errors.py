@@ -108,6 +108,9 @@ def test_label_out_of_range_names_the_label_and_the_range(bad: int, labels: list
         (np.array([0, 1]), r"labels must have shape \(4,\) for logits of shape \(4, 3\)"),
         (np.array([[0, 1, 2, 0]]), r"must have shape \(4,\).*got \(1, 4\)"),
         ([0, 1, 2, 0], r"labels must be a numpy array of 4 integers"),
+        # numpy's indexing takes booleans as 0 and 1: cross_entropy refuses them, as torch does
+        (np.array([True, False, True, False]), r"labels must be integers, got dtype bool"),
+        (np.array([0, 1, 2, 0], dtype=object), r"labels must be integers, got dtype object"),
     ],
 )
 def test_the_fused_node_itself_refuses_labels_it_cannot_use(labels: Any, message: str) -> None:
@@ -117,6 +120,29 @@ def test_the_fused_node_itself_refuses_labels_it_cannot_use(labels: Any, message
 
     with pytest.raises(ValueError, match=message):
         CrossEntropy.apply(t(4, 3), labels=labels)
+
+
+@pytest.mark.parametrize("target", ["labels", "probs"])
+def test_the_fused_nodes_target_cannot_change_between_its_forward_and_backward(
+    target: str,
+) -> None:
+    # ops.CrossEntropy called directly kept the caller's own array: an edit after the
+    # forward moved the gradient to another class (or, for -1, to the last one) while the
+    # loss had been computed from the old target; now a write fails at the write, as for
+    # any array a live graph saved (engine/saved.py), and the gradient is the forward's
+    from tinygrad_mlp.ops import CrossEntropy
+
+    given = np.array([0, 1]) if target == "labels" else np.array([[1.0, 0.0], [0.0, 1.0]])
+    z = Tensor(np.array([[1.0, 2.0], [3.0, 5.0]]), requires_grad=True)
+    loss = CrossEntropy.apply(z, **{target: given})
+    with pytest.raises(ValueError, match="read-only"):
+        given[1] = 0  # a caller reusing its array before the backward
+    loss.backward()
+    a = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)  # softmax
+    # eq. 3 with the forward's target; 1e-14: softmax with and without the max shift differ
+    # by a few ulps
+    np.testing.assert_allclose(z.grad, (a - np.eye(2)) / 2, rtol=1e-14)
+    given[1] = 0  # released with the graph: the caller's array again
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8, np.uint64])
