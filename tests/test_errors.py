@@ -150,6 +150,29 @@ def test_label_range_check_works_for_every_integer_dtype(dtype: type) -> None:
         F.cross_entropy(t(4, 3), labels)
 
 
+LOSS_FORMS: dict[str, Callable[[Tensor, Any], Any]] = {
+    "fused": F.cross_entropy,
+    "sum": lambda z, y: F.cross_entropy(z, y, reduction="sum"),
+    "smoothed": lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1),
+    "nll_loss": lambda z, y: F.nll_loss(z, y),
+}
+
+
+@pytest.mark.parametrize("form", list(LOSS_FORMS))
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8, np.uint64])
+def test_the_label_out_of_range_is_named_as_given_for_every_integer_dtype(
+    dtype: type, form: str
+) -> None:
+    # the labels were checked as an unsigned copy and named from a signed copy of that:
+    # a uint64 label of 2**64 - 1 was reported as "label -1", 2**63 as -9223372036854775808
+    info = np.iinfo(dtype)
+    extremes = (int(info.min), -1, 3, int(info.max))  # each outside [0, 3) if representable
+    for bad in sorted({v for v in extremes if v >= info.min and not 0 <= v < 3}):
+        labels = np.array([0, bad, 1, 2], dtype=dtype)
+        with pytest.raises(ValueError, match=rf"label {bad} is out of range for 3 classes"):
+            LOSS_FORMS[form](t(4, 3), labels)
+
+
 @pytest.mark.parametrize("shape", [(4, 1), (3,), (1, 4), ()])
 def test_labels_of_the_wrong_shape(shape: tuple) -> None:
     labels = np.zeros(shape, dtype=np.int64)
