@@ -49,8 +49,11 @@ def bad_labels(labels: np.ndarray, shape: tuple[int, int], who: str = "cross_ent
             f"{who}: integer labels must have shape ({batch},) for logits of "
             f"shape {shape}, got {labels.shape}"
         )
-    signed = labels.astype(np.int64)  # an unsigned copy of -1 is -1 again
-    outside = signed[(signed < 0) | (signed >= classes)]
+    if labels.dtype.kind == "u":  # as given: int64 would read 2**63 and up as negative
+        outside = labels[labels >= classes]
+    else:
+        signed = labels.astype(np.int64)
+        outside = signed[(signed < 0) | (signed >= classes)]
     if not outside.size:  # in range: then they were not given as an array
         return f"{who}: labels must be a numpy array of {batch} integers"
     return (
