@@ -6,6 +6,7 @@ offending shapes, labels or names, so a user can see what to fix.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import re
 from collections.abc import Callable
@@ -265,6 +266,42 @@ def test_grad_of_the_wrong_shape_in_backward(grad_shape: tuple) -> None:
     with pytest.raises(ValueError, match=pattern):
         y.backward(np.ones(grad_shape))
     assert x.grad is None  # nothing accumulated
+
+
+RETURNS: dict[str, Callable[[Any], Any]] = {
+    "None": lambda g: None,  # a rule that forgot its return
+    "an array": lambda g: g * 2,  # one gradient, not in a tuple: its rows were taken
+    "a generator": lambda g: (g * 2 for _ in range(1)),  # anomaly mode consumed it first
+    "a number": lambda g: 2.0,
+    "a dict": lambda g: {0: g * 2},
+}
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["", "anomaly"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["", "create_graph"])
+@pytest.mark.parametrize("returned", list(RETURNS))
+def test_a_rule_returning_no_tuple_of_gradients_is_named(
+    returned: str, create_graph: bool, anomaly: bool
+) -> None:
+    # each gave a message about something else (no len(), an iterable after *, the truth
+    # value of an array, fewer gradients than inputs) or, for an array of one row per
+    # input, took its rows as the gradients
+    from tinygrad_mlp import detect_anomaly
+    from tinygrad_mlp.ops import Op
+
+    class Doubles(Op):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return 2 * x
+
+        def backward(self, g: Any, inputs: Any, out: Any) -> Any:
+            return RETURNS[returned](g)
+
+    x = t(1, 3, requires_grad=True)
+    with detect_anomaly() if anomaly else contextlib.nullcontext():
+        y = Doubles.apply(x).sum()
+        with pytest.raises(TypeError, match=r"Doubles\.backward returned .*, not a tuple"):
+            y.backward(create_graph=create_graph)
+    assert x.grad is None
 
 
 # --- operand types ----------------------------------------------------------------------------
