@@ -9,7 +9,7 @@ forward, a weight updated through a view, a backward half applied. Values are sm
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -601,7 +601,7 @@ ALIAS_KINDS = ("new", "g", "input", "out", "same", "view", "transposed", "kept")
 CONTAINERS = ("tuple", "list", "sequence", "kept tuple", "kept list", "kept sequence")
 
 
-class _Sequence:
+class _Sequence(Sequence[Any]):
     """A sequence that is neither a tuple nor a list, over a list it holds."""
 
     def __init__(self, items: list[Any]) -> None:
@@ -610,7 +610,7 @@ class _Sequence:
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, i: int) -> Any:
+    def __getitem__(self, i: Any) -> Any:
         return self.items[i]
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from .graph import unbroadcast
 from .tensor_core import TensorCore
 
-__all__ = ["node_step", "accumulate", "deliver"]  # gather, apply: the eager loop's own
+__all__ = ["node_step", "accumulate", "deliver", "listed"]  # gather, apply: the eager loop's
 
 
 def node_step(
@@ -63,7 +63,7 @@ def node_step(
         (1, [2.0, 2.0, 2.0])
     """
     if create_graph:
-        in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+        in_grads = listed(op, op.backward(g, inputs, out) if rule is None else rule(g))
         _count(op, len(in_grads))
         return [
             (j, *_conform_owned(_lifted(pg, out), False, like[j], True))
@@ -74,7 +74,9 @@ def node_step(
         g = np.asarray(g)  # what the rule sees: freshness is judged against this array
     # a new list of them: an array in a container the rule keeps (gradients computed in the
     # forward, returned in every pass) is referenced by that container as well, so counted
-    in_grads = [*(op.backward(g, inputs, out) if rule is None else rule(g))]
+    returned = op.backward(g, inputs, out) if rule is None else rule(g)
+    in_grads = [*returned] if type(returned) is tuple else listed(op, returned)
+    del returned  # a new tuple is freed here: its arrays are referenced by in_grads alone
     needs = op.needs
     n = len(in_grads)
     if n != len(needs):
@@ -96,6 +98,24 @@ def node_step(
             alone = getrefcount(pg) == _ALONE
             steps.append((j, pg, alone and pg.base is None and pg.flags.writeable))
     return steps
+
+
+def listed(op: Any, grads: Any) -> list[Any]:
+    """What ``op``'s rule returned as a new list; TypeError unless it is a sequence (a tuple,
+    a list) of gradients, one per input.
+
+    Example::
+
+        >>> listed(None, (np.ones(1), None))
+        [array([1.]), None]
+    """
+    if not isinstance(grads, Sequence) or isinstance(grads, (str, bytes)):
+        raise TypeError(
+            f"{type(op).__name__}.backward returned {type(grads).__name__}, not a tuple: "
+            "backward returns one gradient per input, None where none is needed "
+            "(e.g. (grad,) for one input)"
+        )
+    return [*grads]
 
 
 def _count(op: Any, n: int) -> None:
