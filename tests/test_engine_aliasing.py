@@ -8,6 +8,7 @@ forward, a weight updated through a view, a backward half applied. Values are sm
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_mlp import Tensor, grad, optim
+from tinygrad_mlp import Tensor, detect_anomaly, grad, optim
 from tinygrad_mlp.ops import Cast, Op
 
 from .strategies import arrays
@@ -678,6 +679,7 @@ def _alias_run(
     shape: tuple[int, ...],
     seed: int,
     container: str = "tuple",
+    anomaly: bool = False,
 ) -> None:
     """Two passes of z = (the rule on the inputs) + (on them reversed) + each input + 0,
     summed in the order ``terms``, each leaf's ``.grad`` checked against what the rules
@@ -698,7 +700,8 @@ def _alias_run(
             t = parts[term] if isinstance(term, str) else xs[term] + 0.0
             z = t if z is None else z + t
         assert z is not None
-        z.backward(g.copy())  # Add hands one array to both of its operands
+        with detect_anomaly() if anomaly else contextlib.nullcontext():  # rules run checked
+            z.backward(g.copy())  # Add hands one array to both of its operands
         for j in range(n):  # small integers throughout: every sum is exact
             from_back = back.returned[-1][n - 1 - j]
             expected[j] = expected[j] + rule.returned[-1][j] + from_back + g
@@ -755,4 +758,5 @@ def test_no_rule_returning_aliases_ties_two_leaves_or_a_leaf_to_data(data: Any) 
     op = data.draw(st.sampled_from([_Aliasing, _AliasingUnsaved]), label="op")
     terms = data.draw(st.permutations(["rule", "back", *range(n)]), label="order")
     container = data.draw(st.sampled_from(CONTAINERS), label="container")
-    _alias_run(kinds, terms, op, shape, data.draw(st.integers(0, 2**16)), container)
+    seed, anomaly = data.draw(st.integers(0, 2**16)), data.draw(st.booleans(), label="anomaly")
+    _alias_run(kinds, terms, op, shape, seed, container, anomaly)
