@@ -304,6 +304,25 @@ def test_a_rule_returning_no_tuple_of_gradients_is_named(
     assert x.grad is None
 
 
+def test_a_complex_gradient_for_a_real_input_is_refused() -> None:
+    # numpy's cast to the input's dtype dropped the imaginary part with a warning only (as
+    # backward(grad=complex) would, which _seed refuses for that reason); with
+    # create_graph the rule's own product with a complex number already raises
+    from tinygrad_mlp.ops import Op
+
+    class Rotates(Op):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return 2 * x
+
+        def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+            return (g * (2 + 1j),)
+
+    x = t(3, requires_grad=True)
+    with pytest.raises(TypeError, match=r"Rotates.*complex128.*input of dtype float64"):
+        Rotates.apply(x).sum().backward()
+    assert x.grad is None
+
+
 # --- operand types ----------------------------------------------------------------------------
 
 
