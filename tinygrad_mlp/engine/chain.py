@@ -168,6 +168,11 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
         if not create_graph:  # a sum allocates; np.array turns a numpy scalar into 0-d
             pg, fresh = (pg if type(pg) is np.ndarray else np.array(pg)), True
     if pg.dtype != data.dtype:
+        if pg.dtype.kind == "c" and data.dtype.kind != "c":  # astype: a ComplexWarning only
+            raise TypeError(
+                f"a gradient of dtype {pg.dtype} for an input of dtype {data.dtype}: its "
+                "imaginary part would be dropped"
+            )
         pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh
 
