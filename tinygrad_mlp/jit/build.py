@@ -25,7 +25,7 @@ from ..optim import SGD
 from . import kernels
 from .code import Code, compiled
 from .generic import generic_backward, generic_forward
-from .routing import flat_gradients, owned_deliveries, owner, sink
+from .routing import apply, flat_gradients, owned_deliveries, owner, sink
 from .slots import Kernel, Slot
 from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 from .updates import Zero, update
@@ -90,6 +90,7 @@ def _compile(plan: Plan, k: int, rec: Any) -> None:
         plan.kernels.append(_seed(plan, rec))
         for node in reversed(rec.order):
             plan.kernels.append(_backward(plan, node, rec.retain))
+        plan.kernels.append(apply(plan))  # the leaves' gradients, once every rule has run
     elif isinstance(rec, ZeroRec):
         leaf = plan.leaf(rec.target)
         assert leaf is not None

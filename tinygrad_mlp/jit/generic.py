@@ -19,6 +19,7 @@ from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from ..tensor import Tensor
 from . import kernels
+from .routing import undo
 from .slots import Kernel, Slot
 from .trace import JitError, OpRec, Ref
 
@@ -106,7 +107,12 @@ def generic_backward(
         if g is not None:
             arrays = [s.value for s in ins]
             op.needs = needs  # as traced (a sink is None where no gradient is wanted)
-            for j, pg, fresh in node_step(op, g, arrays, node.value, arrays):
+            try:
+                steps = node_step(op, g, arrays, node.value, arrays)
+            except Exception:
+                undo(plan)  # no .grad changed, as when the eager pass raises
+                raise
+            for j, pg, fresh in steps:
                 sink = sinks[j]
                 if sink is not None:
                     sink(pg, fresh)
