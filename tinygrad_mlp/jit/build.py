@@ -156,7 +156,10 @@ def _seed(plan: Plan, rec: BackwardRec) -> Kernel:
     assert root.shape is not None
     seed = np.ones(root.shape, dtype=root.dtype)  # rules never write into g: one is enough
     lines = ["for $s in $outputs:", "    $s.grad = None", "$root.grad = $seed"]
-    return compiled(Code(lines, {"outputs": plan.outputs, "root": root, "seed": seed}), "seed")
+    # what a backward that raised in a fused kernel (no routing.undo there) left undelivered
+    lines.append("$pending.clear()")
+    names = {"outputs": plan.outputs, "root": root, "seed": seed, "pending": plan.pending}
+    return compiled(Code(lines, names), "seed")
 
 
 def _backward(plan: Plan, k: int, retain: bool) -> Kernel:
