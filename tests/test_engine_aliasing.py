@@ -8,8 +8,9 @@ forward, a weight updated through a view, a backward half applied. Values are sm
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_mlp import Tensor, grad, optim
+from tinygrad_mlp import Tensor, detect_anomaly, grad, optim
 from tinygrad_mlp.ops import Cast, Op
 
 from .strategies import arrays
@@ -598,6 +599,31 @@ def test_the_eager_loop_runs_node_step_once_per_node(monkeypatch: pytest.MonkeyP
 # array the rule keeps and returns again (a cache, a constant: "kept").
 ALIAS_KINDS = ("new", "g", "input", "out", "same", "view", "transposed", "kept")
 
+# What holds the gradients a rule returns: a new tuple, a new list or a new sequence of
+# another class, or one the rule keeps and returns again in every pass (gradients computed
+# once, in the forward, say: the arrays in it are referenced by nothing but the container)
+CONTAINERS = ("tuple", "list", "sequence", "kept tuple", "kept list", "kept sequence")
+
+
+class _Sequence(Sequence[Any]):
+    """A sequence that is neither a tuple nor a list, over a list it holds."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.items[i]
+
+
+def _box(container: str, grads: list[Any]) -> Any:
+    """The gradients in a new container of the kind ``container`` names."""
+    if container.endswith("tuple"):
+        return tuple(grads)
+    return list(grads) if container.endswith("list") else _Sequence(list(grads))
+
 
 class _Aliasing(Op):
     """y = sum of the inputs; backward returns, per input, what ``kinds`` says, and keeps a
@@ -605,8 +631,11 @@ class _Aliasing(Op):
 
     saves = None
     kinds: tuple[tuple[str, int], ...] = ()
+    container = "tuple"  # what holds the gradients it returns (CONTAINERS)
     returned: ClassVar[list[list[np.ndarray]]] = []
     kept: ClassVar[dict[int, np.ndarray]] = {}  # input i -> the array "kept" returns, each pass
+    # a "kept ..." container: the one returned in every pass, and copies of what it held
+    boxes: ClassVar[dict[str, Any]] = {}
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         return np.add.reduce(np.stack(xs), axis=0)
@@ -631,8 +660,15 @@ class _Aliasing(Op):
                 grads.append(self.kept.setdefault(i, np.full(np.shape(g), float(i + 7))))
             else:
                 grads.append(g * float(i + 2))  # a new array
+        if self.container.startswith("kept"):  # the first pass's container, every time
+            if "box" not in self.boxes:
+                self.boxes["box"] = _box(self.container, grads)
+                self.boxes["first"] = [np.array(a, copy=True) for a in grads]
+            box = self.boxes["box"]
+            self.returned.append([np.array(a, copy=True) for a in box])
+            return box
         self.returned.append([np.array(a, copy=True) for a in grads])
-        return tuple(grads)
+        return _box(self.container, grads)
 
 
 class _AliasingUnsaved(_Aliasing):
@@ -645,13 +681,16 @@ def _alias_run(
     op: type[Op],
     shape: tuple[int, ...],
     seed: int,
+    container: str = "tuple",
+    anomaly: bool = False,
 ) -> None:
     """Two passes of z = (the rule on the inputs) + (on them reversed) + each input + 0,
     summed in the order ``terms``, each leaf's ``.grad`` checked against what the rules
     returned (copied when returned) and the seed, and against sharing memory."""
     n = len(kinds)
-    rule = type("Rule", (op,), {"kinds": kinds, "returned": [], "kept": {}})  # inputs in order
-    back = type("Back", (op,), {"kinds": kinds, "returned": [], "kept": {}})  # them reversed
+    attrs = {"kinds": kinds, "container": container}
+    rule = type("Rule", (op,), {**attrs, "returned": [], "kept": {}, "boxes": {}})  # in order
+    back = type("Back", (op,), {**attrs, "returned": [], "kept": {}, "boxes": {}})  # reversed
     rng = np.random.default_rng(seed)
     xs = [Tensor(rng.integers(-4, 5, shape).astype(float), requires_grad=True) for _ in range(n)]
     data_before = [x.data.copy() for x in xs]
@@ -664,7 +703,8 @@ def _alias_run(
             t = parts[term] if isinstance(term, str) else xs[term] + 0.0
             z = t if z is None else z + t
         assert z is not None
-        z.backward(g.copy())  # Add hands one array to both of its operands
+        with detect_anomaly() if anomaly else contextlib.nullcontext():  # rules run checked
+            z.backward(g.copy())  # Add hands one array to both of its operands
         for j in range(n):  # small integers throughout: every sum is exact
             from_back = back.returned[-1][n - 1 - j]
             expected[j] = expected[j] + rule.returned[-1][j] + from_back + g
@@ -678,6 +718,9 @@ def _alias_run(
         for r in (rule, back):  # an array a rule keeps is the rule's, never a leaf's .grad
             for i, a in r.kept.items():
                 np.testing.assert_array_equal(a, float(i + 7), err_msg=f"kept, {kinds}")
+            if r.boxes:  # so is a container it keeps, and every array in it
+                for a, first in zip(r.boxes["box"], r.boxes["first"], strict=True):
+                    np.testing.assert_array_equal(a, first, err_msg=f"{container}, {kinds}")
 
 
 # orders of the terms: the rules' nodes run before or after the leaves' other uses, so a
@@ -698,6 +741,15 @@ def test_no_pair_of_alias_kinds_ties_two_leaves_or_a_leaf_to_data(op: type[Op]) 
             _alias_run(kinds, terms, op, (3, 3), seed=0)
 
 
+@pytest.mark.parametrize("container", CONTAINERS)
+def test_no_container_of_a_rules_gradients_ties_a_leaf_to_the_rule(container: str) -> None:
+    # every pair of kinds, returned in each container: one the rule keeps and returns again
+    # holds arrays nothing else references, yet they are the rule's, not a leaf's to keep
+    pairs = [(k, i) for k in ALIAS_KINDS for i in range(2)]
+    for kinds in itertools.product(pairs, pairs):
+        _alias_run(kinds, ALIAS_ORDERS[0], _Aliasing, (3, 3), 0, container)
+
+
 @given(data=st.data())
 def test_no_rule_returning_aliases_ties_two_leaves_or_a_leaf_to_data(data: Any) -> None:
     n = data.draw(st.integers(2, 4), label="inputs")
@@ -708,4 +760,6 @@ def test_no_rule_returning_aliases_ties_two_leaves_or_a_leaf_to_data(data: Any) 
     )
     op = data.draw(st.sampled_from([_Aliasing, _AliasingUnsaved]), label="op")
     terms = data.draw(st.permutations(["rule", "back", *range(n)]), label="order")
-    _alias_run(kinds, terms, op, shape, seed=data.draw(st.integers(0, 2**16)))
+    container = data.draw(st.sampled_from(CONTAINERS), label="container")
+    seed, anomaly = data.draw(st.integers(0, 2**16)), data.draw(st.booleans(), label="anomaly")
+    _alias_run(kinds, terms, op, shape, seed, container, anomaly)

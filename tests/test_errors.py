@@ -6,6 +6,7 @@ offending shapes, labels or names, so a user can see what to fix.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import re
 from collections.abc import Callable
@@ -108,6 +109,9 @@ def test_label_out_of_range_names_the_label_and_the_range(bad: int, labels: list
         (np.array([0, 1]), r"labels must have shape \(4,\) for logits of shape \(4, 3\)"),
         (np.array([[0, 1, 2, 0]]), r"must have shape \(4,\).*got \(1, 4\)"),
         ([0, 1, 2, 0], r"labels must be a numpy array of 4 integers"),
+        # numpy's indexing takes booleans as 0 and 1: cross_entropy refuses them, as torch does
+        (np.array([True, False, True, False]), r"labels must be integers, got dtype bool"),
+        (np.array([0, 1, 2, 0], dtype=object), r"labels must be integers, got dtype object"),
     ],
 )
 def test_the_fused_node_itself_refuses_labels_it_cannot_use(labels: Any, message: str) -> None:
@@ -119,11 +123,55 @@ def test_the_fused_node_itself_refuses_labels_it_cannot_use(labels: Any, message
         CrossEntropy.apply(t(4, 3), labels=labels)
 
 
+@pytest.mark.parametrize("target", ["labels", "probs"])
+def test_the_fused_nodes_target_cannot_change_between_its_forward_and_backward(
+    target: str,
+) -> None:
+    # ops.CrossEntropy called directly kept the caller's own array: an edit after the
+    # forward moved the gradient to another class (or, for -1, to the last one) while the
+    # loss had been computed from the old target; the node now owns a copy (as Index owns
+    # an index list), so the gradient is the forward's
+    from tinygrad_mlp.ops import CrossEntropy
+
+    given = np.array([0, 1]) if target == "labels" else np.array([[1.0, 0.0], [0.0, 1.0]])
+    z = Tensor(np.array([[1.0, 2.0], [3.0, 5.0]]), requires_grad=True)
+    loss = CrossEntropy.apply(z, **{target: given})
+    given[1] = 0 if target == "labels" else np.array([1.0, 0.0])  # the caller reuses it
+    loss.backward()
+    a = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)  # softmax
+    # eq. 3 with the forward's target; 1e-14: softmax with and without the max shift differ
+    # by a few ulps
+    np.testing.assert_allclose(z.grad, (a - np.eye(2)) / 2, rtol=1e-14)
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8, np.uint64])
 def test_label_range_check_works_for_every_integer_dtype(dtype: type) -> None:
     labels = np.array([0, 1, 2, 3], dtype=dtype)
     with pytest.raises(ValueError, match=r"label 3 is out of range.*\[0, 2\]"):
         F.cross_entropy(t(4, 3), labels)
+
+
+LOSS_FORMS: dict[str, Callable[[Tensor, Any], Any]] = {
+    "fused": F.cross_entropy,
+    "sum": lambda z, y: F.cross_entropy(z, y, reduction="sum"),
+    "smoothed": lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1),
+    "nll_loss": lambda z, y: F.nll_loss(z, y),
+}
+
+
+@pytest.mark.parametrize("form", list(LOSS_FORMS))
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8, np.uint64])
+def test_the_label_out_of_range_is_named_as_given_for_every_integer_dtype(
+    dtype: type, form: str
+) -> None:
+    # the labels were checked as an unsigned copy and named from a signed copy of that:
+    # a uint64 label of 2**64 - 1 was reported as "label -1", 2**63 as -9223372036854775808
+    info = np.iinfo(dtype)
+    extremes = (int(info.min), -1, 3, int(info.max))  # each outside [0, 3) if representable
+    for bad in sorted({v for v in extremes if v >= info.min and not 0 <= v < 3}):
+        labels = np.array([0, bad, 1, 2], dtype=dtype)
+        with pytest.raises(ValueError, match=rf"label {bad} is out of range for 3 classes"):
+            LOSS_FORMS[form](t(4, 3), labels)
 
 
 @pytest.mark.parametrize("shape", [(4, 1), (3,), (1, 4), ()])
@@ -218,6 +266,61 @@ def test_grad_of_the_wrong_shape_in_backward(grad_shape: tuple) -> None:
     with pytest.raises(ValueError, match=pattern):
         y.backward(np.ones(grad_shape))
     assert x.grad is None  # nothing accumulated
+
+
+RETURNS: dict[str, Callable[[Any], Any]] = {
+    "None": lambda g: None,  # a rule that forgot its return
+    "an array": lambda g: g * 2,  # one gradient, not in a tuple: its rows were taken
+    "a generator": lambda g: (g * 2 for _ in range(1)),  # anomaly mode consumed it first
+    "a number": lambda g: 2.0,
+    "a dict": lambda g: {0: g * 2},
+}
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["", "anomaly"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["", "create_graph"])
+@pytest.mark.parametrize("returned", list(RETURNS))
+def test_a_rule_returning_no_tuple_of_gradients_is_named(
+    returned: str, create_graph: bool, anomaly: bool
+) -> None:
+    # each gave a message about something else (no len(), an iterable after *, the truth
+    # value of an array, fewer gradients than inputs) or, for an array of one row per
+    # input, took its rows as the gradients
+    from tinygrad_mlp import detect_anomaly
+    from tinygrad_mlp.ops import Op
+
+    class Doubles(Op):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return 2 * x
+
+        def backward(self, g: Any, inputs: Any, out: Any) -> Any:
+            return RETURNS[returned](g)
+
+    x = t(1, 3, requires_grad=True)
+    with detect_anomaly() if anomaly else contextlib.nullcontext():
+        y = Doubles.apply(x).sum()
+        with pytest.raises(TypeError, match=r"Doubles\.backward returned .*, not a tuple"):
+            y.backward(create_graph=create_graph)
+    assert x.grad is None
+
+
+def test_a_complex_gradient_for_a_real_input_is_refused() -> None:
+    # numpy's cast to the input's dtype dropped the imaginary part with a warning only (as
+    # backward(grad=complex) would, which _seed refuses for that reason); with
+    # create_graph the rule's own product with a complex number already raises
+    from tinygrad_mlp.ops import Op
+
+    class Rotates(Op):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return 2 * x
+
+        def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+            return (g * (2 + 1j),)
+
+    x = t(3, requires_grad=True)
+    with pytest.raises(TypeError, match=r"Rotates.*complex128.*input of dtype float64"):
+        Rotates.apply(x).sum().backward()
+    assert x.grad is None
 
 
 # --- operand types ----------------------------------------------------------------------------

@@ -351,6 +351,64 @@ def test_bad_labels_on_replay_raise_the_eager_error():
             step(x, bad)
 
 
+# every form of cross_entropy (the fused node; Index over log_softmax for the others), every
+# integer dtype of the labels and each way a label leaves [0, K): what the eager step refuses
+CE_FORMS = ({}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.25})
+LABEL_DTYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+
+
+def _bad_labels(dtype: Any, classes: int) -> list[Any]:
+    """Labels for a batch of 2 with one outside [0, classes): -1, K, the dtype's extremes."""
+    info = np.iinfo(dtype)
+    values = {classes, int(info.max)} | ({-1, int(info.min)} if info.min < 0 else set())
+    return [np.array([0, v], dtype=dtype) for v in sorted(values)]
+
+
+def _ce_step(model: Any, opt: Any, form: dict[str, Any], first: bool) -> Callable[..., Tensor]:
+    """loss, zero_grad, backward, step; or zero_grad ``first`` (both common habits)."""
+
+    def step(x: Tensor, y: Any) -> Tensor:
+        if first:
+            opt.zero_grad()
+        loss = F.cross_entropy(model(x), y, **form).sum()
+        if not first:
+            opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _outcome(f: Callable[..., Tensor], opt: Any, x: np.ndarray, y: Any) -> tuple[str, Any]:
+    try:
+        return "ok", f(Tensor(x), y).data.tobytes()
+    except ValueError as e:
+        opt.step()  # a careless caller: steps with whatever grads there are
+        return "ValueError", str(e)
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["zero_grad-after", "zero_grad-first"])
+@pytest.mark.parametrize("form", CE_FORMS, ids=repr)
+def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form, first):
+    # the forms other than the fused node converted this call's labels on replay without
+    # checking their range: -1 (or a uint64 of 2**63 and up) picked the last class's log
+    # probability, a silently wrong loss and step, where the eager step raises
+    classes = 3
+    for dtype in LABEL_DTYPES:
+        for bad in _bad_labels(dtype, classes):
+            for wrap in (lambda a: a, Tensor):  # labels as an array or as a Tensor
+                (m1, o1), (m2, o2) = twins((4, classes), np.float64, OPTIMIZERS["sgd"])
+                eager = _ce_step(m1, o1, form, first)
+                step = jit(_ce_step(m2, o2, form, first))
+                x, good = np.ones((2, 4)), np.array([0, 2], dtype=dtype)
+                for i, y in enumerate([good] * 4 + [bad, good]):
+                    want, got = _outcome(eager, o1, x, wrap(y)), _outcome(step, o2, x, wrap(y))
+                    assert got == want, f"call {i}, labels {y!r}, {form}"
+                    assert_same_state(m1, o1, m2, o2, f"call {i}, labels {y!r}, {form}")
+                assert step.replays >= 3, (dtype, bad, form)
+
+
 def test_bad_labels_on_replay_after_zero_grad_leave_the_grads_as_eagerly():
     # zero_grad first: eagerly the grads are None when cross_entropy refuses the labels;
     # the replay skipped that zero_grad (the fused backward sets those grads itself) and

@@ -530,3 +530,93 @@ def test_a_numpy_value_equal_on_both_traced_calls_is_still_refused():
     jitted(Tensor(x), y)
     with pytest.raises(JitError, match="cannot follow"):
         jitted(Tensor(x), y)
+
+
+# --- 5. a backward rule that raises on some call ------------------------------------------
+
+
+class _Refuses(tm.ops.Op):
+    """y = 2 x whose rule refuses a negative incoming gradient (a user's domain check)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return 2 * x
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        if (g < 0).any():
+            raise ArithmeticError("negative gradient")
+        return (2 * g,)
+
+
+def test_a_rule_raising_part_way_leaves_the_grads_as_the_eager_step_does():
+    # eagerly a backward that raises changes no .grad; the replay had already added b's
+    # gradient (c = -1) when the rule below raised, so b.grad drifted from then on
+    def run(jitted: bool) -> list[Any]:
+        a = Tensor(np.ones(3), requires_grad=True)
+        b = Tensor(np.ones(3), requires_grad=True)
+
+        def step(c: Tensor) -> Tensor:
+            y = (b * c).sum() + (_Refuses.apply(_Refuses.apply(a)) * c).sum()
+            y.backward()
+            return y
+
+        f = jit(step) if jitted else step
+        seen = []
+        for i in range(8):
+            try:
+                f(Tensor(np.full(3, -1.0 if i == 6 else 1.0)))
+            except ArithmeticError:
+                seen.append("raised")
+            seen.append((a.grad.tobytes(), b.grad.tobytes()))
+        return seen
+
+    assert run(True) == run(False)
+
+
+class _Bounded(tm.ops.Op):
+    """y = x whose rule refuses an incoming gradient above 1000 (a user's sanity check)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        if np.abs(g).max() > 1000.0:
+            raise ArithmeticError("gradient too large")
+        return (g.copy(),)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["zero_grad-first", "zero_grad-after"])
+def test_a_rule_raising_below_fused_layers_leaves_their_grads_as_eagerly(first):
+    # the fused linear kernels above the rule set their parameters' .grad to their own
+    # buffers (owned deliveries) before the rule below raised; eagerly those grads are
+    # None after zero_grad (or the last step's), and a careless caller's step differs
+    def make(w):
+        fc1, fc2 = w.model.layers[0], w.model.layers[2]
+
+        def step(x, y, scale):
+            if first:
+                w.opt.zero_grad()
+            h = _Bounded.apply(fc1(x))
+            loss = F.cross_entropy(fc2(h.relu()), y) * scale
+            if not first:
+                w.opt.zero_grad()
+            loss.backward()
+            w.opt.step()
+            return loss
+
+        return step
+
+    a, b = world(), world()
+    eager, step = make(a), jit(make(b))
+    for i, (x, y) in enumerate(data(2, 14)):
+        # 1e9: the rule raises, on replayed calls (calls 4, 8, 16 re-verify eagerly)
+        scale = Tensor(np.array(1e9 if i in (5, 10) else 1.0))
+        outcomes = []
+        for f, w in ((eager, a), (step, b)):
+            try:
+                outcomes.append(f(Tensor(x), y, scale).data.tobytes())
+            except ArithmeticError:
+                w.opt.step()  # a careless caller: steps with whatever grads there are
+                outcomes.append(b"raised")
+        assert outcomes[0] == outcomes[1], f"call {i}"
+        assert_same_world(a, b, f"call {i}")
+    assert step.replays >= 8

@@ -30,6 +30,7 @@ from typing import Any, NoReturn, TypeVar
 import numpy as np
 
 from . import state as _shared
+from .chain import listed
 from .tensor_core import TensorCore
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "on_in_this_thread"]
@@ -192,8 +193,9 @@ def checked_backward(
                 grads = op.backward(np.asarray(g), inputs, node.data)
     finally:
         _state.in_backward_of = before
+    grads = listed(op, grads)  # checked as without anomaly mode (a generator read once)
     if _finite(g):
-        for i, pg in enumerate(grads or ()):
+        for i, pg in enumerate(grads):
             if pg is not None and not _finite(pg):
                 err = FloatingPointError(
                     f"anomaly in backward: {name} returned {_what(pg)} in the gradient of its "

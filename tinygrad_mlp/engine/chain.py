@@ -8,15 +8,15 @@ tm.jit's generic path calls the same ``node_step`` and ``deliver`` (jit/generic.
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
 in place, so a kept array must be one nobody else holds. It is owned when it is a writeable
-``ndarray`` that owns its memory (not a view) and nothing but the rule's returned tuple
+``ndarray`` that owns its memory (not a view) and nothing but what the rule returned
 references it: not the ``g`` the rule was given, an input, the output, another input's
 gradient or a view of one (``(d, d)``, ``(d, d.T)``), nor an array the rule keeps and
-returns again (a cache on the op, a constant, or inside a list it keeps: the engine copies
-the returned container into a list of its own before counting). That is a reference
-count, as torch steals a gradient only when nothing else uses it; anything else is copied
-on its first delivery to a leaf. The 0-d case is the classic trap: numpy turns 0-d
-results into scalars, so the ``g`` a rule sees is a new array each time, and ``Add``'s
-``(g, g)`` is one array for two leaves.
+returns again (a cache on the op, a constant, or the tuple holding it). That is a reference
+count, as torch steals a gradient only when nothing else uses it, taken on a new list of
+what the rule returned (a container the rule keeps then holds one more reference to each
+array in it); anything else is copied on its first delivery to a leaf. The 0-d case is
+the classic trap: numpy turns 0-d results into scalars, so the ``g`` a rule sees is a new
+array each time, and ``Add``'s ``(g, g)`` is one array for two leaves.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 from .graph import unbroadcast
 from .tensor_core import TensorCore
 
-__all__ = ["node_step", "accumulate", "deliver"]  # gather, apply: the eager loop's own
+__all__ = ["node_step", "accumulate", "deliver", "listed"]  # gather, apply: the eager loop's
 
 
 def node_step(
@@ -63,7 +63,7 @@ def node_step(
         (1, [2.0, 2.0, 2.0])
     """
     if create_graph:
-        in_grads = op.backward(g, inputs, out) if rule is None else rule(g)
+        in_grads = listed(op, op.backward(g, inputs, out) if rule is None else rule(g))
         _count(op, len(in_grads))
         return [
             (j, *_conform_owned(_lifted(pg, out), False, like[j], True))
@@ -72,9 +72,11 @@ def node_step(
         ]
     if type(g) is not np.ndarray:
         g = np.asarray(g)  # what the rule sees: freshness is judged against this array
-    # a list of our own: a container the rule keeps (and returns again) then still counts
-    # as a reference to each array in it, so none of them is judged owned
-    in_grads = [*(op.backward(g, inputs, out) if rule is None else rule(g))]
+    # a new list of them: an array in a container the rule keeps (gradients computed in the
+    # forward, returned in every pass) is referenced by that container as well, so counted
+    returned = op.backward(g, inputs, out) if rule is None else rule(g)
+    in_grads = [*returned] if type(returned) is tuple else listed(op, returned)
+    del returned  # a new tuple is freed here: its arrays are referenced by in_grads alone
     needs = op.needs
     n = len(in_grads)
     if n != len(needs):
@@ -96,6 +98,24 @@ def node_step(
             alone = getrefcount(pg) == _ALONE
             steps.append((j, pg, alone and pg.base is None and pg.flags.writeable))
     return steps
+
+
+def listed(op: Any, grads: Any) -> list[Any]:
+    """What ``op``'s rule returned as a new list; TypeError unless it is a sequence (a tuple,
+    a list) of gradients, one per input.
+
+    Example::
+
+        >>> listed(None, (np.ones(1), None))
+        [array([1.]), None]
+    """
+    if not isinstance(grads, Sequence) or isinstance(grads, (str, bytes)):
+        raise TypeError(
+            f"{type(op).__name__}.backward returned {type(grads).__name__}, not a tuple: "
+            "backward returns one gradient per input, None where none is needed "
+            "(e.g. (grad,) for one input)"
+        )
+    return [*grads]
 
 
 def _count(op: Any, n: int) -> None:
@@ -148,6 +168,11 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
         if not create_graph:  # a sum allocates; np.array turns a numpy scalar into 0-d
             pg, fresh = (pg if type(pg) is np.ndarray else np.array(pg)), True
     if pg.dtype != data.dtype:
+        if pg.dtype.kind == "c" and data.dtype.kind != "c":  # astype: a ComplexWarning only
+            raise TypeError(
+                f"a gradient of dtype {pg.dtype} for an input of dtype {data.dtype}: its "
+                "imaginary part would be dropped"
+            )
         pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh
 
@@ -216,7 +241,7 @@ class _Probe:
 def _calibrate() -> int:
     """How many references ``node_step`` counts on an array nobody else holds.
 
-    The count includes ``node_step``'s own (the returned tuple's, its local, the call's
+    The count includes ``node_step``'s own (its list of the gradients, its local, the call's
     argument), and how many of those an interpreter counts differs between Python versions
     (3.14 borrows stack references), so it is measured once, through ``node_step`` itself,
     on a rule returning a new array, and checked on a rule returning an array it keeps.

@@ -6,6 +6,7 @@ The elementwise losses (mse, l1, huber, binary cross-entropy) are in ``pointwise
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,13 +36,14 @@ def _check_target(
     if t.dtype.kind in "iu":
         if t.shape != (batch,):
             raise ValueError(ops.bad_labels(t, (batch, classes), who))
-        # A copy (the caller may reuse its array before backward), unsigned: a negative
-        # label becomes huge, so one reduction checks both ends of the range.
-        labels = t.astype(np.uintp)
-        if _engine_state.tracer is not None:  # tm.jit: the labels are converted from `t`
-            _engine_state.tracer.converted(labels, t)
-        if in_range and batch and np.maximum.reduce(labels) >= classes:  # labels.max()
-            raise ValueError(ops.bad_labels(labels, (batch, classes), who))
+        # A copy (the caller may reuse its array before backward) of the labels' sign, so an
+        # error names a label as given; _in_range reads it unsigned.
+        labels = t.astype(np.intp if t.dtype.kind == "i" else np.uintp)
+        check = partial(_in_range, classes=classes, who=who) if in_range else None
+        if _engine_state.tracer is not None:  # tm.jit: converted from `t`, checked on replay
+            _engine_state.tracer.converted(labels, t, check)
+        if check is not None:
+            check(labels)
         return {"labels": labels}
     if t.dtype.kind != "f":
         raise TypeError(
@@ -57,6 +59,13 @@ def _check_target(
     if _engine_state.tracer is not None:  # tm.jit: the probabilities are converted from `t`
         _engine_state.tracer.converted(probs, t)
     return {"probs": probs}
+
+
+def _in_range(labels: np.ndarray, classes: int, who: str) -> None:
+    """Raise ValueError unless every label (intp or uintp) lies in [0, classes)."""
+    # read as unsigned, a negative label is huge: one reduction checks both ends of the range
+    if labels.size and np.maximum.reduce(labels.view(np.uintp)) >= classes:  # labels.max()
+        raise ValueError(ops.bad_labels(labels, (labels.size, classes), who))
 
 
 def _differentiable_target(target: Any) -> Tensor | None:

@@ -25,7 +25,7 @@ from ..optim import SGD
 from . import kernels
 from .code import Code, compiled
 from .generic import generic_backward, generic_forward
-from .routing import flat_gradients, owned_deliveries, owner, sink
+from .routing import apply, flat_gradients, owned_deliveries, owner, sink
 from .slots import Kernel, Slot
 from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 from .updates import Zero, update
@@ -90,6 +90,7 @@ def _compile(plan: Plan, k: int, rec: Any) -> None:
         plan.kernels.append(_seed(plan, rec))
         for node in reversed(rec.order):
             plan.kernels.append(_backward(plan, node, rec.retain))
+        plan.kernels.append(apply(plan))  # the leaves' gradients, once every rule has run
     elif isinstance(rec, ZeroRec):
         leaf = plan.leaf(rec.target)
         assert leaf is not None
@@ -155,7 +156,10 @@ def _seed(plan: Plan, rec: BackwardRec) -> Kernel:
     assert root.shape is not None
     seed = np.ones(root.shape, dtype=root.dtype)  # rules never write into g: one is enough
     lines = ["for $s in $outputs:", "    $s.grad = None", "$root.grad = $seed"]
-    return compiled(Code(lines, {"outputs": plan.outputs, "root": root, "seed": seed}), "seed")
+    # what a backward that raised in a fused kernel (no routing.undo there) left undelivered
+    lines.append("$pending.clear()")
+    names = {"outputs": plan.outputs, "root": root, "seed": seed, "pending": plan.pending}
+    return compiled(Code(lines, names), "seed")
 
 
 def _backward(plan: Plan, k: int, retain: bool) -> Kernel:

@@ -17,7 +17,7 @@ raise. Their class is restored when the trace ends.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,7 @@ class Tracer:
         self.marked: list[tuple[Tensor, type]] = []
         self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
         self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
+        self.checks: dict[int, Callable[[np.ndarray], None]] = {}  # id -> its check (converted)
         self.opts: list[Any] = []  # the optimizers whose step() this trace recorded
         for a in self.args:
             if isinstance(a, Tensor):
@@ -87,9 +88,9 @@ class Tracer:
             value = np.array(array, copy=True)
             rg = bool(tensor is not None and tensor.requires_grad)
             origin = self.origin.get(id(obj), ())
-            self.trace.externs.append(
-                Extern(tensor, None if tensor is not None else array, value, rg, origin)
-            )
+            held = None if tensor is not None else array
+            check = self.checks.get(id(obj))
+            self.trace.externs.append(Extern(tensor, held, value, rg, origin, check=check))
             self.ext_of[id(obj)] = j
             self.trace.keep.append(obj)
             if tensor is not None:
@@ -127,11 +128,16 @@ class Tracer:
             self.origin[id(t)] = self._source(data, dtype)
             self.trace.keep.append(t)
 
-    def converted(self, array: np.ndarray, source: Any) -> None:
-        """``array`` was converted from ``source`` (cross_entropy's labels)."""
+    def converted(
+        self, array: np.ndarray, source: Any, check: Callable[[np.ndarray], None] | None = None
+    ) -> None:
+        """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
+        given, raises for a converted value the step refuses (a replay runs it too)."""
         if self.mine():
             self.origin[id(array)] = self._source(source, array.dtype)
             self.trace.keep.append(array)
+            if check is not None:
+                self.checks[id(array)] = check
 
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""

@@ -19,6 +19,7 @@ from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
 from ..tensor import Tensor
 from . import kernels
+from .routing import undo
 from .slots import Kernel, Slot
 from .trace import JitError, OpRec, Ref
 
@@ -65,16 +66,28 @@ def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str
         if e is not None and e.how == "derived" and e.source is not None:
             i, z = e.source[0], ins[0]  # checked and converted as cross_entropy does
             return lambda: _check_target(Tensor._make(z.value, False), plan.args[i])
+    checks = []  # what the step checked these values against as it converted them
     for v in refs.values():
         for r in refs_of(v):
-            plan.use(r)
+            s = plan.use(r)
+            check = plan.trace.externs[r.index].check if r.kind == "ext" else None
+            if check is not None:
+                checks.append((check, s))
 
     def value(v: Any) -> Any:
         if isinstance(v, Ref):
             return plan.slot(v).value
         return tuple(value(i) for i in v) if type(v) is tuple else v
 
-    return lambda: {k: value(v) for k, v in rec.attrs.items()}
+    if not checks:
+        return lambda: {k: value(v) for k, v in rec.attrs.items()}
+
+    def checked() -> dict[str, Any]:
+        for check, s in checks:  # raises as the eager step would (labels out of range)
+            check(s.value)
+        return {k: value(v) for k, v in rec.attrs.items()}
+
+    return checked
 
 
 def generic_backward(
@@ -94,7 +107,12 @@ def generic_backward(
         if g is not None:
             arrays = [s.value for s in ins]
             op.needs = needs  # as traced (a sink is None where no gradient is wanted)
-            for j, pg, fresh in node_step(op, g, arrays, node.value, arrays):
+            try:
+                steps = node_step(op, g, arrays, node.value, arrays)
+            except Exception:
+                undo(plan)  # no .grad changed, as when the eager pass raises
+                raise
+            for j, pg, fresh in steps:
                 sink = sinks[j]
                 if sink is not None:
                     sink(pg, fresh)

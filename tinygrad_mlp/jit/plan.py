@@ -80,6 +80,9 @@ class Plan:
         self.fresh: set[Slot] = set()  # slots whose kernel makes a new array on every call
         self.scratch: dict[Slot, np.ndarray] = {}  # slot -> the fused buffer its gradient is
         self.owned: set[tuple[int, int]] = set()  # (node, input): see routing
+        # a backward's leaf gradients other than owned ones, as (leaf, gradient, fresh) in
+        # arrival order: delivered once its last kernel has run (routing.sink, apply)
+        self.pending: list[tuple[Callable[[], Tensor], np.ndarray, bool]] = []
         self.flat: dict[tuple[int, int], np.ndarray] = {}  # (node, input) -> flat view
         self.flat_of: dict[int, Flat] = {}  # id(StepRec) -> (flat array, [(param, view)])
         compile_all(self)

@@ -11,6 +11,7 @@ the buffers of one optimizer's parameters may be views into one array
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +25,7 @@ from .trace import BackwardRec, OpRec, Ref, StepRec, ZeroRec
 if TYPE_CHECKING:
     from .plan import Plan
 
-__all__ = ["owned_deliveries", "flat_gradients", "sink", "owner"]
+__all__ = ["owned_deliveries", "flat_gradients", "sink", "owner", "apply", "undo"]
 
 
 def owned_deliveries(plan: Plan) -> set[tuple[int, int]]:
@@ -116,10 +117,39 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
 
         return own
 
+    pending = plan.pending
+
     def deliver(g: np.ndarray, fresh: bool) -> None:
-        engine_deliver(get(), g, fresh, False, None)  # kept, copied, or added in place
+        pending.append((get, g, fresh))  # delivered by ``apply`` once the backward succeeded
 
     return deliver
+
+
+def apply(plan: Plan) -> Callable[[], None]:
+    """The kernel ending a backward: each leaf gradient ``sink`` kept is delivered, in
+    arrival order (kept, copied, or added in place), as the eager pass does after its last
+    rule (engine/chain.py: apply), so a rule that raises part-way changes no ``.grad``."""
+    pending = plan.pending
+
+    def run() -> None:
+        if pending:
+            for get, g, fresh in pending:
+                engine_deliver(get(), g, fresh, False, None)
+            pending.clear()
+
+    return run
+
+
+def undo(plan: Plan) -> None:
+    """A rule raised during a backward: nothing it gathered is delivered, and each owned
+    ``.grad`` (None before the backward: ``owned_deliveries``) is None again, as eagerly."""
+    plan.pending.clear()
+    for k, j in plan.owned:
+        rec = plan.trace.records[k]
+        assert isinstance(rec, OpRec)
+        t = owner(plan, k, j, rec.inputs[j])
+        if t is not None:
+            t.grad = None
 
 
 def owner(plan: Plan, k: int, j: int, ref: Ref) -> Tensor | None:

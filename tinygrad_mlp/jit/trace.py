@@ -16,6 +16,7 @@ structure changed between calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,9 @@ class Extern:
     ``("leaf",)`` (a parameter), or ``()`` (not seen made). ``resolve`` sets ``how``:
     ``live`` (the same object on every call: read it when replaying), ``derived``
     (argument ``source[0]`` converted to ``source[1]``), ``copy`` (``origin[1]`` copied on
-    every call) or ``value`` (a Python value, baked: see docs/jit.md).
+    every call) or ``value`` (a Python value, baked: see docs/jit.md). ``check``: what the
+    step checks the converted value against (cross_entropy's labels' range), run again on
+    each call's value before the op that reads it.
     """
 
     tensor: Tensor | None
@@ -72,6 +75,7 @@ class Extern:
     origin: tuple[Any, ...]
     how: str = ""
     source: tuple[int, np.dtype[Any]] | None = None
+    check: Callable[[np.ndarray], None] | None = field(default=None, compare=False)
 
     def meta(self) -> tuple[Any, ...]:
         kind = "tensor" if self.tensor is not None else "array"
