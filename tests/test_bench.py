@@ -45,6 +45,23 @@ def test_the_exact_numpy_step_is_bit_for_bit_the_eager_step(layout: str, dtype: 
             np.testing.assert_array_equal(mine, theirs.data, err_msg=f"step {step}")
 
 
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_the_folded_step_agrees_with_the_exact_one_to_round_off(layout: str) -> None:
+    # folded=True (the measurement of a non-exact fast mode) scales each delta by -lr
+    # before its products: the same sums, rounded in another order
+    model, x, y = _problem(layout, np.float64)
+    exact_params = [p.data.copy() for p in model.parameters()]
+    folded_params = [p.data.copy() for p in model.parameters()]
+    exact = exact_numpy_step(exact_params, x, y, 0.1)
+    folded = exact_numpy_step(folded_params, x, y, 0.1, folded=True)
+    for _ in range(5):
+        # the losses of the same parameters: the steps differ in their update only, so the
+        # first is equal and later ones drift by float64 round-off of sums of ~10 terms
+        assert folded() == pytest.approx(exact(), rel=1e-12)
+    for mine, theirs in zip(folded_params, exact_params, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
+
+
 def test_the_hand_written_step_agrees_with_the_engine_to_round_off() -> None:
     model, x, y = _problem("two hidden", np.float64)
     params = [p.data.copy() for p in model.parameters()]

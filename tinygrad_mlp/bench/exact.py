@@ -25,7 +25,7 @@ __all__ = ["exact_numpy_step"]
 
 
 def exact_numpy_step(
-    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
+    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, *, folded: bool = False
 ) -> Callable[[], float]:
     """A step of the seed network bit for bit equal to the eager engine's, into fixed buffers.
 
@@ -36,6 +36,12 @@ def exact_numpy_step(
     integer labels. Hidden layers are ReLU, the last layer gives logits, the loss is the
     mean softmax cross-entropy:
     dE/dz = (softmax(z) - onehot(y)) / B at the output, delta_j = (delta W) * 1[z_j > 0] below.
+
+    ``folded=True`` is *not* exact, and only here to measure the optional fast mode of
+    issue 21 (``scripts/fast_mode.py``): each layer's delta is scaled by -lr before its
+    weight product and bias sum, so the update is one addition over all parameters instead
+    of a multiplication and a subtraction (the weight-gradient GEMM with alpha = -lr,
+    beta = 1 that numpy lacks, as near as numpy gets); the gradients are then never formed.
 
     Example::
 
@@ -56,6 +62,7 @@ def exact_numpy_step(
     deltas = [np.empty((batch, w.shape[0]), dtype) for w in weights]  # dE/dz per layer
     gws, gbs = grads[0::2], grads[1::2]
     masks = [np.empty((batch, w.shape[0]), bool) for w in weights[:-1]]
+    scaled = [np.empty((batch, w.shape[0]), dtype) for w in weights] if folded else deltas
     row_max = np.empty((batch, 1), dtype)
     total = np.empty((batch, 1), dtype)
     log_total = np.empty((batch, 1), dtype)
@@ -92,17 +99,22 @@ def exact_numpy_step(
         np.divide(exps, total, out=exps)  # softmax
         multiply(exps, scale, out=d)
         flat_d[picks] -= scale
-        matmul(d.T, inputs[-1], out=gws[-1])
-        add(d, axis=0, out=gbs[-1])
+        dw = multiply(d, -lr, out=scaled[-1]) if folded else d  # folded: -lr delta
+        matmul(dw.T, inputs[-1], out=gws[-1])
+        add(dw, axis=0, out=gbs[-1])
         for i, d, up, w_up, a_i, mask in below:
             # (delta_{i+1} W_{i+1}) * 1[z_i > 0]; relu(z) > 0 iff z > 0
             matmul(up, w_up, out=d)
             greater(a_i, 0, out=mask)
             multiply(d, mask, out=d)
-            matmul(d.T, inputs[i], out=gws[i])
-            add(d, axis=0, out=gbs[i])
-        multiply(flat_g, lr, out=upd)  # optim.SGD: p -= lr * g, for every p at once
-        np.subtract(flat_p, upd, out=flat_p)  # in place, as SGD's p.data -= lr * g
+            dw = multiply(d, -lr, out=scaled[i]) if folded else d
+            matmul(dw.T, inputs[i], out=gws[i])
+            add(dw, axis=0, out=gbs[i])
+        if folded:  # the "gradients" are -lr dE/dp already
+            np.add(flat_p, flat_g, out=flat_p)
+        else:
+            multiply(flat_g, lr, out=upd)  # optim.SGD: p -= lr * g, for every p at once
+            np.subtract(flat_p, upd, out=flat_p)  # in place, as SGD's p.data -= lr * g
         return float(loss)
 
     return step
