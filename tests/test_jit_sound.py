@@ -620,3 +620,65 @@ def test_a_rule_raising_below_fused_layers_leaves_their_grads_as_eagerly(first):
         assert outcomes[0] == outcomes[1], f"call {i}"
         assert_same_world(a, b, f"call {i}")
     assert step.replays >= 8
+
+
+class _UserError(Exception):
+    """An exception class of the user's own (its constructor may mean anything)."""
+
+
+class _Faulty(tm.ops.Op):
+    """y = x whose rule fails in one of the ways a rule can, once the gradient is large."""
+
+    how = ""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> Any:
+        if np.abs(g).max() < 1000.0:
+            return (g.copy(),)
+        if self.how == "raise":
+            raise ArithmeticError("gradient too large")
+        if self.how == "user":
+            raise _UserError("gradient too large")
+        if self.how == "count":
+            return (g.copy(), g.copy())
+        if self.how == "bare":
+            return g.copy()
+        return (g * 1j,)  # "complex"
+
+
+@pytest.mark.xfail(strict=True, reason="open: the generic kernel raises the rule's bare error")
+@pytest.mark.parametrize("how", ["raise", "user", "count", "bare", "complex"])
+def test_a_rule_failing_on_a_replay_is_named_as_eagerly(how):
+    # eagerly the error is raised again naming the op and its inputs' shapes
+    # (engine/anomaly.py: raise_in_backward); the replay raised the rule's bare error, so
+    # the same failure read differently, without the op, on replayed calls only
+    def make(w):
+        fc1, fc2 = w.model.layers[0], w.model.layers[2]
+        op = type("_Faulty", (_Faulty,), {"how": how})
+
+        def step(x, y, scale):
+            w.opt.zero_grad()
+            loss = F.cross_entropy(fc2(op.apply(fc1(x)).relu()), y) * scale
+            loss.backward()
+            w.opt.step()
+            return loss
+
+        return step
+
+    a, b = world(), world()
+    eager, step = make(a), jit(make(b))
+    for i, (x, y) in enumerate(data(3, 8)):
+        scale = Tensor(np.array(1e9 if i == 5 else 1.0))  # call 6: a replay
+        outcomes = []
+        for f in (eager, step):
+            try:
+                outcomes.append(f(Tensor(x), y, scale).data.tobytes())
+            except Exception as e:
+                outcomes.append((type(e), str(e), getattr(e, "__notes__", None)))
+        assert outcomes[0] == outcomes[1], f"call {i}"
+        if i == 5:
+            assert "in the backward of _Faulty" in repr(outcomes[1])
+        assert_same_world(a, b, f"call {i}")
+    assert step.replays >= 5
