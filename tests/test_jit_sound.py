@@ -648,7 +648,6 @@ class _Faulty(tm.ops.Op):
         return (g * 1j,)  # "complex"
 
 
-@pytest.mark.xfail(strict=True, reason="open: the generic kernel raises the rule's bare error")
 @pytest.mark.parametrize("how", ["raise", "user", "count", "bare", "complex"])
 def test_a_rule_failing_on_a_replay_is_named_as_eagerly(how):
     # eagerly the error is raised again naming the op and its inputs' shapes
