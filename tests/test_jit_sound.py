@@ -683,7 +683,6 @@ def test_a_rule_failing_on_a_replay_is_named_as_eagerly(how):
     assert step.replays >= 5
 
 
-@pytest.mark.xfail(strict=True, reason="open: an argument's delivery is owned (routing)")
 @pytest.mark.parametrize("event", ["keep", "raise"])
 def test_parameters_passed_as_arguments_get_their_grads_as_eagerly(event):
     # a functional step: the weights are the step's arguments and its optimizer's
