@@ -722,7 +722,6 @@ def test_parameters_passed_as_arguments_get_their_grads_as_eagerly(event):
     assert run(True) == run(False)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the fused cross-entropy's delivery is owned")
 def test_a_parameter_as_logits_keeps_the_grads_the_caller_kept():
     # logits that are a parameter themselves (a table of scores trained directly): the
     # fused cross-entropy kernel set its .grad to its own buffer (an owned delivery), which
