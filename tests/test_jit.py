@@ -351,9 +351,18 @@ def test_bad_labels_on_replay_raise_the_eager_error():
             step(x, bad)
 
 
-# every form of cross_entropy (the fused node; Index over log_softmax for the others), every
-# integer dtype of the labels and each way a label leaves [0, K): what the eager step refuses
-CE_FORMS = ({}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.25})
+# every form of cross_entropy (the fused node; Index over log_softmax for the others) and of
+# nll_loss ("nll": its reduction), every integer dtype of the labels and each way a label
+# leaves [0, K): what the eager step refuses
+CE_FORMS = (
+    {},
+    {"reduction": "sum"},
+    {"reduction": "none"},
+    {"label_smoothing": 0.25},
+    {"nll": "mean"},
+    {"nll": "sum"},
+    {"nll": "none"},
+)
 LABEL_DTYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
 
 
@@ -370,7 +379,11 @@ def _ce_step(model: Any, opt: Any, form: dict[str, Any], first: bool) -> Callabl
     def step(x: Tensor, y: Any) -> Tensor:
         if first:
             opt.zero_grad()
-        loss = F.cross_entropy(model(x), y, **form).sum()
+        z = model(x)
+        if "nll" in form:
+            loss = F.nll_loss(F.log_softmax(z, axis=1), y, reduction=form["nll"]).sum()
+        else:
+            loss = F.cross_entropy(z, y, **form).sum()
         if not first:
             opt.zero_grad()
         loss.backward()
@@ -389,7 +402,16 @@ def _outcome(f: Callable[..., Tensor], opt: Any, x: np.ndarray, y: Any) -> tuple
 
 
 @pytest.mark.parametrize("first", [False, True], ids=["zero_grad-after", "zero_grad-first"])
-@pytest.mark.parametrize("form", CE_FORMS, ids=repr)
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="open: nll_loss refused"))
+        if "nll" in f
+        else f
+        for f in CE_FORMS
+    ],
+    ids=repr,
+)
 def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form, first):
     # the forms other than the fused node converted this call's labels on replay without
     # checking their range: -1 (or a uint64 of 2**63 and up) picked the last class's log
