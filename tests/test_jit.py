@@ -402,16 +402,7 @@ def _outcome(f: Callable[..., Tensor], opt: Any, x: np.ndarray, y: Any) -> tuple
 
 
 @pytest.mark.parametrize("first", [False, True], ids=["zero_grad-after", "zero_grad-first"])
-@pytest.mark.parametrize(
-    "form",
-    [
-        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="open: nll_loss refused"))
-        if "nll" in f
-        else f
-        for f in CE_FORMS
-    ],
-    ids=repr,
-)
+@pytest.mark.parametrize("form", CE_FORMS, ids=repr)
 def test_labels_out_of_range_on_replay_are_refused_as_eagerly_in_every_form(form, first):
     # the forms other than the fused node converted this call's labels on replay without
     # checking their range: -1 (or a uint64 of 2**63 and up) picked the last class's log
