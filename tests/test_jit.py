@@ -714,7 +714,6 @@ POINTWISE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="open: an array target is refused by the jit")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("loss", POINTWISE)
 def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction):
