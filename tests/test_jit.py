@@ -716,15 +716,7 @@ POINTWISE = {
 
 @pytest.mark.parametrize("bad", ["nan-target", "large-input"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize(
-    "loss",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="open: checks in Python"))
-        if k == "bce"
-        else k
-        for k in POINTWISE
-    ],
-)
+@pytest.mark.parametrize("loss", POINTWISE)
 def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction, bad):
     # the target lifted to a Tensor inside the loss (functional/pointwise_losses.py: _pair)
     # was not reported to the tracer, so the jit refused every such step, blaming the step
