@@ -144,7 +144,6 @@ def test_a_probability_target_that_requires_grad_gets_minus_log_softmax(z, seed,
     assert_grads_close(logits.grad, dz, rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, reason="open: a zero target's gradient is masked")
 @given(st.logits(magnitude=30.0), st.seeds, hs.sampled_from(["mean", "sum", "none"]))
 def test_a_zero_in_a_probability_target_gets_minus_log_softmax_too(z, seed, reduction):
     # a target entry of exactly 0 (one-hot rows, a sparse mixture) with a finite logit:

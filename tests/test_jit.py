@@ -760,7 +760,6 @@ def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction, b
     assert step.replays >= 5
 
 
-@pytest.mark.xfail(strict=True, reason="open: cross_entropy branches on the target's zeros")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_a_soft_target_with_a_zero_on_a_replay_gets_its_gradient_as_eagerly(reduction):
     # cross_entropy masked its log-probabilities only when the target had a zero, a branch

@@ -162,9 +162,11 @@ def cross_entropy(
     else:
         probs: Any = checked["probs"] if soft is None else soft.astype(logits.dtype)
         t = probs * (1.0 - s) + s / classes if s else probs
-        nonzero = (t.data if isinstance(t, Tensor) else t) != 0
-        if not nonzero.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf:
-            log_a = log_a.where(nonzero, 0.0)  # so zero the log before the product
+        # 0 * log(0) counts as 0, not NaN, where a logit is -inf: so zero the log there
+        # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch)
+        keep = ((t.data if isinstance(t, Tensor) else t) != 0) | np.isfinite(log_a.data)
+        if not keep.all():
+            log_a = log_a.where(keep, 0.0)
         per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 
