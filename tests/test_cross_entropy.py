@@ -144,6 +144,24 @@ def test_a_probability_target_that_requires_grad_gets_minus_log_softmax(z, seed,
     assert_grads_close(logits.grad, dz, rtol=1e-13, atol=1e-13)
 
 
+@given(st.logits(magnitude=30.0), st.seeds, hs.sampled_from(["mean", "sum", "none"]))
+def test_a_zero_in_a_probability_target_gets_minus_log_softmax_too(z, seed, reduction):
+    # a target entry of exactly 0 (one-hot rows, a sparse mixture) with a finite logit:
+    # d/dt_bk is still -log a_bk, as torch gives; the mask that makes 0 * log 0 count as 0
+    # where a logit is -inf had zeroed it at every zero of t (and made a tm.jit replay of
+    # a call with a zero, traced without one, differ from the eager step)
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0.0, 1.0, size=z.shape) * (rng.random(z.shape) < 0.6)
+    target = Tensor(t, requires_grad=True)
+    F.cross_entropy(Tensor(z, requires_grad=True), target, reduction=reduction).sum().backward()
+    log_a = z - z.max(axis=1, keepdims=True)
+    log_a = log_a - np.log(np.exp(log_a).sum(axis=1, keepdims=True))
+    expected = -log_a / (z.shape[0] if reduction == "mean" else 1)
+    # one log-sum-exp (K terms, a few ulps each) per entry, as the test above
+    assert target.grad is not None
+    assert_grads_close(target.grad, expected, rtol=1e-13, atol=1e-13)
+
+
 def test_a_probability_target_gradient_is_torchs():
     torch = pytest.importorskip("torch")
     z, p = np.array([[1.0, 2.0, 0.5]]), np.array([[0.2, 0.3, 0.5]])

@@ -351,9 +351,18 @@ def test_bad_labels_on_replay_raise_the_eager_error():
             step(x, bad)
 
 
-# every form of cross_entropy (the fused node; Index over log_softmax for the others), every
-# integer dtype of the labels and each way a label leaves [0, K): what the eager step refuses
-CE_FORMS = ({}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.25})
+# every form of cross_entropy (the fused node; Index over log_softmax for the others) and of
+# nll_loss ("nll": its reduction), every integer dtype of the labels and each way a label
+# leaves [0, K): what the eager step refuses
+CE_FORMS = (
+    {},
+    {"reduction": "sum"},
+    {"reduction": "none"},
+    {"label_smoothing": 0.25},
+    {"nll": "mean"},
+    {"nll": "sum"},
+    {"nll": "none"},
+)
 LABEL_DTYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
 
 
@@ -370,7 +379,11 @@ def _ce_step(model: Any, opt: Any, form: dict[str, Any], first: bool) -> Callabl
     def step(x: Tensor, y: Any) -> Tensor:
         if first:
             opt.zero_grad()
-        loss = F.cross_entropy(model(x), y, **form).sum()
+        z = model(x)
+        if "nll" in form:
+            loss = F.nll_loss(F.log_softmax(z, axis=1), y, reduction=form["nll"]).sum()
+        else:
+            loss = F.cross_entropy(z, y, **form).sum()
         if not first:
             opt.zero_grad()
         loss.backward()
@@ -687,3 +700,93 @@ def test_a_step_whose_grads_are_not_kept_still_replays() -> None:
         norms = [float(np.sum(m.layers[0].weight.grad ** 2)) for m, _ in worlds]  # read only
         assert norms[0] == norms[1], f"call {i}"
     assert step.traces == 2 and step.replays == 19  # the verifying call counts as a replay
+
+
+# every elementwise loss with its target given as a numpy array (the usual way), each
+# reduction, and a target of another dtype (int 0/1 labels for BCE, float32 for float64)
+POINTWISE = {
+    "mse": lambda z, t, r, s: F.mse_loss(z * s, t, reduction=r),
+    "l1": lambda z, t, r, s: F.l1_loss(z * s, t, reduction=r),
+    "huber": lambda z, t, r, s: F.huber_loss(z * s, t, reduction=r, delta=0.5),
+    "smooth_l1": lambda z, t, r, s: F.smooth_l1_loss(z * s, t, reduction=r, beta=0.5),
+    "bce": lambda z, t, r, s: F.binary_cross_entropy(z.sigmoid() * s, t, reduction=r),
+    "bce_logits": lambda z, t, r, s: F.binary_cross_entropy_with_logits(z * s, t, reduction=r),
+}
+
+
+@pytest.mark.parametrize("bad", ["nan-target", "large-input"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", POINTWISE)
+def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction, bad):
+    # the target lifted to a Tensor inside the loss (functional/pointwise_losses.py: _pair)
+    # was not reported to the tracer, so the jit refused every such step, blaming the step
+    # for "values the trace cannot follow"; on a replayed call, a NaN target or BCE's input
+    # outside [0, 1] (probabilities doubled) is refused as eagerly: those checks ran in
+    # Python before the op, never on a replay, which gave a NaN loss and NaN parameters
+    fn = POINTWISE[loss]
+
+    def make(model: Any, opt: Any) -> Callable[..., Tensor]:
+        def step(x: Tensor, t: np.ndarray, s: Tensor) -> Tensor:
+            opt.zero_grad()
+            out = fn(model(x), t, reduction, s).sum()
+            out.backward()
+            opt.step()
+            return out
+
+        return step
+
+    (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd-momentum"])
+    eager, step = make(m1, o1), jit(make(m2, o2))
+    rng = np.random.default_rng(3)
+    for i in range(10):
+        x = rng.standard_normal((6, 4))
+        t = rng.random((6, 3)) if loss.startswith("bce") else rng.standard_normal((6, 3))
+        t = (t > 0.5).astype(np.int64) if loss == "bce" and i % 2 else t
+        s = 1.0
+        if i == 8:  # a replayed call in both signatures (calls 4 and 8 re-verify eagerly)
+            if bad == "nan-target":
+                t[0, 0] = np.nan  # BCE refuses it; the others give NaN, eagerly as replayed
+            else:
+                s = 2.0  # BCE's probabilities above 1 where sigmoid(z) > 1/2
+        outs = []
+        for f, o in ((eager, o1), (step, o2)):
+            try:
+                outs.append(f(Tensor(x), t, Tensor(np.array(s))).data.tobytes())
+            except ValueError as e:
+                o.step()  # a careless caller
+                outs.append(str(e).encode())
+        assert outs[0] == outs[1], f"call {i}"
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.replays >= 5
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_soft_target_with_a_zero_on_a_replay_gets_its_gradient_as_eagerly(reduction):
+    # cross_entropy masked its log-probabilities only when the target had a zero, a branch
+    # taken in Python: a step traced without one replayed a call with one unmasked, so the
+    # target's .grad there (and from then on) differed from the eager step's
+    def make(model: Any, opt: Any) -> Callable[..., Tensor]:
+        def step(x: Tensor, t: Tensor) -> Tensor:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), t, reduction=reduction).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd"])
+    eager, step = make(m1, o1), jit(make(m2, o2))
+    rng = np.random.default_rng(6)
+    for i in range(8):
+        x, p = rng.standard_normal((6, 4)), rng.random((6, 3)) + 0.1
+        if i == 5:  # a replayed call
+            p[0, 0] = 0.0
+        p /= p.sum(axis=1, keepdims=True)
+        grads = []
+        for f in (eager, step):
+            t = Tensor(p, requires_grad=True)
+            grads.append((f(Tensor(x), t).data.tobytes(), t.grad.tobytes()))
+        assert grads[0] == grads[1], f"call {i}"
+        assert_same_state(m1, o1, m2, o2, f"call {i}")
+    assert step.replays >= 5

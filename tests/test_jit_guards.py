@@ -24,7 +24,16 @@ from tinygrad_mlp import Tensor, jit
 from tinygrad_mlp.optim import SGD, Adam
 
 from .strategies import seeds
-from .test_jit_sound import BATCH, SIZES, assert_same_world, same, same_out, train
+from .test_jit_sound import (
+    BATCH,
+    SIZES,
+    _Faulty,
+    assert_same_world,
+    opts,
+    same,
+    same_out,
+    train,
+)
 
 
 def twins(dtype: Any = np.float64, seed: int = 0) -> tuple[Any, Any]:
@@ -436,3 +445,81 @@ def test_random_training_loops_replay_exactly(seed, zero_at, event, event_at, ca
             for w in (a, b):
                 w.kept = [*getattr(w, "kept", []), *(p.grad for p in w.model.parameters())]
             assert all(map(same, a.kept, b.kept)), f"call {i}: a kept gradient changed"
+
+
+# --- randomized: custom rules failing on some call, and leaves the step does not own ----
+
+FAILS = ("raise", "user", "count", "bare", "complex")  # how _Faulty's rule fails
+
+
+def _rule_step(w: Any, zero_at: str, fails: str, table: bool):
+    """A step with a custom op between the fused layers whose rule fails (``fails``) once
+    the incoming gradient is large; ``table``: a parameter used as logits as well."""
+    fc1, fc2 = w.model.layers[0], w.model.layers[2]
+    op = type("_Faulty", (_Faulty,), {"how": fails})
+
+    def zero() -> None:
+        for o in opts(w):
+            o.zero_grad()
+
+    def step(x, y, scale, *params):  # params: the model's own, passed (or not) as well
+        if zero_at in ("before", "both"):
+            zero()
+        loss = F.cross_entropy(fc2(op.apply(fc1(x)).relu()), y) * scale
+        if table:
+            loss = loss + F.cross_entropy(w.table, y)
+        if zero_at == "between":
+            zero()
+        loss.backward()
+        for o in opts(w):
+            o.step()
+        if zero_at in ("after", "both"):
+            zero()
+        return loss
+
+    return step
+
+
+@settings(max_examples=60)
+@given(
+    seed=seeds,
+    zero_at=hs.sampled_from((*ZERO_AT, "never")),
+    fails=hs.sampled_from(FAILS),
+    fail_at=hs.sampled_from([None, 2, 3, 5, 6, 9, 12]),
+    as_args=hs.booleans(),
+    table=hs.booleans(),
+    keep=hs.booleans(),
+    calls=hs.integers(8, 14),
+)
+def test_random_loops_with_failing_rules_replay_exactly(
+    seed, zero_at, fails, fail_at, as_args, table, keep, calls
+):
+    # each call gives the same return or the same error (type, message, notes) on both
+    # twins; after it, parameters, grads, optimizer states, and every .grad the caller
+    # kept, are the same. Found: a replay's rule error without the op's name; arguments'
+    # and logits' .grad set to a kernel's buffer the next replay overwrote
+    a, b = twins(seed=seed % 1000)
+    for w in (a, b):
+        w.table = Tensor(np.random.default_rng(seed).standard_normal((BATCH, SIZES[2])), True)
+        w.table_opt = SGD([w.table], lr=0.1)
+        w.kept = []
+    eager, step = _rule_step(a, zero_at, fails, table), jit(_rule_step(b, zero_at, fails, table))
+    rng = np.random.default_rng(seed)
+    for i in range(calls):
+        x, y = batch(rng)
+        scale = np.array(1e9 if i == fail_at else 1.0)
+        outs = []
+        for f, w in ((eager, a), (step, b)):
+            params = tuple(w.model.parameters()) if as_args else ()
+            try:
+                outs.append(f(Tensor(x.data), y, Tensor(scale), *params))
+            except Exception as e:  # both must fail alike; a careless loop steps anyway
+                outs.append(f"{type(e).__name__}: {e} {getattr(e, '__notes__', '')}")
+                for o in opts(w):
+                    o.step()
+            if keep:
+                w.kept += [p.grad for p in (*w.model.parameters(), w.table)]
+        assert same_out(outs[0], outs[1]), f"call {i}: {outs}"
+        assert_same_world(a, b, f"call {i}")
+        assert same(a.table.data, b.table.data), f"call {i}: the table"
+        assert all(map(same, a.kept, b.kept)), f"call {i}: a kept gradient changed"

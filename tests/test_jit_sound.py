@@ -620,3 +620,129 @@ def test_a_rule_raising_below_fused_layers_leaves_their_grads_as_eagerly(first):
         assert outcomes[0] == outcomes[1], f"call {i}"
         assert_same_world(a, b, f"call {i}")
     assert step.replays >= 8
+
+
+class _UserError(Exception):
+    """An exception class of the user's own (its constructor may mean anything)."""
+
+
+class _Faulty(tm.ops.Op):
+    """y = x whose rule fails in one of the ways a rule can, once the gradient is large."""
+
+    how = ""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def backward(self, g: Any, inputs: Any, out: Any) -> Any:
+        if np.abs(g).max() < 1000.0:
+            return (g.copy(),)
+        if self.how == "raise":
+            raise ArithmeticError("gradient too large")
+        if self.how == "user":
+            raise _UserError("gradient too large")
+        if self.how == "count":
+            return (g.copy(), g.copy())
+        if self.how == "bare":
+            return g.copy()
+        return (g * 1j,)  # "complex"
+
+
+@pytest.mark.parametrize("how", ["raise", "user", "count", "bare", "complex"])
+def test_a_rule_failing_on_a_replay_is_named_as_eagerly(how):
+    # eagerly the error is raised again naming the op and its inputs' shapes
+    # (engine/anomaly.py: raise_in_backward); the replay raised the rule's bare error, so
+    # the same failure read differently, without the op, on replayed calls only
+    def make(w):
+        fc1, fc2 = w.model.layers[0], w.model.layers[2]
+        op = type("_Faulty", (_Faulty,), {"how": how})
+
+        def step(x, y, scale):
+            w.opt.zero_grad()
+            loss = F.cross_entropy(fc2(op.apply(fc1(x)).relu()), y) * scale
+            loss.backward()
+            w.opt.step()
+            return loss
+
+        return step
+
+    a, b = world(), world()
+    eager, step = make(a), jit(make(b))
+    for i, (x, y) in enumerate(data(3, 8)):
+        scale = Tensor(np.array(1e9 if i == 5 else 1.0))  # call 6: a replay
+        outcomes = []
+        for f in (eager, step):
+            try:
+                outcomes.append(f(Tensor(x), y, scale).data.tobytes())
+            except Exception as e:
+                outcomes.append((type(e), str(e), getattr(e, "__notes__", None)))
+        assert outcomes[0] == outcomes[1], f"call {i}"
+        if i == 5:
+            assert "in the backward of _Faulty" in repr(outcomes[1])
+        assert_same_world(a, b, f"call {i}")
+    assert step.replays >= 5
+
+
+@pytest.mark.parametrize("event", ["keep", "raise"])
+def test_parameters_passed_as_arguments_get_their_grads_as_eagerly(event):
+    # a functional step: the weights are the step's arguments and its optimizer's
+    # parameters. The fused kernels set such an argument's .grad to their own buffer (an
+    # owned delivery) which nothing tracked: a .grad the caller kept was overwritten by the
+    # next replay, and a rule raising below left the buffer where eagerly .grad is None
+    def run(jitted: bool) -> list[Any]:
+        rng = np.random.default_rng(0)
+        ps = [
+            Tensor(rng.standard_normal(s), requires_grad=True)
+            for s in ((SIZES[1], SIZES[0]), (SIZES[1],), (SIZES[2], SIZES[1]))
+        ]
+        opt = SGD(ps, lr=0.1)
+
+        def step(w1, b1, w2, x, y, scale):
+            opt.zero_grad()
+            h = _Bounded.apply(F.linear(x, w1, b1))
+            loss = F.cross_entropy(F.linear(h.relu(), w2), y) * scale
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = jit(step) if jitted else step
+        seen, kept = [], []
+        for i, (x, y) in enumerate(data(4, 12)):
+            scale = Tensor(np.array(1e9 if event == "raise" and i == 6 else 1.0))
+            try:
+                seen.append(f(*ps, Tensor(x), y, scale).data.tobytes())
+            except ArithmeticError:
+                seen.append(b"raised")
+            seen += [None if p.grad is None else p.grad.tobytes() for p in ps]
+            seen += [p.data.tobytes() for p in ps]
+            if event == "keep":
+                kept += [p.grad for p in ps]  # the caller keeps every call's gradients
+        return seen + [k.tobytes() for k in kept]
+
+    assert run(True) == run(False)
+
+
+def test_a_parameter_as_logits_keeps_the_grads_the_caller_kept():
+    # logits that are a parameter themselves (a table of scores trained directly): the
+    # fused cross-entropy kernel set its .grad to its own buffer (an owned delivery), which
+    # the kept check does not watch, so the next replay overwrote a .grad the caller kept
+    def run(jitted: bool) -> list[bytes]:
+        rng = np.random.default_rng(0)
+        z = Tensor(rng.standard_normal((BATCH, SIZES[2])), requires_grad=True)
+        opt = SGD([z], lr=0.1, momentum=0.9)
+
+        def step(y):
+            opt.zero_grad()
+            loss = F.cross_entropy(z, y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = jit(step) if jitted else step
+        kept = []
+        for _, y in data(5, 10):
+            f(y)
+            kept.append(z.grad)  # the caller keeps every call's gradient
+        return [k.tobytes() for k in kept] + [z.data.tobytes()]
+
+    assert run(True) == run(False)

@@ -68,6 +68,15 @@ def _in_range(labels: np.ndarray, classes: int, who: str) -> None:
         raise ValueError(ops.bad_labels(labels, (labels.size, classes), who))
 
 
+def _rows(batch: int) -> np.ndarray:
+    """np.arange(batch), the row of each label; tm.jit is told it is made from a Python int
+    (a constant of the step), not from values it cannot follow."""
+    rows = np.arange(batch)
+    if _engine_state.tracer is not None:
+        _engine_state.tracer.made(rows, 0, None)
+    return rows
+
+
 def _differentiable_target(target: Any) -> Tensor | None:
     """``target`` if it is a Tensor a derivative is asked of (requires grad, or carries a
     forward-mode tangent), else None: the fused node treats its target as a constant."""
@@ -146,19 +155,18 @@ def cross_entropy(
     log_a = ops.LogSoftmax.apply(logits, axis=1)
     labels = checked.get("labels")
     if labels is not None:
-        rows = np.arange(batch)
-        if _engine_state.tracer is not None:  # tm.jit: made from the batch size, a Python int
-            _engine_state.tracer.made(rows, 0, None)
-        picked = ops.Index.apply(log_a, index=(rows, labels))
+        picked = ops.Index.apply(log_a, index=(_rows(batch), labels))
         per_row = picked * -(1.0 - s)
         if s:
             per_row = per_row - log_a.sum(axis=1) * (s / classes)
     else:
         probs: Any = checked["probs"] if soft is None else soft.astype(logits.dtype)
         t = probs * (1.0 - s) + s / classes if s else probs
-        nonzero = (t.data if isinstance(t, Tensor) else t) != 0
-        if not nonzero.all():  # 0 * log(0) counts as 0, not NaN, where a logit is -inf:
-            log_a = log_a.where(nonzero, 0.0)  # so zero the log before the product
+        # 0 * log(0) counts as 0, not NaN, where a logit is -inf: so zero the log there
+        # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch)
+        keep = ((t.data if isinstance(t, Tensor) else t) != 0) | np.isfinite(log_a.data)
+        if not keep.all():
+            log_a = log_a.where(keep, 0.0)
         per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 
@@ -183,5 +191,5 @@ def nll_loss(log_probs: Tensor, target: Any, *, reduction: str = "mean") -> Tens
         raise TypeError(
             "nll_loss: target must hold integer labels (use cross_entropy for probabilities)"
         )
-    picked = ops.Index.apply(log_probs, index=(np.arange(log_probs.shape[0]), labels))
+    picked = ops.Index.apply(log_probs, index=(_rows(log_probs.shape[0]), labels))
     return reduce_loss(-picked, reduction, "nll_loss")

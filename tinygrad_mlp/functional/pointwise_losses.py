@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..engine import state as _engine_state
 from ..tensor import Tensor
 from .losses import reduce_loss
 
@@ -32,10 +33,13 @@ def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     if input.dtype.kind != "f":
         raise TypeError(f"{who}: input must be floating point, got dtype {input.dtype}")
     if not isinstance(target, Tensor):
-        arr = np.asarray(getattr(target, "data", target))
+        # an ndarray as itself (its .data is a memoryview), so tm.jit sees the argument
+        arr = target if type(target) is np.ndarray else np.asarray(getattr(target, "data", target))
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{who}: target must hold numbers, got dtype {arr.dtype}")
         target = Tensor._make(arr.astype(input.dtype), False)
+        if _engine_state.tracer is not None:  # tm.jit: converted from `arr` (an argument)
+            _engine_state.tracer.made(target, arr, input.dtype)
     if target.shape != input.shape:
         raise ValueError(
             f"{who}: target has shape {target.shape}, input has {input.shape}; they must match "
@@ -136,11 +140,7 @@ def binary_cross_entropy(
         0.223144
     """
     p, y = _pair(input, target, "binary_cross_entropy")
-    if p.data.size and not (np.all(p.data >= 0) and np.all(p.data <= 1)):
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
-    if not np.isfinite(y.data).all():
-        raise ValueError("binary_cross_entropy: target must be finite")
-    per = ops.BinaryCrossEntropy.apply(p, y)
+    per = ops.BinaryCrossEntropy.apply(p, y)  # refuses p outside [0, 1] or y not finite
     return reduce_loss(_weighted(per, weight), reduction, "binary_cross_entropy")
 
 

@@ -168,8 +168,11 @@ def _backward(plan: Plan, k: int, retain: bool) -> Kernel:
     node = plan.outputs[k]
     ins = [plan.slot(r) for r in rec.inputs]
     fused = plan.fused.get(k)
+    # only a fused linear kernel may hand its buffer over as a .grad (owned): the kept
+    # check watches its buffers alone (kernels.handed)
+    linear = fused is not None and fused[0] == "linear"
     sinks = [
-        sink(plan, k, j, r, fused is not None) if need else None
+        sink(plan, k, j, r, linear) if need else None
         for j, (r, need) in enumerate(zip(rec.inputs, rec.needs, strict=True))
     ]
     if fused is not None and fused[0] == "linear":

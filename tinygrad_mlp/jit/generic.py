@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine.anomaly import raise_in_backward
 from ..engine.chain import node_step
 from ..functional.losses import _check_target
 from ..ops.loss import CrossEntropy
@@ -109,9 +110,9 @@ def generic_backward(
             op.needs = needs  # as traced (a sink is None where no gradient is wanted)
             try:
                 steps = node_step(op, g, arrays, node.value, arrays)
-            except Exception:
+            except Exception as e:
                 undo(plan)  # no .grad changed, as when the eager pass raises
-                raise
+                raise_in_backward(op, arrays, e)  # named after the op, as eagerly
             for j, pg, fresh in steps:
                 sink = sinks[j]
                 if sink is not None:

@@ -31,8 +31,9 @@ __all__ = ["owned_deliveries", "flat_gradients", "sink", "owner", "apply", "undo
 def owned_deliveries(plan: Plan) -> set[tuple[int, int]]:
     """(node, input) pairs whose gradient may become the leaf's ``.grad`` buffer itself.
 
-    True when the leaf's grad was set to None earlier in the step and this is its first
-    gradient in the step's only backward: then nothing else holds or adds to the buffer
+    True when the leaf is an extern (a parameter the step reads, not an argument), its
+    grad was set to None earlier in the step and this is its first gradient in the step's
+    only backward: then nothing else holds or adds to the buffer
     before the next call overwrites it, and eager mode would also have set ``.grad``
     to a fresh array here.
     """
@@ -51,7 +52,9 @@ def owned_deliveries(plan: Plan) -> set[tuple[int, int]]:
                 assert isinstance(node, OpRec) and node.needs is not None
                 for j, (ref, need) in enumerate(zip(node.inputs, node.needs, strict=True)):
                     if need and ref.kind != "slot":
-                        if ref in cleared:
+                        # an argument is never owned: its tensor may differ per call, so
+                        # neither the kept check nor ``undo`` could find its buffer
+                        if ref in cleared and ref.kind == "ext":
                             owned.add((k, j))
                         cleared.discard(ref)
     return owned

@@ -42,6 +42,12 @@ class BinaryCrossEntropy(Op):
     """
 
     def forward(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # checked here, not before the node, so that a tm.jit replay (which runs forward,
+        # never the functional's Python) refuses them as the eager step does
+        if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
+            raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+        if not np.isfinite(y).all():
+            raise ValueError("binary_cross_entropy: target must be finite")
         log_p, log_q = _floored_logs(p)
         return -(y * log_p + (1 - y) * log_q)
 
