@@ -761,6 +761,33 @@ def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction, b
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_minus_inf_logit_under_a_zero_target_on_a_replay_is_masked_as_eagerly(reduction):
+    # 0 log 0 counts as 0 where a logit is -inf: the mask was a Python branch taken only when
+    # the data had such an entry, so a step traced without one replayed a call with one
+    # unmasked (0 * -inf = NaN in the loss and every gradient) where the eager step is finite
+    def step(z: Tensor, t: Tensor) -> Tensor:
+        loss = F.cross_entropy(z, t, reduction=reduction).sum()
+        loss.backward()
+        return loss
+
+    jitted = jit(step)
+    rng = np.random.default_rng(8)
+    for i in range(12):
+        z, p = rng.standard_normal((3, 4)), rng.random((3, 4))
+        if i in (6, 9, 10):  # replayed calls only (4 and 8 re-verify eagerly)
+            z[0, i % 4], p[0, i % 4] = -np.inf, 0.0
+        p /= p.sum(axis=1, keepdims=True)
+        outs = []
+        for f in (step, jitted):
+            zt, t = Tensor(z, requires_grad=True), Tensor(p, requires_grad=True)
+            loss = f(zt, t)
+            outs.append((loss.data.tobytes(), zt.grad.tobytes(), t.grad.tobytes()))
+        assert outs[0] == outs[1], f"call {i}"
+        assert np.isfinite(np.frombuffer(outs[0][0])).all()
+    assert jitted.replays >= 8
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_a_soft_target_with_a_zero_on_a_replay_gets_its_gradient_as_eagerly(reduction):
     # cross_entropy masked its log-probabilities only when the target had a zero, a branch
     # taken in Python: a step traced without one replayed a call with one unmasked, so the

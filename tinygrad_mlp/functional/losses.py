@@ -163,10 +163,10 @@ def cross_entropy(
         probs: Any = checked["probs"] if soft is None else soft.astype(logits.dtype)
         t = probs * (1.0 - s) + s / classes if s else probs
         # 0 * log(0) counts as 0, not NaN, where a logit is -inf: so zero the log there
-        # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch)
-        keep = ((t.data if isinstance(t, Tensor) else t) != 0) | np.isfinite(log_a.data)
-        if not keep.all():
-            log_a = log_a.where(keep, 0.0)
+        # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch).
+        # Built from ops on every call, not a branch on the data, so tm.jit replays it.
+        finite = log_a.where(log_a.isfinite(), 0.0)
+        log_a = log_a.where(log_a._lift(t) != 0, finite)
         per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 
