@@ -107,7 +107,7 @@ class CrossEntropy(Op):
                 raise ValueError(bad_labels(labels, z.shape))
             try:  # b K + label_b, refusing a label outside [0, K) at either end
                 flat = np.ravel_multi_index((np.arange(batch), labels), z.shape)
-            except (ValueError, TypeError):  # TypeError: labels that are not integers
+            except ValueError:
                 raise ValueError(bad_labels(labels, z.shape)) from None
             # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b;
             # shifted is a new (B, K) array, so ravel() is a view: flat picks z_b,label - m_b
