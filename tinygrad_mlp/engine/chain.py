@@ -89,9 +89,6 @@ def node_step(
         x = like[j]
         if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
             steps.append((j, *_conform_owned(pg, False, x, False)))
-        elif pg.dtype is x.dtype and pg.shape != x.shape:  # a bias's: a sum, a new array
-            pg = unbroadcast(pg, x.shape)  # a numpy scalar if x is 0-d: made an array
-            steps.append((j, pg if type(pg) is np.ndarray else np.array(pg), True))
         elif pg.shape != x.shape or pg.dtype != x.dtype:  # conformed: a new array, fresh
             steps.append((j, *_conform_owned(pg, True, x, False)))
         else:  # owned (module docstring): referenced from here alone, no view, writeable
@@ -190,7 +187,7 @@ def gather(
     The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
     after the pass (``apply``), with the arithmetic an immediate delivery had
     (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
-    replay checks that). The eager loop appends to ``pending`` itself, as here.
+    replay checks that).
     """
     if capture is not None:
         deliver(leaf, g, fresh, create_graph, capture)

@@ -64,12 +64,9 @@ class Hold:
 
     __slots__ = ("arrays", "versions")
 
+    # made by hold() alone (object.__new__ and the two slots: no __init__ call per op)
     arrays: list[np.ndarray]
     versions: list[int] | None  # None: no array had been updated through writing() yet
-
-    def __init__(self, arrays: list[np.ndarray]) -> None:
-        self.arrays = arrays
-        self.versions = [_version.get(id(a), 0) for a in arrays] if _version else None
 
     def check_versions(self, name: str) -> None:
         """Raise if a sanctioned in-place update (``writing``) changed a frozen array."""
@@ -165,7 +162,7 @@ def hold(
             frozen.append(a)
         if not frozen:
             return None
-        h = _new(Hold)  # Hold(frozen) without a call of __init__: once per recorded op
+        h = _new(Hold)
         h.arrays = frozen  # versions read under the lock, as a writing() may bump one
         h.versions = [_version.get(id(a), 0) for a in frozen] if _version else None
         return h

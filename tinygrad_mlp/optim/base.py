@@ -190,9 +190,7 @@ class Optimizer:
                 loss = closure()
         if self._stepping or _engine_state.tracer is not None:  # nested, or traced by tm.jit
             _sanctioned(self, self.update)
-        elif not _engine_state.saved_count:  # no graph holds any array: writing() would
-            self.update()  # return its do-nothing context; the common case after backward
-        else:
+        else:  # the common case, kept short: it runs on every training step
             with writing(p.data for p in self.params):
                 self.update()
         return loss
