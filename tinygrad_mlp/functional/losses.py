@@ -53,12 +53,19 @@ def _check_target(
         raise ValueError(
             f"{who}: probability targets must have the logits' shape {logits.shape}, got {t.shape}"
         )
-    if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError(f"{who}: probability targets must be finite and non-negative")
+    # checked as converted (a float64 target too large for float32 logits is not finite)
     probs = t.astype(logits.dtype, copy=True)
-    if _engine_state.tracer is not None:  # tm.jit: the probabilities are converted from `t`
-        _engine_state.tracer.converted(probs, t)
+    check = partial(_valid_probs, who=who)
+    if _engine_state.tracer is not None:  # tm.jit: converted from `t`, checked on replay
+        _engine_state.tracer.converted(probs, t, check)
+    check(probs)
     return {"probs": probs}
+
+
+def _valid_probs(probs: np.ndarray, who: str) -> None:
+    """Raise ValueError unless every probability is finite and non-negative."""
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise ValueError(f"{who}: probability targets must be finite and non-negative")
 
 
 def _in_range(labels: np.ndarray, classes: int, who: str) -> None:
@@ -160,7 +167,8 @@ def cross_entropy(
         if s:
             per_row = per_row - log_a.sum(axis=1) * (s / classes)
     else:
-        probs: Any = checked["probs"] if soft is None else soft.astype(logits.dtype)
+        # a Tensor either way, so the smoothing is ops (tm.jit follows them), not numpy
+        probs = log_a._lift(checked["probs"]) if soft is None else soft.astype(logits.dtype)
         t = probs * (1.0 - s) + s / classes if s else probs
         # 0 * log(0) counts as 0, not NaN, where a logit is -inf: so zero the log there
         # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch).

@@ -111,6 +111,9 @@ class Tracer:
             k = self.data_slot.get(id(data))
             if k is not None:
                 return ("slot", k)
+            known = self._from_arg(data, dtype)
+            if known is not None:
+                return known
             self.trace.keep.append(data)
             return ("array", data, dtype)
         if isinstance(data, (bool, int, float, np.generic)):
@@ -121,12 +124,37 @@ class Tracer:
             return ("value",)
         return ()
 
+    def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
+        """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
+        Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
+        i gives (a replay makes it so); else None."""
+        known = self.origin.get(id(data))
+        if known is None or known[:1] != ("arg",):
+            return None
+        arg = self.arrays[known[1]]
+        to = data.dtype if dtype is None else np.dtype(dtype)
+        # data holds argument i's values unchanged (a copy), or is already of the dtype
+        # asked for (made by the very conversion a replay repeats)
+        if arg is not None and (data.dtype == arg.dtype or to == data.dtype):
+            return known
+        return None
+
     def made(self, t: Tensor | np.ndarray, data: Any, dtype: Any) -> None:
         """``Tensor(data, dtype=dtype)`` (or a lifted operand, or an array made from Python
         numbers when ``data`` is a number) was made inside the step."""
         if self.mine():
-            self.origin[id(t)] = self._source(data, dtype)
+            array = t.data if isinstance(t, Tensor) else t
+            origin = self._source(data, array.dtype)
+            self.origin[id(t)] = origin
             self.trace.keep.append(t)
+            if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
+                self.checks[id(t)] = self.checks[id(data)]
+            if isinstance(t, Tensor):
+                if origin[:1] == ("arg",) and array is not self.arrays[origin[1]]:
+                    # its array too: what is converted from it is converted from argument i
+                    self.origin[id(array)] = origin
+                    self.trace.keep.append(array)
+                self.mark(t)  # guarded: its operators report the numbers they lift, too
 
     def converted(
         self, array: np.ndarray, source: Any, check: Callable[[np.ndarray], None] | None = None

@@ -36,8 +36,17 @@ def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
     attrs = attributes(plan, rec, ins)
     asarray = np.asarray
+    # what the step checked an input against as it converted it (probabilities made finite
+    # and non-negative): checked again before the op reads it, raising as eagerly
+    verified = [
+        (verify, slot)
+        for r, slot in zip(rec.inputs, ins, strict=True)
+        if r.kind == "ext" and (verify := plan.trace.externs[r.index].check) is not None
+    ]
 
     def run() -> None:
+        for verify, slot in verified:
+            verify(slot.value)
         op = cls()
         data = op.forward(*[s.value for s in ins], **attrs())
         if type(data) is not np.ndarray:

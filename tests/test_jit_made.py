@@ -1,0 +1,150 @@
+"""Tensors and targets a jitted step makes from its own arguments, with numbers lifted on them.
+
+Found from outside: ``Tensor(x) * 2`` inside a step, ``cross_entropy`` with probabilities in
+any form but the fused mean (``reduction='sum'``/``'none'``, ``label_smoothing``), and labels
+passed as ``Tensor(y)`` made in the step were all refused with "values the trace cannot
+follow", although every value came from an argument or a Python number. A tensor made in
+the step was not watched, so the numbers its operators lifted went unreported, and an array
+converted from an argument was not followed once wrapped in a Tensor. Now they replay.
+
+The generator below composes how the input enters the step, how the target enters it and
+which form of the loss reads it, and runs each composition eagerly and jitted on twin
+models in lockstep: bit for bit equal after every call (the replay runs the same numpy
+arithmetic, so no tolerance applies), then a bad target on a replayed call gets the eager
+error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+import tinygrad_mlp as tm
+import tinygrad_mlp.functional as F
+from tinygrad_mlp import Tensor, jit
+from tinygrad_mlp.jit import JitError
+
+from .test_jit_sound import same
+
+SIZES, BATCH, CALLS = (5, 6, 4), 7, 10
+
+# how the input reaches the model: the argument itself, or a tensor made from it in the
+# step, with Python numbers lifted by its operators and a comparison
+INPUTS: dict[str, Callable[[Tensor], Tensor]] = {
+    "argument": lambda x: x,
+    "Tensor(x)": lambda x: Tensor(x),
+    "Tensor(x) * 0.5 + 1": lambda x: Tensor(x) * 0.5 + 1,
+    "leaky where": lambda x: (t := Tensor(x)).where(t > 0.25, t * 0.1),
+}
+
+# how the target reaches the loss: labels or probabilities, as the argument or made into a
+# Tensor in the step
+TARGETS: dict[str, Callable[[np.ndarray, np.ndarray], Any]] = {
+    "labels": lambda y, t: y,
+    "Tensor(labels)": lambda y, t: Tensor(y),
+    "probabilities": lambda y, t: t,
+    "Tensor(probabilities)": lambda y, t: Tensor(t),
+}
+
+FORMS: tuple[dict[str, Any], ...] = (
+    {},
+    {"reduction": "sum"},
+    {"reduction": "none"},
+    {"label_smoothing": 0.3},
+    {"reduction": "sum", "label_smoothing": 0.1},
+)
+
+
+def _twins(dtype: Any) -> list[tuple[Any, Any]]:
+    out = []
+    for _ in range(2):
+        model = tm.nn.MLP(SIZES[0], [SIZES[1]], SIZES[2], np.random.default_rng(0), dtype)
+        out.append((model, tm.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)))
+    return out
+
+
+def _make(model: Any, opt: Any, enter: str, target: str, form: dict, first: bool) -> Callable:
+    def step(x: Tensor, y: np.ndarray, t: np.ndarray) -> Tensor:
+        if first:  # zero_grad before the loss or after it: both common habits
+            opt.zero_grad()
+        loss = F.cross_entropy(model(INPUTS[enter](x)), TARGETS[target](y, t), **form).sum()
+        if not first:
+            opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _same_state(m1: Any, m2: Any, where: str) -> None:
+    for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
+        assert same(p.data, q.data), where
+        assert (p.grad is None) == (q.grad is None), where
+        assert p.grad is None or same(p.grad, q.grad), where
+
+
+def _batches(rng: np.random.Generator, dtype: Any, calls: int):
+    for i in range(calls):
+        x = rng.standard_normal((BATCH, SIZES[0])).astype(dtype)
+        y = rng.integers(0, SIZES[2], BATCH)
+        t = rng.dirichlet(np.ones(SIZES[2]), BATCH)  # float64 for a float32 model: converted
+        if i % 3 == 2:
+            t[0] = np.eye(SIZES[2])[y[0]]  # zeros in the target on some replayed calls
+        yield x, y, t
+
+
+@given(
+    enter=hs.sampled_from(sorted(INPUTS)),
+    target=hs.sampled_from(sorted(TARGETS)),
+    form=hs.sampled_from(FORMS),
+    dtype=hs.sampled_from([np.float32, np.float64]),
+    first=hs.booleans(),
+)
+def test_what_a_step_makes_from_its_arguments_replays_bit_for_bit(
+    enter, target, form, dtype, first
+):
+    (m1, o1), (m2, o2) = _twins(dtype)
+    eager = _make(m1, o1, enter, target, form, first)
+    step = jit(_make(m2, o2, enter, target, form, first))
+    rng = np.random.default_rng(7)
+    for i, (x, y, t) in enumerate(_batches(rng, dtype, CALLS)):
+        a, b = eager(Tensor(x), y, t), step(Tensor(x), y, t)
+        assert same(a.data, b.data), f"call {i}: the loss differs"
+        _same_state(m1, m2, f"call {i}")
+    # traced on call 1, traced again and checked against its replay on call 2: every call
+    # after the first is a replay (never refused, never run eagerly instead)
+    assert (step.traces, step.replays) == (2, CALLS - 1)
+    bad_y, bad_t = y.copy(), -t
+    bad_y[1] = SIZES[2]
+    message = "out of range" if "labels" in target else "finite and non-negative"
+    for f in (eager, step):  # on a replayed call, the eager error, and the same .grads after
+        with pytest.raises(ValueError, match=message):
+            f(Tensor(x), bad_y, bad_t)
+    _same_state(m1, m2, "after the bad target")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        lambda y, t: Tensor(y, dtype=np.int8),  # labels narrowed, then made intp
+        lambda y, t: Tensor(t, dtype=np.float32),  # probabilities rounded, then made float64
+    ],
+    ids=["int8 labels", "float32 probabilities"],
+)
+def test_a_conversion_of_a_conversion_is_refused_not_replayed_as_one(target):
+    """A target made in a dtype other than the argument's, then converted again by
+    cross_entropy: one conversion of the argument would skip the first rounding (a label
+    of 300 wraps in int8; float32 rounds the probabilities), so the step is refused with
+    the usual error, never replayed from the argument directly."""
+    (model, _), _ = _twins(np.float64)
+    step = jit(lambda x, y, t: F.cross_entropy(model(x), target(y, t)))
+    rng = np.random.default_rng(2)
+    with pytest.raises(JitError, match="cannot follow"):
+        for x, y, t in _batches(rng, np.float64, 3):
+            step(Tensor(x), y, t)
