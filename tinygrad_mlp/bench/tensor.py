@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 
@@ -133,10 +134,12 @@ def run_bench(
 
     The sides are the hand-written numpy step (the reference, ratio 1), the best exact numpy
     step (``exact``), the eager engine and the jitted engine. Every round runs each side
-    ``repeat`` steps in a row (as the peers were measured), and the order of the sides rotates
-    from round to round, so each side follows each other side equally often: a side that
-    leaves the cache cold (the eager step touches the most memory) charges the same share to
-    every other side, and no ratio depends on a phase order. Each side's time is divided by
+    ``repeat`` steps in a row (as the peers were measured), and the rounds take the sides in
+    every order in turn (all permutations), so each side follows each other side equally
+    often: a side that leaves the cache cold (the eager step touches the most memory) charges
+    the same share to every other side, and no ratio depends on a phase order. (A rotation
+    would not do: it keeps each side's predecessor, so the jit followed the eager step in
+    three rounds of four.) Each side's time is divided by
     the numpy time of the same round: a slow second (another process, a frequency change)
     slows a whole round, and the median of the per-round ratios is robust to it. ``threads``
     caps BLAS (one: no thread pool spins while another side runs).
@@ -158,7 +161,8 @@ def run_bench(
     ]
     clock = time.perf_counter
     n = len(sides)
-    rounds = max(n, steps // (n * repeat))
+    orders = list(permutations(range(n)))  # each ordered pair of sides adjacent equally often
+    rounds = max(n, steps // (n * repeat))  # a long run goes through every order many times
     times = np.empty((n, rounds))
     with limit_threads(threads):
         # warm up caches, the allocator and the jit: its trace (call 1), verification (2)
@@ -169,8 +173,7 @@ def run_bench(
             for f in sides:
                 f()
         for i in range(rounds):
-            for j in range(n):
-                k = (i + j) % n
+            for k in orders[i % len(orders)]:
                 f = sides[k]
                 t0 = clock()
                 for _ in range(repeat):
