@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from tinygrad_mlp.cli import main
@@ -18,3 +21,20 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         status = exit_.code  # type: ignore[assignment]
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def training_step(opt: Any, loss_of: Callable[..., Any], first: bool) -> Callable[..., Any]:
+    """A step: ``loss_of(*args)``, zero_grad, backward, ``opt.step()``, the loss returned;
+    with ``first``, zero_grad before the loss instead (both common habits)."""
+
+    def step(*args: Any) -> Any:
+        if first:
+            opt.zero_grad()
+        loss = loss_of(*args)
+        if not first:
+            opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step

@@ -23,6 +23,7 @@ import tinygrad_mlp.functional as F
 from tinygrad_mlp import JitError, Tensor, jit
 from tinygrad_mlp.optim import SGD, Adam
 
+from .helpers import training_step
 from .strategies import seeds
 
 OPTIMIZERS: dict[str, Callable[[list[Tensor]], Any]] = {
@@ -376,21 +377,13 @@ def _bad_labels(dtype: Any, classes: int) -> list[Any]:
 def _ce_step(model: Any, opt: Any, form: dict[str, Any], first: bool) -> Callable[..., Tensor]:
     """loss, zero_grad, backward, step; or zero_grad ``first`` (both common habits)."""
 
-    def step(x: Tensor, y: Any) -> Tensor:
-        if first:
-            opt.zero_grad()
+    def loss_of(x: Tensor, y: Any) -> Tensor:
         z = model(x)
         if "nll" in form:
-            loss = F.nll_loss(F.log_softmax(z, axis=1), y, reduction=form["nll"]).sum()
-        else:
-            loss = F.cross_entropy(z, y, **form).sum()
-        if not first:
-            opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+            return F.nll_loss(F.log_softmax(z, axis=1), y, reduction=form["nll"]).sum()
+        return F.cross_entropy(z, y, **form).sum()
 
-    return step
+    return training_step(opt, loss_of, first)
 
 
 def _outcome(f: Callable[..., Tensor], opt: Any, x: np.ndarray, y: Any) -> tuple[str, Any]:

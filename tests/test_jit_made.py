@@ -29,6 +29,7 @@ import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, jit
 from tinygrad_mlp.jit import JitError
 
+from .helpers import training_step
 from .test_jit_sound import same
 
 SIZES, BATCH, CALLS = (5, 6, 4), 7, 10
@@ -69,17 +70,10 @@ def _twins(dtype: Any) -> list[tuple[Any, Any]]:
 
 
 def _make(model: Any, opt: Any, enter: str, target: str, form: dict, first: bool) -> Callable:
-    def step(x: Tensor, y: np.ndarray, t: np.ndarray) -> Tensor:
-        if first:  # zero_grad before the loss or after it: both common habits
-            opt.zero_grad()
-        loss = F.cross_entropy(model(INPUTS[enter](x)), TARGETS[target](y, t), **form).sum()
-        if not first:
-            opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+    def loss_of(x: Tensor, y: np.ndarray, t: np.ndarray) -> Tensor:
+        return F.cross_entropy(model(INPUTS[enter](x)), TARGETS[target](y, t), **form).sum()
 
-    return step
+    return training_step(opt, loss_of, first)
 
 
 def _same_state(m1: Any, m2: Any, where: str) -> None:
