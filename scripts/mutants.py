@@ -390,6 +390,10 @@ MUTANTS += (
     _M("jit generic: an input converted on replay without the step's check (probabilities)",
        ("tinygrad_mlp/jit/generic.py",), "            verify(slot.value)\n", "            pass\n",
        _t("test_jit_made.py::test_what_a_step_makes_from_its_arguments_replays_bit_for_bit")),
+    _M("jit capture: a tensor made in the step not watched", ("tinygrad_mlp/jit/capture.py",),
+       "                self.mark(t)  # guarded", "                pass  # guarded",
+       _t("test_jit_made.py::test_a_value_read_from_a_tensor_made_in_the_step_is_refused_at_the_"
+          "trace")),
     _M("jit capture: a conversion of a conversion taken for one conversion of the argument",
        ("tinygrad_mlp/jit/capture.py",),
        "if arg is not None and (data.dtype == arg.dtype or to == data.dtype):",

@@ -142,3 +142,33 @@ def test_a_conversion_of_a_conversion_is_refused_not_replayed_as_one(target):
     with pytest.raises(JitError, match="cannot follow"):
         for x, y, t in _batches(rng, np.float64, 3):
             step(Tensor(x), y, t)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda t: float(t.numpy().sum()),
+        lambda t: t.item(),
+        lambda t: float(t),
+        lambda t: t.tolist()[0],
+        lambda t: float(np.asarray(t)[0]),
+        lambda t: float(t.data[0]),
+    ],
+    ids=[".numpy()", ".item()", "float()", ".tolist()", "np.asarray", ".data"],
+)
+def test_a_value_read_from_a_tensor_made_in_the_step_is_refused_at_the_trace(read):
+    """Reading in Python the value of a tensor made from an argument bakes that value into
+    the replay. It was accepted, and a replay whose argument differed from the two traced
+    calls' returned the traced number silently (3.0 where the eager step gives 15.0), until
+    the re-verification of call 4. Now the made tensor is watched as a computed one is."""
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(a: np.ndarray) -> Tensor:
+        s = read(Tensor(a))
+        loss = (w * s).sum()
+        loss.backward()
+        return loss
+
+    jitted = jit(step)
+    with pytest.raises(JitError, match="reads a tensor's value in Python"):
+        jitted(np.array([1.0]))
