@@ -156,7 +156,8 @@ def test_a_conversion_of_a_conversion_is_refused_not_replayed_as_one(target):
     ],
     ids=[".numpy()", ".item()", "float()", ".tolist()", "np.asarray", ".data"],
 )
-def test_a_value_read_from_a_tensor_made_in_the_step_is_refused_at_the_trace(read):
+@pytest.mark.parametrize("make", [Tensor, Tensor.from_numpy], ids=["Tensor(a)", "from_numpy(a)"])
+def test_a_value_read_from_a_tensor_made_in_the_step_is_refused_at_the_trace(read, make):
     """Reading in Python the value of a tensor made from an argument bakes that value into
     the replay. It was accepted, and a replay whose argument differed from the two traced
     calls' returned the traced number silently (3.0 where the eager step gives 15.0), until
@@ -164,7 +165,7 @@ def test_a_value_read_from_a_tensor_made_in_the_step_is_refused_at_the_trace(rea
     w = Tensor(np.ones(3), requires_grad=True)
 
     def step(a: np.ndarray) -> Tensor:
-        s = read(Tensor(a))
+        s = read(make(a))
         loss = (w * s).sum()
         loss.backward()
         return loss

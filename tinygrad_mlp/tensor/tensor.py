@@ -85,6 +85,8 @@ class Tensor(
         t = cls._make(array, False)
         if requires_grad:
             t.requires_grad_(True)
+        if _engine_state.tracer is not None:  # tm.jit: made in a step, from this array
+            _engine_state.tracer.made(t, array, None)
         return t
 
     def detach(self) -> Tensor:
