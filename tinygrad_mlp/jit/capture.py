@@ -28,6 +28,7 @@ from ..engine.graph import toposort
 from ..engine.tensor_core import TensorCore
 from ..ops.base import Op
 from ..tensor import Tensor
+from .origins import Origins
 from .trace import BackwardRec, Extern, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .watch import Guarded, guarded
 
@@ -37,7 +38,7 @@ TRACE_LOCK = threading.Lock()  # one trace at a time: the hook slot engine.state
 _DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data
 
 
-class Tracer:
+class Tracer(Origins):
     """Receives the engine's events during one traced call and builds its ``Trace``."""
 
     def __init__(self, args: Sequence[Any]) -> None:
@@ -96,76 +97,6 @@ class Tracer:
             if tensor is not None:
                 self.mark(tensor)  # its .data and .grad are guarded from now on
         return Ref("ext", j)
-
-    def _source(self, data: Any, dtype: Any) -> tuple[Any, ...]:
-        """Where a tensor or array made from ``data`` inside the step comes from."""
-        if isinstance(data, Tensor):
-            i = self.arg_of.get(id(data))
-            if i is None:
-                return ()  # a copy of a computed tensor: not followed (use detach())
-            data = self.arrays[i]
-        if isinstance(data, np.ndarray):
-            i = self.array_arg_of.get(id(data))
-            if i is not None:
-                return ("arg", i)
-            k = self.data_slot.get(id(data))
-            if k is not None:
-                return ("slot", k)
-            known = self._from_arg(data, dtype)
-            if known is not None:
-                return known
-            self.trace.keep.append(data)
-            return ("array", data, dtype)
-        if isinstance(data, (bool, int, float, np.generic)):
-            return ("value",)
-        if isinstance(data, (list, tuple)) and all(
-            isinstance(v, (bool, int, float, np.generic)) for v in np.ravel(np.array(data, object))
-        ):
-            return ("value",)
-        return ()
-
-    def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
-        """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
-        Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
-        i gives (a replay makes it so); else None."""
-        known = self.origin.get(id(data))
-        if known is None or known[:1] != ("arg",):
-            return None
-        arg = self.arrays[known[1]]
-        to = data.dtype if dtype is None else np.dtype(dtype)
-        # data holds argument i's values unchanged (a copy), or is already of the dtype
-        # asked for (made by the very conversion a replay repeats)
-        if arg is not None and (data.dtype == arg.dtype or to == data.dtype):
-            return known
-        return None
-
-    def made(self, t: Tensor | np.ndarray, data: Any, dtype: Any) -> None:
-        """``Tensor(data, dtype=dtype)`` (or a lifted operand, or an array made from Python
-        numbers when ``data`` is a number) was made inside the step."""
-        if self.mine():
-            array = t.data if isinstance(t, Tensor) else t
-            origin = self._source(data, array.dtype)
-            self.origin[id(t)] = origin
-            self.trace.keep.append(t)
-            if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
-                self.checks[id(t)] = self.checks[id(data)]
-            if isinstance(t, Tensor):
-                if origin[:1] == ("arg",) and array is not self.arrays[origin[1]]:
-                    # its array too: what is converted from it is converted from argument i
-                    self.origin[id(array)] = origin
-                    self.trace.keep.append(array)
-                self.mark(t)  # guarded: its operators report the numbers they lift, too
-
-    def converted(
-        self, array: np.ndarray, source: Any, check: Callable[[np.ndarray], None] | None = None
-    ) -> None:
-        """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
-        given, raises for a converted value the step refuses (a replay runs it too)."""
-        if self.mine():
-            self.origin[id(array)] = self._source(source, array.dtype)
-            self.trace.keep.append(array)
-            if check is not None:
-                self.checks[id(array)] = check
 
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""

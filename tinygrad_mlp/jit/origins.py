@@ -1,0 +1,110 @@
+"""Where what a traced step makes comes from: an argument, an op's output, an array, numbers.
+
+The engine tells the tracer when the step makes a tensor (``Tensor(...)``, an operand a
+Tensor operator lifts, ``Tensor.from_numpy``, the creation functions) and when a loss
+converts a target (``cross_entropy``'s labels and probabilities). ``Origins`` records where
+each came from, so that ``trace.resolve`` can decide how a replay gets it: converted again
+from this call's argument (*derived*), copied from the same array, baked from Python
+numbers, or refused. A tensor made in the step is watched as a computed one is (its value
+reads raise, its operators report the numbers they lift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .trace import Trace
+
+__all__ = ["Origins"]
+
+
+class Origins:
+    """The origin bookkeeping of ``capture.Tracer`` (a mixin: the tracer sets the tables)."""
+
+    trace: Trace
+    arrays: list[np.ndarray | None]  # each argument's array (None: not an array)
+    arg_of: dict[int, int]  # id of a Tensor argument -> its index
+    array_arg_of: dict[int, int]  # id of an argument's array -> its index
+    data_slot: dict[int, int]  # id of an op output's array -> its slot
+    origin: dict[int, tuple[Any, ...]]  # id of a tensor or array made here -> its source
+    checks: dict[int, Callable[[np.ndarray], None]]  # id -> the check of a converted value
+
+    def mine(self) -> bool:
+        raise NotImplementedError  # the tracer's: is this the tracing thread?
+
+    def mark(self, t: Tensor) -> None:
+        raise NotImplementedError  # the tracer's: watch t's value reads
+
+    def _source(self, data: Any, dtype: Any) -> tuple[Any, ...]:
+        """Where a tensor or array made from ``data`` inside the step comes from."""
+        if isinstance(data, Tensor):
+            i = self.arg_of.get(id(data))
+            if i is None:
+                return ()  # a copy of a computed tensor: not followed (use detach())
+            data = self.arrays[i]
+        if isinstance(data, np.ndarray):
+            i = self.array_arg_of.get(id(data))
+            if i is not None:
+                return ("arg", i)
+            k = self.data_slot.get(id(data))
+            if k is not None:
+                return ("slot", k)
+            known = self._from_arg(data, dtype)
+            if known is not None:
+                return known
+            self.trace.keep.append(data)
+            return ("array", data, dtype)
+        if isinstance(data, (bool, int, float, np.generic)):
+            return ("value",)
+        if isinstance(data, (list, tuple)) and all(
+            isinstance(v, (bool, int, float, np.generic)) for v in np.ravel(np.array(data, object))
+        ):
+            return ("value",)
+        return ()
+
+    def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
+        """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
+        Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
+        i gives (a replay makes it so); else None."""
+        known = self.origin.get(id(data))
+        if known is None or known[:1] != ("arg",):
+            return None
+        arg = self.arrays[known[1]]
+        to = data.dtype if dtype is None else np.dtype(dtype)
+        # data holds argument i's values unchanged (a copy), or is already of the dtype
+        # asked for (made by the very conversion a replay repeats)
+        if arg is not None and (data.dtype == arg.dtype or to == data.dtype):
+            return known
+        return None
+
+    def made(self, t: Tensor | np.ndarray, data: Any, dtype: Any) -> None:
+        """``Tensor(data, dtype=dtype)`` (or a lifted operand, or an array made from Python
+        numbers when ``data`` is a number) was made inside the step."""
+        if self.mine():
+            array = t.data if isinstance(t, Tensor) else t
+            origin = self._source(data, array.dtype)
+            self.origin[id(t)] = origin
+            self.trace.keep.append(t)
+            if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
+                self.checks[id(t)] = self.checks[id(data)]
+            if isinstance(t, Tensor):
+                if origin[:1] == ("arg",) and array is not self.arrays[origin[1]]:
+                    # its array too: what is converted from it is converted from argument i
+                    self.origin[id(array)] = origin
+                    self.trace.keep.append(array)
+                self.mark(t)  # guarded: its operators report the numbers they lift, too
+
+    def converted(
+        self, array: np.ndarray, source: Any, check: Callable[[np.ndarray], None] | None = None
+    ) -> None:
+        """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
+        given, raises for a converted value the step refuses (a replay runs it too)."""
+        if self.mine():
+            self.origin[id(array)] = self._source(source, array.dtype)
+            self.trace.keep.append(array)
+            if check is not None:
+                self.checks[id(array)] = check
