@@ -146,8 +146,11 @@ def _labels(plan: Plan, ref: Any) -> Slot | np.ndarray | None:
         return e.value
     if e.how == "derived" and e.source is not None:
         s = plan.arg_slots[e.source[0]]
-        if s.dtype is not None and s.dtype.kind in "iu":
-            return s
+        if s.dtype is not None and s.dtype.kind == e.value.dtype.kind:
+            return s  # the argument's own labels: the same values as converted
+        # made in another kind in the step (Tensor(y_float, dtype=int64), int64 labels made
+        # uint64): this call's conversion, so a bad label is named as eagerly
+        return plan.use(ref)
     return None
 
 
