@@ -219,7 +219,6 @@ def _negative_probability(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.
     return y, t
 
 
-@pytest.mark.xfail(strict=True, reason="a target that requires grad is not checked on replay")
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: str(f) or "mean")
 def test_a_bad_probability_target_that_requires_grad_raises_on_replay(form):
     """A probability target that requires grad (its gradient is asked for) is read through

@@ -107,8 +107,8 @@ def _compile(plan: Plan, k: int, rec: Any) -> None:
 
 def _fused_forward(plan: Plan, k: int, rec: OpRec) -> Kernel | None:
     ins = [plan.slot(r) for r in rec.inputs]
-    if rec.dtype.kind != "f" or any(s.dtype != rec.dtype for s in ins):
-        return None
+    if rec.checks or rec.dtype.kind != "f" or any(s.dtype != rec.dtype for s in ins):
+        return None  # (an input checked first: the generic kernel runs the check)
     if rec.cls in (Linear, LinearReLU):
         return _fused_linear_forward(plan, k, rec, ins)
     if rec.cls is CrossEntropy and set(rec.attrs) == {"labels"} and len(rec.shape) == 0:

@@ -56,6 +56,7 @@ class Tracer:
         self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
         self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
         self.checks: dict[int, Callable[[np.ndarray], None]] = {}  # id -> its check (converted)
+        self.on_read: dict[int, Callable[[np.ndarray], None]] = {}  # id of a tensor -> check
         self.opts: list[Any] = []  # the optimizers whose step() this trace recorded
         for a in self.args:
             if isinstance(a, Tensor):
@@ -167,6 +168,22 @@ class Tracer:
             if check is not None:
                 self.checks[id(array)] = check
 
+    def check_on_read(self, t: Tensor, check: Callable[[np.ndarray], None]) -> None:
+        """The step checked ``t``'s values (``check`` raises for a bad one) where a replay
+        sees no Python: the next op that reads ``t`` runs ``check`` on it first."""
+        if self.mine():
+            self.on_read[id(t)] = check
+            self.trace.keep.append(t)
+
+    def _read_checks(self, inputs: Sequence[Tensor]) -> tuple[tuple[int, Any], ...]:
+        """The checks waiting for one of ``inputs`` (``check_on_read``), now taken."""
+        checks = tuple(
+            (j, self.on_read[id(t)]) for j, t in enumerate(inputs) if id(t) in self.on_read
+        )
+        for j, _ in checks:
+            self.on_read.pop(id(inputs[j]), None)
+        return checks
+
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""
         slot = self.slot_of.get(id(t))
@@ -232,6 +249,8 @@ class Tracer:
         needs = op.needs if out._ctx is op else None
         data = _DATA.__get__(out, Tensor)
         rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
+        if self.on_read:
+            rec.checks = self._read_checks(inputs)
         self.slot_of[id(out)] = len(self.trace.records)
         self.data_slot[id(data)] = len(self.trace.records)
         self.trace.records.append(rec)

@@ -37,12 +37,12 @@ def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     attrs = attributes(plan, rec, ins)
     asarray = np.asarray
     # what the step checked an input against as it converted it (probabilities made finite
-    # and non-negative): checked again before the op reads it, raising as eagerly
+    # and non-negative), or just before this op read it: checked again, raising as eagerly
     verified = [
         (verify, slot)
         for r, slot in zip(rec.inputs, ins, strict=True)
         if r.kind == "ext" and (verify := plan.trace.externs[r.index].check) is not None
-    ]
+    ] + [(verify, ins[j]) for j, verify in rec.checks]
 
     def run() -> None:
         for verify, slot in verified:
