@@ -254,7 +254,6 @@ def test_a_numpy_scalar_computed_from_an_argument_is_not_replayed_stale():
         assert same(eager(x, y).data, b.data), f"call {i}: replayed stale"
 
 
-@pytest.mark.xfail(strict=True, reason="the guarded subclass is named TracedTensor")
 def test_a_made_tensor_keeps_its_class_name_inside_a_traced_step():
     """A tensor made in the step is watched (its class swapped for a guarded subclass) while
     traced: an eager error that names its type says Tensor, as without jit."""
