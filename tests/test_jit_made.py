@@ -267,3 +267,30 @@ def test_a_made_tensor_keeps_its_class_name_inside_a_traced_step():
             f(np.ones(3))
         messages.append(str(info.value))
     assert messages[0] == messages[1] == "from_numpy expects a numpy.ndarray, got Tensor"
+
+
+@pytest.mark.xfail(strict=True, reason="a list of argument arrays is baked as Python numbers")
+@pytest.mark.parametrize(
+    "make", [lambda x: Tensor([x])[0], lambda x: Tensor(list(x))], ids=["[x]", "list(x)"]
+)
+def test_a_list_holding_argument_arrays_is_not_baked(make):
+    """``Tensor([x])``, ``Tensor(list(x))``: a list whose items are an argument's arrays was
+    taken for a list of Python numbers and baked, so the replay kept the traced values: an
+    argument edited in place between calls (a fixed full batch, say) was replayed stale. It
+    must be followed to the argument or refused, never baked."""
+    (m1, _), (m2, _) = _twins(np.float64)
+    x = np.random.default_rng(6).standard_normal((BATCH, SIZES[0]))
+    y = np.arange(BATCH) % SIZES[2]
+
+    def body(model: Any) -> Callable:
+        return lambda x, y: F.cross_entropy(model(make(x)), y)
+
+    eager, step = body(m1), jit(body(m2))
+    for i in range(6):
+        if i == 4:
+            x[0, 0] = 7.0  # the same argument array, edited between two replays
+        try:
+            b = step(x, y)
+        except JitError:
+            return  # refused: never replayed stale
+        assert same(eager(x, y).data, b.data), f"call {i}: replayed stale"
