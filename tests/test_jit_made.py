@@ -269,7 +269,6 @@ def test_a_made_tensor_keeps_its_class_name_inside_a_traced_step():
     assert messages[0] == messages[1] == "from_numpy expects a numpy.ndarray, got Tensor"
 
 
-@pytest.mark.xfail(strict=True, reason="a list of argument arrays is baked as Python numbers")
 @pytest.mark.parametrize(
     "make", [lambda x: Tensor([x])[0], lambda x: Tensor(list(x))], ids=["[x]", "list(x)"]
 )
