@@ -293,3 +293,46 @@ def test_a_list_holding_argument_arrays_is_not_baked(make):
         except JitError:
             return  # refused: never replayed stale
         assert same(eager(x, y).data, b.data), f"call {i}: replayed stale"
+
+
+_ALIASED = pytest.mark.xfail(strict=True, reason="argument aliasing is not in the signature")
+
+
+@pytest.mark.parametrize(
+    "tensors, made",
+    [
+        pytest.param(False, False, id="labels", marks=_ALIASED),
+        pytest.param(False, True, id="Tensor(labels)", marks=_ALIASED),
+        pytest.param(True, False, id="tensors"),  # told apart by the Tensor objects already
+        pytest.param(True, True, id="Tensor(tensor)", marks=_ALIASED),
+    ],
+)
+def test_arguments_passed_as_one_array_then_as_two_are_told_apart(tensors, made):
+    """``step(x, a, a)`` on the traced calls, then ``step(x, a, b)``: the trace names an
+    array by its identity, so with both arguments the same object it took the first for the
+    second, and replays read argument 2 where the step reads argument 1, silently. Which
+    arguments hold one array is part of the signature now (a new trace when it changes).
+    ``tensors``: the arguments are two Tensors sharing one array (``from_numpy``)."""
+    (m1, _), (m2, _) = _twins(np.float64)
+    labels = np.arange(BATCH) % SIZES[2]
+
+    def body(model: Any) -> Callable:
+        def step(x: Tensor, a: Any, b: Any) -> Tensor:
+            a = Tensor(a) if made else a
+            if tensors:  # the input of the model (b unused)
+                return F.cross_entropy(model(a), labels)
+            return F.cross_entropy(model(x), a)  # the labels (b unused)
+
+        return step
+
+    eager, step = body(m1), jit(body(m2))
+    rng = np.random.default_rng(8)
+    for i in range(6):
+        x = Tensor(rng.standard_normal((BATCH, SIZES[0])))
+        if tensors:
+            a, b = rng.standard_normal((2, BATCH, SIZES[0]))
+            a_, b_ = Tensor.from_numpy(a), Tensor.from_numpy(a if i < 2 else b)
+        else:
+            a, b = rng.integers(0, SIZES[2], (2, BATCH))
+            a_, b_ = a, a if i < 2 else b
+        assert same(eager(x, a_, b_).data, step(x, a_, b_).data), f"call {i}"
