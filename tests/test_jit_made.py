@@ -295,16 +295,13 @@ def test_a_list_holding_argument_arrays_is_not_baked(make):
         assert same(eager(x, y).data, b.data), f"call {i}: replayed stale"
 
 
-_ALIASED = pytest.mark.xfail(strict=True, reason="argument aliasing is not in the signature")
-
-
 @pytest.mark.parametrize(
     "tensors, made",
     [
-        pytest.param(False, False, id="labels", marks=_ALIASED),
-        pytest.param(False, True, id="Tensor(labels)", marks=_ALIASED),
+        pytest.param(False, False, id="labels"),
+        pytest.param(False, True, id="Tensor(labels)"),
         pytest.param(True, False, id="tensors"),  # told apart by the Tensor objects already
-        pytest.param(True, True, id="Tensor(tensor)", marks=_ALIASED),
+        pytest.param(True, True, id="Tensor(tensor)"),
     ],
 )
 def test_arguments_passed_as_one_array_then_as_two_are_told_apart(tensors, made):
