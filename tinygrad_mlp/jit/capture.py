@@ -169,15 +169,6 @@ class Tracer:
             self.on_read[id(t)] = check
             self.trace.keep.append(t)
 
-    def _read_checks(self, inputs: Sequence[Tensor]) -> tuple[tuple[int, Any], ...]:
-        """The checks waiting for one of ``inputs`` (``check_on_read``), now taken."""
-        checks = tuple(
-            (j, self.on_read[id(t)]) for j, t in enumerate(inputs) if id(t) in self.on_read
-        )
-        for j, _ in checks:
-            self.on_read.pop(id(inputs[j]), None)
-        return checks
-
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""
         slot = self.slot_of.get(id(t))
@@ -243,8 +234,11 @@ class Tracer:
         needs = op.needs if out._ctx is op else None
         data = _DATA.__get__(out, Tensor)
         rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
-        if self.on_read:
-            rec.checks = self._read_checks(inputs)
+        if self.on_read:  # checks waiting for one of these inputs (check_on_read): taken
+            pending = self.on_read
+            rec.checks = tuple(
+                (j, pending.pop(id(t))) for j, t in enumerate(inputs) if id(t) in pending
+            )
         self.slot_of[id(out)] = len(self.trace.records)
         self.data_slot[id(data)] = len(self.trace.records)
         self.trace.records.append(rec)
