@@ -68,6 +68,11 @@ def _valid_probs(probs: np.ndarray, who: str) -> None:
         raise ValueError(f"{who}: probability targets must be finite and non-negative")
 
 
+def _valid_as(probs: np.ndarray, dtype: np.dtype[Any], who: str = "cross_entropy") -> None:
+    """``_valid_probs`` of ``probs`` converted to ``dtype`` (the logits')."""
+    _valid_probs(probs if probs.dtype == dtype else probs.astype(dtype), who)
+
+
 def _in_range(labels: np.ndarray, classes: int, who: str) -> None:
     """Raise ValueError unless every label (intp or uintp) lies in [0, classes)."""
     # read as unsigned, a negative label is huge: one reduction checks both ends of the range
@@ -151,6 +156,10 @@ def cross_entropy(
     checked = _check_target(logits, target, in_range=not fused)
     # a target that requires grad is an input of the graph, not a constant copied in
     soft = _differentiable_target(target) if "probs" in checked else None
+    if soft is not None and _engine_state.tracer is not None:
+        # tm.jit: the loss reads the target itself, not the copy checked above: the
+        # replay checks it (as converted) where the loss first reads it
+        _engine_state.tracer.check_on_read(soft, partial(_valid_as, dtype=logits.dtype))
     if fused and soft is None:
         return ops.CrossEntropy.apply(logits, **checked)
     _check_reduction(reduction, "cross_entropy")

@@ -1,7 +1,7 @@
 """``tm.jit``: trace a training step on its first calls, then replay it as straight numpy.
 
 Per *signature* (the shapes, dtypes and ``requires_grad`` of the Tensor and array arguments,
-the values of the others, and whether grad mode is on):
+the values of the others, which of them hold one array, and whether grad mode is on):
 
 1. The first call runs the step eagerly while ``capture`` records it.
 2. The second call *verifies*: it snapshots the state the step changes, runs the step
@@ -34,7 +34,7 @@ from .entry import MISS, fast_entry
 from .guard_check import Guard, failed
 from .guards import python_guards, reachable
 from .plan import Plan, Stale
-from .signature import arg_key
+from .signature import aliases, arg_key
 from .trace import JitError, Trace, first_difference, resolve, same_sources
 
 __all__ = ["jit", "Jitted"]
@@ -95,7 +95,7 @@ class Jitted(Generic[P, R]):
             or _grad_mode.tangents is not None
         ):
             return self.fn(*args, **kwargs)  # inside another trace, anomaly or forward mode
-        key = (_grad_mode.enabled, *[k for a in flat for k in arg_key(a)], *names)
+        key = (_grad_mode.enabled, *[k for a in flat for k in arg_key(a)], *names, aliases(flat))
         entry = self._entries.get(key)
         if entry is not None and entry.plan is not None:
             if not self._lock.acquire(False):

@@ -107,8 +107,8 @@ def _compile(plan: Plan, k: int, rec: Any) -> None:
 
 def _fused_forward(plan: Plan, k: int, rec: OpRec) -> Kernel | None:
     ins = [plan.slot(r) for r in rec.inputs]
-    if rec.dtype.kind != "f" or any(s.dtype != rec.dtype for s in ins):
-        return None
+    if rec.checks or rec.dtype.kind != "f" or any(s.dtype != rec.dtype for s in ins):
+        return None  # (an input checked first: the generic kernel runs the check)
     if rec.cls in (Linear, LinearReLU):
         return _fused_linear_forward(plan, k, rec, ins)
     if rec.cls is CrossEntropy and set(rec.attrs) == {"labels"} and len(rec.shape) == 0:
@@ -146,8 +146,11 @@ def _labels(plan: Plan, ref: Any) -> Slot | np.ndarray | None:
         return e.value
     if e.how == "derived" and e.source is not None:
         s = plan.arg_slots[e.source[0]]
-        if s.dtype is not None and s.dtype.kind in "iu":
-            return s
+        if s.dtype is not None and s.dtype.kind == e.value.dtype.kind:
+            return s  # the argument's own labels: the same values as converted
+        # made in another kind in the step (Tensor(y_float, dtype=int64), int64 labels made
+        # uint64): this call's conversion, so a bad label is named as eagerly
+        return plan.use(ref)
     return None
 
 

@@ -57,6 +57,7 @@ class Tracer(Origins):
         self.data_slot: dict[int, int] = {}  # id of an op output's array -> its slot
         self.origin: dict[int, tuple[Any, ...]] = {}  # id of a tensor made here -> source
         self.checks: dict[int, Callable[[np.ndarray], None]] = {}  # id -> its check (converted)
+        self.on_read: dict[int, Callable[[np.ndarray], None]] = {}  # id of a tensor -> check
         self.opts: list[Any] = []  # the optimizers whose step() this trace recorded
         for a in self.args:
             if isinstance(a, Tensor):
@@ -97,6 +98,13 @@ class Tracer(Origins):
             if tensor is not None:
                 self.mark(tensor)  # its .data and .grad are guarded from now on
         return Ref("ext", j)
+
+    def check_on_read(self, t: Tensor, check: Callable[[np.ndarray], None]) -> None:
+        """The step checked ``t``'s values (``check`` raises for a bad one) where a replay
+        sees no Python: the next op that reads ``t`` runs ``check`` on it first."""
+        if self.mine():
+            self.on_read[id(t)] = check
+            self.trace.keep.append(t)
 
     def ref(self, t: Tensor) -> Ref:
         """Where an op's input comes from."""
@@ -163,6 +171,11 @@ class Tracer(Origins):
         needs = op.needs if out._ctx is op else None
         data = _DATA.__get__(out, Tensor)
         rec = OpRec(type(op), refs, frozen, needs, data.shape, data.dtype)
+        if self.on_read:  # checks waiting for one of these inputs (check_on_read): taken
+            pending = self.on_read
+            rec.checks = tuple(
+                (j, pending.pop(id(t))) for j, t in enumerate(inputs) if id(t) in pending
+            )
         self.slot_of[id(out)] = len(self.trace.records)
         self.data_slot[id(data)] = len(self.trace.records)
         self.trace.records.append(rec)

@@ -24,6 +24,7 @@ from ..tensor import Tensor
 from .code import body
 from .guard_check import NOKEY, by_value
 from .reads import Item
+from .signature import aliases
 
 __all__ = ["MISS", "fast_entry"]
 
@@ -134,6 +135,10 @@ def _argument_checks(
         else:  # an object: this very one (the attributes the step reads are guarded)
             ns[f"V{i}"] = a
             check.append(f"a{i} is not V{i}")
+    # arguments traced as one array must still be one (the trace named them by identity);
+    # arguments traced apart may be one now: both read the same values
+    array = [f"a{i}.data" if isinstance(a, Tensor) else f"a{i}" for i, a in enumerate(args)]
+    check += [f"{array[i]} is not {array[j]}" for i, j in aliases(args)]
     return check, bind
 
 

@@ -37,12 +37,12 @@ def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     attrs = attributes(plan, rec, ins)
     asarray = np.asarray
     # what the step checked an input against as it converted it (probabilities made finite
-    # and non-negative): checked again before the op reads it, raising as eagerly
+    # and non-negative), or just before this op read it: checked again, raising as eagerly
     verified = [
         (verify, slot)
         for r, slot in zip(rec.inputs, ins, strict=True)
         if r.kind == "ext" and (verify := plan.trace.externs[r.index].check) is not None
-    ]
+    ] + [(verify, ins[j]) for j, verify in rec.checks]
 
     def run() -> None:
         for verify, slot in verified:
@@ -74,8 +74,10 @@ def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str
         (ref,) = refs.values()
         e = plan.trace.externs[ref.index] if ref.kind == "ext" else None
         if e is not None and e.how == "derived" and e.source is not None:
-            i, z = e.source[0], ins[0]  # checked and converted as cross_entropy does
-            return lambda: _check_target(Tensor._make(z.value, False), plan.args[i])
+            # checked and converted as cross_entropy does, from the target as the step
+            # made it (Tensor(y, dtype=...) converts first): this call's derived value
+            t, z = plan.use(ref), ins[0]
+            return lambda: _check_target(Tensor._make(z.value, False), t.value)
     checks = []  # what the step checked these values against as it converted them
     for v in refs.values():
         for r in refs_of(v):

@@ -58,13 +58,7 @@ class Origins:
                 return known
             self.trace.keep.append(data)
             return ("array", data, dtype)
-        if isinstance(data, (bool, int, float, np.generic)):
-            return ("value",)
-        if isinstance(data, (list, tuple)) and all(
-            isinstance(v, (bool, int, float, np.generic)) for v in np.ravel(np.array(data, object))
-        ):
-            return ("value",)
-        return ()
+        return ("value",) if _numbers(data) else ()
 
     def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
         """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
@@ -108,3 +102,11 @@ class Origins:
             self.trace.keep.append(array)
             if check is not None:
                 self.checks[id(array)] = check
+
+
+def _numbers(v: Any) -> bool:
+    """A number, or a (nested) list or tuple of numbers only: a list holding an array (an
+    argument's, ``Tensor([x])``) is no Python value to bake."""
+    if isinstance(v, (list, tuple)):
+        return all(map(_numbers, v))
+    return isinstance(v, (bool, int, float, np.generic))

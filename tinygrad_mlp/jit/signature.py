@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from ..tensor import Tensor
 from .guard_check import by_value
 
-__all__ = ["arg_key"]
+__all__ = ["arg_key", "aliases"]
 
 
 def arg_key(a: Any) -> tuple[Any, Any, Any]:
@@ -42,6 +43,23 @@ def arg_key(a: Any) -> tuple[Any, Any, Any]:
     if by_value(a):
         return (type(a), a, 0)
     return (type(a), _Same(a), 0)  # an object: this one (its attributes are guarded)
+
+
+def aliases(flat: Sequence[Any]) -> tuple[tuple[int, int], ...]:
+    """Pairs (i, j), i < j, of arguments holding one array (the same array, or Tensors
+    sharing it): part of the signature, since the trace tells arguments apart by identity.
+
+    Example: ``aliases((y, y, x))`` is ``((0, 1),)`` for distinct arrays x and y.
+    """
+    first: dict[int, int] = {}
+    pairs = []
+    for j, a in enumerate(flat):
+        d = a.data if isinstance(a, Tensor) else a if type(a) is np.ndarray else None
+        if d is not None:
+            i = first.setdefault(id(d), j)
+            if i != j:
+                pairs.append((i, j))
+    return tuple(pairs)
 
 
 class _Same:

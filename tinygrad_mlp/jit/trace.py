@@ -90,7 +90,11 @@ class Extern:
 
 @dataclass
 class OpRec:
-    """``cls.apply(*inputs, **attrs)``; ``needs`` is None when no graph was recorded."""
+    """``cls.apply(*inputs, **attrs)``; ``needs`` is None when no graph was recorded.
+
+    ``checks``: (input j, check) for an input the step checked just before this op read it
+    (a probability target that requires grad): run on each call's value before the op.
+    """
 
     cls: type
     inputs: tuple[Ref, ...]
@@ -98,6 +102,9 @@ class OpRec:
     needs: tuple[bool, ...] | None
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
+    checks: tuple[tuple[int, Callable[[np.ndarray], None]], ...] = field(
+        default=(), compare=False
+    )
 
     def key(self) -> tuple[Any, ...]:
         return ("op", self.cls, self.inputs, freeze(self.attrs), self.needs, self.shape, self.dtype)

@@ -138,5 +138,7 @@ def guarded(cls: type) -> type:
     """
     sub = _GUARDED.get(cls)
     if sub is None:
-        sub = _GUARDED[cls] = type(f"Traced{cls.__name__}", (Guarded, cls), {"__slots__": ()})
+        # named as cls: an eager error naming a watched tensor's type reads as without jit
+        names = {"__slots__": (), "__qualname__": cls.__qualname__, "__module__": cls.__module__}
+        sub = _GUARDED[cls] = type(cls.__name__, (Guarded, cls), names)
     return sub
