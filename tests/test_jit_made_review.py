@@ -7,14 +7,12 @@ same values (bit for bit), the same errors, or a JitError where the jit cannot f
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tinygrad_mlp import Tensor, jit
 
 from .test_jit_sound import same
 
 
-@pytest.mark.xfail(strict=True, reason="a replay returns the array argument itself")
 def test_a_tensor_wrapping_an_array_argument_is_returned_as_a_tensor():
     """``return Tensor.from_numpy(x)`` of an array argument: the trace names it as the
     argument, and a replay returned the argument itself, a numpy array, where the eager step
