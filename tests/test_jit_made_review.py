@@ -31,19 +31,17 @@ def test_a_tensor_wrapping_an_array_argument_is_returned_as_a_tensor():
     assert (step.traces, step.replays) == (2, 4)
 
 
-_STALE = pytest.mark.xfail(strict=True, reason="the fast entry replays them as one")
-
-
 @pytest.mark.parametrize(
     "keywords",
-    [pytest.param(False, id="positional", marks=_STALE), pytest.param(True, id="keywords")],
+    [pytest.param(False, id="positional"), pytest.param(True, id="keywords")],
 )
 def test_arguments_traced_apart_then_passed_as_one_replay_as_the_eager_step(keywords):
     """``step(w, v, x)`` copies ``v`` (``Tensor(v)``) after ``opt.step()`` updated ``w``:
     traced with two tensors, then called with the parameter as both. The general path
     (keywords) traces such a call anew, since which arguments are one array is part of the
     signature; the generated entry (positional) replayed it, copying ``v`` at the start of
-    the replay, before the update the eager step copies after: a stale value, silently."""
+    the replay, before the update the eager step copies after: a stale value, silently.
+    The entry now checks that arguments traced apart are still apart."""
 
     def make() -> tuple[Tensor, Any]:
         w = Tensor(np.arange(3.0), requires_grad=True)
