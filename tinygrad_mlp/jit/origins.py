@@ -16,10 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.tensor_core import TensorCore
 from ..tensor import Tensor
-from .trace import Trace
+from .trace import JitError, StepRec, Trace
 
 __all__ = ["Origins"]
+
+_DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data (unguarded)
 
 
 class Origins:
@@ -32,6 +35,7 @@ class Origins:
     data_slot: dict[int, int]  # id of an op output's array -> its slot
     origin: dict[int, tuple[Any, ...]]  # id of a tensor or array made here -> its source
     checks: dict[int, Callable[[np.ndarray], None]]  # id -> the check of a converted value
+    opts: list[Any]  # the optimizers whose step() the trace recorded so far
 
     def mine(self) -> bool:
         raise NotImplementedError  # the tracer's: is this the tracing thread?
@@ -60,6 +64,23 @@ class Origins:
             return ("array", data, dtype)
         return ("value",) if _numbers(data) else ()
 
+    def _not_updated(self, data: Any) -> None:
+        """Raise if ``data`` is (the array of) an argument an optimizer's ``step()`` in this
+        step has updated: a replay makes its copies of arguments at its start."""
+        array = _array_of(data)
+        if not self.opts or not isinstance(array, np.ndarray):
+            return  # no optimizer step recorded yet, or made from no array
+        for rec in self.trace.records:
+            if isinstance(rec, StepRec) and any(
+                r.kind == "arg" and self.arrays[r.index] is array for r in rec.params
+            ):
+                raise JitError(
+                    "jit: the step copies an argument (Tensor(w), a loss's target) after an "
+                    "optimizer's step() updated it; a replay makes its copies of arguments at "
+                    "its start, before the update. Copy it before opt.step(), or return it "
+                    "and copy it outside the step."
+                )
+
     def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
         """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
         Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
@@ -81,6 +102,8 @@ class Origins:
         if self.mine():
             array = t.data if isinstance(t, Tensor) else t
             origin = self._source(data, array.dtype)
+            if array is not _array_of(data):  # a copy (from_numpy shares the array)
+                self._not_updated(data)
             self.origin[id(t)] = origin
             self.trace.keep.append(t)
             if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
@@ -98,10 +121,15 @@ class Origins:
         """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
         given, raises for a converted value the step refuses (a replay runs it too)."""
         if self.mine():
+            self._not_updated(source)
             self.origin[id(array)] = self._source(source, array.dtype)
             self.trace.keep.append(array)
             if check is not None:
                 self.checks[id(array)] = check
+
+
+def _array_of(data: Any) -> Any:
+    return _DATA.__get__(data, Tensor) if isinstance(data, Tensor) else data
 
 
 def _numbers(v: Any) -> bool:
