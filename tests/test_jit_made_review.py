@@ -6,12 +6,14 @@ same values (bit for bit), the same errors, or a JitError where the jit cannot f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 import tinygrad_mlp as tm
+import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, jit
 from tinygrad_mlp.jit import JitError
 
@@ -69,10 +71,10 @@ def test_arguments_traced_apart_then_passed_as_one_are_not_replayed_as_apart(key
         call(w2, w2, x)
 
 
-def _updating_step(copy_after: bool) -> tuple[Tensor, Any]:
-    """``step(w, x)``: an SGD step on the argument ``w``, with a copy of ``w`` returned,
-    made before or after ``opt.step()``."""
-    w = Tensor(np.arange(3.0), requires_grad=True)
+def _updating_step(after: Callable[[Tensor, np.ndarray], Tensor] | None) -> tuple[Tensor, Any]:
+    """``step(w, x)``: an SGD step on the argument ``w``, then ``after(w, x)`` returned, or
+    (``after`` None) a copy of ``w`` made before ``opt.step()``."""
+    w = Tensor(np.arange(3.0).reshape(1, 3) + 5.0, requires_grad=True)
     opt = tm.optim.SGD([w], lr=0.1)
 
     def step(a: Tensor, x: np.ndarray) -> Tensor:
@@ -80,29 +82,45 @@ def _updating_step(copy_after: bool) -> tuple[Tensor, Any]:
         before = Tensor(a)
         (a * x).sum().backward()
         opt.step()
-        return (Tensor(a) if copy_after else before) * 1.0
+        return before * 1.0 if after is None else after(a, x)
 
     return w, step
 
 
-def test_a_copy_of_an_argument_made_after_an_optimizer_updated_it_is_refused_at_the_trace():
-    """A replay makes the step's copies of its arguments (``Tensor(w)``) at its start, so a
-    copy the step makes after ``opt.step()`` updated that argument would hold the values
-    from before the update. It was refused on call 2 only, as 'the replayed step does not
-    match', naming an in-place write or an optimizer other than tinygrad_mlp's; now the
-    first call raises, at the line, saying what and why."""
-    w, plain = _updating_step(copy_after=True)
+def _ce_without_grad(a: Tensor, x: np.ndarray) -> Tensor:
+    with tm.no_grad():  # the target is then a constant: converted, copied
+        return F.cross_entropy(Tensor(x), a, reduction="sum")
+
+
+@pytest.mark.parametrize(
+    "after",
+    [lambda a, x: Tensor(a) * 1.0, _ce_without_grad],
+    ids=["Tensor(w)", "cross_entropy target without grad"],
+)
+def test_a_copy_of_an_argument_made_after_an_optimizer_updated_it_is_refused_at_the_trace(after):
+    """A replay makes the step's copies of its arguments (``Tensor(w)``, a loss's converted
+    target) at its start, so a copy the step makes after ``opt.step()`` updated that
+    argument would hold the values from before the update. It was refused on call 2 only,
+    as 'the replayed step does not match', naming an in-place write or an optimizer other
+    than tinygrad_mlp's; now the first call raises where the copy is read, saying why."""
+    w, plain = _updating_step(after)
     step = jit(plain)
     with pytest.raises(JitError, match=r"after an optimizer's step\(\) updated it"):
-        step(w, np.ones(3))
+        step(w, np.ones((1, 3)))
 
 
-def test_a_copy_of_an_argument_made_before_an_optimizer_updates_it_replays():
-    """The copy made before ``opt.step()``: what a replay makes at its start, bit for bit."""
-    (w1, eager), (w2, plain) = _updating_step(False), _updating_step(False)
+@pytest.mark.parametrize(
+    "after",
+    [None, lambda a, x: F.cross_entropy(Tensor(x), a, reduction="sum")],
+    ids=["Tensor(w) before the update", "cross_entropy target that requires grad"],
+)
+def test_an_argument_read_after_an_optimizer_updated_it_replays(after):
+    """A copy made before ``opt.step()`` (what a replay makes at its start), and a target
+    that requires grad (the loss reads the argument itself, live) replay bit for bit."""
+    (w1, eager), (w2, plain) = _updating_step(after), _updating_step(after)
     step = jit(plain)
     for i in range(5):
-        x = np.random.default_rng(i).standard_normal(3)
+        x = np.random.default_rng(i).standard_normal((1, 3))
         assert same(eager(w1, x).data, step(w2, x).data), f"call {i}"
         assert same(w1.data, w2.data), f"call {i}"
     assert (step.traces, step.replays) == (2, 4)

@@ -20,7 +20,11 @@ from ..engine.tensor_core import TensorCore
 from ..tensor import Tensor
 from .trace import JitError, StepRec, Trace
 
-__all__ = ["Origins"]
+__all__ = ["Origins", "UPDATED", "updated_error"]
+
+# the origin of a copy of an argument made after an optimizer's step() updated it: a replay
+# makes its copies of arguments at its start, so the step is refused where one is read
+UPDATED = ("updated",)
 
 _DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data (unguarded)
 
@@ -64,28 +68,26 @@ class Origins:
             return ("array", data, dtype)
         return ("value",) if _numbers(data) else ()
 
-    def _not_updated(self, data: Any) -> None:
-        """Raise if ``data`` is (the array of) an argument an optimizer's ``step()`` in this
-        step has updated: a replay makes its copies of arguments at its start."""
+    def _updated(self, data: Any) -> bool:
+        """Whether ``data`` is (the array of) an argument that an optimizer's ``step()``
+        recorded so far in this step has updated."""
         array = _array_of(data)
         if not self.opts or not isinstance(array, np.ndarray):
-            return  # no optimizer step recorded yet, or made from no array
-        for rec in self.trace.records:
-            if isinstance(rec, StepRec) and any(
-                r.kind == "arg" and self.arrays[r.index] is array for r in rec.params
-            ):
-                raise JitError(
-                    "jit: the step copies an argument (Tensor(w), a loss's target) after an "
-                    "optimizer's step() updated it; a replay makes its copies of arguments at "
-                    "its start, before the update. Copy it before opt.step(), or return it "
-                    "and copy it outside the step."
-                )
+            return False  # no optimizer step recorded yet, or made from no array
+        return any(
+            r.kind == "arg" and self.arrays[r.index] is array
+            for rec in self.trace.records
+            if isinstance(rec, StepRec)
+            for r in rec.params
+        )
 
     def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
         """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
         Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
         i gives (a replay makes it so); else None."""
         known = self.origin.get(id(data))
+        if known == UPDATED:
+            return known  # a copy of a copy made after the update: refused where used
         if known is None or known[:1] != ("arg",):
             return None
         arg = self.arrays[known[1]]
@@ -102,14 +104,15 @@ class Origins:
         if self.mine():
             array = t.data if isinstance(t, Tensor) else t
             origin = self._source(data, array.dtype)
-            if array is not _array_of(data):  # a copy (from_numpy shares the array)
-                self._not_updated(data)
+            copy = array is not _array_of(data)  # (from_numpy shares the array)
+            if copy and origin[:1] == ("arg",) and self._updated(data):
+                origin = UPDATED
             self.origin[id(t)] = origin
             self.trace.keep.append(t)
             if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
                 self.checks[id(t)] = self.checks[id(data)]
             if isinstance(t, Tensor):
-                if origin[:1] == ("arg",) and array is not self.arrays[origin[1]]:
+                if copy and (origin[:1] == ("arg",) or origin == UPDATED):
                     # its array too: what is converted from it is converted from argument i
                     self.origin[id(array)] = origin
                     self.trace.keep.append(array)
@@ -121,11 +124,21 @@ class Origins:
         """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
         given, raises for a converted value the step refuses (a replay runs it too)."""
         if self.mine():
-            self._not_updated(source)
-            self.origin[id(array)] = self._source(source, array.dtype)
+            origin = self._source(source, array.dtype)
+            updated = origin[:1] == ("arg",) and self._updated(source)
+            self.origin[id(array)] = UPDATED if updated else origin
             self.trace.keep.append(array)
             if check is not None:
                 self.checks[id(array)] = check
+
+
+def updated_error() -> JitError:
+    """The refusal of a step that reads a copy of an argument made after an update."""
+    return JitError(
+        "jit: the step copies an argument (Tensor(w), a loss's target) after an optimizer's "
+        "step() updated it; a replay makes its copies of arguments at its start, before the "
+        "update. Copy it before opt.step(), or return it and copy it outside the step."
+    )
 
 
 def _array_of(data: Any) -> Any:
