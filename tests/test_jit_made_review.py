@@ -129,7 +129,6 @@ def test_an_argument_read_after_an_optimizer_updated_it_replays(after):
 _SHARED = np.zeros(2000)  # a global array a parameter shares (too large for a bytes guard)
 
 
-@pytest.mark.xfail(strict=True, reason="refused on call 2 as 'does not match'")
 def test_a_copy_of_a_global_array_made_after_an_update_of_a_parameter_sharing_it_is_refused():
     """``Tensor(G)`` after ``opt.step()`` updated a parameter made by ``from_numpy(G)``: a
     replay copies ``G`` at its start, before the update; refused as a copy of an argument

@@ -68,18 +68,20 @@ class Origins:
             return ("array", data, dtype)
         return ("value",) if _numbers(data) else ()
 
-    def _updated(self, data: Any) -> bool:
-        """Whether ``data`` is (the array of) an argument that an optimizer's ``step()``
-        recorded so far in this step has updated."""
+    def _stale(self, origin: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+        """``UPDATED`` for a copy of an argument or array (``origin``, from ``data``) that an
+        optimizer's ``step()`` recorded so far has updated (a parameter sharing it, too);
+        else ``origin``. A replay makes such copies at its start, before the update."""
         array = _array_of(data)
-        if not self.opts or not isinstance(array, np.ndarray):
-            return False  # no optimizer step recorded yet, or made from no array
-        return any(
-            r.kind == "arg" and self.arrays[r.index] is array
-            for rec in self.trace.records
-            if isinstance(rec, StepRec)
-            for r in rec.params
-        )
+        if not self.opts or origin[:1] not in (("arg",), ("array",)):
+            return origin  # no optimizer step recorded yet, or no copy of an array
+        for rec in self.trace.records:
+            for r in rec.params if isinstance(rec, StepRec) else ():
+                e = self.trace.externs[r.index] if r.kind == "ext" else None
+                p = self.arrays[r.index] if e is None else e.tensor
+                if _array_of(p) is array:
+                    return UPDATED
+        return origin
 
     def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
         """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
@@ -105,8 +107,7 @@ class Origins:
             array = t.data if isinstance(t, Tensor) else t
             origin = self._source(data, array.dtype)
             copy = array is not _array_of(data)  # (from_numpy shares the array)
-            if copy and origin[:1] == ("arg",) and self._updated(data):
-                origin = UPDATED
+            origin = self._stale(origin, data) if copy else origin
             self.origin[id(t)] = origin
             self.trace.keep.append(t)
             if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
@@ -124,9 +125,7 @@ class Origins:
         """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
         given, raises for a converted value the step refuses (a replay runs it too)."""
         if self.mine():
-            origin = self._source(source, array.dtype)
-            updated = origin[:1] == ("arg",) and self._updated(source)
-            self.origin[id(array)] = UPDATED if updated else origin
+            self.origin[id(array)] = self._stale(self._source(source, array.dtype), source)
             self.trace.keep.append(array)
             if check is not None:
                 self.checks[id(array)] = check
