@@ -1,7 +1,11 @@
 """Second review of what a jitted step makes (6000c88..74dd2ba): cases found from outside.
 
-Each compares the jitted step with the eager one on the same inputs, call after call: the
-same values (bit for bit), the same errors, or a JitError where the jit cannot follow.
+A tensor wrapping an array argument returned from the step; arguments traced apart then
+passed as one (the generated entry replayed them as apart); a copy of an argument, or of
+a global array a parameter shares, made after ``opt.step()`` updated it (a replay makes
+its copies at its start). Each compares the jitted step with the eager one, call after
+call: the same values (bit for bit), or a JitError, at the line, where the jit cannot
+follow.
 """
 
 from __future__ import annotations
