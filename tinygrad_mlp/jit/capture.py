@@ -28,7 +28,7 @@ from ..engine.graph import toposort
 from ..engine.tensor_core import TensorCore
 from ..ops.base import Op
 from ..tensor import Tensor
-from .origins import Origins
+from .origins import UPDATED, Origins, updated_error
 from .trace import BackwardRec, Extern, JitError, OpRec, Ref, StepRec, Trace, ZeroRec
 from .watch import Guarded, guarded
 
@@ -90,6 +90,8 @@ class Tracer(Origins):
             value = np.array(array, copy=True)
             rg = bool(tensor is not None and tensor.requires_grad)
             origin = self.origin.get(id(obj), ())
+            if origin == UPDATED:
+                raise updated_error()
             held = None if tensor is not None else array
             check = self.checks.get(id(obj))
             self.trace.externs.append(Extern(tensor, held, value, rg, origin, check=check))

@@ -14,6 +14,7 @@ The source is kept on the function (``entry.source``) for anyone who wants to re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -135,11 +136,26 @@ def _argument_checks(
         else:  # an object: this very one (the attributes the step reads are guarded)
             ns[f"V{i}"] = a
             check.append(f"a{i} is not V{i}")
-    # arguments traced as one array must still be one (the trace named them by identity);
-    # arguments traced apart may be one now: both read the same values
-    array = [f"a{i}.data" if isinstance(a, Tensor) else f"a{i}" for i, a in enumerate(args)]
-    check += [f"{array[i]} is not {array[j]}" for i, j in aliases(args)]
+    check += _alias_checks(args)
     return check, bind
+
+
+def _alias_checks(args: Sequence[Any]) -> list[str]:
+    """Which arguments hold one array, as traced (``signature.aliases``): the traced pairs
+    still one, the others still apart. The trace named arrays by identity, and a step that
+    writes one argument (an optimizer on a Tensor argument) and copies another after reads
+    a different value when they are one; the general path traces such a call anew."""
+    array = {
+        i: f"a{i}.data" if isinstance(a, Tensor) else f"a{i}"
+        for i, a in enumerate(args)
+        if isinstance(a, Tensor) or type(a) is np.ndarray
+    }
+    pairs = aliases(args)
+    check = [f"{array[i]} is not {array[j]}" for i, j in pairs]
+    later = {j for _, j in pairs}  # one array with an earlier argument: compared above
+    apart = [i for i in array if i not in later]
+    one = [f"{array[i]} is {array[j]}" for i, j in combinations(apart, 2)]
+    return check + ([" or ".join(one)] if one else [])
 
 
 def _python_checks(py_guards: Sequence[Any], ns: dict[str, Any]) -> list[str]:

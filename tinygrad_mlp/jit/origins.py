@@ -16,10 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.tensor_core import TensorCore
 from ..tensor import Tensor
-from .trace import Trace
+from .trace import JitError, StepRec, Trace
 
-__all__ = ["Origins"]
+__all__ = ["Origins", "UPDATED", "updated_error"]
+
+# the origin of a copy of an argument made after an optimizer's step() updated it: a replay
+# makes its copies of arguments at its start, so the step is refused where one is read
+UPDATED = ("updated",)
+
+_DATA = TensorCore.__dict__["data"]  # the slot descriptor behind Tensor.data (unguarded)
 
 
 class Origins:
@@ -32,6 +39,7 @@ class Origins:
     data_slot: dict[int, int]  # id of an op output's array -> its slot
     origin: dict[int, tuple[Any, ...]]  # id of a tensor or array made here -> its source
     checks: dict[int, Callable[[np.ndarray], None]]  # id -> the check of a converted value
+    opts: list[Any]  # the optimizers whose step() the trace recorded so far
 
     def mine(self) -> bool:
         raise NotImplementedError  # the tracer's: is this the tracing thread?
@@ -60,11 +68,28 @@ class Origins:
             return ("array", data, dtype)
         return ("value",) if _numbers(data) else ()
 
+    def _stale(self, origin: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+        """``UPDATED`` for a copy of an argument or array (``origin``, from ``data``) that an
+        optimizer's ``step()`` recorded so far has updated (a parameter sharing it, too);
+        else ``origin``. A replay makes such copies at its start, before the update."""
+        array = _array_of(data)
+        if not self.opts or origin[:1] not in (("arg",), ("array",)):
+            return origin  # no optimizer step recorded yet, or no copy of an array
+        for rec in self.trace.records:
+            for r in rec.params if isinstance(rec, StepRec) else ():
+                e = self.trace.externs[r.index] if r.kind == "ext" else None
+                p = self.arrays[r.index] if e is None else e.tensor
+                if _array_of(p) is array:
+                    return UPDATED
+        return origin
+
     def _from_arg(self, data: np.ndarray, dtype: Any) -> tuple[Any, ...] | None:
         """``("arg", i)`` when ``data`` was made in here from argument i (converted, or a
         Tensor's copy) and converting it to ``dtype`` gives what one conversion of argument
         i gives (a replay makes it so); else None."""
         known = self.origin.get(id(data))
+        if known == UPDATED:
+            return known  # a copy of a copy made after the update: refused where used
         if known is None or known[:1] != ("arg",):
             return None
         arg = self.arrays[known[1]]
@@ -81,12 +106,14 @@ class Origins:
         if self.mine():
             array = t.data if isinstance(t, Tensor) else t
             origin = self._source(data, array.dtype)
+            copy = array is not _array_of(data)  # (from_numpy shares the array)
+            origin = self._stale(origin, data) if copy else origin
             self.origin[id(t)] = origin
             self.trace.keep.append(t)
             if isinstance(data, np.ndarray) and id(data) in self.checks:  # converted labels
                 self.checks[id(t)] = self.checks[id(data)]
             if isinstance(t, Tensor):
-                if origin[:1] == ("arg",) and array is not self.arrays[origin[1]]:
+                if copy and (origin[:1] == ("arg",) or origin == UPDATED):
                     # its array too: what is converted from it is converted from argument i
                     self.origin[id(array)] = origin
                     self.trace.keep.append(array)
@@ -98,10 +125,23 @@ class Origins:
         """``array`` was converted from ``source`` (cross_entropy's labels); ``check``, if
         given, raises for a converted value the step refuses (a replay runs it too)."""
         if self.mine():
-            self.origin[id(array)] = self._source(source, array.dtype)
+            self.origin[id(array)] = self._stale(self._source(source, array.dtype), source)
             self.trace.keep.append(array)
             if check is not None:
                 self.checks[id(array)] = check
+
+
+def updated_error() -> JitError:
+    """The refusal of a step that reads a copy of an argument made after an update."""
+    return JitError(
+        "jit: the step copies an argument (Tensor(w), a loss's target) after an optimizer's "
+        "step() updated it; a replay makes its copies of arguments at its start, before the "
+        "update. Copy it before opt.step(), or return it and copy it outside the step."
+    )
+
+
+def _array_of(data: Any) -> Any:
+    return _DATA.__get__(data, Tensor) if isinstance(data, Tensor) else data
 
 
 def _numbers(v: Any) -> bool:

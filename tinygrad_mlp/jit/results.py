@@ -2,8 +2,9 @@
 
 A returned op output is copied (the next call writes its buffer again) unless its kernel
 makes a new array on every call (the loss); a returned argument or live parameter is
-that object itself; tuples, lists and dicts are rebuilt around them; anything else is the
-traced Python value (baked, see docs/jit.md).
+that object itself (for an array argument, a Tensor sharing it, as ``from_numpy``);
+tuples, lists and dicts are rebuilt around them; anything else is the traced Python value
+(baked, see docs/jit.md).
 """
 
 from __future__ import annotations
@@ -41,13 +42,19 @@ def _builder(plan: Plan, t: Any) -> Callable[[], Any]:
 
 
 def _ref_builder(plan: Plan, t: Ref) -> Callable[[], Any]:
+    make = Tensor._make
     if t.kind == "arg":
         i = t.index
-        return lambda: plan.args[i]
+
+        def argument() -> Any:  # an array argument: a Tensor sharing it (from_numpy's)
+            a = plan.args[i]
+            return a if isinstance(a, Tensor) else make(a, False)
+
+        return argument
     e = plan.trace.externs[t.index] if t.kind == "ext" else None
     if e is not None and e.how == "live":
         return lambda: e.tensor
-    s, make = plan.slot(t), Tensor._make
+    s = plan.slot(t)
     if s in plan.fresh:  # a new array on every call: nothing reuses it
         fresh = lambda: make(s.value, False)  # noqa: E731
         fresh.slot = s  # type: ignore[attr-defined]  # the generated entry inlines this
