@@ -9,7 +9,7 @@ and the sort, not the op's own work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,15 +34,13 @@ def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     """A fresh ``rec.cls`` object's forward on this call's arrays (kept for its backward)."""
     ins = [plan.use(r) for r in rec.inputs]
     cls, needs, shape, dtype = rec.cls, rec.needs, rec.shape, rec.dtype
-    attrs = attributes(plan, rec, ins)
+    attrs, attr_checks = attributes(plan, rec, ins)
     asarray = np.asarray
-    # what the step checked an input against as it converted it (probabilities made finite
-    # and non-negative), or just before this op read it: checked again, raising as eagerly
-    verified = [
-        (verify, slot)
-        for r, slot in zip(rec.inputs, ins, strict=True)
-        if r.kind == "ext" and (verify := plan.trace.externs[r.index].check) is not None
-    ] + [(verify, ins[j]) for j, verify in rec.checks]
+    # what the step checked its inputs and attributes against as it converted them (labels
+    # in range, probabilities finite and non-negative), or just before this op read them:
+    # checked again on each call before the op, raising as eagerly
+    verified = _checks(plan, zip(rec.inputs, ins, strict=True)) + attr_checks
+    verified += [(verify, ins[j]) for j, verify in rec.checks]
 
     def run() -> None:
         for verify, slot in verified:
@@ -64,12 +62,18 @@ def generic_forward(plan: Plan, out: Slot, rec: OpRec) -> Kernel:
     return run
 
 
-def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str, Any]]:
-    """The op's attributes on this call: refs replaced by the current arrays."""
+Check = tuple[Callable[[np.ndarray], None], Slot]
+
+
+def attributes(
+    plan: Plan, rec: OpRec, ins: list[Slot]
+) -> tuple[Callable[[], dict[str, Any]], list[Check]]:
+    """The op's attributes on this call (refs replaced by the current arrays), and the
+    checks the step ran on the arrays among them as it converted them."""
     refs = {k: v for k, v in rec.attrs.items() if refs_of(v)}
     if not refs:
         static = dict(rec.attrs)
-        return lambda: static
+        return (lambda: static), []
     if rec.cls is CrossEntropy and len(refs) == 1:
         (ref,) = refs.values()
         e = plan.trace.externs[ref.index] if ref.kind == "ext" else None
@@ -77,29 +81,25 @@ def attributes(plan: Plan, rec: OpRec, ins: list[Slot]) -> Callable[[], dict[str
             # checked and converted as cross_entropy does, from the target as the step
             # made it (Tensor(y, dtype=...) converts first): this call's derived value
             t, z = plan.use(ref), ins[0]
-            return lambda: _check_target(Tensor._make(z.value, False), t.value)
-    checks = []  # what the step checked these values against as it converted them
-    for v in refs.values():
-        for r in refs_of(v):
-            s = plan.use(r)
-            check = plan.trace.externs[r.index].check if r.kind == "ext" else None
-            if check is not None:
-                checks.append((check, s))
+            return (lambda: _check_target(Tensor._make(z.value, False), t.value)), []
+    used = [(r, plan.use(r)) for v in refs.values() for r in refs_of(v)]
 
     def value(v: Any) -> Any:
         if isinstance(v, Ref):
             return plan.slot(v).value
         return tuple(value(i) for i in v) if type(v) is tuple else v
 
-    if not checks:
-        return lambda: {k: value(v) for k, v in rec.attrs.items()}
+    return (lambda: {k: value(v) for k, v in rec.attrs.items()}), _checks(plan, used)
 
-    def checked() -> dict[str, Any]:
-        for check, s in checks:  # raises as the eager step would (labels out of range)
-            check(s.value)
-        return {k: value(v) for k, v in rec.attrs.items()}
 
-    return checked
+def _checks(plan: Plan, used: Iterable[tuple[Ref, Slot]]) -> list[Check]:
+    """The check each extern among ``used`` carries (what the step checked as it converted
+    it), with the slot whose value it checks."""
+    return [
+        (check, slot)
+        for r, slot in used
+        if r.kind == "ext" and (check := plan.trace.externs[r.index].check) is not None
+    ]
 
 
 def generic_backward(
