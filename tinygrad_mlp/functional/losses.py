@@ -183,7 +183,7 @@ def cross_entropy(
         # before the product; nowhere else (d/dt is -log a at a zero of t too, as torch).
         # Built from ops on every call, not a branch on the data, so tm.jit replays it.
         finite = log_a.where(log_a.isfinite(), 0.0)
-        log_a = log_a.where(log_a._lift(t) != 0, finite)
+        log_a = log_a.where(t != 0, finite)
         per_row = -(log_a * t).sum(axis=1)
     return reduce_loss(per_row, reduction, "cross_entropy")
 

@@ -72,9 +72,9 @@ class Origins:
         """``UPDATED`` for a copy of an argument or array (``origin``, from ``data``) that an
         optimizer's ``step()`` recorded so far has updated (a parameter sharing it, too);
         else ``origin``. A replay makes such copies at its start, before the update."""
-        array = _array_of(data)
         if not self.opts or origin[:1] not in (("arg",), ("array",)):
             return origin  # no optimizer step recorded yet, or no copy of an array
+        array = _array_of(data)
         for rec in self.trace.records:
             for r in rec.params if isinstance(rec, StepRec) else ():
                 e = self.trace.externs[r.index] if r.kind == "ext" else None
