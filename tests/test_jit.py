@@ -719,14 +719,7 @@ def test_elementwise_losses_with_array_targets_replay_exactly(loss, reduction, b
     fn = POINTWISE[loss]
 
     def make(model: Any, opt: Any) -> Callable[..., Tensor]:
-        def step(x: Tensor, t: np.ndarray, s: Tensor) -> Tensor:
-            opt.zero_grad()
-            out = fn(model(x), t, reduction, s).sum()
-            out.backward()
-            opt.step()
-            return out
-
-        return step
+        return training_step(opt, lambda x, t, s: fn(model(x), t, reduction, s).sum(), True)
 
     (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd-momentum"])
     eager, step = make(m1, o1), jit(make(m2, o2))
@@ -786,14 +779,10 @@ def test_a_soft_target_with_a_zero_on_a_replay_gets_its_gradient_as_eagerly(redu
     # taken in Python: a step traced without one replayed a call with one unmasked, so the
     # target's .grad there (and from then on) differed from the eager step's
     def make(model: Any, opt: Any) -> Callable[..., Tensor]:
-        def step(x: Tensor, t: Tensor) -> Tensor:
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), t, reduction=reduction).sum()
-            loss.backward()
-            opt.step()
-            return loss
+        def loss_of(x: Tensor, t: Tensor) -> Tensor:
+            return F.cross_entropy(model(x), t, reduction=reduction).sum()
 
-        return step
+        return training_step(opt, loss_of, True)
 
     (m1, o1), (m2, o2) = twins((4, 5, 3), np.float64, OPTIMIZERS["sgd"])
     eager, step = make(m1, o1), jit(make(m2, o2))

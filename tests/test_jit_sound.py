@@ -22,6 +22,8 @@ import tinygrad_mlp.functional as F
 from tinygrad_mlp import JitError, Tensor, jit
 from tinygrad_mlp.optim import SGD, Adam
 
+from .helpers import training_step
+
 SIZES = (6, 8, 4)
 BATCH = 5
 
@@ -592,18 +594,10 @@ def test_a_rule_raising_below_fused_layers_leaves_their_grads_as_eagerly(first):
     def make(w):
         fc1, fc2 = w.model.layers[0], w.model.layers[2]
 
-        def step(x, y, scale):
-            if first:
-                w.opt.zero_grad()
-            h = _Bounded.apply(fc1(x))
-            loss = F.cross_entropy(fc2(h.relu()), y) * scale
-            if not first:
-                w.opt.zero_grad()
-            loss.backward()
-            w.opt.step()
-            return loss
+        def loss_of(x, y, scale):
+            return F.cross_entropy(fc2(_Bounded.apply(fc1(x)).relu()), y) * scale
 
-        return step
+        return training_step(w.opt, loss_of, first)
 
     a, b = world(), world()
     eager, step = make(a), jit(make(b))
@@ -657,14 +651,10 @@ def test_a_rule_failing_on_a_replay_is_named_as_eagerly(how):
         fc1, fc2 = w.model.layers[0], w.model.layers[2]
         op = type("_Faulty", (_Faulty,), {"how": how})
 
-        def step(x, y, scale):
-            w.opt.zero_grad()
-            loss = F.cross_entropy(fc2(op.apply(fc1(x)).relu()), y) * scale
-            loss.backward()
-            w.opt.step()
-            return loss
+        def loss_of(x, y, scale):
+            return F.cross_entropy(fc2(op.apply(fc1(x)).relu()), y) * scale
 
-        return step
+        return training_step(w.opt, loss_of, True)
 
     a, b = world(), world()
     eager, step = make(a), jit(make(b))
