@@ -206,8 +206,8 @@ MUTANTS: tuple[Mutant, ...] = (
     _M("LinearReLU tangent: mask dropped", NN, "return _linear_tangent(t, inputs) * (out > 0)",
        "return _linear_tangent(t, inputs)", rows("F.linear_relu", "forward")),
     # --- cross-entropy -------------------------------------------------------------------
-    _M("CE grad: = for -= at the labels", LOSS, "d.reshape(-1)[flat] -= scale",
-       "d.reshape(-1)[flat] = -scale", CE),
+    _M("CE grad: = for -= at the labels", LOSS, "d.reshape(-1)[flat] -= s\n",
+       "d.reshape(-1)[flat] = -s\n", CE),
     _M("CE grad: 1/B missing", LOSS, "scale = float(g) / batch", "scale = float(g)", CE),
     _M("CE grad: sum(t) factor missing", LOSS,
        "d *= probs.sum(axis=1, keepdims=True)\n", "\n", CE),

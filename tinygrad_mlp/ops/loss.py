@@ -173,14 +173,19 @@ class CrossEntropyGrad(Op):
         batch = z.shape[0]
         # a Python float is "weak": it keeps the softmax's dtype, and skips a 0-d array op
         scale = float(g) / batch
+        s = scale
+        if labels is not None and softmax.dtype.kind == "f":
+            # what numpy reads for the float beside the softmax, as a 0-d array: the same
+            # value, converted once here instead of in each of the two calls below
+            s = np.array(scale, dtype=softmax.dtype)
         # a fresh C-ordered array, so the in-place steps below are safe and d.reshape(-1)
         # is a view of it
-        d = np.multiply(softmax, scale, order="C")
+        d = np.multiply(softmax, s, order="C")
         if labels is not None:
             if flat is None:  # applied directly: b K + label_b, refusing a label outside [0, K)
                 flat = np.ravel_multi_index((np.arange(batch), labels), d.shape)
             # d[b, label_b] -= scale through one flat index: half the time of d[rows, labels]
-            d.reshape(-1)[flat] -= scale
+            d.reshape(-1)[flat] -= s
         else:
             assert probs is not None
             d *= probs.sum(axis=1, keepdims=True)
