@@ -201,7 +201,7 @@ MUTANTS: tuple[Mutant, ...] = (
        rows("F.linear", "forward")),
     _M("Linear tangent: db missing", NN, "return plus(dx, dw, t[2] if len(inputs) == 3 else None)",
        "return plus(dx, dw, None)", rows("F.linear", "forward")),
-    _M("LinearReLU: mask out >= 0", NN, "mask = data_of(out) > 0", "mask = data_of(out) >= 0",
+    _M("LinearReLU: mask out >= 0", NN, "mask = a > _ZEROS", "mask = a >= _ZEROS",
        rows("F.linear_relu", "reverse")),
     _M("LinearReLU tangent: mask dropped", NN, "return _linear_tangent(t, inputs) * (out > 0)",
        "return _linear_tangent(t, inputs)", rows("F.linear_relu", "forward")),
