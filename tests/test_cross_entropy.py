@@ -194,3 +194,24 @@ def test_the_logits_stay_read_only_while_the_loss_graph_is_alive():
     np.testing.assert_allclose(hess_row, ht.numpy(), rtol=1e-13, atol=1e-15)
     loss.backward()
     z.data[...] = 0.0  # released: writeable again
+
+
+def test_the_gradient_node_subtracts_at_the_labels_whatever_the_softmax_memory_order():
+    # CrossEntropyGrad subtracts g/B at each row's label through flat indices b K + label_b
+    # into its gradient: that gradient must be C-ordered for them to land, also when the
+    # softmax it scales is Fortran-ordered. The reference is the same two roundings
+    # (a g/B, then minus g/B at the labels), so the results are equal bit for bit.
+    from tinygrad_mlp.ops import CrossEntropyGrad
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((4, 3))
+    a = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    labels = np.array([0, 2, 1, 2])
+    scale = 1.5 / 4
+    expected = a * scale
+    expected[np.arange(4), labels] -= scale
+    for softmax in (a, np.asfortranarray(a)):
+        d = CrossEntropyGrad().forward(z, np.array(1.5), softmax, labels, None)
+        np.testing.assert_array_equal(d, expected)
+    with pytest.raises(ValueError):  # applied directly: the labels are checked as indexed
+        CrossEntropyGrad().forward(z, np.array(1.5), a, np.array([0, 3, 1, 2]), None)

@@ -330,3 +330,20 @@ def test_load_state_dict_refuses_and_changes_nothing(case: str) -> None:
 def test_bad_hyperparameters_are_refused(make, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         make([scalar_param(1.0)])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sgd_multiplies_by_lr_as_numpy_reads_a_python_float_beside_the_parameter(dtype) -> None:
+    # W -= lr g with lr a Python float: numpy reads it in W's dtype (NEP 50), so the step
+    # must be bit for bit W - (dtype(lr) g) computed in that dtype, never lr g in float64
+    # rounded afterwards (double rounding moves some of 1000 entries by one ulp).
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal(1000).astype(dtype)
+    g = rng.standard_normal(1000).astype(dtype)
+    lr = 0.1234567891
+    expected = w0 - np.multiply(g, lr)  # numpy's own weak-scalar product
+    w = Tensor(w0, requires_grad=True)
+    w.grad = g.copy()
+    optim.SGD([w], lr=lr).step()
+    np.testing.assert_array_equal(w.data, expected)
+    assert w.data.dtype == dtype

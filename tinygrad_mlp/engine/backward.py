@@ -104,10 +104,12 @@ def _run(
                 # 2. Accumulation: sum over the ops that use each input.
                 for j, pg, fresh in steps:
                     p = parents[j]
-                    if p._ctx is None:  # a leaf's: delivered once the pass succeeded
-                        gather(p, pg, fresh, create_graph, pending, capture)
-                    else:
+                    if p._ctx is not None:
                         accumulate(grads, id(p), pg)
+                    elif capture is None:  # a leaf's: delivered once the pass succeeded
+                        pending.append((p, pg, fresh))  # gather's, without a call per leaf
+                    else:
+                        gather(p, pg, fresh, create_graph, pending, capture)
             except Exception as e:
                 raise_in_backward(op, parents, e)  # again, naming the op and its site
         # 3. Release: drop the op's inputs and saved buffers, so what lies behind can be freed.

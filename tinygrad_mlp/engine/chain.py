@@ -89,6 +89,10 @@ def node_step(
         x = like[j]
         if type(pg) is not np.ndarray:  # a scalar or a list: _conform_owned makes an array
             steps.append((j, *_conform_owned(pg, False, x, False)))
+        elif pg.ndim > x.ndim and pg.dtype is x.dtype:  # summed over a batch (a bias)
+            pg = unbroadcast(pg, x.shape)  # a sum: a new array, fresh
+            kept = type(pg) is np.ndarray and pg.dtype is x.dtype
+            steps.append((j, pg, True) if kept else (j, *_conform_owned(pg, True, x, False)))
         elif pg.shape != x.shape or pg.dtype != x.dtype:  # conformed: a new array, fresh
             steps.append((j, *_conform_owned(pg, True, x, False)))
         else:  # owned (module docstring): referenced from here alone, no view, writeable
@@ -197,9 +201,19 @@ def gather(
 
 def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
     """Deliver what ``gather`` kept, in arrival order: a leaf's first gradient becomes its
-    ``.grad`` (itself if fresh, else a copy), each later one is added into it."""
+    ``.grad`` (itself if fresh, else a copy), each later one is added into it. The plain
+    path's arithmetic lives here alone (``deliver`` comes here for it), without a call per leaf."""
+    if create_graph:
+        for leaf, g, fresh in pending:
+            deliver(leaf, g, fresh, True, None)
+        return
     for leaf, g, fresh in pending:
-        deliver(leaf, g, fresh, create_graph, None)
+        if not leaf.requires_grad:
+            continue
+        if leaf.grad is None:
+            leaf.grad = g if fresh else np.array(g, copy=True)
+        else:
+            leaf.grad += g
 
 
 def deliver(
@@ -215,10 +229,8 @@ def deliver(
         return
     if create_graph:
         leaf.grad = g if leaf.grad is None else g + leaf.grad
-    elif leaf.grad is None:
-        leaf.grad = g if fresh else np.array(g, copy=True)
     else:
-        leaf.grad += g
+        apply([(leaf, g, fresh)], False)
 
 
 class _Probe:

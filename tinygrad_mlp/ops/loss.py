@@ -94,6 +94,7 @@ class CrossEntropy(Op):
     ) -> np.ndarray:
         labels, probs = _own(labels), _own(probs)
         self.labels, self.probs = labels, probs
+        self.flat: np.ndarray | None = None  # b K + label_b: CrossEntropyGrad's index
         batch = z.shape[0]
         # ufunc reductions called directly: the loss runs every step, and ndarray.sum/max
         # add a Python-level wrapper around exactly these calls
@@ -112,6 +113,7 @@ class CrossEntropy(Op):
             # E = (1/B) sum_b (log sum_c e^{z_bc} - z_b,label), all terms shifted by max z_b;
             # shifted is a new (B, K) array, so ravel() is a view: flat picks z_b,label - m_b
             picked = shifted.ravel().take(flat)
+            self.flat = flat  # checked here, so CrossEntropyGrad need not check it again
             loss = add(np.log(total), axis=None) - add(picked, axis=None)
         else:
             assert probs is not None
@@ -132,6 +134,7 @@ class CrossEntropy(Op):
             softmax=self.softmax,
             labels=self.labels,
             probs=self.probs,
+            flat=self.flat,
         )
         return (grad,)
 
@@ -152,6 +155,8 @@ class CrossEntropyGrad(Op):
     Inputs: the logits z and g (0-d). ``softmax`` is a = softmax(z), saved by the forward
     pass, so the plain path recomputes nothing. As a function of (z, g) it is differentiable:
     dd/dg = (a sum(t) - t) / B, and dd/dz applies the softmax Jacobian diag(a) - a a^T.
+    ``flat``, the labels' flat indices b K + label_b, is the one ``CrossEntropy`` checked
+    as it made them; without it they are made and checked here.
     """
 
     def forward(
@@ -161,15 +166,26 @@ class CrossEntropyGrad(Op):
         softmax: np.ndarray,
         labels: np.ndarray | None,
         probs: np.ndarray | None,
+        flat: np.ndarray | None = None,
     ) -> np.ndarray:
         self.labels, self.probs = labels, probs
         self.softmax = softmax
         batch = z.shape[0]
         # a Python float is "weak": it keeps the softmax's dtype, and skips a 0-d array op
         scale = float(g) / batch
-        d = softmax * scale  # fresh array, so the in-place steps below are safe
+        s = scale
+        if labels is not None and softmax.dtype.kind == "f":
+            # what numpy reads for the float beside the softmax, as a 0-d array: the same
+            # value, converted once here instead of in each of the two calls below
+            s = np.array(scale, dtype=softmax.dtype)
+        # a fresh C-ordered array, so the in-place steps below are safe and d.reshape(-1)
+        # is a view of it
+        d = np.multiply(softmax, s, order="C")
         if labels is not None:
-            d[np.arange(batch), labels] -= scale
+            if flat is None:  # applied directly: b K + label_b, refusing a label outside [0, K)
+                flat = np.ravel_multi_index((np.arange(batch), labels), d.shape)
+            # d[b, label_b] -= scale through one flat index: half the time of d[rows, labels]
+            d.reshape(-1)[flat] -= s
         else:
             assert probs is not None
             d *= probs.sum(axis=1, keepdims=True)

@@ -16,6 +16,13 @@ from .tangents import lift, plus
 
 __all__ = ["Softmax", "LogSoftmax", "Linear", "LinearReLU", "log_softmax_array"]
 
+# read-only 0-d zeros of the float dtypes: np.maximum(z, 0) (and z > 0) converts the
+# Python 0 to z's dtype on every call (about 0.8 us of a 3 us call on a 32x32 layer); the
+# same value, so the same result bit for bit
+_ZEROS = {np.dtype(t): np.zeros((), dtype=t) for t in (np.float16, np.float32, np.float64)}
+for _z in _ZEROS.values():
+    _z.flags.writeable = False
+
 
 def log_softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
     """log_softmax(z) by log-sum-exp: the shifted logits are <= 0, so exp cannot overflow."""
@@ -135,11 +142,12 @@ class LinearReLU(Op):
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         z = _affine(x, w, b)
-        return np.maximum(z, 0, out=z)
+        return np.maximum(z, _ZEROS.get(z.dtype, 0), out=z)
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         # delta_j = (sum_k delta_k W_kj) * 1[z_j > 0]; a_j > 0 exactly when z_j > 0.
-        mask = data_of(out) > 0
+        a = data_of(out)
+        mask = a > _ZEROS.get(a.dtype, 0)  # a 0-d zero: no Python 0 converted per call
         return _linear_backward(self, g * mask, inputs)
 
     def jvp(

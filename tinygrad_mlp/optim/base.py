@@ -190,7 +190,9 @@ class Optimizer:
                 loss = closure()
         if self._stepping or _engine_state.tracer is not None:  # nested, or traced by tm.jit
             _sanctioned(self, self.update)
-        else:  # the common case, kept short: it runs on every training step
+        elif not _engine_state.saved_count:  # no live graph holds an array: writing() would
+            self.update()  # do nothing (engine/writes.py); the common case, after backward
+        else:
             with writing(p.data for p in self.params):
                 self.update()
         return loss
