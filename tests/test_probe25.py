@@ -1,0 +1,106 @@
+"""Probe 25: composed, careless use, from outside, each finding pinned against torch.
+
+Augmented assignment on a Tensor (``p -= lr * p.grad`` under ``no_grad``, the hand-written
+SGD step of every torch tutorial) must update the tensor in place, as torch does; before,
+Python fell back on ``p = p - lr * p.grad``, a new tensor bound to the loop variable, so the
+model's parameters never moved and no error was raised.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_mlp as tm
+from tinygrad_mlp import Tensor, nn
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(rng: np.random.Generator) -> tuple[nn.Linear, object, Tensor, object]:
+    """A float64 Linear(3, 2) and the torch Linear with the same weights, and an input."""
+    m = nn.Linear(3, 2, rng=rng, dtype=np.float64)
+    tm_lin = torch.nn.Linear(3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        tm_lin.weight.copy_(torch.from_numpy(m.weight.numpy().copy()))
+        tm_lin.bias.copy_(torch.from_numpy(m.bias.numpy().copy()))
+    x = rng.standard_normal((4, 3))
+    return m, tm_lin, Tensor(x), torch.from_numpy(x)
+
+
+@pytest.mark.parametrize("op", [operator.isub, operator.iadd, operator.imul, operator.itruediv])
+def test_hand_written_sgd_step_moves_the_parameters_as_torch(op: Callable[..., Any]) -> None:
+    rng = np.random.default_rng(25)
+    m, t, x, xt = _pair(rng)
+    for _ in range(3):  # three steps: a later step must see the earlier updates
+        m.zero_grad()
+        t.zero_grad()
+        ((m(x) ** 2).sum()).backward()
+        ((t(xt) ** 2).sum()).backward()
+        with tm.no_grad():
+            for p in m.parameters():
+                op(p, 1.0 + 0.1 * p.grad)  # p -= ..., the result dropped as a loop's would be
+        with torch.no_grad():
+            for p in t.parameters():
+                op(p, 1.0 + 0.1 * p.grad)
+    # the same float64 arithmetic in the same order: equal to round-off of a few operations
+    np.testing.assert_allclose(m.weight.numpy(), t.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.bias.numpy(), t.bias.detach().numpy(), rtol=1e-12)
+
+
+def test_inplace_keeps_the_object_and_its_aliases() -> None:
+    w = Tensor(np.array([1.0, 2.0]))
+    alias = w
+    w += 1.0
+    assert w is alias
+    np.testing.assert_array_equal(alias.numpy(), [2.0, 3.0])
+
+
+def test_inplace_on_a_leaf_that_requires_grad_is_refused_in_grad_mode() -> None:
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w -= 1.0
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])  # nothing was written
+
+
+def test_inplace_update_under_no_grad_bumps_the_version_a_live_graph_checks() -> None:
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (w * w).sum()  # its graph holds w.data
+    with tm.no_grad():
+        w -= 0.5
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_inplace_on_a_graph_tensor_gives_torch_values_and_gradients() -> None:
+    a = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    x = Tensor(a.copy(), requires_grad=True)
+    xt = torch.tensor(a.copy(), requires_grad=True)
+    y, yt = x * 2.0, xt * 2.0
+    y += x
+    yt += xt
+    y *= x
+    yt *= xt
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-15)
+
+
+def test_inplace_refuses_a_result_that_does_not_fit() -> None:
+    i = Tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match="int64"):
+        i += 0.5  # torch: result type Float can't be cast to Long
+    np.testing.assert_array_equal(i.numpy(), [1, 2])
+    v = Tensor(np.zeros(3))
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        v += np.ones((2, 3))  # the broadcast result has another shape than v
+    f = Tensor(np.zeros(2, dtype=np.float32))
+    f += np.array([0.1, 0.2])  # float64 into float32: cast, as torch does
+    assert f.dtype == np.float32
+    np.testing.assert_array_equal(f.numpy(), np.array([0.1, 0.2], dtype=np.float32))
+

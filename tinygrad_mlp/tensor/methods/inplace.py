@@ -1,0 +1,97 @@
+"""Augmented assignment (``+=``, ``-=``, ``*=``, ``/=``, ``**=``) with torch's meaning.
+
+Without these methods Python runs ``p -= u`` as ``p = p - u``: a new tensor bound to the
+name, the old one untouched. Inside ``for p in model.parameters():`` that is a silent no-op
+on the model, the commonest hand-written SGD step. Here, as in torch:
+
+- off the graph (``no_grad``, or no operand requires grad) the result is written into
+  ``self.data`` in place, through ``engine.writes.writing``, so a live graph that saved the
+  array refuses its backward (torch's version counter) and aliases see the new values;
+- a leaf that requires grad, in grad mode, is refused (torch: "a leaf Variable that requires
+  grad is being used in an in-place operation");
+- on the graph (an intermediate result that requires grad, or a tangent in ``tm.jvp``) the
+  result is the recorded out-of-place op, so values and gradients are torch's.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from ...engine import state as _engine_state
+from ...engine.grad_mode import is_grad_enabled
+from ...engine.writes import writing
+from ..numpy_interop import keeps_gradient
+from .base import TensorMixin
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+__all__ = ["InplaceMethods"]
+
+
+def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: str) -> Tensor:
+    """``self op= other``: in place off the graph, the recorded op on it, refused on a leaf.
+
+    Formula: self <- op(self, other), with self's shape and dtype kept (a cast of the same
+    kind, float64 into float32, as torch; an int tensor refuses a float result).
+
+    Example::
+
+        >>> w = Tensor(np.array([1.0, 2.0]))
+        >>> alias = w
+        >>> w -= 0.5
+        >>> alias.numpy()
+        array([0.5, 1.5])
+    """
+    if self.requires_grad and self._ctx is None and is_grad_enabled():
+        raise RuntimeError(
+            f"a leaf Tensor that requires grad is used in an in-place operation (x {sign} ...); "
+            "update it under tm.no_grad() (or write x.data), as in torch"
+        )
+    result = op(self, other)
+    if keeps_gradient(result):  # on the graph: the recorded op, bound to the name
+        return result
+    if result.shape != self.shape:
+        raise ValueError(
+            f"in-place {sign}: the result has shape {result.shape}, the tensor {self.shape} "
+            "(an in-place update cannot change the shape; broadcast the other operand to it)"
+        )
+    if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+        raise TypeError(
+            f"in-place {sign}: the result is {result.dtype}, which cannot be written into a "
+            f"{self.dtype} tensor (use x = x {sign[0]} ... for a new tensor)"
+        )
+    if _engine_state.tracer is not None:
+        raise RuntimeError(
+            f"in-place {sign} on a Tensor inside a tm.jit step is not recorded; update "
+            "parameters with an optimizer's step(), or build a new tensor (x = x "
+            f"{sign[0]} ...)"
+        )
+    with writing([self.data]):
+        np.copyto(self.data, result.data, casting="same_kind")
+    return self
+
+
+class InplaceMethods(TensorMixin):
+    """``+=``, ``-=``, ``*=``, ``/=`` and ``**=`` as torch's in-place operators."""
+
+    __slots__ = ()
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _update(cast("Tensor", self), other, operator.add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _update(cast("Tensor", self), other, operator.sub, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _update(cast("Tensor", self), other, operator.mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _update(cast("Tensor", self), other, operator.truediv, "/=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _update(cast("Tensor", self), other, operator.pow, "**=")
