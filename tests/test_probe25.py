@@ -104,3 +104,51 @@ def test_inplace_refuses_a_result_that_does_not_fit() -> None:
     assert f.dtype == np.float32
     np.testing.assert_array_equal(f.numpy(), np.array([0.1, 0.2], dtype=np.float32))
 
+
+# --- a layer used twice (tied weights) ------------------------------------------------------
+# parameters() listed a shared parameter once per use; torch lists it once. A penalty written
+# over parameters() (``sum((p * p).sum() for p in model.parameters())``) then counted the tied
+# weight twice and its gradient came out doubled, silently; an optimizer refused the list.
+
+
+def _tied(rng: np.random.Generator) -> tuple[nn.Sequential, object]:
+    layer = nn.Linear(2, 2, rng=rng, dtype=np.float64)
+    t_layer = torch.nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        t_layer.weight.copy_(torch.from_numpy(layer.weight.numpy().copy()))
+        t_layer.bias.copy_(torch.from_numpy(layer.bias.numpy().copy()))
+    return nn.Sequential(layer, nn.Tanh(), layer), torch.nn.Sequential(
+        t_layer, torch.nn.Tanh(), t_layer
+    )
+
+
+def test_a_tied_parameter_is_listed_once_as_in_torch() -> None:
+    m, t = _tied(np.random.default_rng(7))
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [n for n, _ in t.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(m.parameters()) == len(list(t.parameters())) == 2
+    everything = [n for n, _ in m.named_parameters(remove_duplicate=False)]
+    assert everything == [n for n, _ in t.named_parameters(remove_duplicate=False)]
+
+
+def test_a_penalty_over_parameters_of_a_tied_model_has_torch_gradient() -> None:
+    m, t = _tied(np.random.default_rng(8))
+    x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    loss = (m(Tensor(x)) ** 2).sum() + 0.1 * sum((p * p).sum() for p in m.parameters())
+    t_loss = (t(torch.from_numpy(x)) ** 2).sum() + 0.1 * sum((p * p).sum() for p in t.parameters())
+    loss.backward()
+    t_loss.backward()
+    w = m[0].weight
+    # a handful of float64 operations on O(1) numbers: round-off of a few ulps
+    np.testing.assert_allclose(w.grad, t[0].weight.grad.numpy(), rtol=1e-12, atol=1e-14)
+    opt = tm.optim.SGD(m.parameters(), lr=0.1)  # one parameter once: accepted, as in torch
+    opt.step()
+
+
+def test_state_dict_of_a_tied_model_keeps_every_name_and_loads_back() -> None:
+    m, t = _tied(np.random.default_rng(9))
+    sd = m.state_dict()
+    assert list(sd) == list(t.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    sd = {k: v + 1.0 for k, v in sd.items()}
+    m.load_state_dict(sd)
+    np.testing.assert_array_equal(m[0].weight.numpy(), sd["0.weight"])

@@ -121,9 +121,9 @@ class Sequential(Module):
         for i, layer in enumerate(self.layers):
             yield str(i), _module(layer, i)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def _walk_parameters(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
         for name, layer in self.named_children():
-            yield from layer.named_parameters(prefix + name + ".")
+            yield from layer._walk_parameters(prefix + name + ".")
 
     def forward(self, x: Tensor) -> Tensor:
         x = _tensor_input(x, type(self).__name__)
