@@ -5,10 +5,12 @@ this file adds only what is specific to this suite's tests.
 """
 
 from tinygrad_mlp.testing.strategies import (
+    ALIAS_STEPS,
     SeedNetwork,
     arrays,
     broadcastable_shapes,
     float_arrays,
+    inplace_programs,
     kinked_arrays,
     logits,
     one_hot_targets,
@@ -20,10 +22,12 @@ from tinygrad_mlp.testing.strategies import (
 )
 
 __all__ = [
+    "ALIAS_STEPS",
     "SeedNetwork",
     "arrays",
     "broadcastable_shapes",
     "float_arrays",
+    "inplace_programs",
     "kinked_arrays",
     "logits",
     "one_hot_targets",

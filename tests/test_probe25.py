@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor, nn
+
+from . import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -152,3 +155,121 @@ def test_state_dict_of_a_tied_model_keeps_every_name_and_loads_back() -> None:
     sd = {k: v + 1.0 for k, v in sd.items()}
     m.load_state_dict(sd)
     np.testing.assert_array_equal(m[0].weight.numpy(), sd["0.weight"])
+
+
+# --- in place through views and subscripts -------------------------------------------------
+# With in-place operators, which results share memory with their input matters: torch's views
+# (reshape, transpose, basic indexing, split, detach) share it, its flip copies. numpy's flip
+# is a view, so `y = x.flip(0); y += 1` would have changed x. And `w[0] += 1` runs
+# w.__getitem__, __iadd__ (writing into w through the view) and then w.__setitem__: without
+# item assignment, w was half-updated before a TypeError.
+
+
+def _both(a: np.ndarray) -> tuple[Tensor, object]:
+    return Tensor(a.copy()), torch.from_numpy(a.copy())
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda x: x.flip(0),
+        lambda x: x.reshape(4),
+        lambda x: x.T,
+        lambda x: x[0],
+        lambda x: x[[1, 0]],
+        lambda x: x.split(1)[1],
+        lambda x: x.detach(),
+        lambda x: x.unsqueeze(0),
+        lambda x: x.permute(1, 0),
+    ],
+)
+def test_an_inplace_update_of_a_result_changes_the_input_exactly_when_torch_does(view: Any) -> None:
+    x, xt = _both(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    y, yt = view(x), view(xt)
+    y += 100.0
+    yt += 100.0
+    np.testing.assert_array_equal(y.numpy(), yt.numpy())
+    np.testing.assert_array_equal(x.numpy(), xt.numpy())
+
+
+def test_an_inplace_update_of_an_expanded_tensor_is_refused_clearly() -> None:
+    x = Tensor(np.array([[1.0, 2.0]]))
+    e = x.expand(3, 2)  # three rows, one memory: torch refuses the write too
+    with pytest.raises(RuntimeError, match="share memory"):
+        e += 1.0
+    np.testing.assert_array_equal(x.numpy(), [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda w, v: w.__setitem__(0, v),
+        lambda w, v: w.__setitem__((slice(None), 1), 7.5),
+        lambda w, v: w.__setitem__(w > 0.0, 0.0),
+        lambda w, v: w.__setitem__([2, 0], v * 3.0),
+    ],
+)
+def test_item_assignment_off_the_graph_is_torchs(edit: Any) -> None:
+    a = np.array([[0.5, -1.0], [2.0, -0.25], [1.5, 3.0]])
+    w, wt = _both(a)
+    v, vt = _both(np.array([9.0, -9.0]))
+    edit(w, v)
+    edit(wt, vt)
+    np.testing.assert_array_equal(w.numpy(), wt.numpy())
+
+
+def test_augmented_item_assignment_under_no_grad_is_torchs() -> None:
+    a = np.array([[0.5, -1.0], [2.0, -0.25]])
+    w = Tensor(a.copy(), requires_grad=True)
+    wt = torch.tensor(a.copy(), requires_grad=True)
+    with tm.no_grad():
+        w[0] += 1.0
+        w[[1, 1]] *= 2.0  # a repeated index: one write, as torch's index_put_
+        w[:, 1] -= Tensor(np.array([0.5, 0.5]))
+    with torch.no_grad():
+        wt[0] += 1.0
+        wt[[1, 1]] *= 2.0
+        wt[:, 1] -= torch.tensor([0.5, 0.5])
+    np.testing.assert_array_equal(w.numpy(), wt.detach().numpy())
+
+
+def test_item_assignment_on_the_graph_is_refused_and_changes_nothing() -> None:
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="graph"):
+        w[0] += 1.0  # grad mode, a leaf that requires grad
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+    y = Tensor(np.zeros(2))
+    with pytest.raises(TypeError, match="graph"):
+        y[0] = w[1] * 2.0  # the value requires grad: its gradient would be dropped
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0])
+
+
+def _run_inplace_program(p: dict[str, Any], make: Any) -> tuple[np.ndarray, np.ndarray] | str:
+    """x, then y = steps(x); y op= operand: (x, y) after the write, or the error's name."""
+    rng = np.random.default_rng(p["seed"])
+    a = rng.uniform(0.5, 2.0, size=p["shape"])  # away from 0: /= stays finite
+    row = rng.uniform(0.5, 2.0, size=27)  # the operand, cut to y's last axis (27 = 3 * 3 * 3)
+    write = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul}
+    write["/="] = operator.itruediv
+    x = make(a.copy())
+    try:
+        y = x
+        for name in p["steps"]:
+            y = st.ALIAS_STEPS[name](y)
+        width = y.shape[-1] if y.ndim else 1
+        operand = 1.5 if p["operand"] == "number" else make(row[:width].copy())
+        y = write[p["op"]](y, operand)
+    except (ValueError, IndexError, RuntimeError, TypeError) as e:
+        return type(e).__name__  # e.g. flip(0) of a 0-d result, or a (1,) result into ()
+    return np.array(x.numpy()), np.array(y.numpy())
+
+
+@given(st.inplace_programs())
+def test_random_inplace_programs_alias_exactly_as_torch(p: dict[str, Any]) -> None:
+    """The generator for the aliasing class: chains of views and copies, then a write."""
+    ours, theirs = _run_inplace_program(p, Tensor), _run_inplace_program(p, torch.from_numpy)
+    if isinstance(ours, str) or isinstance(theirs, str):
+        assert isinstance(ours, str) and isinstance(theirs, str), (ours, theirs)  # both refuse
+        return
+    np.testing.assert_array_equal(ours[1], theirs[1])  # y: the same float64 operations
+    np.testing.assert_array_equal(ours[0], theirs[0])  # x: written exactly when torch's was

@@ -1,4 +1,5 @@
-"""Augmented assignment (``+=``, ``-=``, ``*=``, ``/=``, ``**=``) with torch's meaning.
+"""Augmented assignment (``+=``, ``-=``, ``*=``, ``/=``, ``**=``) and item assignment
+(``x[i] = v``) with torch's meaning.
 
 Without these methods Python runs ``p -= u`` as ``p = p - u``: a new tensor bound to the
 name, the old one untouched. Inside ``for p in model.parameters():`` that is a silent no-op
@@ -11,6 +12,9 @@ on the model, the commonest hand-written SGD step. Here, as in torch:
   grad is being used in an in-place operation");
 - on the graph (an intermediate result that requires grad, or a tangent in ``tm.jvp``) the
   result is the recorded out-of-place op, so values and gradients are torch's.
+
+``x[i] += v`` is ``x.__setitem__(i, x[i].__iadd__(v))``: item assignment is written in place
+off the graph and refused on it, so the pair never leaves ``x`` half-updated.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ import numpy as np
 
 from ...engine import state as _engine_state
 from ...engine.grad_mode import is_grad_enabled
+from ...engine.state import grad_mode as _grad_mode
+from ...engine.tensor_core import TensorCore
 from ...engine.writes import writing
+from ...ops.index import plain_index
 from ..numpy_interop import keeps_gradient
 from .base import TensorMixin
 
@@ -63,17 +70,39 @@ def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: st
     if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
         raise TypeError(
             f"in-place {sign}: the result is {result.dtype}, which cannot be written into a "
-            f"{self.dtype} tensor (use x = x {sign[0]} ... for a new tensor)"
+            f"{self.dtype} tensor (use x = x {sign[:-1]} ... for a new tensor)"
         )
+    _write(self, sign, lambda d: np.copyto(d, result.data, casting="same_kind"))
+    return self
+
+
+def _write(t: Tensor, what: str, fn: Callable[[np.ndarray], None]) -> None:
+    """Run ``fn(t.data)``, a write into the tensor's memory, as a sanctioned write.
+
+    Refused inside a tm.jit trace (the replay would not repeat it) and on memory that stays
+    read-only (an ``expand`` or ``broadcast_to`` view, whose elements share memory).
+    """
     if _engine_state.tracer is not None:
         raise RuntimeError(
-            f"in-place {sign} on a Tensor inside a tm.jit step is not recorded; update "
-            "parameters with an optimizer's step(), or build a new tensor (x = x "
-            f"{sign[0]} ...)"
+            f"in-place {what} on a Tensor inside a tm.jit step is not recorded; update "
+            "parameters with an optimizer's step(), or build a new tensor"
         )
-    with writing([self.data]):
-        np.copyto(self.data, result.data, casting="same_kind")
-    return self
+    with writing([t.data]):
+        if not t.data.flags.writeable:
+            raise RuntimeError(
+                f"in-place {what}: the tensor's elements share memory (an expand or "
+                "broadcast_to view) or its array is read-only; write into a copy instead"
+            )
+        fn(t.data)
+
+
+def _on_graph(*values: Any) -> bool:
+    """Whether a write with these operands would drop a gradient or a tangent."""
+    tensors = [v for v in values if isinstance(v, TensorCore)]
+    tangents = _grad_mode.tangents
+    if tangents is not None and any(id(v) in tangents for v in tensors):
+        return True
+    return is_grad_enabled() and any(v.requires_grad for v in tensors)
 
 
 class InplaceMethods(TensorMixin):
@@ -95,3 +124,27 @@ class InplaceMethods(TensorMixin):
 
     def __ipow__(self, other: Any) -> Tensor:
         return _update(cast("Tensor", self), other, operator.pow, "**=")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` off the graph (``no_grad``, or nothing requires grad), in
+        place with numpy's indexing and casting, as torch's item assignment.
+
+        On the graph it is refused (a ``TypeError``): build the tensor with ``tm.where``,
+        ``tm.cat`` or ``F.pad`` instead, which record their gradients.
+
+        Example::
+
+            >>> w = Tensor(np.zeros(3))
+            >>> w[1:] = 2.0
+            >>> w.numpy()
+            array([0., 2., 2.])
+        """
+        if _on_graph(self, value, *(index if type(index) is tuple else (index,))):
+            raise TypeError(
+                "item assignment x[...] = v is not recorded on the graph (x or v requires "
+                "grad, in grad mode): build the tensor with tm.where, tm.cat or F.pad, or "
+                "assign under tm.no_grad()"
+            )
+        data = value.data if isinstance(value, TensorCore) else value
+        key = plain_index(index)
+        _write(cast("Tensor", self), "x[...] =", lambda d: d.__setitem__(key, data))
