@@ -244,6 +244,18 @@ def test_item_assignment_on_the_graph_is_refused_and_changes_nothing() -> None:
     np.testing.assert_array_equal(y.numpy(), [0.0, 0.0])
 
 
+def test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient() -> None:
+    # create_graph=True may make the caller's gradient tensor itself a leaf's .grad (x + 0
+    # passes it through); a later plain backward must add to .grad out of place, as torch
+    # does, not write into that tensor (with in-place +=, v would have become [13, 23]).
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = Tensor(np.array([10.0, 20.0]))
+    (x + 0.0).backward(v, create_graph=True)
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(v.numpy(), [10.0, 20.0])
+    np.testing.assert_array_equal(np.asarray(x.grad.detach().numpy()), [13.0, 23.0])
+
+
 def _run_inplace_program(p: dict[str, Any], make: Any) -> tuple[np.ndarray, np.ndarray] | str:
     """x, then y = steps(x); y op= operand: (x, y) after the write, or the error's name."""
     rng = np.random.default_rng(p["seed"])

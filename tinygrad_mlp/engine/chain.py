@@ -217,6 +217,8 @@ def deliver(
         leaf.grad = g if leaf.grad is None else g + leaf.grad
     elif leaf.grad is None:
         leaf.grad = g if fresh else np.array(g, copy=True)
+    elif isinstance(leaf.grad, TensorCore):  # left by create_graph=True, maybe shared: a new one
+        leaf.grad = leaf.grad + g
     else:
         leaf.grad += g
 
