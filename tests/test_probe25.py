@@ -285,3 +285,24 @@ def test_random_inplace_programs_alias_exactly_as_torch(p: dict[str, Any]) -> No
         return
     np.testing.assert_array_equal(ours[1], theirs[1])  # y: the same float64 operations
     np.testing.assert_array_equal(ours[0], theirs[0])  # x: written exactly when torch's was
+
+
+# --- Sequential's fused Linear + ReLU and a forward replaced on an instance -----------------
+# Sequential runs Linear then ReLU as one fused node, chosen by the layers' types. A forward
+# replaced on an instance (``relu.forward = ...``, as torch users patch a module to debug or
+# to try a variant) was ignored there: the fused node ran relu(Wx + b) instead, silently.
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_forward_replaced_on_an_instance_is_called_by_sequential(which: int) -> None:
+    lin = nn.Linear(2, 2, rng=np.random.default_rng(3), dtype=np.float64)
+    relu = nn.ReLU()
+    seq = nn.Sequential(lin, relu)
+    x = Tensor(np.array([[1.0, -2.0]]))
+    seq(x)  # the plan is made (and cached) before the patch
+    layer = (lin, relu)[which]
+    layer.forward = lambda t: t * 10.0  # type: ignore[method-assign]
+    want = relu(lin(x)).numpy()  # each module called directly: the patched one included
+    np.testing.assert_array_equal(seq(x).numpy(), want)
+    del layer.forward  # back to the class's forward: fused again, the same numbers as before
+    np.testing.assert_array_equal(seq(x).numpy(), relu(lin(x)).numpy())
