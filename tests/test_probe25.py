@@ -306,3 +306,22 @@ def test_a_forward_replaced_on_an_instance_is_called_by_sequential(which: int) -
     np.testing.assert_array_equal(seq(x).numpy(), want)
     del layer.forward  # back to the class's forward: fused again, the same numbers as before
     np.testing.assert_array_equal(seq(x).numpy(), relu(lin(x)).numpy())
+
+
+# --- requires_grad set as an attribute on an integer tensor ---------------------------------
+# ``x = Tensor([1, 2, 3]); x.requires_grad = True`` (torch's habit; the list is of ints, so
+# the tensor is int64) bypassed requires_grad_()'s check, and the gradient was rounded to the
+# tensor's integers: d(2.5 x)/dx came out 2, d sin(x)/dx came out 0. torch refuses at the
+# assignment; here the attribute is a plain slot, so the refusal comes at the first backward.
+
+
+def test_an_integer_tensor_made_to_require_grad_by_attribute_is_refused_at_backward() -> None:
+    t = Tensor([1, 2, 3])
+    t.requires_grad = True
+    with pytest.raises(TypeError, match="int64"):
+        (t * 2.5).sum().backward()
+    assert t.grad is None  # nothing rounded was delivered
+    with pytest.raises(TypeError, match="int64"):
+        tm.grad(t.sin().sum(), [t])
+    with pytest.raises(RuntimeError, match="floating point"):
+        torch.tensor([1, 2, 3]).requires_grad = True  # torch: refused at the assignment

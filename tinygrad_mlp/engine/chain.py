@@ -206,6 +206,12 @@ def deliver(
     leaf: TensorCore, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
 ) -> None:
     """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
+    if leaf.requires_grad and leaf.data.dtype.kind != "f":  # set as an attribute on an int
+        raise TypeError(
+            f"backward: a tensor of dtype {leaf.data.dtype} requires grad, so its gradient "
+            "would be rounded to integers; only floating-point tensors can require grad "
+            "(make it one: Tensor(x, dtype=np.float64), or x.astype(np.float32))"
+        )
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
