@@ -325,3 +325,28 @@ def test_an_integer_tensor_made_to_require_grad_by_attribute_is_refused_at_backw
         tm.grad(t.sin().sum(), [t])
     with pytest.raises(RuntimeError, match="floating point"):
         torch.tensor([1, 2, 3]).requires_grad = True  # torch: refused at the assignment
+
+
+# --- a .grad set by hand ----------------------------------------------------------------------
+# torch refuses to assign a .grad of another shape or dtype. Here .grad is a plain attribute:
+# another shape failed inside numpy at the next backward (``operands could not be broadcast``),
+# and a float32 .grad on a float64 tensor silently kept accumulating in float32.
+
+
+@pytest.mark.parametrize(
+    "held",
+    [np.ones(3), np.ones(2, dtype=np.float32), np.ones(2, dtype=np.int64), [1.0, 1.0]],
+    ids=["shape", "float32", "int64", "list"],
+)
+def test_a_grad_set_by_hand_that_cannot_take_the_gradient_is_refused_by_name(held: Any) -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x.grad = held
+    with pytest.raises(TypeError, match=r"\.grad was set to"):
+        (x * (1.0 + 1e-9)).sum().backward()
+
+
+def test_a_grad_set_by_hand_of_the_right_kind_accumulates() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x.grad = np.zeros_like(x.data) + 1.0
+    (x * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])

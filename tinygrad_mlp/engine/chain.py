@@ -226,7 +226,28 @@ def deliver(
     elif isinstance(leaf.grad, TensorCore):  # left by create_graph=True, maybe shared: a new one
         leaf.grad = leaf.grad + g
     else:
+        _check_held(leaf)
         leaf.grad += g
+
+
+def _check_held(leaf: TensorCore) -> None:
+    """Refuse a ``.grad`` set by hand that cannot take the gradient in place (another shape,
+    another dtype, not an array): torch refuses such an assignment; numpy would fail deep
+    inside, or silently round a float64 gradient into a float32 ``.grad``."""
+    held = leaf.grad
+    if isinstance(held, np.ndarray) and held.shape == leaf.data.shape:
+        if held.dtype == leaf.data.dtype:
+            return
+    what = (
+        f"an array of shape {held.shape} and dtype {held.dtype}"
+        if isinstance(held, np.ndarray)
+        else f"a {type(held).__name__}"
+    )
+    raise TypeError(
+        f"backward: .grad was set to {what}, but the tensor has shape {leaf.data.shape} and "
+        f"dtype {leaf.data.dtype}; set .grad to None or to an array of the tensor's shape and "
+        "dtype (np.zeros_like(x.data))"
+    )
 
 
 class _Probe:
