@@ -18,6 +18,7 @@ from tinygrad_mlp.testing.strategies import (
     seed_networks,
     seeds,
     shapes,
+    shared_layer_stacks,
     targets,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "seed_networks",
     "seeds",
     "shapes",
+    "shared_layer_stacks",
     "targets",
 ]

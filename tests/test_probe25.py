@@ -350,3 +350,48 @@ def test_a_grad_set_by_hand_of_the_right_kind_accumulates() -> None:
     x.grad = np.zeros_like(x.data) + 1.0
     (x * 2.0).sum().backward()
     np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def _stacks(spec: dict[str, Any]) -> tuple[nn.Sequential, object]:
+    """The spec's stack in both libraries, each new layer with the same weights."""
+    rng = np.random.default_rng(spec["seed"])
+    ours: list[Any] = []
+    theirs: list[Any] = []
+    made: dict[int, tuple[Any, Any]] = {}
+    for i, (reuse, act) in enumerate(zip(spec["layers"], spec["acts"], strict=True)):
+        if reuse is None:
+            lin = nn.Linear(spec["width"], spec["width"], rng=rng, dtype=np.float64)
+            t_lin = torch.nn.Linear(spec["width"], spec["width"], dtype=torch.float64)
+            with torch.no_grad():
+                t_lin.weight.copy_(torch.from_numpy(lin.weight.numpy().copy()))
+                t_lin.bias.copy_(torch.from_numpy(lin.bias.numpy().copy()))
+            made[i] = (lin, t_lin)
+        lin, t_lin = made[i if reuse is None else reuse]
+        ours.append(lin)
+        theirs.append(t_lin)
+        if act:
+            ours.append({"relu": nn.ReLU, "tanh": nn.Tanh}[act]())
+            theirs.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[act]())
+    k = spec["nest"]
+    if k:
+        ours = [nn.Sequential(*ours[:k]), *ours[k:]]
+        theirs = [torch.nn.Sequential(*theirs[:k]), *theirs[k:]]
+    return nn.Sequential(*ours), torch.nn.Sequential(*theirs)
+
+
+@given(st.shared_layer_stacks())
+def test_random_stacks_with_shared_layers_walk_and_differentiate_as_torch(
+    spec: dict[str, Any],
+) -> None:
+    """The generator for the tied-parameter class: names, keys and penalty gradients."""
+    m, t = _stacks(spec)
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert list(m.state_dict()) == list(t.state_dict())
+    x = np.linspace(-1.0, 1.5, 2 * spec["width"]).reshape(2, spec["width"])
+    loss = (m(Tensor(x)) ** 2).sum() + sum((p * p).sum() for p in m.parameters())
+    t_loss = (t(torch.from_numpy(x)) ** 2).sum() + sum((p * p).sum() for p in t.parameters())
+    loss.backward()
+    t_loss.backward()
+    for (name, p), (_, q) in zip(m.named_parameters(), t.named_parameters(), strict=True):
+        # at most five layers of O(1) float64 arithmetic: round-off of a few hundred ulps
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)

@@ -46,6 +46,7 @@ __all__ = [
     "seed_networks",
     "ALIAS_STEPS",
     "inplace_programs",
+    "shared_layer_stacks",
 ]
 
 seeds = hs.integers(min_value=0, max_value=2**32 - 1)  # for numpy.random.default_rng
@@ -242,3 +243,37 @@ def inplace_programs(max_steps: int = 3) -> Any:
             "seed": seeds,
         }
     )
+
+
+def shared_layer_stacks(max_layers: int = 5) -> Any:
+    """Stacks of square Linear layers in which later entries may reuse earlier layers.
+
+    A dict: ``width``; ``layers``, each an int ``j`` (reuse the layer first made at entry
+    ``j``) or None (a new layer), with an activation name after each (``"relu"``, ``"tanh"``
+    or ``""`` for none); ``nest`` (the first ``nest`` entries go into an inner Sequential, 0
+    for none); and ``seed``. Build it in torch and in tinygrad_mlp with the same weights and
+    compare parameter names, state-dict keys and gradients: a shared layer is one parameter.
+
+    Example::
+
+        @given(st.shared_layer_stacks())
+        def test_tied(spec): ...
+    """
+
+    @hs.composite
+    def build(draw: Any) -> dict[str, Any]:
+        n = draw(hs.integers(1, max_layers))
+        layers: list[int | None] = []
+        for _ in range(n):
+            made = [j for j, v in enumerate(layers) if v is None]
+            layers.append(draw(hs.sampled_from([None, *made])) if made else None)
+        acts = draw(hs.lists(hs.sampled_from(["relu", "tanh", ""]), min_size=n, max_size=n))
+        return {
+            "width": draw(hs.integers(1, 3)),
+            "layers": layers,
+            "acts": acts,
+            "nest": draw(hs.integers(0, n)),
+            "seed": draw(seeds),
+        }
+
+    return build()
