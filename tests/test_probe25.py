@@ -370,8 +370,8 @@ def _stacks(spec: dict[str, Any]) -> tuple[nn.Sequential, object]:
         ours.append(lin)
         theirs.append(t_lin)
         if act:
-            ours.append({"relu": nn.ReLU, "tanh": nn.Tanh}[act]())
-            theirs.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[act]())
+            ours.append({"kinked": nn.ReLU, "smooth": nn.Tanh}[act]())
+            theirs.append({"kinked": torch.nn.ReLU, "smooth": torch.nn.Tanh}[act]())
     k = spec["nest"]
     if k:
         ours = [nn.Sequential(*ours[:k]), *ours[k:]]

@@ -249,10 +249,11 @@ def shared_layer_stacks(max_layers: int = 5) -> Any:
     """Stacks of square Linear layers in which later entries may reuse earlier layers.
 
     A dict: ``width``; ``layers``, each an int ``j`` (reuse the layer first made at entry
-    ``j``) or None (a new layer), with an activation name after each (``"relu"``, ``"tanh"``
-    or ``""`` for none); ``nest`` (the first ``nest`` entries go into an inner Sequential, 0
-    for none); and ``seed``. Build it in torch and in tinygrad_mlp with the same weights and
-    compare parameter names, state-dict keys and gradients: a shared layer is one parameter.
+    ``j``) or None (a new layer); ``acts``, one after each entry (``"kinked"``: a ReLU,
+    ``"smooth"``: a Tanh, ``""``: none); ``nest`` (the first ``nest`` entries go into an
+    inner Sequential, 0 for none); and ``seed``. Build it in torch and in tinygrad_mlp with
+    the same weights and compare parameter names, state-dict keys and gradients: a shared
+    layer is one parameter.
 
     Example::
 
@@ -267,7 +268,7 @@ def shared_layer_stacks(max_layers: int = 5) -> Any:
         for _ in range(n):
             made = [j for j, v in enumerate(layers) if v is None]
             layers.append(draw(hs.sampled_from([None, *made])) if made else None)
-        acts = draw(hs.lists(hs.sampled_from(["relu", "tanh", ""]), min_size=n, max_size=n))
+        acts = draw(hs.lists(hs.sampled_from(["kinked", "smooth", ""]), min_size=n, max_size=n))
         return {
             "width": draw(hs.integers(1, 3)),
             "layers": layers,
