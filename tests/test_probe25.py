@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 
 import tinygrad_mlp as tm
+import tinygrad_mlp.functional as F
 from tinygrad_mlp import Tensor, nn
 
 from . import strategies as st
@@ -395,3 +396,69 @@ def test_random_stacks_with_shared_layers_walk_and_differentiate_as_torch(
     for (name, p), (_, q) in zip(m.named_parameters(), t.named_parameters(), strict=True):
         # at most five layers of O(1) float64 arithmetic: round-off of a few hundred ulps
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+# --- in-place operators inside tm.jit ----------------------------------------------------------
+# A step's own accumulator (``correct = tm.zeros(()); correct += ...``) worked under tm.jit when
+# ``+=`` rebound the name; with in-place operators it must still work, recorded as the op it
+# computes. A write the replay cannot repeat (a parameter, or a tensor sharing memory with a
+# view) is refused at the trace instead of replaying different numbers.
+
+
+def _jit_vs_eager(body: Any, calls: int = 6) -> float:
+    """The largest difference between the eager and the jitted step's results."""
+    outs = []
+    for use_jit in (False, True):
+        rng = np.random.default_rng(5)
+        m = nn.MLP(4, [8], 3, rng=rng, dtype=np.float64)
+        opt = tm.optim.SGD(m.parameters(), lr=0.1)
+        xs = [rng.standard_normal((5, 4)) for _ in range(calls)]
+        ys = [rng.integers(0, 3, 5) for _ in range(calls)]
+
+        def step(x: np.ndarray, y: np.ndarray, m: Any = m, opt: Any = opt) -> Any:
+            opt.zero_grad()
+            logits = m(Tensor(x))
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            opt.step()
+            return (loss, *body(m, x, y, logits, loss))
+
+        run = tm.jit(step) if use_jit else step
+        outs.append([[v.numpy().copy() for v in run(x, y)] for x, y in zip(xs, ys, strict=True)])
+    return max(
+        float(np.abs(a - b).max())
+        for ra, rb in zip(*outs, strict=True)
+        for a, b in zip(ra, rb, strict=True)
+    )
+
+
+def _accumulate(m: Any, x: np.ndarray, y: np.ndarray, logits: Tensor, loss: Tensor) -> Any:
+    correct = tm.zeros(())
+    correct += (logits.detach().argmax(1) == Tensor(y)).sum()
+    total = loss.detach() * 1.0
+    total *= 2.0
+    total -= Tensor(x).sum()
+    return correct, total
+
+
+def test_a_jitted_step_may_update_its_own_tensors_in_place() -> None:
+    assert _jit_vs_eager(_accumulate) == 0.0  # bit for bit, as every replay
+
+
+def _view_written(m: Any, x: np.ndarray, y: np.ndarray, logits: Tensor, loss: Tensor) -> Any:
+    base = loss.detach() * 1.0
+    view = base.reshape(1)
+    view += 1.0  # eagerly this changes base too; a rebinding replay would not
+    return (base,)
+
+
+def _param_written(m: Any, x: np.ndarray, y: np.ndarray, logits: Tensor, loss: Tensor) -> Any:
+    with tm.no_grad():
+        m[0].bias *= 0.5
+    return ()
+
+
+@pytest.mark.parametrize("body", [_view_written, _param_written], ids=["view", "parameter"])
+def test_a_jitted_in_place_write_the_replay_cannot_repeat_is_refused(body: Any) -> None:
+    with pytest.raises(RuntimeError, match="cannot follow"):
+        _jit_vs_eager(body)

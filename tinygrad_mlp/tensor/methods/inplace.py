@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -72,8 +73,20 @@ def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: st
             f"in-place {sign}: the result is {result.dtype}, which cannot be written into a "
             f"{self.dtype} tensor (use x = x {sign[:-1]} ... for a new tensor)"
         )
+    if _engine_state.tracer is not None and _unshared_in_step(self):
+        return result  # tm.jit: the recorded op's output replaces it; nothing else saw it
     _write(self, sign, lambda d: np.copyto(d, result.data, casting="same_kind"))
     return self
+
+
+def _unshared_in_step(t: Tensor) -> bool:
+    """Inside a tm.jit trace: whether ``t`` is the step's own tensor (an op's output or one
+    made in the step) and no other array shares its memory (it is no view, and nothing holds
+    its array: a view of it would, as its base). Then ``t op= v`` can be recorded as
+    ``t = t op v``: the replay computes the same values and no alias misses the write.
+    """
+    # references to the array: the tensor's slot and getrefcount's own argument
+    return _engine_state.tracer.made_here(t) and t.data.base is None and getrefcount(t.data) == 2
 
 
 def _write(t: Tensor, what: str, fn: Callable[[np.ndarray], None]) -> None:
@@ -84,8 +97,9 @@ def _write(t: Tensor, what: str, fn: Callable[[np.ndarray], None]) -> None:
     """
     if _engine_state.tracer is not None:
         raise RuntimeError(
-            f"in-place {what} on a Tensor inside a tm.jit step is not recorded; update "
-            "parameters with an optimizer's step(), or build a new tensor"
+            f"in-place {what} inside a tm.jit step on a tensor the replay cannot follow (a "
+            "parameter, an argument, a global, or one sharing memory with another tensor); "
+            "update parameters with an optimizer's step(), or build a new tensor"
         )
     with writing([t.data]):
         if not t.data.flags.writeable:
