@@ -462,3 +462,27 @@ def _param_written(m: Any, x: np.ndarray, y: np.ndarray, logits: Tensor, loss: T
 def test_a_jitted_in_place_write_the_replay_cannot_repeat_is_refused(body: Any) -> None:
     with pytest.raises(RuntimeError, match="cannot follow"):
         _jit_vs_eager(body)
+
+
+# --- .grad tensors after create_graph=True ----------------------------------------------------
+# Under create_graph a leaf's .grad was the rule's tensor itself: for x + y both leaves got one
+# object, the caller's gradient v when it passed through. Harmless while tensors were never
+# written into; with in-place operators, x.grad *= 10 changed y.grad and v too (torch gives
+# each leaf a tensor of its own), or hit the read-only broadcast of the seed.
+
+
+@pytest.mark.parametrize("seed", ["caller's", "implicit"])
+def test_create_graph_gives_each_leaf_a_grad_of_its_own(seed: str) -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    v = Tensor(np.array([5.0, 6.0]))
+    if seed == "implicit":
+        (x + y).sum().backward(create_graph=True)
+    else:
+        (x + y).backward(v, create_graph=True)
+    want = y.grad.numpy().copy()
+    with tm.no_grad():
+        x.grad *= 10.0
+    np.testing.assert_array_equal(y.grad.numpy(), want)
+    np.testing.assert_array_equal(x.grad.numpy(), 10.0 * want)
+    np.testing.assert_array_equal(v.numpy(), [5.0, 6.0])

@@ -221,6 +221,8 @@ def deliver(
         return
     if create_graph:
         leaf.grad = g if leaf.grad is None else g + leaf.grad
+        if leaf.grad is g:  # a rule's tensor, maybe another leaf's or the caller's: a new one
+            leaf.grad = g * 1
     elif leaf.grad is None:
         leaf.grad = g if fresh else np.array(g, copy=True)
     elif isinstance(leaf.grad, TensorCore):  # left by create_graph=True, maybe shared: a new one
