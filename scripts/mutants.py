@@ -531,3 +531,30 @@ MUTANTS += (
        "    fine = finer()", "    fine = coarse",
        _t(_SG + "test_a_smooth_curved_function_is_refined_and_not_taken_for_a_kink")),
 )  # fmt: skip
+
+_P25 = "test_probe25.py::"
+MUTANTS += (
+    _M("inplace: off the graph, the result rebound instead of written into the tensor",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       '    _write(self, sign, lambda d: np.copyto(d, result.data, casting="same_kind"))\n'
+       "    return self",
+       "    return result",
+       _t(_P25 + "test_hand_written_sgd_step_moves_the_parameters_as_torch")),
+    _M("flip: numpy's view, not torch's copy", SHAPE,
+       "return np.flip(x, axes).copy()", "return np.flip(x, axes)",
+       _t(_P25 + "test_an_inplace_update_of_a_result_changes_the_input_exactly_when_torch_does")),
+    _M("named_parameters: a tied parameter listed once per use", ("tinygrad_mlp/nn/module.py",),
+       "if remove_duplicate and id(p) in seen:", "if False:",
+       _t(_P25 + "test_a_tied_parameter_is_listed_once_as_in_torch")),
+    _M("Sequential: Linear + ReLU fused past a forward replaced on the instance",
+       ("tinygrad_mlp/nn/layers.py",),
+       "                and not _patched(layers[i : i + 2])\n", "",
+       _t(_P25 + "test_a_forward_replaced_on_an_instance_is_called_by_sequential")),
+    _M("apply: leaves not checked before the first .grad changes", CHAIN,
+       "    for leaf, _, _ in pending:\n        if leaf.requires_grad:\n"
+       "            _check_leaf(leaf)\n", "",
+       _t(_P25 + "test_a_refused_leaf_leaves_every_grad_of_the_pass_as_it_was")),
+    _M("deliver: a create_graph Tensor .grad added into in place", CHAIN,
+       "    elif isinstance(leaf.grad, TensorCore):  # left by", "    elif False:  # left by",
+       _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient")),
+)  # fmt: skip

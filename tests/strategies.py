@@ -5,10 +5,12 @@ this file adds only what is specific to this suite's tests.
 """
 
 from tinygrad_mlp.testing.strategies import (
+    ALIAS_STEPS,
     SeedNetwork,
     arrays,
     broadcastable_shapes,
     float_arrays,
+    inplace_programs,
     kinked_arrays,
     logits,
     one_hot_targets,
@@ -16,14 +18,17 @@ from tinygrad_mlp.testing.strategies import (
     seed_networks,
     seeds,
     shapes,
+    shared_layer_stacks,
     targets,
 )
 
 __all__ = [
+    "ALIAS_STEPS",
     "SeedNetwork",
     "arrays",
     "broadcastable_shapes",
     "float_arrays",
+    "inplace_programs",
     "kinked_arrays",
     "logits",
     "one_hot_targets",
@@ -31,5 +36,6 @@ __all__ = [
     "seed_networks",
     "seeds",
     "shapes",
+    "shared_layer_stacks",
     "targets",
 ]

@@ -202,7 +202,11 @@ def gather(
 def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
     """Deliver what ``gather`` kept, in arrival order: a leaf's first gradient becomes its
     ``.grad`` (itself if fresh, else a copy), each later one is added into it. The plain
-    path's arithmetic lives here alone (``deliver`` comes here for it), without a call per leaf."""
+    path's arithmetic lives here alone (``deliver`` comes here for it), without a call per
+    leaf. Every leaf is checked before the first ``.grad`` changes: all or nothing."""
+    for leaf, _, _ in pending:
+        if leaf.requires_grad:
+            _check_leaf(leaf)
     if create_graph:
         for leaf, g, fresh in pending:
             deliver(leaf, g, fresh, True, None)
@@ -212,6 +216,8 @@ def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
             continue
         if leaf.grad is None:
             leaf.grad = g if fresh else np.array(g, copy=True)
+        elif isinstance(leaf.grad, TensorCore):  # left by create_graph=True, maybe shared
+            leaf.grad = leaf.grad + g  # a new one, as torch: never written into
         else:
             leaf.grad += g
 
@@ -220,6 +226,8 @@ def deliver(
     leaf: TensorCore, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
 ) -> None:
     """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
+    if leaf.requires_grad:
+        _check_leaf(leaf)
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
@@ -229,8 +237,45 @@ def deliver(
         return
     if create_graph:
         leaf.grad = g if leaf.grad is None else g + leaf.grad
+        if leaf.grad is g:  # a rule's tensor, maybe another leaf's or the caller's: a new one
+            leaf.grad = g * 1
     else:
         apply([(leaf, g, fresh)], False)
+
+
+def _check_leaf(leaf: TensorCore) -> None:
+    """Refuse a leaf that requires grad but cannot take a gradient: an integer tensor
+    (``x.requires_grad = True`` skips ``requires_grad_``'s check; its gradient would be
+    rounded to integers), or a ``.grad`` set by hand that does not fit (``_check_held``)."""
+    if leaf.data.dtype.kind != "f":
+        raise TypeError(
+            f"backward: a tensor of dtype {leaf.data.dtype} requires grad, so its gradient "
+            "would be rounded to integers; only floating-point tensors can require grad "
+            "(make it one: Tensor(x, dtype=np.float64), or x.astype(np.float32))"
+        )
+    held = leaf.grad
+    if held is not None and not isinstance(held, TensorCore):
+        _check_held(leaf)
+
+
+def _check_held(leaf: TensorCore) -> None:
+    """Refuse a ``.grad`` set by hand that cannot take the gradient in place (another shape,
+    another dtype, not an array): torch refuses such an assignment; numpy would fail deep
+    inside, or silently round a float64 gradient into a float32 ``.grad``."""
+    held = leaf.grad
+    if isinstance(held, np.ndarray) and held.shape == leaf.data.shape:
+        if held.dtype == leaf.data.dtype:
+            return
+    what = (
+        f"an array of shape {held.shape} and dtype {held.dtype}"
+        if isinstance(held, np.ndarray)
+        else f"a {type(held).__name__}"
+    )
+    raise TypeError(
+        f"backward: .grad was set to {what}, but the tensor has shape {leaf.data.shape} and "
+        f"dtype {leaf.data.dtype}; set .grad to None or to an array of the tensor's shape and "
+        "dtype (np.zeros_like(x.data))"
+    )
 
 
 class _Probe:

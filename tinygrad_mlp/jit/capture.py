@@ -224,6 +224,13 @@ class Tracer(Origins):
             self.trace.keep.append(opt)
             self.opts.append(opt)
 
+    def made_here(self, t: Tensor) -> bool:
+        """Whether ``t`` is the step's own (an op's output or a tensor made in the step): an
+        in-place operator on it is then recorded as the op it computes (tensor/methods/inplace)."""
+        return self.mine() and (
+            id(t) in self.slot_of or self.origin.get(id(t), ("leaf",)) != ("leaf",)
+        )
+
     def in_optimizer_step(self) -> bool:
         """A recorded optimizer's step is running (Optimizer._stepping): its Python reads
         of .data and .grad are repeated on replay, which calls that step itself."""

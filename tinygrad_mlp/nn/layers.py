@@ -77,6 +77,15 @@ class Linear(Module):
         return f"Linear({self.fan_in}, {self.fan_out}, dtype={self.weight.dtype})"
 
 
+def _patched(layers: list[Module]) -> bool:
+    """Whether a layer has a ``forward`` of its own instance (``relu.forward = ...``), which
+    the fused Linear + ReLU node would bypass. A plain loop: ~0.4 us for five layers."""
+    for m in layers:
+        if "forward" in m.__dict__:
+            return True
+    return False
+
+
 class Sequential(Module):
     """Modules applied in order, named "0", "1", ... as in torch.nn.Sequential.
 
@@ -101,9 +110,10 @@ class Sequential(Module):
     def _current_plan(self) -> list[tuple[Module, bool]]:
         """The fused plan of the layers as they are now (recomputed when one was replaced)."""
         layers = self.layers
-        if len(layers) != len(self._planned) or any(map(is_not, layers, self._planned)):
+        patched = _patched(layers)  # a forward replaced on an instance: no fusion there
+        if patched or len(layers) != len(self._planned) or any(map(is_not, layers, self._planned)):
             self._plan = self._fuse(layers)
-            self._planned = tuple(layers)
+            self._planned = () if patched else tuple(layers)
         return self._plan
 
     @staticmethod
@@ -112,7 +122,12 @@ class Sequential(Module):
         plan: list[tuple[Module, bool]] = []
         i = 0
         while i < len(layers):
-            fuse = type(layers[i]) is Linear and i + 1 < len(layers) and type(layers[i + 1]) is ReLU
+            fuse = (
+                type(layers[i]) is Linear
+                and i + 1 < len(layers)
+                and type(layers[i + 1]) is ReLU
+                and not _patched(layers[i : i + 2])
+            )
             plan.append((_module(layers[i], i), fuse))
             i += 2 if fuse else 1
         return plan
@@ -121,9 +136,9 @@ class Sequential(Module):
         for i, layer in enumerate(self.layers):
             yield str(i), _module(layer, i)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def _walk_parameters(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
         for name, layer in self.named_children():
-            yield from layer.named_parameters(prefix + name + ".")
+            yield from layer._walk_parameters(prefix + name + ".")
 
     def forward(self, x: Tensor) -> Tensor:
         x = _tensor_input(x, type(self).__name__)

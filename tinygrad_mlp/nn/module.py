@@ -60,13 +60,33 @@ class Module:
         """``train(False)``: evaluation mode, as torch; returns self."""
         return self.train(False)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, parameter) pairs, depth first in attribute order."""
+    def _walk_parameters(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
+        """Every (dotted name, parameter) pair, a shared one under each of its names."""
         for name, value in vars(self).items():
             if isinstance(value, Tensor):
                 yield prefix + name, value
             elif isinstance(value, Module):
-                yield from value.named_parameters(prefix + name + ".")
+                yield from value._walk_parameters(prefix + name + ".")
+
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs, depth first in attribute order; a parameter shared
+        by two layers (tied weights) once, under its first name, as torch
+        (``remove_duplicate=False`` lists it under every name, as ``state_dict`` does).
+
+        Example::
+
+            >>> layer = tm.nn.Linear(2, 2)
+            >>> [n for n, _ in tm.nn.Sequential(layer, tm.nn.Tanh(), layer).named_parameters()]
+            ['0.weight', '0.bias']
+        """
+        seen: set[int] = set()
+        for name, p in self._walk_parameters(prefix):
+            if remove_duplicate and id(p) in seen:
+                continue
+            seen.add(id(p))
+            yield name, p
 
     def parameters(self) -> list[Tensor]:
         """Every parameter, in the order of ``named_parameters``."""
@@ -79,14 +99,14 @@ class Module:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter's data, by dotted name."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: p.data.copy() for name, p in self._walk_parameters("")}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy ``state`` into the parameters, in place, after checking names, shapes, dtypes.
 
         Nothing is changed when anything is refused: all checks run before the first copy.
         """
-        own = dict(self.named_parameters())
+        own = dict(self._walk_parameters(""))  # every name, a tied parameter's too
         arrays = checked_arrays({n: (p.shape, p.dtype) for n, p in own.items()}, state)
         # a parameter a live graph saved is read-only: made writeable, its version bumped
         with writing(p.data for p in own.values()):

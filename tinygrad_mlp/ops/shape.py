@@ -155,7 +155,7 @@ class Flip(Op):
 
     def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         self.axes = axes
-        return np.flip(x, axes)
+        return np.flip(x, axes).copy()  # a copy, as torch's flip: numpy's view would alias x
 
     def backward(self, g: Grad, inputs: Sequence[Grad], out: Grad) -> tuple[Grad, ...]:
         return (call(Flip, g, axes=self.axes),)

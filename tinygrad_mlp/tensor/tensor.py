@@ -23,6 +23,7 @@ from .methods.arith import ArithMethods
 from .methods.compare import CompareMethods
 from .methods.extrema import ExtremaMethods
 from .methods.habits import HabitMethods
+from .methods.inplace import InplaceMethods
 from .methods.math import MathMethods
 from .methods.reduce import ReduceMethods
 from .methods.shape import ShapeMethods
@@ -44,6 +45,7 @@ class Tensor(
     ShapeMethods,
     CompareMethods,
     HabitMethods,
+    InplaceMethods,
     NumpyInterop,
     TensorCore,
 ):

@@ -44,6 +44,9 @@ __all__ = [
     "kinked_arrays",
     "SeedNetwork",
     "seed_networks",
+    "ALIAS_STEPS",
+    "inplace_programs",
+    "shared_layer_stacks",
 ]
 
 seeds = hs.integers(min_value=0, max_value=2**32 - 1)  # for numpy.random.default_rng
@@ -193,5 +196,85 @@ def seed_networks(
         x = rng.standard_normal((batch, sizes[0])).astype(dtype)
         target = draw(targets(batch, sizes[-1]))
         return SeedNetwork(sizes, params, x, target)
+
+    return build()
+
+
+# Steps whose results share memory with their input in torch (views) or not (copies), each
+# written once for a torch tensor and a Tensor alike (the same method names).
+ALIAS_STEPS: dict[str, Any] = {
+    "reshape(-1)": lambda t: t.reshape(-1),
+    "flip(0)": lambda t: t.flip(0),
+    "transpose(0, -1)": lambda t: t.transpose(0, -1),
+    "permute(reversed)": lambda t: t.permute(*reversed(range(t.ndim))),
+    "[0]": lambda t: t[0] if t.ndim > 1 else t,
+    "[..., :1]": lambda t: t[..., :1],
+    "[[0, 0]]": lambda t: t[[0, 0]],
+    "[t > 0]": lambda t: t[t > 0],
+    "split(1)[0]": lambda t: t.split(1)[0],
+    "unsqueeze(0)": lambda t: t.unsqueeze(0),
+    "squeeze()": lambda t: t.squeeze(),
+    "detach()": lambda t: t.detach(),
+    "* 1": lambda t: t * 1,
+    "repeat": lambda t: t.repeat(*([1] * t.ndim)),
+}
+
+
+def inplace_programs(max_steps: int = 3) -> Any:
+    """Programs ``y = step(...step(x)); y op= operand`` for the in-place aliasing rules.
+
+    A dict: ``shape`` (2-D or 3-D), ``steps`` (names in ``ALIAS_STEPS``, applied in
+    order), ``op`` (``"+="``, ``"-="``, ``"*="``, ``"/="``), ``operand`` (``"number"``, or
+    ``"row"``: an array of y's last axis, broadcast) and ``seed`` (x's and the operand's
+    values). Run it on torch and on tinygrad_mlp and compare x and y after the write: every
+    view must carry the write back into x, every copy must not.
+
+    Example::
+
+        @given(st.inplace_programs())
+        def test_aliasing(p): ...
+    """
+    return hs.fixed_dictionaries(
+        {
+            "shape": shapes(min_dims=2, max_dims=3, min_side=1, max_side=3),
+            "steps": hs.lists(hs.sampled_from(sorted(ALIAS_STEPS)), min_size=1, max_size=max_steps),
+            "op": hs.sampled_from(["+=", "-=", "*=", "/="]),
+            "operand": hs.sampled_from(["number", "row"]),
+            "seed": seeds,
+        }
+    )
+
+
+def shared_layer_stacks(max_layers: int = 5) -> Any:
+    """Stacks of square Linear layers in which later entries may reuse earlier layers.
+
+    A dict: ``width``; ``layers``, each an int ``j`` (reuse the layer first made at entry
+    ``j``) or None (a new layer); ``acts``, one after each entry (``"kinked"``: a ReLU,
+    ``"smooth"``: a Tanh, ``""``: none); ``nest`` (the first ``nest`` entries go into an
+    inner Sequential, 0 for none); and ``seed``. Build it in torch and in tinygrad_mlp with
+    the same weights and compare parameter names, state-dict keys and gradients: a shared
+    layer is one parameter.
+
+    Example::
+
+        @given(st.shared_layer_stacks())
+        def test_tied(spec): ...
+    """
+
+    @hs.composite
+    def build(draw: Any) -> dict[str, Any]:
+        n = draw(hs.integers(1, max_layers))
+        layers: list[int | None] = []
+        for _ in range(n):
+            made = [j for j, v in enumerate(layers) if v is None]
+            layers.append(draw(hs.sampled_from([None, *made])) if made else None)
+        acts = draw(hs.lists(hs.sampled_from(["kinked", "smooth", ""]), min_size=n, max_size=n))
+        return {
+            "width": draw(hs.integers(1, 3)),
+            "layers": layers,
+            "acts": acts,
+            "nest": draw(hs.integers(0, n)),
+            "seed": draw(seeds),
+        }
 
     return build()
