@@ -554,7 +554,8 @@ MUTANTS += (
        "    for leaf, _, _ in pending:\n        if leaf.requires_grad:\n"
        "            _check_leaf(leaf)\n", "",
        _t(_P25 + "test_a_refused_leaf_leaves_every_grad_of_the_pass_as_it_was")),
-    _M("deliver: a create_graph Tensor .grad added into in place", CHAIN,
-       "    elif isinstance(leaf.grad, TensorCore):  # left by", "    elif False:  # left by",
-       _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient")),
+    _M("deliver: a create_graph .grad is the rule's tensor itself (shared)", CHAIN,
+       "            leaf.grad = g * 1\n", "            leaf.grad = g\n",
+       _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient",
+          _P25 + "test_create_graph_gives_each_leaf_a_grad_of_its_own")),
 )  # fmt: skip

@@ -252,9 +252,20 @@ def test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     v = Tensor(np.array([10.0, 20.0]))
     (x + 0.0).backward(v, create_graph=True)
+    held = x.grad
     (x * 3.0).sum().backward()
     np.testing.assert_array_equal(v.numpy(), [10.0, 20.0])
     np.testing.assert_array_equal(np.asarray(x.grad.detach().numpy()), [13.0, 23.0])
+    # the .grad is the leaf's own, so torch adds into it in place: a reference to it sees
+    # the sum (torch 2.13: held is x.grad, [13, 23])
+    assert x.grad is held
+    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    vt = torch.tensor([10.0, 20.0], dtype=torch.float64)
+    (xt + 0.0).backward(vt, create_graph=True)
+    held_t = xt.grad
+    (xt * 3.0).sum().backward()
+    assert xt.grad is held_t and vt.tolist() == [10.0, 20.0]
+    np.testing.assert_array_equal(held_t.detach().numpy(), held.numpy())
 
 
 def _run_inplace_program(p: dict[str, Any], make: Any) -> tuple[np.ndarray, np.ndarray] | str:

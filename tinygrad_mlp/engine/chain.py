@@ -216,10 +216,8 @@ def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
             continue
         if leaf.grad is None:
             leaf.grad = g if fresh else np.array(g, copy=True)
-        elif isinstance(leaf.grad, TensorCore):  # left by create_graph=True, maybe shared
-            leaf.grad = leaf.grad + g  # a new one, as torch: never written into
-        else:
-            leaf.grad += g
+        else:  # a Tensor .grad (left by create_graph=True: the leaf's own) as torch's:
+            leaf.grad += g  # in place, or a new recorded sum if it requires grad
 
 
 def deliver(
@@ -253,8 +251,7 @@ def _check_leaf(leaf: TensorCore) -> None:
             "would be rounded to integers; only floating-point tensors can require grad "
             "(make it one: Tensor(x, dtype=np.float64), or x.astype(np.float32))"
         )
-    held = leaf.grad
-    if held is not None and not isinstance(held, TensorCore):
+    if leaf.grad is not None:
         _check_held(leaf)
 
 
@@ -263,8 +260,9 @@ def _check_held(leaf: TensorCore) -> None:
     another dtype, not an array): torch refuses such an assignment; numpy would fail deep
     inside, or silently round a float64 gradient into a float32 ``.grad``."""
     held = leaf.grad
-    if isinstance(held, np.ndarray) and held.shape == leaf.data.shape:
-        if held.dtype == leaf.data.dtype:
+    array = held.data if isinstance(held, TensorCore) else held
+    if isinstance(array, np.ndarray) and array.shape == leaf.data.shape:
+        if array.dtype == leaf.data.dtype:
             return
     what = (
         f"an array of shape {held.shape} and dtype {held.dtype}"
