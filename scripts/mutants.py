@@ -550,6 +550,17 @@ MUTANTS += (
        ("tinygrad_mlp/nn/layers.py",),
        "                and not _patched(layers[i : i + 2])\n", "",
        _t(_P25 + "test_a_forward_replaced_on_an_instance_is_called_by_sequential")),
+    _M("inplace in a jit trace: the name rebound, an alias keeps the old values",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "        tracer.rebind(self, result if result.dtype == self.dtype else "
+       "result.astype(self.dtype))\n        return self\n",
+       "        return result\n",
+       _t(_P25 + "test_a_jitted_step_may_update_its_own_tensors_in_place")),
+    _M("inplace in a jit trace: the result not cast to the tensor's dtype",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "tracer.rebind(self, result if result.dtype == self.dtype else result.astype(self.dtype))",
+       "tracer.rebind(self, result)",
+       _t(_P25 + "test_a_jitted_step_may_update_its_own_tensors_in_place")),
     _M("apply: leaves not checked before the first .grad changes", CHAIN,
        "    for leaf, _, _ in pending:\n        if leaf.requires_grad:\n"
        "            _check_leaf(leaf)\n", "",

@@ -73,8 +73,13 @@ def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: st
             f"in-place {sign}: the result is {result.dtype}, which cannot be written into a "
             f"{self.dtype} tensor (use x = x {sign[:-1]} ... for a new tensor)"
         )
-    if _engine_state.tracer is not None and _unshared_in_step(self):
-        return result  # tm.jit: the recorded op's output replaces it; nothing else saw it
+    tracer = _engine_state.tracer
+    if tracer is not None and _unshared_in_step(self):
+        # tm.jit: the tensor takes the recorded op's array and slot, so every reference to
+        # it (an alias too) reads the new values, in the trace as on a replay; cast (recorded)
+        # to its dtype first, as the write below casts
+        tracer.rebind(self, result if result.dtype == self.dtype else result.astype(self.dtype))
+        return self
     _write(self, sign, lambda d: np.copyto(d, result.data, casting="same_kind"))
     return self
 
@@ -86,7 +91,9 @@ def _unshared_in_step(t: Tensor) -> bool:
     ``t = t op v``: the replay computes the same values and no alias misses the write.
     """
     # references to the array: the tensor's slot and getrefcount's own argument
-    return _engine_state.tracer.made_here(t) and t.data.base is None and getrefcount(t.data) == 2
+    if t.requires_grad or not _engine_state.tracer.made_here(t):
+        return False  # a graph tensor updated under no_grad: its graph still reads it
+    return t.data.base is None and getrefcount(t.data) == 2
 
 
 def _write(t: Tensor, what: str, fn: Callable[[np.ndarray], None]) -> None:
