@@ -559,3 +559,16 @@ MUTANTS += (
        _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient",
           _P25 + "test_create_graph_gives_each_leaf_a_grad_of_its_own")),
 )  # fmt: skip
+
+_R25 = "test_review25.py::"
+MUTANTS += (
+    _M("jit in-place: the name rebound to the op's output, aliases left with the old values",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "        tracer.written(self, result)\n        np.copyto(self.data, result.data)\n"
+       "        return self\n", "        return result\n",
+       _t(_R25 + "test_a_jitted_in_place_write_reaches_every_alias_as_eagerly")),
+    _M("jit in-place: the op's output kept in its own dtype, not the tensor's",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "            result = result.astype(self.dtype)\n", "            pass\n",
+       _t(_R25 + "test_a_jitted_in_place_write_keeps_the_tensors_dtype")),
+)  # fmt: skip

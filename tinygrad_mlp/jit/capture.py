@@ -226,10 +226,19 @@ class Tracer(Origins):
 
     def made_here(self, t: Tensor) -> bool:
         """Whether ``t`` is the step's own (an op's output or a tensor made in the step): an
-        in-place operator on it is then recorded as the op it computes (tensor/methods/inplace)."""
+        in-place operator on it is then recorded as the op it computes (``written``)."""
         return self.mine() and (
             id(t) in self.slot_of or self.origin.get(id(t), ("leaf",)) != ("leaf",)
         )
+
+    def written(self, t: Tensor, result: Tensor) -> None:
+        """``t op= v`` on the step's own tensor (``made_here``): the op's output ``result``
+        stands for ``t`` from now on, in every later read and in the step's return, as the
+        in-place write gives ``t`` (and each alias of it) the output's values."""
+        slot = self.slot_of[id(result)]
+        self.slot_of[id(t)] = slot
+        self.data_slot[id(_DATA.__get__(t, Tensor))] = slot
+        self.trace.keep.append(t)
 
     def in_optimizer_step(self) -> bool:
         """A recorded optimizer's step is running (Optimizer._stepping): its Python reads
