@@ -571,4 +571,11 @@ MUTANTS += (
        ("tinygrad_mlp/tensor/methods/inplace.py",),
        "            result = result.astype(self.dtype)\n", "            pass\n",
        _t(_R25 + "test_a_jitted_in_place_write_keeps_the_tensors_dtype")),
+    _M("apply: a held .grad added into without a sanctioned write (numpy's read-only error)",
+       CHAIN, "    with writing([array]):\n        np.add(array, g, out=array)\n",
+       "    np.add(array, g, out=array)\n",
+       _t(_R25 + "test_a_grad_a_live_graph_used_takes_the_next_backward_as_in_torch")),
+    _M("apply: a Tensor .grad replaced by a new recorded sum, not added into in place",
+       CHAIN, "            _add_into(held, g)\n", "            leaf.grad = held + g\n",
+       _t(_R25 + "test_a_plain_backward_adds_into_a_create_graph_grad_in_place_as_torch")),
 )  # fmt: skip

@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 import tinygrad_mlp as tm
 from tinygrad_mlp import Tensor
 
 from .test_probe25 import _jit_vs_eager
+
+torch = pytest.importorskip("torch")
 
 # --- tm.jit: an in-place write on the step's own tensor seen through another reference -----
 # The trace recorded ``t += v`` on a tensor the step made by rebinding the name to the op's
@@ -57,3 +60,58 @@ def test_a_jitted_alias_then_used_by_the_model_trains_as_eagerly() -> None:
         return (m(a).sum(),)
 
     assert _jit_vs_eager(body) == 0.0
+
+
+# --- a plain backward adding into a .grad that a graph holds, or that requires grad --------
+# A second backward adds into .grad in place (torch's AccumulateGrad does, whenever the pass
+# is not create_graph). Two cases went another way:
+# - the plain .grad array had been used by a graph still alive (a penalty w * x.grad): the
+#   graph keeps it read-only, so numpy raised "output array is read-only" from inside the
+#   pass, after the leaves before it had their .grad changed (a half-applied update). torch
+#   adds in place, and the penalty's backward then refuses (its saved .grad was modified);
+# - the .grad left by create_graph=True requires grad: it was replaced by a new recorded sum,
+#   so a reference to it kept the first gradient; torch adds into it in place.
+
+
+def test_a_grad_a_live_graph_used_takes_the_next_backward_as_in_torch() -> None:
+    def run(lib: Any, make: Any) -> tuple[Any, Any, Any]:
+        x = make([1.0, 2.0])
+        w = make([3.0, 4.0])
+        y = make([1.0, 1.0])
+        (x * x).sum().backward()
+        penalty = (w * x.grad).sum()  # its graph uses x.grad's values
+        (y * 2.0 + x * x).sum().backward()  # adds into x.grad in place, y.grad first
+        return x.grad, y.grad, penalty
+
+    def tm_make(v: list[float]) -> Tensor:
+        return Tensor(np.array(v), requires_grad=True)
+
+    def torch_make(v: list[float]) -> Any:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    gx, gy, penalty = run(tm, tm_make)
+    tx, ty, tpenalty = run(torch, torch_make)
+    np.testing.assert_array_equal(np.asarray(gx), tx.numpy())  # [4, 8]: 2x twice, exact
+    np.testing.assert_array_equal(np.asarray(gy), ty.numpy())
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tpenalty.backward()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        penalty.backward()
+
+
+def test_a_plain_backward_adds_into_a_create_graph_grad_in_place_as_torch() -> None:
+    def run(make: Any) -> tuple[Any, Any, bool]:
+        x = make([1.0, 2.0])
+        (x**3).sum().backward(create_graph=True)
+        first = x.grad  # 3 x^2, on the graph
+        (x**3).sum().backward()
+        return first, x.grad, x.grad is first
+
+    first, now, same = run(lambda v: Tensor(np.array(v), requires_grad=True))
+    tfirst, tnow, tsame = run(
+        lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+    )
+    assert tsame and same
+    # 3 x^2 + 3 x^2 in float64: exact for these small integers
+    np.testing.assert_array_equal(first.detach().numpy(), tfirst.detach().numpy())
+    np.testing.assert_array_equal(now.detach().numpy(), tnow.detach().numpy())
