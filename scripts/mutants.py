@@ -578,4 +578,9 @@ MUTANTS += (
     _M("apply: a Tensor .grad replaced by a new recorded sum, not added into in place",
        CHAIN, "            _add_into(held, g)\n", "            leaf.grad = held + g\n",
        _t(_R25 + "test_a_plain_backward_adds_into_a_create_graph_grad_in_place_as_torch")),
+    _M("Index: an element picked by integers is numpy's scalar (a copy), not a 0-d view",
+       ("tinygrad_mlp/ops/index.py",),
+       "            if type(y) is np.ndarray:\n                return y\n",
+       "            return np.asarray(y)\n",
+       _t(_R25 + "test_an_element_picked_by_integers_is_a_view_as_in_torch")),
 )  # fmt: skip

@@ -115,3 +115,30 @@ def test_a_plain_backward_adds_into_a_create_graph_grad_in_place_as_torch() -> N
     # 3 x^2 + 3 x^2 in float64: exact for these small integers
     np.testing.assert_array_equal(first.detach().numpy(), tfirst.detach().numpy())
     np.testing.assert_array_equal(now.detach().numpy(), tnow.detach().numpy())
+
+
+# --- an element picked by integer indices is a view, as torch's ----------------------------
+# x[i, j] (every axis indexed by an integer) gave numpy's scalar, copied into a new 0-d
+# array, so ``v = x[0, 1]; v += 100`` left x unchanged without an error; torch's x[0, 1] is a
+# 0-d view and the write reaches x. Slices were views already; this one case was not.
+
+
+@pytest.mark.parametrize(
+    "pick",
+    [lambda x: x[0, 1], lambda x: x[1][2], lambda x: x[-1, -1], lambda x: x.reshape(-1)[3]],
+    ids=["x[0, 1]", "x[1][2]", "x[-1, -1]", "x.reshape(-1)[3]"],
+)
+def test_an_element_picked_by_integers_is_a_view_as_in_torch(pick: Any) -> None:
+    a = np.arange(12.0).reshape(3, 4)
+    x, xt = Tensor(a.copy()), torch.from_numpy(a.copy())
+    v, vt = pick(x), pick(xt)
+    v += 100.0
+    vt += 100.0
+    assert v.shape == tuple(vt.shape) == ()
+    np.testing.assert_array_equal(x.numpy(), xt.numpy())  # exact: one addition each
+
+
+def test_an_element_view_keeps_its_gradient() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    (x[1, 2] * 3.0 + x[0, 0] * x[1, 2]).backward()
+    np.testing.assert_array_equal(x.grad, [[5.0, 0.0, 0.0], [0.0, 0.0, 3.0]])  # exact
