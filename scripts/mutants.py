@@ -248,7 +248,8 @@ MUTANTS: tuple[Mutant, ...] = (
     _M("backward: = for += between consumers", CHAIN,
        "grads[key] = g if prev is None else prev + g", "grads[key] = g",
        _t("test_graph.py::test_a_value_used_twice_accumulates_both_uses", *SEED)),
-    _M("backward: leaf.grad = g, not +=", CHAIN, "leaf.grad += g", "leaf.grad = g",
+    _M("backward: leaf.grad = g, not +=", CHAIN,
+       "            held += g\n", "            leaf.grad = g\n",
        _t("test_graph.py::test_a_value_used_twice_accumulates_both_uses")),
     _M("backward: create_graph leaf overwritten", CHAIN,
        "leaf.grad = g if leaf.grad is None else g + leaf.grad", "leaf.grad = g", HIGHER),
@@ -550,17 +551,6 @@ MUTANTS += (
        ("tinygrad_mlp/nn/layers.py",),
        "                and not _patched(layers[i : i + 2])\n", "",
        _t(_P25 + "test_a_forward_replaced_on_an_instance_is_called_by_sequential")),
-    _M("inplace in a jit trace: the name rebound, an alias keeps the old values",
-       ("tinygrad_mlp/tensor/methods/inplace.py",),
-       "        tracer.rebind(self, result if result.dtype == self.dtype else "
-       "result.astype(self.dtype))\n        return self\n",
-       "        return result\n",
-       _t(_P25 + "test_a_jitted_step_may_update_its_own_tensors_in_place")),
-    _M("inplace in a jit trace: the result not cast to the tensor's dtype",
-       ("tinygrad_mlp/tensor/methods/inplace.py",),
-       "tracer.rebind(self, result if result.dtype == self.dtype else result.astype(self.dtype))",
-       "tracer.rebind(self, result)",
-       _t(_P25 + "test_a_jitted_step_may_update_its_own_tensors_in_place")),
     _M("apply: leaves not checked before the first .grad changes", CHAIN,
        "    for leaf, _, _ in pending:\n        if leaf.requires_grad:\n"
        "            _check_leaf(leaf)\n", "",
@@ -569,4 +559,29 @@ MUTANTS += (
        "            leaf.grad = g * 1\n", "            leaf.grad = g\n",
        _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient",
           _P25 + "test_create_graph_gives_each_leaf_a_grad_of_its_own")),
+)  # fmt: skip
+
+_R25 = "test_review25.py::"
+MUTANTS += (
+    _M("jit in-place: the name rebound to the op's output, aliases left with the old values",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "        tracer.written(self, result)\n        np.copyto(self.data, result.data)\n"
+       "        return self\n", "        return result\n",
+       _t(_R25 + "test_a_jitted_in_place_write_reaches_every_alias_as_eagerly")),
+    _M("jit in-place: the op's output kept in its own dtype, not the tensor's",
+       ("tinygrad_mlp/tensor/methods/inplace.py",),
+       "            result = result.astype(self.dtype)\n", "            pass\n",
+       _t(_R25 + "test_a_jitted_in_place_write_keeps_the_tensors_dtype")),
+    _M("apply: a held .grad added into without a sanctioned write (numpy's read-only error)",
+       CHAIN, "    with writing([array]):\n        np.add(array, g, out=array)\n",
+       "    np.add(array, g, out=array)\n",
+       _t(_R25 + "test_a_grad_a_live_graph_used_takes_the_next_backward_as_in_torch")),
+    _M("apply: a Tensor .grad replaced by a new recorded sum, not added into in place",
+       CHAIN, "            _add_into(held, g)\n", "            leaf.grad = held + g\n",
+       _t(_R25 + "test_a_plain_backward_adds_into_a_create_graph_grad_in_place_as_torch")),
+    _M("Index: an element picked by integers is numpy's scalar (a copy), not a 0-d view",
+       ("tinygrad_mlp/ops/index.py",),
+       "            if type(y) is np.ndarray:\n                return y\n",
+       "            return np.asarray(y)\n",
+       _t(_R25 + "test_an_element_picked_by_integers_is_a_view_as_in_torch")),
 )  # fmt: skip

@@ -29,6 +29,7 @@ import numpy as np
 
 from .graph import unbroadcast
 from .tensor_core import TensorCore
+from .writes import writing
 
 __all__ = ["node_step", "accumulate", "deliver", "listed"]  # gather, apply: the eager loop's
 
@@ -214,10 +215,22 @@ def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
     for leaf, g, fresh in pending:
         if not leaf.requires_grad:
             continue
-        if leaf.grad is None:
+        held = leaf.grad
+        if held is None:
             leaf.grad = g if fresh else np.array(g, copy=True)
-        else:  # a Tensor .grad (left by create_graph=True: the leaf's own) as torch's:
-            leaf.grad += g  # in place, or a new recorded sum if it requires grad
+        elif type(held) is np.ndarray and held.flags.writeable:
+            held += g
+        else:
+            _add_into(held, g)
+
+
+def _add_into(held: Any, g: Any) -> None:
+    """grad <- grad + g in the ``.grad``'s memory, as torch's plain accumulation, for a Tensor
+    ``.grad`` (create_graph's, maybe on the graph) or an array a live graph holds read-only:
+    a sanctioned write, so that graph then refuses its backward (torch's version counter)."""
+    array = held.data if isinstance(held, TensorCore) else held
+    with writing([array]):
+        np.add(array, g, out=array)
 
 
 def deliver(

@@ -226,22 +226,19 @@ class Tracer(Origins):
 
     def made_here(self, t: Tensor) -> bool:
         """Whether ``t`` is the step's own (an op's output or a tensor made in the step): an
-        in-place operator on it is then recorded as the op it computes (tensor/methods/inplace)."""
+        in-place operator on it is then recorded as the op it computes (``written``)."""
         return self.mine() and (
             id(t) in self.slot_of or self.origin.get(id(t), ("leaf",)) != ("leaf",)
         )
 
-    def rebind(self, t: Tensor, result: Tensor) -> None:
-        """``t op= v`` on the step's own tensor (``tensor/methods/inplace.py``): ``t`` takes
-        the values and the slot of ``result``, the recorded op, so every reference to ``t``
-        reads the new values in the trace, and a replay returns them where it returns ``t``.
-        Only for an array nothing else holds, so no view or saved copy misses the write. ``t``
-        gets a copy, which nothing else holds either, so it can be updated again."""
-        # the array it held stays alive with the trace: ids of arrays the trace has seen
-        # (data_slot) must not be reused by arrays made later in the step
-        self.trace.keep.append(_DATA.__get__(t, Tensor))
-        _DATA.__set__(t, _DATA.__get__(result, Tensor).copy())
-        self.slot_of[id(t)] = self.slot_of[id(result)]
+    def written(self, t: Tensor, result: Tensor) -> None:
+        """``t op= v`` on the step's own tensor (``made_here``): the op's output ``result``
+        stands for ``t`` from now on, in every later read and in the step's return, as the
+        in-place write gives ``t`` (and each alias of it) the output's values."""
+        slot = self.slot_of[id(result)]
+        self.slot_of[id(t)] = slot
+        self.data_slot[id(_DATA.__get__(t, Tensor))] = slot
+        self.trace.keep.append(t)
 
     def in_optimizer_step(self) -> bool:
         """A recorded optimizer's step is running (Optimizer._stepping): its Python reads

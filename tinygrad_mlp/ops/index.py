@@ -99,7 +99,12 @@ class Index(Op):
         index = plain_index(index)  # a list the caller may change later: own a copy
         self.index, self.shape = index, x.shape
         try:
-            return np.asarray(x[index])
+            y = x[index]
+            # every axis picked by an integer: numpy gives a scalar (a copy); the same index
+            # with ``...`` gives the element as a 0-d view, as torch's x[i, j] is
+            if type(y) is np.ndarray:
+                return y
+            return x[(*index, ...) if type(index) is tuple else (index, ...)]
         except IndexError as e:
             raise IndexError(f"index {index!r} into a tensor of shape {x.shape}: {e}") from None
 

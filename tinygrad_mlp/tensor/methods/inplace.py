@@ -75,10 +75,12 @@ def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: st
         )
     tracer = _engine_state.tracer
     if tracer is not None and _unshared_in_step(self):
-        # tm.jit: the tensor takes the recorded op's array and slot, so every reference to
-        # it (an alias too) reads the new values, in the trace as on a replay; cast (recorded)
-        # to its dtype first, as the write below casts
-        tracer.rebind(self, result if result.dtype == self.dtype else result.astype(self.dtype))
+        # tm.jit: the recorded op (cast to the tensor's dtype) stands for the tensor from now
+        # on; the write below gives the tensor, and any alias of it, the same values
+        if result.dtype != self.dtype:
+            result = result.astype(self.dtype)
+        tracer.written(self, result)
+        np.copyto(self.data, result.data)
         return self
     _write(self, sign, lambda d: np.copyto(d, result.data, casting="same_kind"))
     return self
@@ -87,8 +89,9 @@ def _update(self: Tensor, other: Any, op: Callable[[Any, Any], Tensor], sign: st
 def _unshared_in_step(t: Tensor) -> bool:
     """Inside a tm.jit trace: whether ``t`` is the step's own tensor (an op's output or one
     made in the step) and no other array shares its memory (it is no view, and nothing holds
-    its array: a view of it would, as its base). Then ``t op= v`` can be recorded as
-    ``t = t op v``: the replay computes the same values and no alias misses the write.
+    its array: a view of it would, as its base). Then ``t op= v`` can be recorded as the op
+    ``t op v`` standing for ``t`` from then on (``Tracer.written``): the replay computes the
+    same values, and every name bound to ``t`` sees them.
     """
     # references to the array: the tensor's slot and getrefcount's own argument
     if t.requires_grad or not _engine_state.tracer.made_here(t):
