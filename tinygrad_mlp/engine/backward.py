@@ -18,7 +18,8 @@ import numpy as np
 
 from . import state as _state
 from .anomaly import checked_backward, on_in_this_thread, raise_in_backward
-from .chain import accumulate, apply, gather, node_step
+from .chain import accumulate, node_step
+from .delivery import apply, gather
 from .grad_mode import enable_grad
 from .graph import toposort
 from .saved import check as check_saved

@@ -2,8 +2,8 @@
 
 The eager loop (``backward``) calls ``node_step`` for every node and routes what it
 returns: ``accumulate`` into the slot of an input made by an op, or, for a leaf, into
-what the pass delivers to ``.grad`` once it has succeeded (``gather``, ``apply``).
-tm.jit's generic path calls the same ``node_step`` and ``deliver`` (jit/generic.py, routing.py).
+what the pass delivers to ``.grad`` once it has succeeded (``engine/delivery.py``).
+tm.jit's generic path calls the same ``node_step`` (jit/generic.py).
 
 Which gradient a leaf may keep as its ``.grad`` without a copy (*fresh*, or *owned*) is
 decided here, by the engine, never trusted to a rule: a later backward adds into ``.grad``
@@ -29,9 +29,8 @@ import numpy as np
 
 from .graph import unbroadcast
 from .tensor_core import TensorCore
-from .writes import writing
 
-__all__ = ["node_step", "accumulate", "deliver", "listed"]  # gather, apply: the eager loop's
+__all__ = ["node_step", "accumulate", "listed"]
 
 
 def node_step(
@@ -177,116 +176,6 @@ def _conform_owned(pg: Any, owned: bool, data: np.ndarray, create_graph: bool) -
             )
         pg, fresh = pg.astype(data.dtype), not create_graph
     return pg, fresh
-
-
-def gather(
-    leaf: TensorCore,
-    g: Any,
-    fresh: bool,
-    create_graph: bool,
-    pending: list[tuple[Any, Any, bool]],
-    capture: dict[int, Any] | None,
-) -> None:
-    """Add a leaf's gradient to the capture, or to what the pass delivers at its end.
-
-    The pass's gradients for ``.grad`` are kept in arrival order and delivered one by one
-    after the pass (``apply``), with the arithmetic an immediate delivery had
-    (``.grad`` += each in turn), so a step's numbers stay bit for bit the same (tm.jit's
-    replay checks that).
-    """
-    if capture is not None:
-        deliver(leaf, g, fresh, create_graph, capture)
-    else:
-        pending.append((leaf, g, fresh))
-
-
-def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
-    """Deliver what ``gather`` kept, in arrival order: a leaf's first gradient becomes its
-    ``.grad`` (itself if fresh, else a copy), each later one is added into it. The plain
-    path's arithmetic lives here alone (``deliver`` comes here for it), without a call per
-    leaf. Every leaf is checked before the first ``.grad`` changes: all or nothing."""
-    for leaf, _, _ in pending:
-        if leaf.requires_grad:
-            _check_leaf(leaf)
-    if create_graph:
-        for leaf, g, fresh in pending:
-            deliver(leaf, g, fresh, True, None)
-        return
-    for leaf, g, fresh in pending:
-        if not leaf.requires_grad:
-            continue
-        held = leaf.grad
-        if held is None:
-            leaf.grad = g if fresh else np.array(g, copy=True)
-        elif type(held) is np.ndarray and held.flags.writeable:
-            held += g
-        else:
-            _add_into(held, g)
-
-
-def _add_into(held: Any, g: Any) -> None:
-    """grad <- grad + g in the ``.grad``'s memory, as torch's plain accumulation, for a Tensor
-    ``.grad`` (create_graph's, maybe on the graph) or an array a live graph holds read-only:
-    a sanctioned write, so that graph then refuses its backward (torch's version counter)."""
-    array = held.data if isinstance(held, TensorCore) else held
-    with writing([array]):
-        np.add(array, g, out=array)
-
-
-def deliver(
-    leaf: TensorCore, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
-) -> None:
-    """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
-    if leaf.requires_grad:
-        _check_leaf(leaf)
-    if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
-        return
-    if not leaf.requires_grad:
-        return
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else g + leaf.grad
-        if leaf.grad is g:  # a rule's tensor, maybe another leaf's or the caller's: a new one
-            leaf.grad = g * 1
-    else:
-        apply([(leaf, g, fresh)], False)
-
-
-def _check_leaf(leaf: TensorCore) -> None:
-    """Refuse a leaf that requires grad but cannot take a gradient: an integer tensor
-    (``x.requires_grad = True`` skips ``requires_grad_``'s check; its gradient would be
-    rounded to integers), or a ``.grad`` set by hand that does not fit (``_check_held``)."""
-    if leaf.data.dtype.kind != "f":
-        raise TypeError(
-            f"backward: a tensor of dtype {leaf.data.dtype} requires grad, so its gradient "
-            "would be rounded to integers; only floating-point tensors can require grad "
-            "(make it one: Tensor(x, dtype=np.float64), or x.astype(np.float32))"
-        )
-    if leaf.grad is not None:
-        _check_held(leaf)
-
-
-def _check_held(leaf: TensorCore) -> None:
-    """Refuse a ``.grad`` set by hand that cannot take the gradient in place (another shape,
-    another dtype, not an array): torch refuses such an assignment; numpy would fail deep
-    inside, or silently round a float64 gradient into a float32 ``.grad``."""
-    held = leaf.grad
-    array = held.data if isinstance(held, TensorCore) else held
-    if isinstance(array, np.ndarray) and array.shape == leaf.data.shape:
-        if array.dtype == leaf.data.dtype:
-            return
-    what = (
-        f"an array of shape {held.shape} and dtype {held.dtype}"
-        if isinstance(held, np.ndarray)
-        else f"a {type(held).__name__}"
-    )
-    raise TypeError(
-        f"backward: .grad was set to {what}, but the tensor has shape {leaf.data.shape} and "
-        f"dtype {leaf.data.dtype}; set .grad to None or to an array of the tensor's shape and "
-        "dtype (np.zeros_like(x.data))"
-    )
 
 
 class _Probe:

@@ -10,7 +10,7 @@ slot also carries the gradient summed into it during ``backward()``. Compiling
   operands of one float dtype, else *generic*: a fresh op object's own ``forward``;
 - ``backward()``: the seed, then one kernel per node in the order the engine's sort gave
   when traced, each the engine's own per-node step (``engine.chain.node_step``) for a
-  generic node, then summed into a slot or delivered to a leaf (``engine.chain.deliver``);
+  generic node, then summed into a slot or delivered to a leaf (``engine.delivery.deliver``);
 - ``zero_grad`` and ``opt.step()``: ``updates``.
 
 Before any kernel runs, ``Plan.run`` checks what the trace assumed and the signature

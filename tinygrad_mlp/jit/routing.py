@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine.chain import deliver as engine_deliver
+from ..engine.delivery import deliver as engine_deliver
 from ..ops.nn import Linear, LinearReLU
 from ..tensor import Tensor
 from . import kernels
@@ -131,7 +131,7 @@ def sink(plan: Plan, k: int, j: int, ref: Ref, fused: bool) -> kernels.Sink:
 def apply(plan: Plan) -> Callable[[], None]:
     """The kernel ending a backward: each leaf gradient ``sink`` kept is delivered, in
     arrival order (kept, copied, or added in place), as the eager pass does after its last
-    rule (engine/chain.py: apply), so a rule that raises part-way changes no ``.grad``."""
+    rule (engine/delivery.py: apply), so a rule that raises part-way changes no ``.grad``."""
     pending = plan.pending
 
     def run() -> None:
