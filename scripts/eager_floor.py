@@ -29,7 +29,7 @@ from __future__ import annotations
 import operator
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from tinygrad_mlp.engine.saved import _version, hold
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.utils.blas import limit_threads
 
-__all__ = ["floor_step", "main"]
+__all__ = ["floor_step", "main", "tape_sgd"]
 
 _data = operator.attrgetter("data")
 
@@ -148,6 +148,14 @@ def _backward(root: _T) -> None:
         t = nxt
 
 
+def tape_sgd(params: Sequence[Any], bufs: Sequence[np.ndarray], lr: float) -> None:
+    """The tape's SGD: p -= lr g for each parameter, lr g through a buffer kept between steps
+    (SGD.step's arithmetic, without its checks or write protocol)."""
+    for p, buf in zip(params, bufs, strict=True):
+        np.multiply(p.grad, lr, out=buf)
+        p.data -= buf
+
+
 def floor_step(
     params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, guard: bool = False
 ) -> Callable[[], float]:
@@ -166,9 +174,7 @@ def floor_step(
         ce = _CrossEntropy(z, y.astype(np.uintp), guard)
         loss = _T(ce.forward(), ce)
         _backward(loss)
-        for p, buf in zip(ps, scratch, strict=True):
-            np.multiply(p.grad, lr, out=buf)
-            p.data -= buf
+        tape_sgd(ps, scratch, lr)
         return float(loss.data)
 
     return step

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from eager_floor import floor_step
+from eager_floor import tape_sgd as sgd_on_tape
 
 from tinygrad_mlp import Tensor
 from tinygrad_mlp.bench.tensor import SIZES, engine_step, numpy_step
@@ -68,9 +69,7 @@ def direct_step(
         loss = CrossEntropy.apply(Linear.apply(h, w3, b3), labels=labels)
         loss.backward()
         if tape_sgd:
-            for p, buf in zip(ps, bufs, strict=True):
-                np.multiply(p.grad, lr, out=buf)
-                p.data -= buf
+            sgd_on_tape(ps, bufs, lr)
         else:
             opt.step()
         return float(loss.data)
@@ -139,9 +138,7 @@ def lean_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Callable[[
         h = _lean_apply(LinearReLU, h, w2, b2)
         loss = _lean_apply(CrossEntropy, _lean_apply(Linear, h, w3, b3), labels=labels)
         _lean_backward(loss)
-        for p, buf in zip(ps, bufs, strict=True):
-            np.multiply(p.grad, lr, out=buf)
-            p.data -= buf
+        sgd_on_tape(ps, bufs, lr)
         return float(loss.data)
 
     return step
