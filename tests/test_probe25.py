@@ -532,3 +532,32 @@ def test_create_graph_gives_each_leaf_a_grad_of_its_own(seed: str) -> None:
     np.testing.assert_array_equal(y.grad.numpy(), want)
     np.testing.assert_array_equal(x.grad.numpy(), 10.0 * want)
     np.testing.assert_array_equal(v.numpy(), [5.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["flip(0)", "flip(-1)", "flip(0, -1)", "transpose(0, -1)", "transpose(-1, 0)", "flip(1)"],
+)
+def test_a_scalar_has_axis_0_as_in_torch(call: str) -> None:
+    # torch lets a 0-d tensor take dim 0 or -1 in flip (a copy) and transpose (a view);
+    # found by inplace_programs (squeeze() to 0-d, then flip(0)) under an explore seed. A
+    # write into the result reaches the scalar exactly when torch's does; a repeated or an
+    # out-of-range axis is refused by both.
+    theirs_t = torch.tensor(2.0, dtype=torch.float64)
+    ours_t = Tensor(np.array(2.0))
+    try:
+        theirs = eval("theirs_t." + call)
+    except (IndexError, RuntimeError):
+        with pytest.raises((IndexError, ValueError)):
+            eval("ours_t." + call)
+        return
+    ours = eval("ours_t." + call)
+    assert ours.shape == tuple(theirs.shape) == ()
+    ours += 1.0
+    theirs += 1.0
+    assert float(ours_t.numpy()) == float(theirs_t)
+    assert float(ours.numpy()) == float(theirs) == 3.0
+    x = Tensor(np.array(2.0), requires_grad=True)
+    (eval("x." + call) * 3.0).backward()
+    assert float(x.grad) == 3.0
+

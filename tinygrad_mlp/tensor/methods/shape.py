@@ -55,6 +55,8 @@ class ShapeMethods(TensorMixin):
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Swap two axes, like ``numpy.swapaxes`` (and ``torch.transpose(x, a, b)``)."""
+        if self.ndim == 0 and axis1 in (0, -1) and axis2 in (0, -1):
+            return _ops.Transpose.apply(self, axes=())  # a scalar's axis 0, as in torch
         order = list(range(self.ndim))
         i, j = (normalize_axis(a, self.ndim, "swapaxes") for a in (axis1, axis2))
         order[i], order[j] = order[j], order[i]
@@ -156,6 +158,8 @@ class ShapeMethods(TensorMixin):
         given = _shape_args(dims)
         if not given:
             raise TypeError("flip: give the axes to reverse, e.g. x.flip(0) or x.flip((0, 1))")
+        if self.ndim == 0 and len(given) == 1 and given[0] in (0, -1):
+            return _ops.Flip.apply(self, axes=())  # torch's scalar has axis 0 (and -1): a copy
         axes = tuple(normalize_axis(d, self.ndim, "flip") for d in given)
         if len(set(axes)) != len(axes):
             raise ValueError(f"flip: repeated axis in {given}")
