@@ -252,7 +252,7 @@ MUTANTS: tuple[Mutant, ...] = (
        "            held += g\n", "            leaf.grad = g\n",
        _t("test_graph.py::test_a_value_used_twice_accumulates_both_uses")),
     _M("backward: create_graph leaf overwritten", CHAIN,
-       "leaf.grad = g if leaf.grad is None else g + leaf.grad", "leaf.grad = g", HIGHER),
+       "leaf.grad = g * 1 if leaf.grad is None else g + leaf.grad", "leaf.grad = g * 1", HIGHER),
     _M("tm.grad: = for += into the captured input", CHAIN,
        "capture[id(leaf)] = g if prev is None else prev + g", "capture[id(leaf)] = g",
        _t("test_higher_order.py::test_third_derivatives_of_smooth_expressions", *HIGHER)),
@@ -556,7 +556,7 @@ MUTANTS += (
        "            _check_leaf(leaf)\n", "",
        _t(_P25 + "test_a_refused_leaf_leaves_every_grad_of_the_pass_as_it_was")),
     _M("deliver: a create_graph .grad is the rule's tensor itself (shared)", CHAIN,
-       "            leaf.grad = g * 1\n", "            leaf.grad = g\n",
+       "leaf.grad = g * 1 if leaf.grad is None", "leaf.grad = g if leaf.grad is None",
        _t(_P25 + "test_a_plain_backward_after_create_graph_never_writes_into_a_shared_gradient",
           _P25 + "test_create_graph_gives_each_leaf_a_grad_of_its_own")),
 )  # fmt: skip

@@ -378,6 +378,16 @@ def test_a_refused_leaf_leaves_every_grad_of_the_pass_as_it_was(bad: str, order:
     np.testing.assert_array_equal(good.grad, before)
 
 
+def test_tm_grad_ignores_a_grad_set_by_hand_as_torch_autograd_grad() -> None:
+    # tm.grad delivers to its capture and leaves every .grad alone, so a .grad that could
+    # not take a gradient is no reason to refuse it (torch.autograd.grad ignores .grad too)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x.grad = np.ones(3)
+    (gx,) = tm.grad((x * 3.0).sum(), [x])
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad, np.ones(3))
+
+
 def test_a_grad_set_by_hand_of_the_right_kind_accumulates() -> None:
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     x.grad = np.zeros_like(x.data) + 1.0

@@ -45,15 +45,16 @@ def gather(
 
 def apply(pending: list[tuple[Any, Any, bool]], create_graph: bool) -> None:
     """Deliver what ``gather`` kept, in arrival order: a leaf's first gradient becomes its
-    ``.grad`` (itself if fresh, else a copy), each later one is added into it. The plain
-    path's arithmetic lives here alone (``deliver`` comes here for it), without a call per
-    leaf. Every leaf is checked before the first ``.grad`` changes: all or nothing."""
+    ``.grad`` (itself if fresh, else a copy), each later one is added into it. The arithmetic
+    lives here alone (``deliver`` comes here for it), without a call per leaf. Every leaf is
+    checked before the first ``.grad`` changes: all or nothing."""
     for leaf, _, _ in pending:
         if leaf.requires_grad:
             _check_leaf(leaf)
-    if create_graph:
-        for leaf, g, fresh in pending:
-            deliver(leaf, g, fresh, True, None)
+    if create_graph:  # a new recorded tensor: never one another leaf or the caller holds
+        for leaf, g, _ in pending:
+            if leaf.requires_grad:
+                leaf.grad = g * 1 if leaf.grad is None else g + leaf.grad
         return
     for leaf, g, fresh in pending:
         if not leaf.requires_grad:
@@ -79,36 +80,35 @@ def _add_into(held: Any, g: Any) -> None:
 def deliver(
     leaf: TensorCore, g: Any, fresh: bool, create_graph: bool, capture: dict[int, Any] | None
 ) -> None:
-    """Accumulate into ``leaf.grad`` (or the capture); a fresh array becomes the buffer."""
+    """Accumulate into ``leaf.grad`` (``apply``), or into the capture of ``tm.grad``, which
+    leaves every ``.grad`` alone."""
+    if capture is None:
+        apply([(leaf, g, fresh)], create_graph)
+        return
     if leaf.requires_grad:
-        _check_leaf(leaf)
-    if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
-        return
-    if not leaf.requires_grad:
-        return
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else g + leaf.grad
-        if leaf.grad is g:  # a rule's tensor, maybe another leaf's or the caller's: a new one
-            leaf.grad = g * 1
-    else:
-        apply([(leaf, g, fresh)], False)
+        _check_dtype(leaf)
+    if id(leaf) in capture:
+        prev = capture[id(leaf)]
+        capture[id(leaf)] = g if prev is None else prev + g
 
 
 def _check_leaf(leaf: TensorCore) -> None:
     """Refuse a leaf that requires grad but cannot take a gradient: an integer tensor
     (``x.requires_grad = True`` skips ``requires_grad_``'s check; its gradient would be
     rounded to integers), or a ``.grad`` set by hand that does not fit (``_check_held``)."""
+    _check_dtype(leaf)
+    if leaf.grad is not None:
+        _check_held(leaf)
+
+
+def _check_dtype(leaf: TensorCore) -> None:
+    """Refuse an integer tensor that requires grad (see ``_check_leaf``)."""
     if leaf.data.dtype.kind != "f":
         raise TypeError(
             f"backward: a tensor of dtype {leaf.data.dtype} requires grad, so its gradient "
             "would be rounded to integers; only floating-point tensors can require grad "
             "(make it one: Tensor(x, dtype=np.float64), or x.astype(np.float32))"
         )
-    if leaf.grad is not None:
-        _check_held(leaf)
 
 
 def _check_held(leaf: TensorCore) -> None:

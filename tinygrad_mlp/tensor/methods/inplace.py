@@ -93,9 +93,9 @@ def _unshared_in_step(t: Tensor) -> bool:
     ``t op v`` standing for ``t`` from then on (``Tracer.written``): the replay computes the
     same values, and every name bound to ``t`` sees them.
     """
-    # references to the array: the tensor's slot and getrefcount's own argument
     if t.requires_grad or not _engine_state.tracer.made_here(t):
         return False  # a graph tensor updated under no_grad: its graph still reads it
+    # references to the array: the tensor's slot and getrefcount's own argument
     return t.data.base is None and getrefcount(t.data) == 2
 
 
