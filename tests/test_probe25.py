@@ -91,6 +91,7 @@ def test_inplace_on_a_graph_tensor_gives_torch_values_and_gradients() -> None:
     yt *= xt
     y.sum().backward()
     yt.sum().backward()
+    # two float64 products and a sum of exactly representable inputs: at most an ulp apart
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-15)
     np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-15)
 
